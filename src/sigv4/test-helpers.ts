@@ -36,3 +36,31 @@ export function withoutHeaders(req: RawRequest, ...names: string[]): RawRequest 
   }
   return { ...req, rawHeaders };
 }
+
+/** RFC 3986 encoding as AWS signers apply it (encodeURIComponent plus !'()*). */
+export function awsEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The shape of a request as @smithy/signature-v4 signs it. */
+export interface SmithyLikeRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** Serialize a smithy-style request into what Node's server would see. */
+export function toRawRequest(req: SmithyLikeRequest): RawRequest {
+  const pieces: string[] = [];
+  for (const [k, v] of Object.entries(req.query ?? {})) {
+    if (v === null) pieces.push(awsEncode(k));
+    else for (const one of Array.isArray(v) ? v : [v]) pieces.push(`${awsEncode(k)}=${awsEncode(one)}`);
+  }
+  const url = pieces.length > 0 ? `${req.path}?${pieces.join('&')}` : req.path;
+  const rawHeaders: string[] = [];
+  for (const [k, v] of Object.entries(req.headers)) rawHeaders.push(k, v);
+  const body = req.body === undefined ? Buffer.alloc(0) : Buffer.from(req.body as string);
+  return { method: req.method, url, rawHeaders, body };
+}
