@@ -1,0 +1,15 @@
+// Every action iamd serves, registered once for all transports.
+import { ActionRegistry } from './registry.ts';
+import { userHandlers } from '../iam/users.ts';
+import { groupHandlers } from '../iam/groups.ts';
+import { accessKeyHandlers } from '../iam/access-keys.ts';
+import { loginProfileHandlers } from '../iam/login-profiles.ts';
+import { accountHandlers } from '../iam/account.ts';
+import { callerIdentityHandlers } from '../sts/caller-identity.ts';
+
+export function buildRegistry(): ActionRegistry {
+  const registry = new ActionRegistry();
+  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers });
+  registry.add('sts', callerIdentityHandlers, { public: ['GetCallerIdentity'] });
+  return registry;
+}

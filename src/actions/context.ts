@@ -1,0 +1,70 @@
+// What every action handler receives: who is calling (an authenticated principal), the request's
+// facts for policy conditions, and the services it may use. The Query API and the console build
+// the same context, so both go through the same handlers and the same authorizer.
+import type { Logger } from 'pino';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Store } from '../store/store.ts';
+import type { Authorizer } from '../authz/authorizer.ts';
+
+export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
+
+/** An authenticated caller. */
+export interface Caller {
+  type: PrincipalType;
+  accountId: string;
+  partition: string;
+  /** The principal's ARN: root, user, or assumed-role session. */
+  arn: string;
+  /** aws:userid — the account id for root, AIDA… for users, AROA…:session for role sessions. */
+  userId: string;
+  /** The IAM user's name, for users. */
+  userName?: string;
+  /** The user's or role's entity id (AIDA…/AROA…), for users and role sessions. */
+  entityId?: string;
+  /** The access key that signed the request, when it was signed. */
+  accessKeyId?: string;
+  /** For temporary credentials. */
+  session?: SessionFacts;
+}
+
+export interface SessionFacts {
+  issuedAt: Date;
+  expiresAt: Date;
+  mfaAuthenticatedAt?: Date;
+  roleName?: string;
+  sessionName?: string;
+  sessionPolicies?: string[];
+  tags?: Record<string, string>;
+  sourceIdentity?: string;
+}
+
+/** Request facts that feed global condition keys (aws:SourceIp, aws:UserAgent, …). */
+export interface RequestFacts {
+  sourceIp: string;
+  userAgent: string;
+  secureTransport: boolean;
+  region: string;
+  now: Date;
+}
+
+export interface Services {
+  store: Store;
+  secrets: SecretBox;
+  authorizer: Authorizer;
+  logger: Logger;
+  clock: () => Date;
+}
+
+export interface ActionContext {
+  caller: Caller;
+  request: RequestFacts;
+  services: Services;
+  requestId: string;
+  /**
+   * Authorizes one IAM/STS action on one resource for the caller; throws AccessDenied when the
+   * policies do not allow it. Every handler calls it before it reads what it returns or changes
+   * anything (the dispatcher checks that it did).
+   */
+  authorize(action: string, resource: string, extraContext?: Record<string, string | string[]>): Promise<void>;
+  authorized: boolean;
+}

@@ -1,0 +1,167 @@
+// The AWS Query transport (IAM 2010-05-08, STS 2011-06-15): authenticate with SigV4, pick the
+// service from the credential scope, decode Action's parameters with the model, run the shared
+// handler, and answer in AWS's XML. It holds no IAM logic of its own.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { isSigV4Error, parseSignedRequest, partitionForRegion, SigningKeyCache, verifySignature } from '../../sigv4/index.ts';
+import { AwsError } from '../../errors/aws-error.ts';
+import { newRequestId } from '../../domain/ids.ts';
+import type { ActionContext, Caller, RequestFacts, Services } from '../../actions/context.ts';
+import type { ActionRegistry } from '../../actions/registry.ts';
+import type { CredentialResolver } from '../../auth/credentials.ts';
+import { decodeInput, type Params } from './decode.ts';
+import { encodeError, encodeResponse } from './encode.ts';
+import { iamModel, stsModel, type ServiceModel } from './model.ts';
+
+/** Bodies larger than this are refused before they are read (the largest IAM input is ~400 KB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+export class QueryApi {
+  private readonly keyCache = new SigningKeyCache(1000);
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    private readonly services: Services,
+    private readonly registry: ActionRegistry,
+    private readonly credentials: CredentialResolver,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const started = process.hrtime.bigint();
+    let action = '';
+    let namespace = iamModel.metadata.xmlNamespace;
+    let reply: Reply;
+    try {
+      const body = await readBody(req);
+      const now = this.services.clock();
+      const parsed = parseSignedRequest({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body }, now);
+      const params = collectParams(req.url ?? '/', req.headers['content-type'], body, !isSigV4Error(parsed) && parsed.payloadSigned);
+      action = params.get('Action') ?? '';
+      if (isSigV4Error(parsed)) throw new AwsError(parsed.code as never, parsed.message).withStatus(parsed.status);
+      const model = MODELS[parsed.scope.service];
+      if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
+      namespace = model.metadata.xmlNamespace;
+      const credential = await this.credentials.resolve(parsed.accessKeyId);
+      if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      const verified = verifySignature(parsed, credential.secret, this.keyCache);
+      if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
+      const partition = partitionForRegion(parsed.scope.region);
+      const caller: Caller = { ...credential.caller, partition, arn: credential.caller.arnFor(partition) };
+      delete (caller as { arnFor?: unknown }).arnFor;
+      this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
+      const facts: RequestFacts = {
+        sourceIp: normalizeIp(req.socket.remoteAddress),
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        secureTransport: false,
+        region: parsed.scope.region,
+        now,
+      };
+      const output = await this.run(parsed.scope.service, model, params, caller, facts, requestId);
+      reply = { status: 200, body: encodeResponse(model, action, output, requestId) };
+    } catch (error) {
+      reply = this.errorReply(error, requestId, namespace, action);
+    }
+    res.writeHead(reply.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
+    this.logger.info({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+  }
+
+  private async run(service: string, model: ServiceModel, params: Params, caller: Caller, facts: RequestFacts, requestId: string) {
+    const actionName = params.get('Action');
+    if (!actionName) throw new AwsError('MissingAction', 'Missing Action');
+    const operation = Object.hasOwn(model.operations, actionName) ? model.operations[actionName] : undefined;
+    const version = params.get('Version');
+    if (!operation || (version !== undefined && version !== model.metadata.apiVersion)) {
+      throw new AwsError('InvalidAction', `Could not find operation ${actionName} for version ${version ?? model.metadata.apiVersion}`);
+    }
+    const definition = this.registry.get(service, actionName);
+    if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${actionName} yet.`);
+    const input = decodeInput(model, operation.input?.shape, params);
+    const authorizer = this.services.authorizer;
+    const ctx: ActionContext = {
+      caller,
+      request: facts,
+      services: this.services,
+      requestId,
+      authorized: false,
+      async authorize(action, resource, extra) {
+        await authorizer.authorize(caller, action, resource, facts, extra);
+        ctx.authorized = true;
+      },
+    };
+    const output = await definition.handler(ctx, input);
+    // INVARIANT: every action but the public ones was authorized before it ran.
+    if (!ctx.authorized && !definition.public) throw new Error(`${service}:${actionName} returned without authorizing`);
+    return output;
+  }
+
+  private errorReply(error: unknown, requestId: string, namespace: string, action: string): Reply {
+    if (error instanceof AwsError) return { status: error.status, body: encodeError(error, requestId, namespace) };
+    this.logger.error({ requestId, action, err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'internal error');
+    const failure = new AwsError('ServiceFailure', 'The request processing has failed because of an unknown error, exception or failure.');
+    return { status: failure.status, body: encodeError(failure, requestId, namespace) };
+  }
+
+  /** Records the key's last use at most once a minute per key (AWS updates it within hours). */
+  private noteKeyUse(accessKeyId: string, now: Date, service: string, region: string): void {
+    const last = this.lastUsedWritten.get(accessKeyId) ?? 0;
+    if (now.getTime() - last < 60_000) return;
+    if (this.lastUsedWritten.size > 100_000) this.lastUsedWritten.clear();
+    this.lastUsedWritten.set(accessKeyId, now.getTime());
+    this.services.store.touch((repo) => repo.markAccessKeyUsed(accessKeyId, now, service, region)).catch((err: unknown) => {
+      this.logger.warn({ err: String(err) }, 'could not record access key use');
+    });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Query parameters from the URL and, for a form-encoded body the signature covers, the body.
+ * The signing parameters of a presigned URL are not action parameters.
+ */
+function collectParams(url: string, contentType: string | undefined, body: Buffer, bodySigned: boolean): Params {
+  const params: Params = new Map();
+  const q = url.indexOf('?');
+  if (q >= 0) for (const [k, v] of new URLSearchParams(url.slice(q + 1))) if (!k.startsWith('X-Amz-')) params.set(k, v);
+  if (body.length > 0 && bodySigned && (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+  }
+  return params;
+}
+
+function normalizeIp(address: string | undefined): string {
+  if (!address) return '0.0.0.0';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

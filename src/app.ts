@@ -1,0 +1,72 @@
+// The composition root: store, secrets, authorizer, actions and the HTTP server wired together.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { buildRegistry } from './actions/all.ts';
+import type { Services } from './actions/context.ts';
+import { QueryApi } from './api/query/query-api.ts';
+import { CredentialResolver } from './auth/credentials.ts';
+import { Authorizer } from './authz/authorizer.ts';
+import { bootstrap, loadMasterKey, type BootstrapResult } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { SecretBox } from './crypto/secret-box.ts';
+import { Store } from './store/store.ts';
+
+export interface App {
+  server: Server;
+  store: Store;
+  services: Services;
+  boot: BootstrapResult;
+  /** The URL the server listens on, once started. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
+  const clock = options.clock ?? (() => new Date());
+  const store = await Store.openSqlite({ dataDir: config.dataDir });
+  const secrets = new SecretBox(loadMasterKey(config));
+  const boot = await bootstrap(store, secrets, config, clock());
+  const services: Services = { store, secrets, authorizer: new Authorizer(store), logger, clock };
+  const api = new QueryApi(services, buildRegistry(), new CredentialResolver(store, secrets), logger);
+
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', accountId: boot.accountId }));
+      return;
+    }
+    api.handle(req, res).catch((err: unknown) => {
+      logger.error({ err: String(err) }, 'unhandled');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    store,
+    services,
+    boot,
+    url: `http://${host}:${address.port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

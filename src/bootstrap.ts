@@ -1,0 +1,63 @@
+// First start: the master key, the account and its root user's API credentials. Later starts
+// find them in the store and change nothing.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import { SecretBox } from './crypto/secret-box.ts';
+import { newAccessKeyId, newAccountId, newSecretAccessKey } from './domain/ids.ts';
+import type { Store } from './store/store.ts';
+
+/**
+ * The 32-byte master key: IAMD_MASTER_KEY (64 hex digits or base64), else `master.key` in the
+ * data folder (created 0600 on first start), else, for ':memory:', a random key for this process.
+ */
+export function loadMasterKey(config: Config): Buffer {
+  if (config.masterKey) {
+    const raw = /^[0-9a-fA-F]{64}$/.test(config.masterKey) ? Buffer.from(config.masterKey, 'hex') : Buffer.from(config.masterKey, 'base64');
+    if (raw.length !== 32) throw new Error('IAMD_MASTER_KEY must be 32 bytes (64 hex digits or base64)');
+    return raw;
+  }
+  if (config.dataDir === ':memory:') return randomBytes(32);
+  const file = join(config.dataDir, 'master.key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export interface BootstrapResult {
+  accountId: string;
+  /** Set only when root credentials were generated now: shown to the operator once. */
+  generatedRootCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export async function bootstrap(store: Store, secrets: SecretBox, config: Config, now: Date): Promise<BootstrapResult> {
+  return store.write(async (repo) => {
+    const accounts = await repo.listAccounts();
+    let accountId = accounts[0]?.id;
+    if (!accountId) {
+      accountId = config.accountId ?? newAccountId();
+      if (!/^\d{12}$/.test(accountId)) throw new Error('IAMD_ACCOUNT_ID must be 12 digits');
+      await repo.insertAccount({ id: accountId, alias: null, root_email: null, root_password_hash: null, created_at: now.toISOString() });
+    }
+    const insertRootKey = (id: string, secret: string) =>
+      repo.insertAccessKey({ id, account_id: accountId, user_id: null, secret_sealed: secrets.seal(secret, id), status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+    // Root keys given by environment are taken as they are, whatever their format.
+    if (config.rootAccessKeyId && config.rootSecretAccessKey) {
+      const existing = await repo.getAccessKey(config.rootAccessKeyId);
+      if (!existing) await insertRootKey(config.rootAccessKeyId, config.rootSecretAccessKey);
+      else if (existing.account_id !== accountId || existing.user_id !== null) throw new Error('IAMD_ROOT_ACCESS_KEY_ID is already the key of another principal');
+      else if (secrets.open(existing.secret_sealed, existing.id) !== config.rootSecretAccessKey) {
+        await repo.deleteAccessKey(existing.id);
+        await insertRootKey(config.rootAccessKeyId, config.rootSecretAccessKey);
+      }
+      return { accountId };
+    }
+    if (accounts.length > 0) return { accountId };
+    const accessKeyId = newAccessKeyId('AKIA');
+    const secretAccessKey = newSecretAccessKey();
+    await insertRootKey(accessKeyId, secretAccessKey);
+    return { accountId, generatedRootCredentials: { accessKeyId, secretAccessKey } };
+  });
+}

@@ -1,0 +1,45 @@
+// The `iamd` command line: `iamd serve` starts the server.
+import { Command, Option } from 'commander';
+import { startApp } from './app.ts';
+import { configFromEnv, DEFAULT_PORT } from './config.ts';
+
+const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
+
+program
+  .command('serve')
+  .description('start the IAM/STS endpoint')
+  .addOption(new Option('--host <host>', 'address to listen on (IAMD_HOST)').default(undefined, '127.0.0.1'))
+  .addOption(new Option('--port <port>', 'port to listen on (IAMD_PORT)').argParser(Number).default(undefined, String(DEFAULT_PORT)))
+  .addOption(new Option('--data-dir <dir>', "data folder, or ':memory:' to keep nothing (IAMD_DATA_DIR)").default(undefined, './data'))
+  .addOption(new Option('--account-id <id>', 'the 12-digit account id to create on first start (IAMD_ACCOUNT_ID)'))
+  .addOption(new Option('--log-level <level>', 'pino log level (IAMD_LOG_LEVEL)').default(undefined, 'info'))
+  .action(async (flags: { host?: string; port?: number; dataDir?: string; accountId?: string; logLevel?: string }) => {
+    const config = configFromEnv(process.env, flags);
+    const app = await startApp(config);
+    const creds = app.boot.generatedRootCredentials;
+    if (creds) {
+      // Shown exactly once, on the terminal (never through the logger): the operator's only copy.
+      process.stdout.write(
+        [
+          '',
+          `iamd created account ${app.boot.accountId}. Root user's access key (shown only now — store it safely):`,
+          `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
+          `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
+          `  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1`,
+          `  export AWS_ENDPOINT_URL=${app.url}`,
+          '',
+        ].join('\n') + '\n',
+      );
+    }
+    app.services.logger.info({ url: app.url, accountId: app.boot.accountId, dataDir: config.dataDir }, 'iamd listening');
+    const stop = () => {
+      app.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`iamd: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

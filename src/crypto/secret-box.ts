@@ -1,0 +1,31 @@
+// Secrets at rest (secret access keys, MFA seeds, session keys): AES-256-GCM under the master
+// key. The record's id is bound in as additional authenticated data, so a ciphertext copied to
+// another row, or altered by one bit, fails to open: reads fail closed.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 'v1';
+
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('master key must be 32 bytes');
+  }
+
+  seal(plaintext: string, recordId: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(recordId, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+  }
+
+  /** Throws if the ciphertext was altered or belongs to another record. */
+  open(sealed: string, recordId: string): string {
+    if (!sealed.startsWith(`${VERSION}.`)) throw new Error('unknown secret format');
+    const raw = Buffer.from(sealed.slice(VERSION.length + 1), 'base64');
+    if (raw.length < 28) throw new Error('secret too short');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(recordId, 'utf8'));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,39 @@
+// ARNs in AWS's formats. IAM is global: ARNs have no region, and the partition follows the region
+// of the request's credential scope (aws, aws-cn, aws-us-gov).
+
+export type EntityKind = 'user' | 'group' | 'role' | 'policy' | 'instance-profile' | 'mfa';
+
+/** `arn:PARTITION:iam::ACCOUNT:user/PATH/NAME` (the path keeps its slashes). */
+export function iamArn(partition: string, account: string, kind: EntityKind, path: string, name: string): string {
+  return `arn:${partition}:iam::${account}:${kind}${path}${name}`;
+}
+
+export function rootArn(partition: string, account: string): string {
+  return `arn:${partition}:iam::${account}:root`;
+}
+
+export function assumedRoleArn(partition: string, account: string, roleName: string, sessionName: string): string {
+  return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+}
+
+export interface ParsedArn {
+  partition: string;
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+}
+
+export function parseArn(arn: string): ParsedArn | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
+}
+
+export function partitionForRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  return 'aws';
+}

@@ -1,0 +1,45 @@
+// AWS's identifier formats: unique ids (AIDA…, AGPA…, AROA…, ANPA…, AIPA…), access key ids
+// (AKIA…/ASIA…) and secret access keys, all from the OS's CSPRNG.
+import { randomBytes, randomInt } from 'node:crypto';
+
+// Unique ids use upper-case letters and digits 2–7, the alphabet seen in AWS's ids.
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function randomFrom(alphabet: string, length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  // alphabet length 32 divides 256: no modulo bias.
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
+  return out;
+}
+
+export type UniqueIdPrefix = 'AIDA' | 'AGPA' | 'AROA' | 'ANPA' | 'AIPA' | 'ASCA' | 'APKA';
+
+/** A 21-character unique id such as `AIDACKCEVSQ6C2EXAMPLE`. */
+export function newUniqueId(prefix: UniqueIdPrefix): string {
+  return prefix + randomFrom(ID_ALPHABET, 17);
+}
+
+/** A 20-character access key id: `AKIA` (long-term) or `ASIA` (temporary) and 16 characters. */
+export function newAccessKeyId(prefix: 'AKIA' | 'ASIA'): string {
+  return prefix + randomFrom(ID_ALPHABET, 16);
+}
+
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** A 40-character secret access key. */
+export function newSecretAccessKey(): string {
+  return randomFrom(SECRET_ALPHABET, 40);
+}
+
+/** A 12-digit account id that does not start with 0. */
+export function newAccountId(): string {
+  let id = String(randomInt(1, 10));
+  for (let i = 0; i < 11; i++) id += String(randomInt(0, 10));
+  return id;
+}
+
+export function newRequestId(): string {
+  const h = randomBytes(16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,104 @@
+// Access keys: AKIA… ids with a 40-character secret that appears in CreateAccessKey's response and
+// nowhere else, ever; at most 2 per user; sealed at rest.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
+import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { newAccessKeyId, newSecretAccessKey } from '../domain/ids.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { Handler, Input } from '../actions/registry.ts';
+import type { Repo } from '../store/repo.ts';
+import type { AccessKeyTable } from '../store/schema.ts';
+import { maxItemsOf, pageArray, pageOutput } from './common.ts';
+import { resolveUser } from './users.ts';
+
+export const ACCESS_KEYS_PER_USER = 2;
+
+/** The owner an access-key action applies to: a named user, the calling user, or root. */
+async function keyOwner(repo: Repo, ctx: ActionContext, action: string, input: Input): Promise<{ userId: string | null; userName?: string }> {
+  if (input.UserName === undefined && ctx.caller.type === 'Root') {
+    await ctx.authorize(action, ctx.caller.arn);
+    return { userId: null };
+  }
+  const user = await resolveUser(repo, ctx, action, input);
+  return { userId: user.id, userName: user.name };
+}
+
+function metadata(key: AccessKeyTable, userName: string | undefined) {
+  return { UserName: userName, AccessKeyId: key.id, Status: key.status, CreateDate: new Date(key.created_at) };
+}
+
+async function ownedKey(repo: Repo, ctx: ActionContext, owner: { userId: string | null }, accessKeyId: string): Promise<AccessKeyTable> {
+  const key = await repo.getAccessKey(accessKeyId);
+  if (!key || key.account_id !== ctx.caller.accountId || key.user_id !== owner.userId) {
+    throw noSuchEntity(`The Access Key with id ${accessKeyId} cannot be found.`);
+  }
+  return key;
+}
+
+export const accessKeyHandlers: Record<string, Handler> = {
+  async CreateAccessKey(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const owner = await keyOwner(repo, ctx, 'iam:CreateAccessKey', input);
+      const existing = await repo.listAccessKeys(ctx.caller.accountId, owner.userId);
+      // INVARIANT: never more than 2 keys per user (checked inside the write transaction).
+      if (existing.length >= ACCESS_KEYS_PER_USER) throw limitExceeded(`Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`);
+      const id = newAccessKeyId('AKIA');
+      const secret = newSecretAccessKey();
+      const row: AccessKeyTable = {
+        id,
+        account_id: ctx.caller.accountId,
+        user_id: owner.userId,
+        secret_sealed: ctx.services.secrets.seal(secret, id),
+        status: 'Active',
+        created_at: ctx.request.now.toISOString(),
+        last_used_at: null,
+        last_used_service: null,
+        last_used_region: null,
+      };
+      await repo.insertAccessKey(row);
+      return { AccessKey: { ...metadata(row, owner.userName), SecretAccessKey: secret } };
+    });
+  },
+
+  async ListAccessKeys(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const owner = await keyOwner(repo, ctx, 'iam:ListAccessKeys', input);
+      const keys = await repo.listAccessKeys(ctx.caller.accountId, owner.userId);
+      const page = pageArray(keys, (k) => `${k.created_at}|${k.id}`, input.Marker, maxItemsOf(input));
+      return pageOutput(page, 'AccessKeyMetadata', page.items.map((k) => metadata(k, owner.userName)));
+    });
+  },
+
+  async UpdateAccessKey(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const owner = await keyOwner(repo, ctx, 'iam:UpdateAccessKey', input);
+      const key = await ownedKey(repo, ctx, owner, input.AccessKeyId);
+      await repo.setAccessKeyStatus(key.id, input.Status);
+      return undefined;
+    });
+  },
+
+  async DeleteAccessKey(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const owner = await keyOwner(repo, ctx, 'iam:DeleteAccessKey', input);
+      const key = await ownedKey(repo, ctx, owner, input.AccessKeyId);
+      await repo.deleteAccessKey(key.id);
+      return undefined;
+    });
+  },
+
+  async GetAccessKeyLastUsed(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const key = await repo.getAccessKey(input.AccessKeyId);
+      const owner = key && key.account_id === ctx.caller.accountId && key.user_id ? await repo.getEntityById(key.user_id) : undefined;
+      const resource = owner ? `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${owner.path}${owner.name}` : `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:root`;
+      await ctx.authorize('iam:GetAccessKeyLastUsed', resource);
+      if (!key || key.account_id !== ctx.caller.accountId) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+      return {
+        UserName: owner?.name ?? ctx.caller.accountId,
+        AccessKeyLastUsed: key.last_used_at
+          ? { LastUsedDate: new Date(key.last_used_at), ServiceName: key.last_used_service, Region: key.last_used_region }
+          : { ServiceName: 'N/A', Region: 'N/A' },
+      };
+    });
+  },
+};

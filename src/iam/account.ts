@@ -1,0 +1,113 @@
+// Account-wide settings: the password policy, the alias (one per account, unique across iamd),
+// and GetAccountSummary's real counts and AWS's default quotas.
+import { entityAlreadyExists, noSuchEntity, validationError } from '../errors/aws-error.ts';
+import type { Handler } from '../actions/registry.ts';
+import { policyFromInput, policyOutput, type PasswordPolicy } from './password-policy.ts';
+
+/** Resource for account-level actions that have no resource type in the Service Authorization Reference. */
+const ANY = '*';
+
+export const accountHandlers: Record<string, Handler> = {
+  async UpdateAccountPasswordPolicy(ctx, input) {
+    await ctx.authorize('iam:UpdateAccountPasswordPolicy', ANY);
+    const policy = policyFromInput(input);
+    await ctx.services.store.write((repo) => repo.putPasswordPolicy(ctx.caller.accountId, policy as unknown as Record<string, unknown>));
+    return undefined;
+  },
+
+  async GetAccountPasswordPolicy(ctx) {
+    await ctx.authorize('iam:GetAccountPasswordPolicy', ANY);
+    const policy = await ctx.services.store.read((repo) => repo.getPasswordPolicy(ctx.caller.accountId));
+    if (!policy) throw noSuchEntity(`The Password Policy with domain name ${ctx.caller.accountId} cannot be found.`);
+    return { PasswordPolicy: policyOutput(policy as unknown as PasswordPolicy) };
+  },
+
+  async DeleteAccountPasswordPolicy(ctx) {
+    await ctx.authorize('iam:DeleteAccountPasswordPolicy', ANY);
+    return ctx.services.store.write(async (repo) => {
+      if (!(await repo.deletePasswordPolicy(ctx.caller.accountId))) throw noSuchEntity(`The account policy with name PasswordPolicy cannot be found.`);
+      return undefined;
+    });
+  },
+
+  async CreateAccountAlias(ctx, input) {
+    await ctx.authorize('iam:CreateAccountAlias', ANY);
+    const alias = input.AccountAlias as string;
+    if (/^\d{12}$/.test(alias)) throw validationError(`The account alias ${alias} cannot be a 12-digit number.`);
+    return ctx.services.store.write(async (repo) => {
+      const holder = await repo.getAccountByAlias(alias);
+      if (holder && holder.id !== ctx.caller.accountId) throw entityAlreadyExists(`The account alias ${alias} already exists.`);
+      await repo.setAccountAlias(ctx.caller.accountId, alias);
+      return undefined;
+    });
+  },
+
+  async DeleteAccountAlias(ctx, input) {
+    await ctx.authorize('iam:DeleteAccountAlias', ANY);
+    return ctx.services.store.write(async (repo) => {
+      const account = await repo.getAccount(ctx.caller.accountId);
+      if (account?.alias !== input.AccountAlias) throw noSuchEntity(`The account alias ${input.AccountAlias} cannot be found.`);
+      await repo.setAccountAlias(ctx.caller.accountId, null);
+      return undefined;
+    });
+  },
+
+  async ListAccountAliases(ctx) {
+    await ctx.authorize('iam:ListAccountAliases', ANY);
+    const account = await ctx.services.store.read((repo) => repo.getAccount(ctx.caller.accountId));
+    return { AccountAliases: account?.alias ? [account.alias] : [], IsTruncated: false };
+  },
+
+  async GetAccountSummary(ctx) {
+    await ctx.authorize('iam:GetAccountSummary', ANY);
+    return ctx.services.store.read(async (repo) => {
+      const a = ctx.caller.accountId;
+      const [users, groups, roles, policies, instanceProfiles, mfa, rootKeys] = await Promise.all([
+        repo.countEntities(a, 'user'),
+        repo.countEntities(a, 'group'),
+        repo.countEntities(a, 'role'),
+        repo.countEntities(a, 'policy'),
+        repo.countEntities(a, 'instance-profile'),
+        repo.countEntities(a, 'mfa'),
+        repo.listAccessKeys(a, null),
+      ]);
+      const account = await repo.getAccount(a);
+      const rootMfa = Boolean(account && (await repo.getEntityByName(a, 'mfa', 'root-account-mfa-device')));
+      return {
+        SummaryMap: {
+          Users: users,
+          UsersQuota: 5000,
+          Groups: groups,
+          GroupsQuota: 300,
+          GroupsPerUserQuota: 10,
+          Roles: roles,
+          RolesQuota: 1000,
+          Policies: policies,
+          PoliciesQuota: 1500,
+          PolicySizeQuota: 6144,
+          PolicyVersionsInUseQuota: 10000,
+          VersionsPerPolicyQuota: 5,
+          AttachedPoliciesPerUserQuota: 10,
+          AttachedPoliciesPerGroupQuota: 10,
+          AttachedPoliciesPerRoleQuota: 10,
+          UserPolicySizeQuota: 2048,
+          GroupPolicySizeQuota: 5120,
+          RolePolicySizeQuota: 10240,
+          AssumeRolePolicySizeQuota: 2048,
+          AccessKeysPerUserQuota: 2,
+          AccountAccessKeysPresent: rootKeys.length > 0 ? 1 : 0,
+          AccountMFAEnabled: rootMfa ? 1 : 0,
+          InstanceProfiles: instanceProfiles,
+          InstanceProfilesQuota: 1000,
+          MFADevices: mfa,
+          MFADevicesInUse: 0,
+          SigningCertificatesPerUserQuota: 2,
+          ServerCertificates: 0,
+          ServerCertificatesQuota: 20,
+          Providers: 0,
+          GlobalEndpointTokenVersion: 1,
+        },
+      };
+    });
+  },
+};

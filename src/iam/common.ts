@@ -1,0 +1,108 @@
+// Pieces every IAM handler shares: entity lookups with AWS's NoSuchEntity wording, tag rules,
+// pagination, and the output structures of users and groups.
+import { AwsError, invalidInput, noSuchEntity } from '../errors/aws-error.ts';
+import { iamArn, type EntityKind } from '../domain/arn.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { EntityRow, Page, Repo, Tag } from '../store/repo.ts';
+
+export const DEFAULT_MAX_ITEMS = 100;
+
+/** The word AWS uses for each kind in messages ("The user with name x cannot be found."). */
+const KIND_WORDS: Record<string, string> = {
+  user: 'user',
+  group: 'group',
+  role: 'role',
+  policy: 'policy',
+  'instance-profile': 'Instance Profile',
+  mfa: 'MFA device',
+};
+
+export function arnOf(ctx: ActionContext, e: Pick<EntityRow<unknown>, 'kind' | 'path' | 'name'>): string {
+  return iamArn(ctx.caller.partition, ctx.caller.accountId, e.kind as EntityKind, e.path, e.name);
+}
+
+/** The resource ARN of a named entity for authorization, whether or not it exists yet. */
+export function arnFor(ctx: ActionContext, kind: EntityKind, name: string, path = '/'): string {
+  return iamArn(ctx.caller.partition, ctx.caller.accountId, kind, path, name);
+}
+
+export async function findEntity<D>(repo: Repo, ctx: ActionContext, kind: EntityKind, name: string): Promise<EntityRow<D> | undefined> {
+  return repo.getEntityByName<D>(ctx.caller.accountId, kind, name);
+}
+
+export function notFound(kind: EntityKind, name: string): AwsError {
+  return noSuchEntity(`The ${KIND_WORDS[kind]} with name ${name} cannot be found.`);
+}
+
+/**
+ * Looks up an entity, authorizes the action on its real ARN (or on the ARN its name would have,
+ * when it does not exist, so that an unauthorized caller learns nothing), then fails with
+ * NoSuchEntity if it is missing.
+ */
+export async function authorizeOnEntity<D>(repo: Repo, ctx: ActionContext, action: string, kind: EntityKind, name: string): Promise<EntityRow<D>> {
+  const entity = await findEntity<D>(repo, ctx, kind, name);
+  await ctx.authorize(action, entity ? arnOf(ctx, entity) : arnFor(ctx, kind, name));
+  if (!entity) throw notFound(kind, name);
+  return entity;
+}
+
+export const MAX_TAGS = 50;
+
+/** AWS's tag rules beyond the model's patterns: unique keys (case-insensitively), no `aws:` prefix, at most 50 in all. */
+export function checkTags(tags: Tag[] | undefined, existing: Tag[] = []): Tag[] {
+  if (!tags) return [];
+  const seen = new Set<string>();
+  for (const tag of tags) {
+    const key = tag.Key.toLowerCase();
+    if (seen.has(key)) throw invalidInput('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    seen.add(key);
+    if (key.startsWith('aws:')) throw invalidInput('User-defined tag keys can\'t start with "aws:". This prefix is reserved for AWS-defined tags.');
+  }
+  const total = new Set([...existing.map((t) => t.Key.toLowerCase()), ...seen]).size;
+  if (total > MAX_TAGS) throw new AwsError('LimitExceeded', `The number of tags has reached the maximum limit of ${MAX_TAGS}.`);
+  return tags;
+}
+
+export function maxItemsOf(input: { MaxItems?: number }): number {
+  return input.MaxItems ?? DEFAULT_MAX_ITEMS;
+}
+
+export function pageOutput<T>(page: Page<unknown>, key: string, items: T[]): Record<string, unknown> {
+  return { [key]: items, IsTruncated: page.marker !== undefined, Marker: page.marker };
+}
+
+/** Pages an in-memory, already ordered list with the same opaque markers as the store. */
+export function pageArray<T>(all: T[], keyOf: (t: T) => string, marker: string | undefined, maxItems: number): Page<T> {
+  let start = 0;
+  if (marker !== undefined) {
+    const after = Buffer.from(marker, 'base64url').toString('utf8');
+    start = all.findIndex((t) => keyOf(t) > after);
+    if (start < 0) start = all.length;
+  }
+  const items = all.slice(start, start + maxItems);
+  const more = start + maxItems < all.length;
+  return { items, marker: more ? Buffer.from(keyOf(items[items.length - 1]), 'utf8').toString('base64url') : undefined };
+}
+
+export interface UserData {
+  permissionsBoundary?: string;
+  passwordLastUsed?: string;
+}
+
+export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, withTags: boolean): Promise<Record<string, unknown>> {
+  const tags = withTags ? await repo.getTags(user.id) : [];
+  return {
+    Path: user.path,
+    UserName: user.name,
+    UserId: user.id,
+    Arn: arnOf(ctx, user),
+    CreateDate: user.createdAt,
+    PasswordLastUsed: user.data.passwordLastUsed ? new Date(user.data.passwordLastUsed) : undefined,
+    PermissionsBoundary: user.data.permissionsBoundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.data.permissionsBoundary } : undefined,
+    Tags: tags.length > 0 ? tags : undefined,
+  };
+}
+
+export function groupOutput(ctx: ActionContext, group: EntityRow<unknown>): Record<string, unknown> {
+  return { Path: group.path, GroupName: group.name, GroupId: group.id, Arn: arnOf(ctx, group), CreateDate: group.createdAt };
+}

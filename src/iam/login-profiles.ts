@@ -1,0 +1,105 @@
+// Console passwords (login profiles): argon2id hashes, AWS's password policy, forced change at
+// the next sign-in, and a user changing its own password.
+import { AwsError, entityAlreadyExists, noSuchEntity } from '../errors/aws-error.ts';
+import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { Handler } from '../actions/registry.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import type { UserData } from './common.ts';
+import { assertPasswordAllowed, type PasswordPolicy } from './password-policy.ts';
+import { resolveUser } from './users.ts';
+
+function missingProfile(userName: string) {
+  return noSuchEntity(`Login Profile for User ${userName} cannot be found.`);
+}
+
+/** Refuses a password the policy forbids, including one of the last N (PasswordReusePrevention). */
+async function checkNewPassword(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, password: string): Promise<PasswordPolicy | undefined> {
+  const policy = (await repo.getPasswordPolicy(ctx.caller.accountId)) as PasswordPolicy | undefined;
+  assertPasswordAllowed(password, policy, user.name);
+  if (policy?.PasswordReusePrevention) {
+    for (const old of await repo.passwordHistory(user.id, policy.PasswordReusePrevention)) {
+      if (await verifyPassword(old, password)) {
+        throw new AwsError('PasswordPolicyViolation', `Password does not conform to the account password policy. Password should not be one of your last ${policy.PasswordReusePrevention} passwords.`);
+      }
+    }
+  }
+  return policy;
+}
+
+async function storePassword(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, password: string, resetRequired: boolean, createdAt: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await repo.putLoginProfile({ user_id: user.id, password_hash: hash, reset_required: resetRequired ? 1 : 0, created_at: createdAt });
+  await repo.addPasswordHistory(user.id, hash, ctx.request.now);
+}
+
+export const loginProfileHandlers: Record<string, Handler> = {
+  async CreateLoginProfile(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await resolveUser(repo, ctx, 'iam:CreateLoginProfile', input);
+      if (await repo.getLoginProfile(user.id)) throw entityAlreadyExists(`Login Profile for user ${user.name} already exists.`);
+      if (input.Password === undefined) throw new AwsError('ValidationError', 'Password is required to create a login profile.');
+      await checkNewPassword(repo, ctx, user, input.Password);
+      const resetRequired = Boolean(input.PasswordResetRequired);
+      await storePassword(repo, ctx, user, input.Password, resetRequired, ctx.request.now.toISOString());
+      return { LoginProfile: { UserName: user.name, CreateDate: ctx.request.now, PasswordResetRequired: resetRequired } };
+    });
+  },
+
+  async GetLoginProfile(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const user = await resolveUser(repo, ctx, 'iam:GetLoginProfile', input);
+      const profile = await repo.getLoginProfile(user.id);
+      if (!profile) throw missingProfile(user.name);
+      return { LoginProfile: { UserName: user.name, CreateDate: new Date(profile.created_at), PasswordResetRequired: profile.reset_required === 1 } };
+    });
+  },
+
+  async UpdateLoginProfile(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await resolveUser(repo, ctx, 'iam:UpdateLoginProfile', input);
+      const profile = await repo.getLoginProfile(user.id);
+      if (!profile) throw missingProfile(user.name);
+      const resetRequired = input.PasswordResetRequired === undefined ? profile.reset_required === 1 : Boolean(input.PasswordResetRequired);
+      if (input.Password !== undefined) {
+        await checkNewPassword(repo, ctx, user, input.Password);
+        await storePassword(repo, ctx, user, input.Password, resetRequired, profile.created_at);
+      } else {
+        await repo.putLoginProfile({ ...profile, reset_required: resetRequired ? 1 : 0 });
+      }
+      return undefined;
+    });
+  },
+
+  async DeleteLoginProfile(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await resolveUser(repo, ctx, 'iam:DeleteLoginProfile', input);
+      if (!(await repo.getLoginProfile(user.id))) throw missingProfile(user.name);
+      await repo.deleteLoginProfile(user.id);
+      return undefined;
+    });
+  },
+
+  async ChangePassword(ctx, input) {
+    if (ctx.caller.type !== 'User') {
+      await ctx.authorize('iam:ChangePassword', ctx.caller.arn);
+      throw new AwsError('InvalidUserType', 'Only IAM Users can change their own password.');
+    }
+    return ctx.services.store.write(async (repo) => {
+      const user = await repo.getEntityById<UserData>(ctx.caller.entityId!);
+      if (!user) throw noSuchEntity(`The user with name ${ctx.caller.userName} cannot be found.`);
+      const policy = (await repo.getPasswordPolicy(ctx.caller.accountId)) as PasswordPolicy | undefined;
+      // AllowUsersToChangePassword lets every user change its own password with no policy granting it.
+      if (!policy?.AllowUsersToChangePassword) await ctx.authorize('iam:ChangePassword', ctx.caller.arn);
+      else ctx.authorized = true;
+      const profile = await repo.getLoginProfile(user.id);
+      if (!profile) throw missingProfile(user.name);
+      if (!(await verifyPassword(profile.password_hash, input.OldPassword))) {
+        throw new AwsError('InvalidUserType', 'The old password is incorrect.');
+      }
+      await checkNewPassword(repo, ctx, user, input.NewPassword);
+      await storePassword(repo, ctx, user, input.NewPassword, false, profile.created_at);
+      return undefined;
+    });
+  },
+};

@@ -1,0 +1,58 @@
+// Managed policies by ARN, wherever they live: AWS's catalogue (arn:PARTITION:iam::aws:policy/…)
+// or the account's customer-managed policies (entities of kind 'policy' with stored versions).
+import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+
+export interface CustomerPolicyData {
+  defaultVersionId: string;
+  nextVersion: number;
+  description?: string;
+  updatedAt: string;
+}
+
+export interface ManagedPolicyView {
+  arn: string;
+  name: string;
+  id: string;
+  path: string;
+  awsManaged: boolean;
+  defaultVersionId: string;
+  createDate: Date;
+  updateDate: Date;
+  description?: string;
+  /** Only for customer-managed policies. */
+  entity?: EntityRow<CustomerPolicyData>;
+}
+
+/** Splits `arn:aws:iam::ACCOUNT:policy/PATH/NAME` into its path and name. */
+export function parsePolicyArn(arn: string): { partition: string; account: string; path: string; name: string } | undefined {
+  const m = /^arn:([\w-]+):iam::(aws|\d{12}):policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
+  if (!m) return undefined;
+  return { partition: m[1], account: m[2], path: m[3], name: m[4] };
+}
+
+export async function findManagedPolicy(repo: Repo, ctx: ActionContext, arn: string): Promise<ManagedPolicyView | undefined> {
+  const parsed = parsePolicyArn(arn);
+  if (!parsed) return undefined;
+  if (parsed.account === 'aws') {
+    const p = awsManagedPolicy(arn);
+    if (!p) return undefined;
+    return { arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`, name: p.name, id: p.id, path: p.path, awsManaged: true, defaultVersionId: p.defaultVersionId, createDate: p.createDate, updateDate: p.updateDate };
+  }
+  if (parsed.account !== ctx.caller.accountId) return undefined;
+  const e = await repo.getEntityByName<CustomerPolicyData>(ctx.caller.accountId, 'policy', parsed.name);
+  if (!e || e.path !== parsed.path) return undefined;
+  return { arn, name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e };
+}
+
+/** The default version's document of a managed policy (as written). */
+export async function defaultPolicyDocument(repo: Repo, ctx: ActionContext, arn: string): Promise<string | undefined> {
+  const parsed = parsePolicyArn(arn);
+  if (!parsed) return undefined;
+  if (parsed.account === 'aws') return awsManagedPolicy(arn)?.document;
+  const view = await findManagedPolicy(repo, ctx, arn);
+  if (!view?.entity) return undefined;
+  const versions = await repo.listPolicyVersions(view.entity.id);
+  return versions.find((v) => v.isDefault)?.document;
+}

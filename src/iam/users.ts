@@ -1,0 +1,133 @@
+// IAM users: CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers and user tags.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
+import { AwsError, deleteConflict, entityAlreadyExists } from '../errors/aws-error.ts';
+import { newUniqueId } from '../domain/ids.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { Handler, Input } from '../actions/registry.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, pageOutput, userOutput, type UserData, notFound } from './common.ts';
+import { checkBoundaryArn } from './boundary.ts';
+
+/** The user a request names, or the calling user when it names none. */
+export function targetUserName(ctx: ActionContext, input: Input): string | undefined {
+  if (input.UserName !== undefined) return input.UserName as string;
+  return ctx.caller.type === 'User' ? ctx.caller.userName : undefined;
+}
+
+/** Resolves the user an action applies to (explicit or the caller), authorized on its ARN. */
+export async function resolveUser(repo: Repo, ctx: ActionContext, action: string, input: Input): Promise<EntityRow<UserData>> {
+  const name = targetUserName(ctx, input);
+  if (name === undefined) {
+    await ctx.authorize(action, ctx.caller.arn);
+    throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
+  }
+  return authorizeOnEntity<UserData>(repo, ctx, action, 'user', name);
+}
+
+export const userHandlers: Record<string, Handler> = {
+  async CreateUser(ctx, input) {
+    const path = (input.Path as string | undefined) ?? '/';
+    const name = input.UserName as string;
+    const tags = checkTags(input.Tags);
+    const context: Record<string, string | string[]> = {};
+    if (tags.length > 0) {
+      for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
+      context['aws:TagKeys'] = tags.map((t) => t.Key);
+    }
+    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = input.PermissionsBoundary;
+    await ctx.authorize('iam:CreateUser', arnFor(ctx, 'user', name, path), context);
+    if (tags.length > 0) await ctx.authorize('iam:TagUser', arnFor(ctx, 'user', name, path), context);
+    return ctx.services.store.write(async (repo) => {
+      if (await repo.getEntityByName(ctx.caller.accountId, 'user', name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
+      const data: UserData = {};
+      if (input.PermissionsBoundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, input.PermissionsBoundary);
+      const user: EntityRow<UserData> = { id: newUniqueId('AIDA'), accountId: ctx.caller.accountId, kind: 'user', name, path, createdAt: ctx.request.now, data };
+      await repo.insertEntity(user);
+      await repo.putTags(user.id, tags);
+      return { User: await userOutput(repo, ctx, user, true) };
+    });
+  },
+
+  async GetUser(ctx, input) {
+    if (input.UserName === undefined && ctx.caller.type === 'Root') {
+      await ctx.authorize('iam:GetUser', ctx.caller.arn);
+      const account = await ctx.services.store.read((repo) => repo.getAccount(ctx.caller.accountId));
+      return { User: { UserId: ctx.caller.accountId, Arn: ctx.caller.arn, CreateDate: new Date(account!.created_at) } };
+    }
+    return ctx.services.store.read(async (repo) => {
+      const user = await resolveUser(repo, ctx, 'iam:GetUser', input);
+      return { User: await userOutput(repo, ctx, user, true) };
+    });
+  },
+
+  async UpdateUser(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await authorizeOnEntity<UserData>(repo, ctx, 'iam:UpdateUser', 'user', input.UserName);
+      const newName = input.NewUserName as string | undefined;
+      const newPath = input.NewPath as string | undefined;
+      if (newName !== undefined && newName.toLowerCase() !== user.name.toLowerCase()) {
+        await ctx.authorize('iam:UpdateUser', arnFor(ctx, 'user', newName, newPath ?? user.path));
+        if (await repo.getEntityByName(ctx.caller.accountId, 'user', newName)) throw entityAlreadyExists(`User with name ${newName} already exists.`);
+      }
+      await repo.updateEntity(user.id, { name: newName, path: newPath });
+      return undefined;
+    });
+  },
+
+  async DeleteUser(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await authorizeOnEntity<UserData>(repo, ctx, 'iam:DeleteUser', 'user', input.UserName);
+      // AWS's order of checks: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html
+      if (await repo.getLoginProfile(user.id)) throw deleteConflict('Cannot delete entity, must delete login profile first.');
+      if ((await repo.listAccessKeys(ctx.caller.accountId, user.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete access keys first.');
+      if (user.data && (user.data as { mfaSerials?: string[] }).mfaSerials?.length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
+      if ((await repo.listInlinePolicies(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete policies first.');
+      if ((await repo.attachedPolicyArns(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+      if ((await repo.groupIdsOfUser(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+      await repo.deleteEntity(user.id);
+      await repo.deletePasswordHistory(user.id);
+      return undefined;
+    });
+  },
+
+  async ListUsers(ctx, input) {
+    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    await ctx.authorize('iam:ListUsers', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${prefix}`);
+    return ctx.services.store.read(async (repo) => {
+      const page = await repo.listEntities<UserData>(ctx.caller.accountId, 'user', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
+      const users = await Promise.all(page.items.map((u) => userOutput(repo, ctx, u, false)));
+      return pageOutput(page, 'Users', users);
+    });
+  },
+
+  async TagUser(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
+      const context: Record<string, string | string[]> = { 'aws:TagKeys': (input.Tags as { Key: string }[]).map((t) => t.Key) };
+      for (const t of input.Tags as { Key: string; Value: string }[]) context[`aws:RequestTag/${t.Key}`] = t.Value;
+      await ctx.authorize('iam:TagUser', user ? arnOf(ctx, user) : arnFor(ctx, 'user', input.UserName), context);
+      if (!user) throw notFound('user', input.UserName);
+      const tags = checkTags(input.Tags, await repo.getTags(user.id));
+      await repo.putTags(user.id, tags);
+      return undefined;
+    });
+  },
+
+  async UntagUser(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
+      await ctx.authorize('iam:UntagUser', user ? arnOf(ctx, user) : arnFor(ctx, 'user', input.UserName), { 'aws:TagKeys': input.TagKeys });
+      if (!user) throw notFound('user', input.UserName);
+      await repo.removeTags(user.id, input.TagKeys);
+      return undefined;
+    });
+  },
+
+  async ListUserTags(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const user = await authorizeOnEntity(repo, ctx, 'iam:ListUserTags', 'user', input.UserName);
+      const tags = await repo.getTags(user.id);
+      return { Tags: tags, IsTruncated: false };
+    });
+  },
+};

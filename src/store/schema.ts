@@ -1,0 +1,100 @@
+// Table types shared by the SQLite and PostgreSQL dialects. Dates are ISO-8601 text and booleans
+// 0/1 integers in both, so every query is written once.
+
+/** Users, groups, roles, managed policies, instance profiles, virtual MFA devices: one row each. */
+export interface EntityTable {
+  id: string; // AWS unique id (AIDA…, AGPA…, AROA…, ANPA…, AIPA…) or the MFA serial
+  account_id: string;
+  kind: string; // EntityKind
+  name: string; // as the user wrote it
+  name_key: string; // lower-cased: names are unique regardless of case
+  path: string;
+  created_at: string;
+  data: string; // JSON: attributes of that kind (boundary, description, trust policy…)
+}
+
+export interface AccountTable {
+  id: string;
+  alias: string | null;
+  root_email: string | null;
+  root_password_hash: string | null;
+  created_at: string;
+}
+
+export interface AccessKeyTable {
+  id: string; // AKIA…
+  account_id: string;
+  user_id: string | null; // null: the root user's key
+  secret_sealed: string; // AES-256-GCM, bound to the key id
+  status: string; // Active | Inactive
+  created_at: string;
+  last_used_at: string | null;
+  last_used_service: string | null;
+  last_used_region: string | null;
+}
+
+export interface LoginProfileTable {
+  user_id: string;
+  password_hash: string; // argon2id
+  reset_required: number;
+  created_at: string;
+}
+
+export interface PasswordHistoryTable {
+  user_id: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface PasswordPolicyTable {
+  account_id: string;
+  document: string; // JSON of the PasswordPolicy fields
+}
+
+export interface MembershipTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface TagTable {
+  resource_id: string;
+  tag_key: string;
+  key_lower: string;
+  tag_value: string;
+  position: number;
+}
+
+export interface AttachmentTable {
+  entity_id: string; // user, group or role id
+  policy_arn: string;
+  attached_at: string;
+}
+
+export interface InlinePolicyTable {
+  entity_id: string;
+  name: string;
+  name_key: string;
+  document: string;
+}
+
+export interface PolicyVersionTable {
+  policy_id: string;
+  version_id: string;
+  document: string;
+  is_default: number;
+  created_at: string;
+}
+
+export interface Database {
+  accounts: AccountTable;
+  entities: EntityTable;
+  access_keys: AccessKeyTable;
+  login_profiles: LoginProfileTable;
+  password_history: PasswordHistoryTable;
+  password_policies: PasswordPolicyTable;
+  memberships: MembershipTable;
+  tags: TagTable;
+  attachments: AttachmentTable;
+  inline_policies: InlinePolicyTable;
+  policy_versions: PolicyVersionTable;
+}
