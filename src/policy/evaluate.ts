@@ -1,0 +1,216 @@
+// AWS's policy evaluation logic: an explicit deny in any policy wins; otherwise the identity-based policies
+// (or, within one account, a resource-based policy) must allow, and a permissions boundary and session
+// policies, when present, must allow too.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policies_resource.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+//
+// Same-account resource-based policies, by how they name the caller:
+//  - its own ARN (IAM user, role session, federated-user session) or `*`: allowed, even when identity
+//    policies, a permissions boundary or session policies do not allow (only an explicit deny blocks);
+//  - its role's ARN (for a role session): counts as an identity-policy allow; boundary and session policies
+//    still apply;
+//  - its account (id or root ARN): grants nothing by itself; IAM policies decide.
+// Cross-account, both the caller's policies and the resource policy must allow. KMS key policies and role
+// trust policies must allow even within one account (see resource-policy-rules.ts).
+import { cutArn, newCuts, type ArnCuts } from './arn.ts';
+import { statementsFor, type CompiledStatement } from './compile.ts';
+import { conditionHolds } from './condition.ts';
+import { contextView, recordMissingKeys, type ContextView } from './context.ts';
+import { BY_ROLE, callerOf, DIRECTLY, listedIn, NOT_NAMED, principalMatch, type Caller, type PrincipalMatch } from './principal.ts';
+import { resourcePolicyRequired } from './resource-policy-rules.ts';
+import type { CompiledPolicy, Decision, DeniedBy, EvaluationInput, MatchedStatement } from './types.ts';
+
+/** Shared, frozen decisions returned when `explain` is false (no allocation per decision). */
+const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+const plain = (decision: Decision['decision'], deniedBy?: DeniedBy): Decision =>
+  Object.freeze(deniedBy === undefined ? { decision, matchedStatements: EMPTY, missingContextKeys: EMPTY } : { decision, matchedStatements: EMPTY, deniedBy, missingContextKeys: EMPTY });
+const ALLOWED = plain('Allowed');
+const EXPLICIT = {
+  identity: plain('ExplicitlyDenied', 'identity'),
+  boundary: plain('ExplicitlyDenied', 'boundary'),
+  session: plain('ExplicitlyDenied', 'session'),
+  resource: plain('ExplicitlyDenied', 'resource'),
+} as const;
+const IMPLICIT = {
+  identity: plain('ImplicitlyDenied', 'identity'),
+  boundary: plain('ImplicitlyDenied', 'boundary'),
+  session: plain('ImplicitlyDenied', 'session'),
+  resource: plain('ImplicitlyDenied', 'resource'),
+} as const;
+
+/** Callers that have no identity-based policies: only a resource-based (or trust) policy can allow them. */
+const POLICYLESS = new Set(['Service', 'WebIdentity', 'SAML', 'CanonicalUser', 'Anonymous']);
+
+/** Per-evaluation state, reused (evaluation is synchronous and not re-entrant). */
+interface Scope {
+  resource: string;
+  cuts: ArnCuts | null;
+  view: ContextView;
+  caller: Caller;
+  hasBoundary: boolean;
+  /** Collected matches when explaining, else `null`. */
+  matched: MatchedStatement[] | null;
+  errors: string[] | null;
+}
+const scratchCuts = newCuts();
+
+/** Whether the statement's principal, resource and condition apply (its action already matched). */
+function applies(s: CompiledStatement, scope: Scope): boolean {
+  if (s.resources !== null) {
+    let hit = false;
+    for (let i = 0; i < s.resources.length && !hit; i++) hit = s.resources[i](scope.resource, scope.cuts, scope.view);
+    if (hit === s.notResource) return false;
+  }
+  return conditionHolds(s.condition, scope.view);
+}
+
+/** How a resource-policy statement's Principal/NotPrincipal names the caller. */
+function principalOf(s: CompiledStatement, scope: Scope): PrincipalMatch {
+  if (s.principal === null) return DIRECTLY;
+  if (!s.notPrincipal) return principalMatch(s.principal, scope.caller);
+  // AWS: a Deny with NotPrincipal always denies principals that have a permissions boundary.
+  if (s.deny && scope.hasBoundary) return DIRECTLY;
+  return listedIn(s.principal, scope.caller) ? NOT_NAMED : DIRECTLY;
+}
+
+/**
+ * Evaluates `list` (statements of one effect) of `policy`: the strongest principal match among the statements
+ * that apply (DIRECTLY for policies without Principal), or NOT_NAMED. Stops at the first DIRECTLY match unless
+ * explaining. INVARIANT: a statement that throws never allows; a Deny that throws denies.
+ */
+function scan(policy: CompiledPolicy, list: readonly CompiledStatement[], scope: Scope): PrincipalMatch {
+  let best: PrincipalMatch = NOT_NAMED;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    let m: PrincipalMatch;
+    try {
+      m = principalOf(s, scope);
+      if (m !== NOT_NAMED && !applies(s, scope)) m = NOT_NAMED;
+    } catch (e) {
+      m = s.deny ? DIRECTLY : NOT_NAMED;
+      if (scope.errors !== null) scope.errors.push(`statement ${s.index} of \`${policy.source.name}\` failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+    if (m === NOT_NAMED) continue;
+    if (m > best) best = m;
+    if (scope.matched === null) {
+      if (best === DIRECTLY) return best;
+    } else {
+      const entry: MatchedStatement = { source: policy.source, index: s.index, effect: s.deny ? 'Deny' : 'Allow' };
+      if (s.sid !== undefined) entry.sid = s.sid;
+      scope.matched.push(entry);
+    }
+  }
+  return best;
+}
+
+function anyAllows(policies: readonly CompiledPolicy[], action: string, scope: Scope): boolean {
+  let allowed = false;
+  for (let i = 0; i < policies.length; i++) {
+    if (scan(policies[i], statementsFor(policies[i], action).allow, scope) !== NOT_NAMED) {
+      allowed = true;
+      if (scope.matched === null) return true;
+    }
+  }
+  return allowed;
+}
+
+function anyDenies(policies: readonly CompiledPolicy[], action: string, scope: Scope): boolean {
+  let denied = false;
+  for (let i = 0; i < policies.length; i++) {
+    if (scan(policies[i], statementsFor(policies[i], action).deny, scope) !== NOT_NAMED) {
+      denied = true;
+      if (scope.matched === null) return true;
+    }
+  }
+  return denied;
+}
+
+const scope: Scope = { resource: '', cuts: null, view: new Map(), caller: callerOf({ arn: '', account: '' }), hasBoundary: false, matched: null, errors: null };
+const ONE: CompiledPolicy[] = [];
+
+/** Decides one request. With `explain: false` the result is a shared frozen object without explanation. */
+export function evaluate(input: EvaluationInput): Decision {
+  const explain = input.explain !== false;
+  const { request } = input;
+  const boundary = input.permissionsBoundary ?? null;
+  const sessions = input.sessionPolicies != null && input.sessionPolicies.length > 0 ? input.sessionPolicies : null;
+  const resourcePolicy = input.resourcePolicy ?? null;
+  const action = request.action;
+
+  scope.resource = request.resource;
+  scope.cuts = cutArn(request.resource, scratchCuts) ? scratchCuts : null;
+  scope.view = contextView(request.context);
+  scope.caller = callerOf(input.principal);
+  scope.hasBoundary = boundary !== null;
+  scope.matched = explain ? [] : null;
+  scope.errors = explain ? [] : null;
+  const missing = explain ? new Set<string>() : null;
+  recordMissingKeys(missing);
+  try {
+    // 1. Explicit denies, in every policy.
+    let deniedBy: DeniedBy | undefined;
+    const deny = (by: DeniedBy): void => void (deniedBy ??= by);
+    if (anyDenies(input.identityPolicies, action, scope)) deny('identity');
+    if ((explain || deniedBy === undefined) && resourcePolicy !== null && anyDenies(one(resourcePolicy), action, scope)) deny('resource');
+    if ((explain || deniedBy === undefined) && boundary !== null && anyDenies(one(boundary), action, scope)) deny('boundary');
+    if ((explain || deniedBy === undefined) && sessions !== null && anyDenies(sessions, action, scope)) deny('session');
+    if (deniedBy !== undefined) return explain ? explained('ExplicitlyDenied', deniedBy, missing!) : EXPLICIT[deniedBy];
+
+    // 2. Allows. When explaining, every policy is scanned so that every matching statement is reported.
+    const caller = scope.caller;
+    const sameAccount = request.resourceAccount === undefined || request.resourceAccount === caller.account;
+    const named = resourcePolicy === null ? NOT_NAMED : scan(resourcePolicy, statementsFor(resourcePolicy, action).allow, scope);
+    let identity = -1; // -1: not computed yet
+    let bounded = -1;
+    let session = -1;
+    const identityAllows = (): boolean => {
+      if (identity < 0) identity = (caller.type === 'Root' && sameAccount) || anyAllows(input.identityPolicies, action, scope) ? 1 : 0;
+      return identity === 1;
+    };
+    const boundaryAllows = (): boolean => {
+      if (bounded < 0) bounded = boundary === null || anyAllows(one(boundary), action, scope) ? 1 : 0;
+      return bounded === 1;
+    };
+    const sessionAllows = (): boolean => {
+      if (session < 0) session = sessions === null || anyAllows(sessions, action, scope) ? 1 : 0;
+      return session === 1;
+    };
+    if (explain) {
+      identityAllows();
+      boundaryAllows();
+      sessionAllows();
+    }
+
+    let implicitBy: DeniedBy | undefined;
+    if (POLICYLESS.has(caller.type)) {
+      if (named === NOT_NAMED) implicitBy = 'resource';
+    } else if (sameAccount && named === DIRECTLY) {
+      // Granted to the caller's own ARN within the account.
+    } else {
+      const required = !sameAccount || (resourcePolicy !== null && resourcePolicyRequired(resourcePolicy.source, action));
+      if (required && named === NOT_NAMED) implicitBy = 'resource';
+      else if (!((sameAccount && named === BY_ROLE) || identityAllows())) implicitBy = 'identity';
+      else if (!boundaryAllows()) implicitBy = 'boundary';
+      else if (!sessionAllows()) implicitBy = 'session';
+    }
+    if (implicitBy === undefined) return explain ? explained('Allowed', undefined, missing!) : ALLOWED;
+    return explain ? explained('ImplicitlyDenied', implicitBy, missing!) : IMPLICIT[implicitBy];
+  } finally {
+    recordMissingKeys(null);
+    scope.matched = null;
+    scope.errors = null;
+  }
+}
+
+function one(policy: CompiledPolicy): CompiledPolicy[] {
+  ONE[0] = policy;
+  return ONE;
+}
+
+function explained(decision: Decision['decision'], deniedBy: DeniedBy | undefined, missing: Set<string>): Decision {
+  const d: Decision = { decision, matchedStatements: scope.matched!, missingContextKeys: [...missing].sort() };
+  if (deniedBy !== undefined) d.deniedBy = deniedBy;
+  if (scope.errors!.length > 0) d.errors = scope.errors!;
+  return d;
+}
