@@ -248,7 +248,8 @@ function headerForm(values: string[], headers: HeaderMap, nowMs: number): AuthPa
   let credential: string | undefined;
   let signedHeaders: string | undefined;
   let signature: string | undefined;
-  for (const piece of value.slice(sp + 1).split(',')) {
+  const components = sp === -1 ? '' : value.slice(sp + 1).trim();
+  for (const piece of components === '' ? [] : components.split(',')) {
     const pair = piece.trim();
     const eq = pair.indexOf('=');
     if (eq === -1) return E.missingEqualSign(pair);
