@@ -128,7 +128,8 @@ describe('requests signed by @smithy/signature-v4', () => {
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
         fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{1,8}$/), { maxLength: 3 }),
-        fc.dictionary(token.filter((k) => !k.startsWith('X-Amz-')), token, { maxKeys: 5 }),
+        // '__proto__' is excluded: it cannot round-trip through the plain objects smithy signs.
+        fc.dictionary(token.filter((k) => !k.startsWith('X-Amz-') && k !== '__proto__'), token, { maxKeys: 5 }),
         fc.dictionary(fc.stringMatching(/^x-(foo|bar|baz)-[a-z]{1,4}$/), headerValue, { maxKeys: 3 }),
         fc.uint8Array({ maxLength: 64 }),
         fc.boolean(),
