@@ -1,0 +1,53 @@
+// Runs iamd as a separate process (the real CLI), for restart and crash tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ACCOUNT_ID, ROOT_KEY } from './helpers.ts';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+export interface ChildIamd {
+  process: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ChildIamd> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: {
+      ...process.env,
+      IAMD_ACCOUNT_ID: ACCOUNT_ID,
+      IAMD_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+      IAMD_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      IAMD_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`iamd did not start:\n${out}`)), 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"(http:\/\/[^"]+)".*"msg":"iamd listening"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ process: child, url: m[1], output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`iamd exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+export function stopChild(child: ChildIamd, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve();
+    child.process.removeAllListeners('exit');
+    child.process.once('exit', () => resolve());
+    child.process.kill(signal);
+  });
+}
