@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compilePolicy, evaluate, parsePolicy, type CompiledPolicy, type PolicyKind, type PolicySource } from '../src/policy/index.ts';
+import { compilePolicy, evaluate, parsePolicy, type CompiledPolicy, type EvaluationInput, type PolicyKind, type PolicySource } from '../src/policy/index.ts';
 
 interface Case {
   id: string;
@@ -28,13 +28,12 @@ for (const c of cases) {
   if (c.expected === null) continue; // the docs are silent
   test(`${c.id}: ${c.title}`, () => {
     const identityPolicies = c.policies.identity.map((d, i) => load(d, 'identity', { type: 'identity', name: `identity-${i}` }));
-    const boundary = c.policies.permissionsBoundary && load(c.policies.permissionsBoundary, 'identity', { type: 'boundary', name: 'boundary' });
-    const session = c.policies.session && load(c.policies.session, 'identity', { type: 'session', name: 'session' });
-    const resource = c.policies.resource && load(c.policies.resource, c.request.action.startsWith('sts:AssumeRole') ? 'trust' : 'resource', {
-      type: c.request.action.startsWith('sts:AssumeRole') ? 'trust' : 'resource',
-      name: 'resource',
-    });
-    const input = {
+    const boundary = c.policies.permissionsBoundary === null ? null : load(c.policies.permissionsBoundary, 'identity', { type: 'boundary', name: 'boundary' });
+    const session = c.policies.session === null ? null : load(c.policies.session, 'identity', { type: 'session', name: 'session' });
+    // A resource policy for sts:AssumeRole* is the role's trust policy.
+    const kind = c.request.action.startsWith('sts:AssumeRole') ? 'trust' : 'resource';
+    const resource = c.policies.resource === null ? null : load(c.policies.resource, kind, { type: kind, name: 'resource' });
+    const input: EvaluationInput = {
       principal: { arn: c.principal, account: c.principalAccount },
       identityPolicies,
       permissionsBoundary: boundary,

@@ -100,3 +100,9 @@ export function conditionHolds(condition: CompiledCondition, view: ContextView):
   }
   return true;
 }
+
+/** Records every condition key absent from the request (used when explaining, so none is hidden by short-circuiting). */
+export function noteMissingKeys(condition: CompiledCondition, view: ContextView): void {
+  if (condition === null) return;
+  for (const clause of condition) if (!view.has(clause.key)) noteMissing(clause.key);
+}

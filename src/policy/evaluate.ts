@@ -15,7 +15,7 @@
 // trust policies must allow even within one account (see resource-policy-rules.ts).
 import { cutArn, newCuts, type ArnCuts } from './arn.ts';
 import { statementsFor, type CompiledStatement } from './compile.ts';
-import { conditionHolds } from './condition.ts';
+import { conditionHolds, noteMissingKeys } from './condition.ts';
 import { contextView, recordMissingKeys, type ContextView } from './context.ts';
 import { BY_ROLE, callerOf, DIRECTLY, listedIn, NOT_NAMED, principalMatch, type Caller, type PrincipalMatch } from './principal.ts';
 import { resourcePolicyRequired } from './resource-policy-rules.ts';
@@ -87,6 +87,7 @@ function scan(policy: CompiledPolicy, list: readonly CompiledStatement[], scope:
     try {
       m = principalOf(s, scope);
       if (m !== NOT_NAMED && !applies(s, scope)) m = NOT_NAMED;
+      if (scope.matched !== null) noteMissingKeys(s.condition, scope.view);
     } catch (e) {
       m = s.deny ? DIRECTLY : NOT_NAMED;
       if (scope.errors !== null) scope.errors.push(`statement ${s.index} of \`${policy.source.name}\` failed: ${(e as Error)?.message ?? String(e)}`);

@@ -70,8 +70,8 @@ export interface CompiledPrincipal {
 const ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 const ROLE = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 
-/** Compiles a normalised principal block. */
-export function compilePrincipal(block: PrincipalBlock): CompiledPrincipal {
+/** Compiles a principal block (values as a string or an array of strings). */
+export function compilePrincipal(block: PrincipalBlock | { [type: string]: string | string[] }): CompiledPrincipal {
   const p = {
     everyone: block === '*',
     arns: new Set<string>(),
@@ -82,7 +82,8 @@ export function compilePrincipal(block: PrincipalBlock): CompiledPrincipal {
     canonicalUsers: new Set<string>(),
   };
   if (block === '*') return p;
-  for (const [type, values] of Object.entries(block)) {
+  for (const [type, raw] of Object.entries(block)) {
+    const values: readonly string[] = typeof raw === 'string' ? [raw] : raw;
     for (const v of values) {
       if (type === 'AWS') {
         if (v === '*') p.everyone = true;
