@@ -153,3 +153,9 @@ test('contextKeysOf lists condition keys and variables once, in order', () => {
 test('policy size excludes whitespace', () => {
   assert.equal(policySizeWithoutWhitespace('{ "a" :\n\t"b c" }\r\n'), 10);
 });
+
+test('sts:GetCallerIdentity needs no permission, even against an explicit deny', () => {
+  const request = { action: 'sts:GetCallerIdentity', resource: '*', context: {} };
+  assert.equal(decide({ request }).decision, 'Allowed');
+  assert.equal(decide({ request, identityPolicies: [policy([{ Effect: 'Deny', Action: '*', Resource: '*' }])] }).decision, 'Allowed');
+});

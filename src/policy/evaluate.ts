@@ -12,13 +12,14 @@
 //    still apply;
 //  - its account (id or root ARN): grants nothing by itself; IAM policies decide.
 // Cross-account, both the caller's policies and the resource policy must allow. KMS key policies and role
-// trust policies must allow even within one account (see resource-policy-rules.ts).
+// trust policies must allow even within one account, and sts:GetCallerIdentity needs no permission at all
+// (see service-rules.ts).
 import { cutArn, newCuts, type ArnCuts } from './arn.ts';
 import { statementsFor, type CompiledStatement } from './compile.ts';
 import { conditionHolds, noteMissingKeys } from './condition.ts';
 import { contextView, recordMissingKeys, type ContextView } from './context.ts';
 import { BY_ROLE, callerOf, DIRECTLY, listedIn, NOT_NAMED, principalMatch, type Caller, type PrincipalMatch } from './principal.ts';
-import { resourcePolicyRequired } from './resource-policy-rules.ts';
+import { needsNoAuthorization, resourcePolicyRequired } from './service-rules.ts';
 import type { CompiledPolicy, Decision, DeniedBy, EvaluationInput, MatchedStatement } from './types.ts';
 
 /** Shared, frozen decisions returned when `explain` is false (no allocation per decision). */
@@ -138,6 +139,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const sessions = input.sessionPolicies != null && input.sessionPolicies.length > 0 ? input.sessionPolicies : null;
   const resourcePolicy = input.resourcePolicy ?? null;
   const action = request.action;
+  if (needsNoAuthorization(action)) return explain ? { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] } : ALLOWED;
 
   scope.resource = request.resource;
   scope.cuts = cutArn(request.resource, scratchCuts) ? scratchCuts : null;
