@@ -153,50 +153,20 @@ export function evaluate(input: EvaluationInput): Decision {
   try {
     // 1. Explicit denies, in every policy.
     let deniedBy: DeniedBy | undefined;
-    const deny = (by: DeniedBy): void => void (deniedBy ??= by);
-    if (anyDenies(input.identityPolicies, action, scope)) deny('identity');
-    if ((explain || deniedBy === undefined) && resourcePolicy !== null && anyDenies(one(resourcePolicy), action, scope)) deny('resource');
-    if ((explain || deniedBy === undefined) && boundary !== null && anyDenies(one(boundary), action, scope)) deny('boundary');
-    if ((explain || deniedBy === undefined) && sessions !== null && anyDenies(sessions, action, scope)) deny('session');
+    if (anyDenies(input.identityPolicies, action, scope)) deniedBy = 'identity';
+    if ((explain || deniedBy === undefined) && resourcePolicy !== null && anyDenies(one(resourcePolicy), action, scope)) deniedBy ??= 'resource';
+    if ((explain || deniedBy === undefined) && boundary !== null && anyDenies(one(boundary), action, scope)) deniedBy ??= 'boundary';
+    if ((explain || deniedBy === undefined) && sessions !== null && anyDenies(sessions, action, scope)) deniedBy ??= 'session';
     if (deniedBy !== undefined) return explain ? explained('ExplicitlyDenied', deniedBy, missing!) : EXPLICIT[deniedBy];
 
-    // 2. Allows. When explaining, every policy is scanned so that every matching statement is reported.
+    // 2. Allows. Each policy type is scanned only when the decision needs it, except when explaining:
+    // then every policy is scanned so that every matching statement is reported.
     const caller = scope.caller;
     const sameAccount = request.resourceAccount === undefined || request.resourceAccount === caller.account;
     const named = resourcePolicy === null ? NOT_NAMED : scan(resourcePolicy, statementsFor(resourcePolicy, action).allow, scope);
-    let identity = -1; // -1: not computed yet
-    let bounded = -1;
-    let session = -1;
-    const identityAllows = (): boolean => {
-      if (identity < 0) identity = (caller.type === 'Root' && sameAccount) || anyAllows(input.identityPolicies, action, scope) ? 1 : 0;
-      return identity === 1;
-    };
-    const boundaryAllows = (): boolean => {
-      if (bounded < 0) bounded = boundary === null || anyAllows(one(boundary), action, scope) ? 1 : 0;
-      return bounded === 1;
-    };
-    const sessionAllows = (): boolean => {
-      if (session < 0) session = sessions === null || anyAllows(sessions, action, scope) ? 1 : 0;
-      return session === 1;
-    };
-    if (explain) {
-      identityAllows();
-      boundaryAllows();
-      sessionAllows();
-    }
-
-    let implicitBy: DeniedBy | undefined;
-    if (POLICYLESS.has(caller.type)) {
-      if (named === NOT_NAMED) implicitBy = 'resource';
-    } else if (sameAccount && named === DIRECTLY) {
-      // Granted to the caller's own ARN within the account.
-    } else {
-      const required = !sameAccount || (resourcePolicy !== null && resourcePolicyRequired(resourcePolicy.source, action));
-      if (required && named === NOT_NAMED) implicitBy = 'resource';
-      else if (!((sameAccount && named === BY_ROLE) || identityAllows())) implicitBy = 'identity';
-      else if (!boundaryAllows()) implicitBy = 'boundary';
-      else if (!sessionAllows()) implicitBy = 'session';
-    }
+    const implicitBy = explain
+      ? implicitDenial(input, action, sameAccount, named, identityAllows(input, action, sameAccount), boundaryAllows(boundary, action), sessionAllows(sessions, action))
+      : implicitDenial(input, action, sameAccount, named, undefined, undefined, undefined);
     if (implicitBy === undefined) return explain ? explained('Allowed', undefined, missing!) : ALLOWED;
     return explain ? explained('ImplicitlyDenied', implicitBy, missing!) : IMPLICIT[implicitBy];
   } finally {
@@ -204,6 +174,44 @@ export function evaluate(input: EvaluationInput): Decision {
     scope.matched = null;
     scope.errors = null;
   }
+}
+
+function identityAllows(input: EvaluationInput, action: string, sameAccount: boolean): boolean {
+  return (scope.caller.type === 'Root' && sameAccount) || anyAllows(input.identityPolicies, action, scope);
+}
+function boundaryAllows(boundary: CompiledPolicy | null, action: string): boolean {
+  return boundary === null || anyAllows(one(boundary), action, scope);
+}
+function sessionAllows(sessions: readonly CompiledPolicy[] | null, action: string): boolean {
+  return sessions === null || anyAllows(sessions, action, scope);
+}
+
+/**
+ * Which policy type fails to allow, or `undefined` when the request is allowed. The `…Allowed` arguments are
+ * precomputed when explaining, else `undefined` (then computed only if needed, in AWS's order).
+ */
+function implicitDenial(
+  input: EvaluationInput,
+  action: string,
+  sameAccount: boolean,
+  named: PrincipalMatch,
+  identityAllowed: boolean | undefined,
+  boundaryAllowed: boolean | undefined,
+  sessionAllowed: boolean | undefined,
+): DeniedBy | undefined {
+  const caller = scope.caller;
+  const boundary = input.permissionsBoundary ?? null;
+  const sessions = input.sessionPolicies != null && input.sessionPolicies.length > 0 ? input.sessionPolicies : null;
+  const resourcePolicy = input.resourcePolicy ?? null;
+  if (POLICYLESS.has(caller.type)) return named === NOT_NAMED ? 'resource' : undefined;
+  // Granted to the caller's own ARN within the account: nothing else needs to allow.
+  if (sameAccount && named === DIRECTLY) return undefined;
+  const required = !sameAccount || (resourcePolicy !== null && resourcePolicyRequired(resourcePolicy.source, action));
+  if (required && named === NOT_NAMED) return 'resource';
+  if (!(sameAccount && named === BY_ROLE) && !(identityAllowed ?? identityAllows(input, action, sameAccount))) return 'identity';
+  if (!(boundaryAllowed ?? boundaryAllows(boundary, action))) return 'boundary';
+  if (!(sessionAllowed ?? sessionAllows(sessions, action))) return 'session';
+  return undefined;
 }
 
 function one(policy: CompiledPolicy): CompiledPolicy[] {
