@@ -5,11 +5,12 @@ import { groupHandlers } from '../iam/groups.ts';
 import { accessKeyHandlers } from '../iam/access-keys.ts';
 import { loginProfileHandlers } from '../iam/login-profiles.ts';
 import { accountHandlers } from '../iam/account.ts';
+import { mfaHandlers } from '../iam/mfa.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
-  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers });
+  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers });
   registry.add('sts', callerIdentityHandlers, { public: ['GetCallerIdentity'] });
   return registry;
 }
