@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
+import type { CompiledPolicy } from '../policy/index.ts';
 
 export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
 
@@ -23,6 +24,8 @@ export interface Caller {
   entityId?: string;
   /** The access key that signed the request, when it was signed. */
   accessKeyId?: string;
+  /** For role sessions: the role's ARN (aws:PrincipalArn). */
+  roleArn?: string;
   /** For temporary credentials. */
   session?: SessionFacts;
 }
@@ -33,7 +36,8 @@ export interface SessionFacts {
   mfaAuthenticatedAt?: Date;
   roleName?: string;
   sessionName?: string;
-  sessionPolicies?: string[];
+  /** Session policies (inline Policy and PolicyArns), compiled, for role and federation sessions. */
+  compiledSessionPolicies?: CompiledPolicy[];
   tags?: Record<string, string>;
   sourceIdentity?: string;
 }

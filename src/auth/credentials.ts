@@ -33,7 +33,7 @@ export class CredentialResolver {
     const generation = this.store.generation;
     const resolved = await this.load(accessKeyId);
     // Only cache what was read at the current generation: a write committed meanwhile wins.
-    if (generation === this.store.generation) {
+    if (generation === this.store.generation && !this.store.inWriteTransaction()) {
       if (this.cache.size >= CredentialResolver.MAX_ENTRIES) this.cache.clear();
       this.cache.set(accessKeyId, resolved ?? null);
     }

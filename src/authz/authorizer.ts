@@ -1,35 +1,87 @@
 // The one seam between the store and the policy engine: gathers the caller's policies, builds
-// the request context, asks the engine, and words AccessDenied the way AWS does.
+// the request context with AWS's global condition keys, asks the engine, and words AccessDenied
+// the way AWS does.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 import type { Caller, RequestFacts } from '../actions/context.ts';
 import { AwsError } from '../errors/aws-error.ts';
+import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
+import { PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 
-export type DecisionKind = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+export type ContextValues = Record<string, string | string[]>;
 
-export interface AuthorizationResult {
-  decision: DecisionKind;
-  /** AWS's reason suffix, e.g. "because no identity-based policy allows the iam:CreateUser action". */
-  reason: string;
+export interface AuthorizationOptions {
+  /** A resource-based policy of the target (a role's trust policy for sts:AssumeRole). */
+  resourcePolicy?: CompiledPolicy | null;
+  /** The account that owns the resource (defaults to the caller's). */
+  resourceAccount?: string;
 }
 
 export class Authorizer {
-  constructor(private readonly store: Store) {}
+  readonly policies: PrincipalPolicyCache;
 
-  async decide(caller: Caller, action: string, _resource: string, _facts: RequestFacts, _extra?: Record<string, string | string[]>): Promise<AuthorizationResult> {
-    // The root user may do anything in its own account.
-    if (caller.type === 'Root') return { decision: 'Allowed', reason: '' };
-    void this.store;
-    // No policy engine yet: a principal with no policy that allows it is denied, as on AWS.
-    return { decision: 'ImplicitlyDenied', reason: `because no identity-based policy allows the ${action} action` };
+  constructor(private readonly store: Store) {
+    this.policies = new PrincipalPolicyCache(store);
   }
 
-  async authorize(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: Record<string, string | string[]>): Promise<void> {
-    const result = await this.decide(caller, action, resource, facts, extra);
-    if (result.decision !== 'Allowed') throw accessDenied(caller, action, resource, result.reason);
+  /** The caller's policies as the engine sees them (empty for root, which needs none). */
+  async policiesOf(caller: Caller): Promise<PrincipalPolicies & { session: CompiledPolicy[] | null }> {
+    if (caller.type === 'User' && caller.entityId) return { ...(await this.policies.forUser(caller.entityId, caller.accountId)), session: null };
+    if (caller.type === 'AssumedRole' && caller.entityId) {
+      const role = await this.policies.forRole(caller.entityId, caller.accountId);
+      return { ...role, tags: { ...role.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies ?? null };
+    }
+    return { identity: [], boundary: null, tags: {}, session: null };
   }
-}
 
-/** `User: ARN is not authorized to perform: ACTION on resource: RESOURCE because …` */
-export function accessDenied(caller: Caller, action: string, resource: string, reason: string): AwsError {
-  return new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${reason}`.trimEnd());
+  /** AWS's global condition keys for this caller and request, plus the action's own keys. */
+  requestContext(caller: Caller, facts: RequestFacts, principalTags: Record<string, string>, extra?: ContextValues): Record<string, string | string[]> {
+    const ctx: Record<string, string | string[]> = {
+      'aws:PrincipalArn': caller.type === 'AssumedRole' && caller.roleArn ? caller.roleArn : caller.arn,
+      'aws:PrincipalAccount': caller.accountId,
+      'aws:PrincipalType': caller.type === 'Root' ? 'Account' : caller.type,
+      'aws:userid': caller.userId,
+      'aws:SourceIp': facts.sourceIp,
+      'aws:CurrentTime': facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:EpochTime': String(Math.floor(facts.now.getTime() / 1000)),
+      'aws:SecureTransport': facts.secureTransport ? 'true' : 'false',
+      'aws:UserAgent': facts.userAgent,
+      'aws:RequestedRegion': facts.region,
+    };
+    if (caller.type === 'User' && caller.userName) ctx['aws:username'] = caller.userName;
+    const session = caller.session;
+    if (session) {
+      ctx['aws:TokenIssueTime'] = session.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      ctx['aws:MultiFactorAuthPresent'] = session.mfaAuthenticatedAt ? 'true' : 'false';
+      if (session.mfaAuthenticatedAt) ctx['aws:MultiFactorAuthAge'] = String(Math.max(0, Math.floor((facts.now.getTime() - session.mfaAuthenticatedAt.getTime()) / 1000)));
+      if (session.sourceIdentity) ctx['aws:SourceIdentity'] = session.sourceIdentity;
+    }
+    for (const [k, v] of Object.entries(principalTags)) ctx[`aws:PrincipalTag/${k}`] = v;
+    if (extra) Object.assign(ctx, extra);
+    return ctx;
+  }
+
+  /** Decides one action on one resource for the caller. Root may do anything in its own account. */
+  async decide(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options: AuthorizationOptions = {}): Promise<Decision> {
+    const resourceAccount = options.resourceAccount ?? caller.accountId;
+    if (caller.type === 'Root' && resourceAccount === caller.accountId) return { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] };
+    const policies = await this.policiesOf(caller);
+    const context: RequestContext = this.requestContext(caller, facts, policies.tags, extra);
+    return evaluate({
+      principal: { arn: caller.arn, account: caller.accountId, type: caller.type },
+      identityPolicies: policies.identity,
+      permissionsBoundary: policies.boundary,
+      sessionPolicies: policies.session,
+      resourcePolicy: options.resourcePolicy ?? null,
+      request: { action, resource, resourceAccount, context },
+      explain: true,
+    });
+  }
+
+  async authorize(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options?: AuthorizationOptions): Promise<void> {
+    const decision = await this.decide(caller, action, resource, facts, extra, options);
+    if (decision.decision !== 'Allowed') {
+      throw new AwsError('AccessDenied', accessDeniedMessage(decision, caller.arn, action, resource) ?? 'Access denied');
+    }
+  }
 }

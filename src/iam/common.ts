@@ -41,9 +41,22 @@ export function notFound(kind: EntityKind, name: string): AwsError {
  */
 export async function authorizeOnEntity<D>(repo: Repo, ctx: ActionContext, action: string, kind: EntityKind, name: string): Promise<EntityRow<D>> {
   const entity = await findEntity<D>(repo, ctx, kind, name);
-  await ctx.authorize(action, entity ? arnOf(ctx, entity) : arnFor(ctx, kind, name));
+  await ctx.authorize(action, entity ? arnOf(ctx, entity) : arnFor(ctx, kind, name), entity ? await resourceTagContext(repo, ctx, entity.id) : undefined);
   if (!entity) throw notFound(kind, name);
   return entity;
+}
+
+/** aws:ResourceTag/* and iam:ResourceTag/* of a tagged IAM resource (root needs no policy, so skip the read). */
+export async function resourceTagContext(repo: Repo, ctx: ActionContext, entityId: string): Promise<Record<string, string> | undefined> {
+  if (ctx.caller.type === 'Root') return undefined;
+  const tags = await repo.getTags(entityId);
+  if (tags.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const t of tags) {
+    out[`aws:ResourceTag/${t.Key}`] = t.Value;
+    out[`iam:ResourceTag/${t.Key}`] = t.Value;
+  }
+  return out;
 }
 
 export const MAX_TAGS = 50;

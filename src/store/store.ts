@@ -1,6 +1,7 @@
 // The one storage interface the rest of iamd uses. `read` and `write` each run a function in one
 // transaction over a Repo; a committed write bumps `generation`, which the in-memory caches
 // (credentials, compiled policies) check, so a change takes effect on the very next request.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
@@ -15,7 +16,15 @@ export interface StoreOptions {
   dataDir: string;
 }
 
+interface OpenTransaction {
+  repo: Repo;
+  wrote: boolean;
+}
+
 export class Store extends EventEmitter {
+  // The transaction this async call chain is inside, if any: a read or write started inside it
+  // joins it (the authorizer reads policies while a handler holds a write transaction).
+  private readonly current = new AsyncLocalStorage<OpenTransaction>();
   /** Bumped after every committed write; caches compare it to decide whether they are current. */
   generation = 0;
   private writeQueue: Promise<unknown> = Promise.resolve();
@@ -56,7 +65,18 @@ export class Store extends EventEmitter {
 
   /** Runs fn in a read transaction. */
   read<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>)));
+    const open = this.current.getStore();
+    if (open) return fn(open.repo);
+    const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: false };
+    return this.db
+      .transaction()
+      .execute((trx) => {
+        tx.repo = new Repo(trx as Transaction<Database>);
+        return this.current.run(tx, () => fn(tx.repo));
+      })
+      .finally(() => {
+        if (tx.wrote) this.committed();
+      });
   }
 
   /**
@@ -64,14 +84,36 @@ export class Store extends EventEmitter {
    * that each sees the last one's result (SQLite has one writer anyway).
    */
   write<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
+    const open = this.current.getStore();
+    if (open) {
+      open.wrote = true;
+      return fn(open.repo);
+    }
     const run = this.writeQueue.then(async () => {
-      const result = await this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>)));
-      this.generation++;
-      this.emit('change');
-      return result;
+      const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: true };
+      try {
+        return await this.db.transaction().execute((trx) => {
+          tx.repo = new Repo(trx as Transaction<Database>);
+          return this.current.run(tx, () => fn(tx.repo));
+        });
+      } finally {
+        // Also after a rollback: a cache may have read the transaction's uncommitted rows.
+        this.committed();
+      }
     });
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** True inside a transaction that may have written: caches must not keep what they read there. */
+  inWriteTransaction(): boolean {
+    const open = this.current.getStore();
+    return open !== undefined && open.wrote;
+  }
+
+  private committed(): void {
+    this.generation++;
+    this.emit('change');
   }
 
   /** Best-effort bookkeeping (last-used times) that must not invalidate caches. */
