@@ -2,6 +2,7 @@
 // and GetAccountSummary's real counts and AWS's default quotas.
 import { entityAlreadyExists, noSuchEntity, validationError } from '../errors/aws-error.ts';
 import type { Handler } from '../actions/registry.ts';
+import { mfaDevicesInUse, rootMfaEnabled } from './mfa.ts';
 import { policyFromInput, policyOutput, type PasswordPolicy } from './password-policy.ts';
 
 /** Resource for account-level actions that have no resource type in the Service Authorization Reference. */
@@ -71,8 +72,7 @@ export const accountHandlers: Record<string, Handler> = {
         repo.countEntities(a, 'mfa'),
         repo.listAccessKeys(a, null),
       ]);
-      const account = await repo.getAccount(a);
-      const rootMfa = Boolean(account && (await repo.getEntityByName(a, 'mfa', 'root-account-mfa-device')));
+      const [rootMfa, mfaInUse] = await Promise.all([rootMfaEnabled(repo, a), mfaDevicesInUse(repo, a)]);
       return {
         SummaryMap: {
           Users: users,
@@ -100,7 +100,7 @@ export const accountHandlers: Record<string, Handler> = {
           InstanceProfiles: instanceProfiles,
           InstanceProfilesQuota: 1000,
           MFADevices: mfa,
-          MFADevicesInUse: 0,
+          MFADevicesInUse: mfaInUse,
           SigningCertificatesPerUserQuota: 2,
           ServerCertificates: 0,
           ServerCertificatesQuota: 20,
