@@ -30,7 +30,7 @@ export interface AppOptions {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? (() => new Date());
-  const store = await Store.openSqlite({ dataDir: config.dataDir });
+  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const secrets = new SecretBox(loadMasterKey(config));
   const boot = await bootstrap(store, secrets, config, clock());
   const services: Services = { store, secrets, authorizer: new Authorizer(store), logger, clock };

@@ -1,7 +1,7 @@
 // First start: the master key, the account and its root user's API credentials. Later starts
 // find them in the store and change nothing.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
@@ -18,9 +18,12 @@ export function loadMasterKey(config: Config): Buffer {
     if (raw.length !== 32) throw new Error('IAMD_MASTER_KEY must be 32 bytes (64 hex digits or base64)');
     return raw;
   }
-  if (config.dataDir === ':memory:') return randomBytes(32);
+  if (config.dataDir === ':memory:' && !config.databaseUrl) return randomBytes(32);
   const file = join(config.dataDir, 'master.key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  // Every node of a PostgreSQL deployment must seal and open secrets with the same key.
+  if (config.databaseUrl) throw new Error('with IAMD_DATABASE_URL, set IAMD_MASTER_KEY (the same on every node)');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   return key;

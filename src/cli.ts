@@ -11,9 +11,10 @@ program
   .addOption(new Option('--host <host>', 'address to listen on (IAMD_HOST)').default(undefined, '127.0.0.1'))
   .addOption(new Option('--port <port>', 'port to listen on (IAMD_PORT)').argParser(Number).default(undefined, String(DEFAULT_PORT)))
   .addOption(new Option('--data-dir <dir>', "data folder, or ':memory:' to keep nothing (IAMD_DATA_DIR)").default(undefined, './data'))
+  .addOption(new Option('--database-url <url>', 'postgres://… to keep state in PostgreSQL, shared by several nodes (IAMD_DATABASE_URL)'))
   .addOption(new Option('--account-id <id>', 'the 12-digit account id to create on first start (IAMD_ACCOUNT_ID)'))
   .addOption(new Option('--log-level <level>', 'pino log level (IAMD_LOG_LEVEL)').default(undefined, 'info'))
-  .action(async (flags: { host?: string; port?: number; dataDir?: string; accountId?: string; logLevel?: string }) => {
+  .action(async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string }) => {
     const config = configFromEnv(process.env, flags);
     const app = await startApp(config);
     const creds = app.boot.generatedRootCredentials;

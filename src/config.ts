@@ -4,6 +4,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** postgres://… selects PostgreSQL (several nodes on one database); unset: SQLite in dataDir. */
+  databaseUrl?: string;
   accountId?: string;
   rootAccessKeyId?: string;
   rootSecretAccessKey?: string;
@@ -18,6 +20,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     host: flags.host ?? env.IAMD_HOST ?? '127.0.0.1',
     port: flags.port ?? (env.IAMD_PORT ? Number(env.IAMD_PORT) : DEFAULT_PORT),
     dataDir: flags.dataDir ?? env.IAMD_DATA_DIR ?? './data',
+    databaseUrl: flags.databaseUrl ?? env.IAMD_DATABASE_URL,
     accountId: flags.accountId ?? env.IAMD_ACCOUNT_ID,
     rootAccessKeyId: env.IAMD_ROOT_ACCESS_KEY_ID,
     rootSecretAccessKey: env.IAMD_ROOT_SECRET_ACCESS_KEY,

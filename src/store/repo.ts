@@ -105,7 +105,10 @@ export class Repo {
   /** A page of entities ordered by name (case-insensitively), optionally under a path prefix. */
   async listEntities<D>(accountId: string, kind: string, opts: { pathPrefix?: string; marker?: string; maxItems: number; filter?: (e: EntityRow<D>) => boolean }): Promise<Page<EntityRow<D>>> {
     let q = this.db.selectFrom('entities').selectAll().where('account_id', '=', accountId).where('kind', '=', kind);
-    if (opts.pathPrefix && opts.pathPrefix !== '/') q = q.where('path', '>=', opts.pathPrefix).where('path', '<', `${opts.pathPrefix}\u{10FFFF}`);
+    if (opts.pathPrefix && opts.pathPrefix !== '/') {
+      const prefix = opts.pathPrefix;
+      q = q.where((eb) => eb(eb.fn('substr', ['path', eb.val(1), eb.val(prefix.length)]), '=', prefix));
+    }
     const after = decodeMarker(opts.marker);
     if (after !== undefined) q = q.where('name_key', '>', after);
     const items: EntityRow<D>[] = [];

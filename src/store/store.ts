@@ -3,8 +3,9 @@
 // (credentials, compiled policies) check, so a change takes effect on the very next request.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations.ts';
@@ -29,12 +30,41 @@ export class Store extends EventEmitter {
   generation = 0;
   private writeQueue: Promise<unknown> = Promise.resolve();
 
+  private listener?: ChangeListener;
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly sqlite?: BetterSqlite3.Database,
   ) {
     super();
+  }
+
+  /** The store named by a URL: `postgres://…` for PostgreSQL, anything else is a data folder. */
+  static async open(options: StoreOptions & { databaseUrl?: string }): Promise<Store> {
+    return options.databaseUrl ? Store.openPostgres(options.databaseUrl) : Store.openSqlite(options);
+  }
+
+  /**
+   * PostgreSQL, for several iamd nodes sharing one set of accounts. Writes run SERIALIZABLE (and
+   * are retried on a serialization failure), so invariants checked inside a transaction — unique
+   * names, at most 2 access keys — hold across nodes. Every write notifies the other nodes
+   * (LISTEN/NOTIFY, delivered at commit) to drop their caches.
+   */
+  static async openPostgres(url: string, options: { cacheTtlMs?: number } = {}): Promise<Store> {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const store = new Store(db, 'postgres');
+    await store.migrate();
+    store.listener = new ChangeListener(url, () => store.externalChange(), options.cacheTtlMs ?? 5_000);
+    await store.listener.start();
+    return store;
+  }
+
+  /** Another node committed a write (or we may have missed one): drop every cache. */
+  private externalChange(): void {
+    this.generation++;
+    this.emit('change');
   }
 
   static async openSqlite(options: StoreOptions): Promise<Store> {
@@ -89,6 +119,7 @@ export class Store extends EventEmitter {
       open.wrote = true;
       return fn(open.repo);
     }
+    if (this.dialect === 'postgres') return this.writePostgres(fn);
     const run = this.writeQueue.then(async () => {
       const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: true };
       try {
@@ -103,6 +134,34 @@ export class Store extends EventEmitter {
     });
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  private async writePostgres<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: true };
+      try {
+        return await this.db
+          .transaction()
+          .setIsolationLevel('serializable')
+          .execute(async (trx) => {
+            tx.repo = new Repo(trx as Transaction<Database>);
+            const result = await this.current.run(tx, () => fn(tx.repo));
+            await sql`select pg_notify('iamd_changes', '')`.execute(trx);
+            return result;
+          });
+      } catch (error) {
+        // 40001 serialization failure, 40P01 deadlock, 23505 a concurrent insert won: run again,
+        // and the function sees the other transaction's result (EntityAlreadyExists, a quota…).
+        const code = (error as { code?: string }).code;
+        if ((code === '40001' || code === '40P01' || code === '23505') && attempt < 10) {
+          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw error;
+      } finally {
+        this.committed();
+      }
+    }
   }
 
   /** True inside a transaction that may have written: caches must not keep what they read there. */
@@ -127,6 +186,72 @@ export class Store extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    await this.listener?.stop();
     await this.db.destroy();
+  }
+}
+
+/**
+ * Listens for other nodes' writes on a dedicated connection. If the connection drops, caches are
+ * dropped and it reconnects; a time-to-live drops them anyway, as a backstop for a lost notice.
+ */
+class ChangeListener {
+  private client?: pg.Client;
+  private stopped = false;
+  private ttlTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly url: string,
+    private readonly onChange: () => void,
+    private readonly ttlMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.ttlTimer = setInterval(this.onChange, this.ttlMs);
+    this.ttlTimer.unref();
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', () => this.onChange());
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query('LISTEN iamd_changes');
+      this.client = client;
+      this.onChange(); // anything committed while we were not listening
+    } catch {
+      this.lost(client);
+    }
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client === client) this.client = undefined;
+    this.onChange();
+    client.removeAllListeners();
+    client.end().catch(() => undefined);
+    if (!this.stopped && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.connect();
+      }, 500);
+      this.retryTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.ttlTimer);
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners();
+      await client.end().catch(() => undefined);
+    }
   }
 }

@@ -1,0 +1,187 @@
+// One contract for the storage interface, run against SQLite and PostgreSQL: every operation,
+// the constraints, transactions and the pagination order must behave the same on both.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../src/store/store.ts';
+import type { EntityRow } from '../src/store/repo.ts';
+import { createTestDatabase } from './pg.ts';
+
+const ACCOUNT = '111122223333';
+const now = new Date('2026-01-02T03:04:05.000Z');
+
+function entity(kind: string, name: string, path = '/', id = `${kind}-${name}`): EntityRow<unknown> {
+  return { id, accountId: ACCOUNT, kind, name, path, createdAt: now, data: { note: name } };
+}
+
+const dialects: { name: string; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const store = await Store.openSqlite({ dataDir: ':memory:' });
+      return { store, cleanup: () => store.close() };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db = await createTestDatabase();
+      const store = await Store.openPostgres(db.url);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await db.drop();
+        },
+      };
+    },
+  },
+];
+
+for (const dialect of dialects) {
+  describe(`store contract: ${dialect.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      ({ store, cleanup } = await dialect.open());
+      await store.write((repo) => repo.insertAccount({ id: ACCOUNT, alias: null, root_email: null, root_password_hash: null, created_at: now.toISOString() }));
+    });
+    after(() => cleanup());
+
+    test('entities: insert, case-insensitive lookup, unique names per kind, update, delete', async () => {
+      await store.write((repo) => repo.insertEntity(entity('user', 'Alice')));
+      const found = await store.read((repo) => repo.getEntityByName(ACCOUNT, 'user', 'alice'));
+      assert.equal(found?.name, 'Alice');
+      assert.deepEqual(found?.data, { note: 'Alice' });
+      assert.equal(found?.createdAt.toISOString(), now.toISOString());
+      await assert.rejects(store.write((repo) => repo.insertEntity(entity('user', 'ALICE', '/', 'other-id'))));
+      await store.write((repo) => repo.insertEntity(entity('group', 'alice')));
+      await store.write((repo) => repo.updateEntity('user-Alice', { name: 'Alicia', path: '/x/', data: { v: 2 } }));
+      const renamed = await store.read((repo) => repo.getEntityById('user-Alice'));
+      assert.deepEqual([renamed?.name, renamed?.path, renamed?.data], ['Alicia', '/x/', { v: 2 }]);
+      assert.equal(await store.read((repo) => repo.countEntities(ACCOUNT, 'user')), 1);
+      await store.write((repo) => repo.deleteEntity('user-Alicia'.replace('Alicia', 'Alice')));
+      assert.equal(await store.read((repo) => repo.getEntityById('user-Alice')), undefined);
+    });
+
+    test('pagination: byte order of lower-cased names, markers, path prefixes, filters', async () => {
+      const names = ['b', 'A', 'c', '_x', 'Z9', 'a-1', 'a.1', 'a_1', 'aa'];
+      for (const n of names) await store.write((repo) => repo.insertEntity(entity('role', n, n.startsWith('a') ? '/team/' : '/')));
+      const seen: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await store.read((repo) => repo.listEntities(ACCOUNT, 'role', { marker, maxItems: 2 }));
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((e) => e.name));
+        marker = page.marker;
+      } while (marker);
+      const expected = [...names].sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1));
+      assert.deepEqual(seen, expected);
+      const team = await store.read((repo) => repo.listEntities(ACCOUNT, 'role', { pathPrefix: '/team/', maxItems: 100 }));
+      assert.deepEqual(team.items.map((e) => e.name), ['a-1', 'a.1', 'a_1', 'aa']);
+      const filtered = await store.read((repo) => repo.listEntities(ACCOUNT, 'role', { maxItems: 2, filter: (e) => e.name.length === 1 }));
+      assert.deepEqual(filtered.items.map((e) => e.name), ['A', 'b']);
+      assert.ok(filtered.marker);
+    });
+
+    test('tags: ordered, keys case-insensitive, overwrite keeps position, remove', async () => {
+      await store.write((repo) => repo.putTags('r1', [{ Key: 'Team', Value: 'a' }, { Key: 'cost', Value: '1' }]));
+      await store.write((repo) => repo.putTags('r1', [{ Key: 'team', Value: 'b' }, { Key: 'env', Value: 'dev' }]));
+      assert.deepEqual(await store.read((repo) => repo.getTags('r1')), [
+        { Key: 'team', Value: 'b' },
+        { Key: 'cost', Value: '1' },
+        { Key: 'env', Value: 'dev' },
+      ]);
+      await store.write((repo) => repo.removeTags('r1', ['COST']));
+      assert.deepEqual((await store.read((repo) => repo.getTags('r1'))).map((t) => t.Key), ['team', 'env']);
+    });
+
+    test('memberships, attachments, inline policies, policy versions', async () => {
+      await store.write(async (repo) => {
+        await repo.addMembership('g1', 'u1');
+        await repo.addMembership('g1', 'u1');
+        await repo.addMembership('g2', 'u1');
+      });
+      assert.deepEqual((await store.read((repo) => repo.groupIdsOfUser('u1'))).sort(), ['g1', 'g2']);
+      assert.equal(await store.write((repo) => repo.removeMembership('g1', 'u1')), true);
+      assert.equal(await store.write((repo) => repo.removeMembership('g1', 'u1')), false);
+
+      await store.write(async (repo) => {
+        await repo.attach('u1', 'arn:aws:iam::aws:policy/ReadOnlyAccess', now);
+        await repo.attach('u1', 'arn:aws:iam::aws:policy/ReadOnlyAccess', now);
+        await repo.attach('g2', 'arn:aws:iam::aws:policy/ReadOnlyAccess', now);
+      });
+      assert.equal(await store.read((repo) => repo.countAttachments('arn:aws:iam::aws:policy/ReadOnlyAccess')), 2);
+      assert.equal(await store.write((repo) => repo.detach('u1', 'arn:aws:iam::aws:policy/ReadOnlyAccess')), true);
+
+      await store.write((repo) => repo.putInlinePolicy('u1', 'Pol', '{"a":1}'));
+      await store.write((repo) => repo.putInlinePolicy('u1', 'pol', '{"a":2}'));
+      assert.deepEqual(await store.read((repo) => repo.listInlinePolicies('u1')), [{ name: 'pol', document: '{"a":2}' }]);
+      assert.equal(await store.write((repo) => repo.deleteInlinePolicy('u1', 'POL')), true);
+
+      await store.write(async (repo) => {
+        await repo.insertPolicyVersion('p1', 'v1', '{"v":1}', true, new Date('2026-01-01T00:00:00Z'));
+        await repo.insertPolicyVersion('p1', 'v2', '{"v":2}', false, new Date('2026-01-02T00:00:00Z'));
+        await repo.setDefaultPolicyVersion('p1', 'v2');
+      });
+      const versions = await store.read((repo) => repo.listPolicyVersions('p1'));
+      assert.deepEqual(versions.map((v) => [v.versionId, v.isDefault]), [['v2', true], ['v1', false]]);
+    });
+
+    test('access keys, login profiles, password history and policy', async () => {
+      const key = { id: 'AKIATEST', account_id: ACCOUNT, user_id: 'u1', secret_sealed: 'sealed', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null };
+      await store.write((repo) => repo.insertAccessKey(key));
+      await store.write((repo) => repo.insertAccessKey({ ...key, id: 'AKIAROOT', user_id: null }));
+      assert.deepEqual((await store.read((repo) => repo.listAccessKeys(ACCOUNT, 'u1'))).map((k) => k.id), ['AKIATEST']);
+      assert.deepEqual((await store.read((repo) => repo.listAccessKeys(ACCOUNT, null))).map((k) => k.id), ['AKIAROOT']);
+      await store.write((repo) => repo.setAccessKeyStatus('AKIATEST', 'Inactive'));
+      await store.touch((repo) => repo.markAccessKeyUsed('AKIATEST', now, 'iam', 'us-east-1'));
+      const updated = await store.read((repo) => repo.getAccessKey('AKIATEST'));
+      assert.deepEqual([updated?.status, updated?.last_used_service], ['Inactive', 'iam']);
+      await store.write((repo) => repo.deleteAccessKey('AKIATEST'));
+      assert.equal(await store.read((repo) => repo.getAccessKey('AKIATEST')), undefined);
+
+      await store.write((repo) => repo.putLoginProfile({ user_id: 'u1', password_hash: 'h1', reset_required: 1, created_at: now.toISOString() }));
+      await store.write((repo) => repo.putLoginProfile({ user_id: 'u1', password_hash: 'h2', reset_required: 0, created_at: now.toISOString() }));
+      assert.equal((await store.read((repo) => repo.getLoginProfile('u1')))?.password_hash, 'h2');
+      await store.write(async (repo) => {
+        await repo.addPasswordHistory('u1', 'h1', new Date('2026-01-01T00:00:00Z'));
+        await repo.addPasswordHistory('u1', 'h2', new Date('2026-01-02T00:00:00Z'));
+      });
+      assert.deepEqual(await store.read((repo) => repo.passwordHistory('u1', 1)), ['h2']);
+      await store.write((repo) => repo.putPasswordPolicy(ACCOUNT, { MinimumPasswordLength: 9 }));
+      assert.deepEqual(await store.read((repo) => repo.getPasswordPolicy(ACCOUNT)), { MinimumPasswordLength: 9 });
+      assert.equal(await store.write((repo) => repo.deletePasswordPolicy(ACCOUNT)), true);
+      assert.equal(await store.write((repo) => repo.deletePasswordPolicy(ACCOUNT)), false);
+    });
+
+    test('a failed write changes nothing; reads inside a write see its changes; writes bump the generation', async () => {
+      const before = store.generation;
+      await assert.rejects(
+        store.write(async (repo) => {
+          await repo.insertEntity(entity('user', 'ghost'));
+          const inside = await store.read((r) => r.getEntityByName(ACCOUNT, 'user', 'ghost'));
+          assert.equal(inside?.name, 'ghost');
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await store.read((repo) => repo.getEntityByName(ACCOUNT, 'user', 'ghost')), undefined);
+      assert.ok(store.generation > before);
+      await store.write((repo) => repo.setAccountAlias(ACCOUNT, 'my-alias'));
+      assert.equal((await store.read((repo) => repo.getAccountByAlias('my-alias')))?.id, ACCOUNT);
+    });
+
+    test('concurrent writers cannot break an invariant (at most 2 keys per user)', async () => {
+      const attempt = (i: number) =>
+        store.write(async (repo) => {
+          const keys = await repo.listAccessKeys(ACCOUNT, 'u9');
+          if (keys.length >= 2) return false;
+          await repo.insertAccessKey({ id: `AKIACONC${i}`, account_id: ACCOUNT, user_id: 'u9', secret_sealed: 's', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+          return true;
+        });
+      const results = await Promise.all([1, 2, 3, 4, 5].map(attempt));
+      assert.equal(results.filter(Boolean).length, 2);
+      assert.equal((await store.read((repo) => repo.listAccessKeys(ACCOUNT, 'u9'))).length, 2);
+    });
+  });
+}
