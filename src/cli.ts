@@ -2,6 +2,10 @@
 import { Command, Option } from 'commander';
 import { startApp } from './app.ts';
 import { configFromEnv, DEFAULT_PORT } from './config.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from './store/store.ts';
+import { copyStore } from './store/copy.ts';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
 
@@ -39,6 +43,37 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+program
+  .command('migrate')
+  .description('copy an embedded SQLite data folder into an empty PostgreSQL database')
+  .requiredOption('--to <url>', 'the PostgreSQL database, postgres://…')
+  .addOption(new Option('--data-dir <dir>', 'the data folder to copy (IAMD_DATA_DIR)').default(undefined, './data'))
+  .action(async (flags: { to: string; dataDir?: string }) => {
+    const dataDir = flags.dataDir ?? process.env.IAMD_DATA_DIR ?? './data';
+    if (!existsSync(join(dataDir, 'iamd.sqlite'))) throw new Error(`no iamd data in ${dataDir}`);
+    const from = await Store.openSqlite({ dataDir });
+    const to = await Store.openPostgres(flags.to);
+    try {
+      const counts = await copyStore(from, to);
+      process.stdout.write(`copied ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}\n`);
+      process.stdout.write(`Secrets stay sealed with this data folder's master key: start every node with\n  IAMD_MASTER_KEY=$(cat ${join(dataDir, 'master.key')}) IAMD_DATABASE_URL=${redactUrl(flags.to)} iamd serve\n`);
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
+
+/** A database URL without its password, for printing. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`iamd: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -9,6 +9,9 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
 import { createTestDatabase } from './pg.ts';
+import { run } from './run-command.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 describe('two nodes on one PostgreSQL database', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -106,4 +109,31 @@ describe('two nodes on one PostgreSQL database', () => {
     const unknown = await awsError(() => iamClient(a.url).send(new GetUserCommand({ UserName: 'never-created' })));
     assert.equal(unknown.name, 'NoSuchEntity');
   });
+});
+
+test('iamd migrate copies a SQLite data folder into PostgreSQL; its keys keep working there', async () => {
+  const dir = tempDataDir();
+  const sqliteNode = await startChild(dir);
+  await iamClient(sqliteNode.url).send(new CreateUserCommand({ UserName: 'moved', Tags: [{ Key: 't', Value: 'v' }] }));
+  const key = (await iamClient(sqliteNode.url).send(new CreateAccessKeyCommand({ UserName: 'moved' }))).AccessKey!;
+  await stopChild(sqliteNode);
+
+  const db = await createTestDatabase();
+  try {
+    const migrated = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--data-dir', dir, '--to', db.url], {});
+    assert.equal(migrated.code, 0, migrated.stderr);
+    assert.match(migrated.stdout, /copied 1 accounts, \d+ entities/);
+    const masterKey = readFileSync(join(dir, 'master.key'), 'utf8').trim();
+    const pgNode = await startChild(tempDataDir(), { IAMD_DATABASE_URL: db.url, IAMD_MASTER_KEY: masterKey });
+    try {
+      const me = await stsClient(pgNode.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetCallerIdentityCommand({}));
+      assert.match(me.Arn ?? '', /:user\/moved$/);
+      const again = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--data-dir', dir, '--to', db.url], {});
+      assert.notEqual(again.code, 0, 'a second copy into a non-empty database is refused');
+    } finally {
+      await stopChild(pgNode);
+    }
+  } finally {
+    await db.drop();
+  }
 });

@@ -1,28 +1,12 @@
 // Real AWS clients as users run them: boto3 (through pytest) and the aws CLI, against iamd.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { run } from './run-command.ts';
 import type { App } from '../src/app.ts';
 import { ACCOUNT_ID, ROOT_KEY, startTestApp } from './helpers.ts';
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without blocking the event loop (the server under test lives in this process). */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// Kept importable from here for older tests; new code imports ./run-command.ts.
+export { run };
 
 describe('real clients', () => {
   let app: App;
