@@ -6,11 +6,14 @@ import { accessKeyHandlers } from '../iam/access-keys.ts';
 import { loginProfileHandlers } from '../iam/login-profiles.ts';
 import { accountHandlers } from '../iam/account.ts';
 import { mfaHandlers } from '../iam/mfa.ts';
+import { policyHandlers } from '../iam/policies.ts';
+import { attachmentHandlers } from '../iam/attachments.ts';
+import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
-  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers });
+  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers });
   registry.add('sts', callerIdentityHandlers, { public: ['GetCallerIdentity'] });
   return registry;
 }

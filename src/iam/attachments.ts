@@ -1,0 +1,171 @@
+// Managed-policy attachments of users, groups and roles, the entities a policy is attached to, and
+// permissions boundaries of users and roles.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { Handler, Input } from '../actions/registry.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
+import { checkBoundaryArn } from './boundary.ts';
+import { findManagedPolicy, parsePolicyArn } from './policy-lookup.ts';
+import { allEntities, authorizeOnPolicy, checkPolicyArn } from './policies.ts';
+
+/** AWS quota: managed policies attached to one user, group or role. */
+export const MANAGED_POLICIES_PER_ENTITY = 10;
+
+export type PolicyHolderKind = 'user' | 'group' | 'role';
+
+/** How each kind is named in actions, parameters and quotas. */
+export const HOLDERS: Record<PolicyHolderKind, { word: 'User' | 'Group' | 'Role'; nameKey: 'UserName' | 'GroupName' | 'RoleName' }> = {
+  user: { word: 'User', nameKey: 'UserName' },
+  group: { word: 'Group', nameKey: 'GroupName' },
+  role: { word: 'Role', nameKey: 'RoleName' },
+};
+
+/** The attached managed policies of an entity as AttachedPolicy structures, by name. */
+export async function attachedPolicies(repo: Repo, ctx: ActionContext, entityId: string): Promise<{ PolicyName: string; PolicyArn: string; path: string }[]> {
+  const out: { PolicyName: string; PolicyArn: string; path: string }[] = [];
+  for (const arn of await repo.attachedPolicyArns(entityId)) {
+    const parsed = parsePolicyArn(arn);
+    if (parsed) out.push({ PolicyName: parsed.name, PolicyArn: arn, path: parsed.path });
+  }
+  return out.sort((a, b) => compare(attachedKey(a), attachedKey(b)));
+}
+
+const attachedKey = (p: { PolicyName: string; PolicyArn: string }) => `${p.PolicyName.toLowerCase()}\u0000${p.PolicyArn}`;
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function attach(kind: PolicyHolderKind): Handler {
+  const { word, nameKey } = HOLDERS[kind];
+  return async (ctx, input) => {
+    const arn = input.PolicyArn as string;
+    return ctx.services.store.write(async (repo) => {
+      const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], arn);
+      const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
+      if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+      const attached = await repo.attachedPolicyArns(entity.id);
+      if (attached.includes(policy.arn)) return undefined;
+      if (attached.length >= MANAGED_POLICIES_PER_ENTITY) throw limitExceeded(`Cannot exceed quota for PoliciesPer${word}: ${MANAGED_POLICIES_PER_ENTITY}`);
+      await repo.attach(entity.id, policy.arn, ctx.request.now);
+      return undefined;
+    });
+  };
+}
+
+function detach(kind: PolicyHolderKind): Handler {
+  const { word, nameKey } = HOLDERS[kind];
+  return async (ctx, input) => {
+    const arn = input.PolicyArn as string;
+    return ctx.services.store.write(async (repo) => {
+      const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], arn);
+      checkPolicyArn(arn);
+      if (!(await repo.detach(entity.id, arn))) throw noSuchEntity(`Policy ${arn} was not found.`);
+      return undefined;
+    });
+  };
+}
+
+/** authorizeOnEntity with `iam:PolicyARN` in the request context. */
+async function authorizeWithPolicy(repo: Repo, ctx: ActionContext, action: string, kind: PolicyHolderKind, name: string, policyArn: string): Promise<EntityRow> {
+  const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PolicyARN': policyArn }) };
+  const entity = await authorizeOnEntity<Record<string, unknown>>(repo, scoped, action, kind, name);
+  ctx.authorized = ctx.authorized || scoped.authorized;
+  return entity;
+}
+
+function listAttached(kind: PolicyHolderKind): Handler {
+  const { word, nameKey } = HOLDERS[kind];
+  return async (ctx, input) => {
+    return ctx.services.store.read(async (repo) => {
+      const entity = await authorizeOnEntity(repo, ctx, `iam:ListAttached${word}Policies`, kind, input[nameKey]);
+      const prefix = (input.PathPrefix as string | undefined) ?? '/';
+      const all = (await attachedPolicies(repo, ctx, entity.id)).filter((p) => p.path.startsWith(prefix));
+      const page = pageArray(all, attachedKey, input.Marker, maxItemsOf(input));
+      return pageOutput(page, 'AttachedPolicies', page.items.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn })));
+    });
+  };
+}
+
+function putBoundary(kind: 'user' | 'role'): Handler {
+  const { word, nameKey } = HOLDERS[kind];
+  return async (ctx, input) => {
+    const arn = input.PermissionsBoundary as string;
+    return ctx.services.store.write(async (repo) => {
+      const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': arn }) };
+      const entity = await authorizeOnEntity<{ permissionsBoundary?: string }>(repo, scoped, `iam:Put${word}PermissionsBoundary`, kind, input[nameKey]);
+      ctx.authorized = ctx.authorized || scoped.authorized;
+      const boundary = await checkBoundaryArn(repo, ctx, arn);
+      await repo.updateEntity(entity.id, { data: { ...entity.data, permissionsBoundary: boundary } });
+      return undefined;
+    });
+  };
+}
+
+function deleteBoundary(kind: 'user' | 'role'): Handler {
+  const { word, nameKey } = HOLDERS[kind];
+  return async (ctx, input) => {
+    return ctx.services.store.write(async (repo) => {
+      const current = (await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, input[nameKey]))?.data.permissionsBoundary;
+      const scoped: ActionContext = current ? { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': current }) } : ctx;
+      const entity = await authorizeOnEntity<{ permissionsBoundary?: string }>(repo, scoped, `iam:Delete${word}PermissionsBoundary`, kind, input[nameKey]);
+      ctx.authorized = ctx.authorized || scoped.authorized;
+      if (entity.data.permissionsBoundary !== undefined) {
+        const data = { ...entity.data };
+        delete data.permissionsBoundary;
+        await repo.updateEntity(entity.id, { data });
+      }
+      return undefined;
+    });
+  };
+}
+
+const ENTITY_FILTER_KINDS: Record<string, PolicyHolderKind> = { User: 'user', Group: 'group', Role: 'role' };
+
+export const attachmentHandlers: Record<string, Handler> = {
+  AttachUserPolicy: attach('user'),
+  DetachUserPolicy: detach('user'),
+  AttachGroupPolicy: attach('group'),
+  DetachGroupPolicy: detach('group'),
+  AttachRolePolicy: attach('role'),
+  DetachRolePolicy: detach('role'),
+  ListAttachedUserPolicies: listAttached('user'),
+  ListAttachedGroupPolicies: listAttached('group'),
+  ListAttachedRolePolicies: listAttached('role'),
+  PutUserPermissionsBoundary: putBoundary('user'),
+  DeleteUserPermissionsBoundary: deleteBoundary('user'),
+  PutRolePermissionsBoundary: putBoundary('role'),
+  DeleteRolePermissionsBoundary: deleteBoundary('role'),
+
+  async ListEntitiesForPolicy(ctx, input: Input) {
+    return ctx.services.store.read(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:ListEntitiesForPolicy', input.PolicyArn);
+      const filter = input.EntityFilter as string | undefined;
+      const usage = input.PolicyUsageFilter as string | undefined;
+      const prefix = (input.PathPrefix as string | undefined) ?? '/';
+      const kinds: PolicyHolderKind[] = filter === undefined ? ['group', 'user', 'role'] : ENTITY_FILTER_KINDS[filter] ? [ENTITY_FILTER_KINDS[filter]] : [];
+      const found: { kind: PolicyHolderKind; entity: EntityRow }[] = [];
+      const attachedIds = new Set(await repo.entityIdsAttachedTo(view.arn));
+      for (const kind of kinds) {
+        for (const e of await allEntities<{ permissionsBoundary?: string }>(repo, ctx.caller.accountId, kind)) {
+          if (!e.path.startsWith(prefix)) continue;
+          const asPolicy = attachedIds.has(e.id);
+          const asBoundary = e.data.permissionsBoundary === view.arn;
+          if (usage === 'PermissionsPolicy' ? asPolicy : usage === 'PermissionsBoundary' ? asBoundary : asPolicy || asBoundary) found.push({ kind, entity: e });
+        }
+      }
+      const order = { group: 0, user: 1, role: 2 };
+      const keyOf = (x: { kind: PolicyHolderKind; entity: EntityRow }) => `${order[x.kind]}${x.entity.name.toLowerCase()}`;
+      found.sort((a, b) => compare(keyOf(a), keyOf(b)));
+      const page = pageArray(found, keyOf, input.Marker, maxItemsOf(input));
+      const of = (kind: PolicyHolderKind) => page.items.filter((x) => x.kind === kind).map((x) => x.entity);
+      return {
+        PolicyGroups: of('group').map((g) => ({ GroupName: g.name, GroupId: g.id })),
+        PolicyUsers: of('user').map((u) => ({ UserName: u.name, UserId: u.id })),
+        PolicyRoles: of('role').map((r) => ({ RoleName: r.name, RoleId: r.id })),
+        IsTruncated: page.marker !== undefined,
+        Marker: page.marker,
+      };
+    });
+  },
+};

@@ -1,0 +1,316 @@
+// Managed policies: customer-managed policies with up to five versions, AWS managed policies from the
+// catalogue, and their tags.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html
+import { AwsError, deleteConflict, entityAlreadyExists, invalidInput, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { newUniqueId } from '../domain/ids.ts';
+import { awsManagedPolicies } from '../catalog/aws-managed-policies.ts';
+import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { Handler, Input } from '../actions/registry.ts';
+import type { EntityRow, Repo, Tag } from '../store/repo.ts';
+import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext } from './common.ts';
+import { findManagedPolicy, parsePolicyArn, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
+
+/** AWS quota: versions kept per customer-managed policy. */
+export const VERSIONS_PER_POLICY = 5;
+
+/** Validates an identity-based policy document: MalformedPolicyDocument with AWS's wording. */
+export function checkIdentityDocument(text: string): void {
+  const parsed = parsePolicy(text, 'identity');
+  if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing');
+}
+
+/**
+ * Policy documents in responses are URL-encoded (RFC 3986), as AWS sends them; boto3 and the CLI decode
+ * them, the JavaScript SDK hands them over as sent (decodeURIComponent restores the text).
+ */
+export function encodeDocument(text: string): string {
+  return encodeURIComponent(text);
+}
+
+/** Every entity of a kind in the account (users, groups, roles, policies), ordered by name. */
+export async function allEntities<D>(repo: Repo, accountId: string, kind: string): Promise<EntityRow<D>[]> {
+  return (await repo.listEntities<D>(accountId, kind, { maxItems: 1_000_000 })).items;
+}
+
+/** How many users and roles use each managed policy as their permissions boundary. */
+export async function boundaryUsage(repo: Repo, accountId: string): Promise<Map<string, number>> {
+  const usage = new Map<string, number>();
+  for (const kind of ['user', 'role']) {
+    for (const e of await allEntities<{ permissionsBoundary?: string }>(repo, accountId, kind)) {
+      const arn = e.data.permissionsBoundary;
+      if (arn) usage.set(arn, (usage.get(arn) ?? 0) + 1);
+    }
+  }
+  return usage;
+}
+
+/** The same policy ARN whatever the partition it was written with (attachments keep the caller's). */
+function usageOf(usage: Map<string, number>, arn: string): number {
+  return usage.get(arn) ?? 0;
+}
+
+export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: Map<string, number>, withTags: boolean): Promise<Record<string, unknown>> {
+  const tags = withTags && view.entity ? await repo.getTags(view.entity.id) : [];
+  return {
+    PolicyName: view.name,
+    PolicyId: view.id,
+    Arn: view.arn,
+    Path: view.path,
+    DefaultVersionId: view.defaultVersionId,
+    AttachmentCount: await repo.countAttachments(view.arn),
+    PermissionsBoundaryUsageCount: usageOf(usage, view.arn),
+    IsAttachable: true,
+    Description: view.description,
+    CreateDate: view.createDate,
+    UpdateDate: view.updateDate,
+    Tags: tags.length > 0 ? tags : undefined,
+  };
+}
+
+/** A policy ARN from the request: InvalidInput when it is not one. */
+export function checkPolicyArn(arn: string): void {
+  if (!parsePolicyArn(arn)) throw invalidInput(`ARN ${arn} is not valid.`);
+}
+
+export const policyNotFound = (arn: string) => noSuchEntity(`Policy ${arn} was not found.`);
+
+/**
+ * Authorizes `action` on the policy the request names (on its ARN, with its tags when it exists), then
+ * fails with NoSuchEntity when there is no such policy.
+ */
+export async function authorizeOnPolicy(repo: Repo, ctx: ActionContext, action: string, arn: string, extra?: Record<string, string | string[]>): Promise<ManagedPolicyView> {
+  checkPolicyArn(arn);
+  const view = await findManagedPolicy(repo, ctx, arn);
+  const tagContext = view?.entity ? await resourceTagContext(repo, ctx, view.entity.id) : undefined;
+  await ctx.authorize(action, arn, tagContext || extra ? { ...tagContext, ...extra } : undefined);
+  if (!view) throw policyNotFound(arn);
+  return view;
+}
+
+/** Customer-managed policies only: AWS managed policies cannot be changed by anyone in the account. */
+function customerOnly(view: ManagedPolicyView, arn: string): EntityRow<CustomerPolicyData> {
+  if (!view.entity) throw new AwsError('AccessDenied', `Cannot modify AWS managed policy ${arn}.`);
+  return view.entity;
+}
+
+type Version = { versionId: string; document: string; isDefault: boolean; createdAt: Date };
+
+/** Versions newest first (by number: timestamps of quick successive versions may tie). */
+export async function versionsOf(repo: Repo, view: ManagedPolicyView): Promise<Version[]> {
+  if (!view.entity) {
+    const p = [...awsManagedPolicies().values()].find((x) => x.id === view.id);
+    return p ? [{ versionId: p.defaultVersionId, document: p.document, isDefault: true, createdAt: p.updateDate }] : [];
+  }
+  const versions = await repo.listPolicyVersions(view.entity.id);
+  return versions.sort((a, b) => versionNumber(b.versionId) - versionNumber(a.versionId));
+}
+
+function versionNumber(id: string): number {
+  return Number.parseInt(id.slice(1), 10) || 0;
+}
+
+export function versionOutput(v: Version, withDocument: boolean): Record<string, unknown> {
+  return { Document: withDocument ? encodeDocument(v.document) : undefined, VersionId: v.versionId, IsDefaultVersion: v.isDefault, CreateDate: v.createdAt };
+}
+
+function checkManagedDocument(text: string): void {
+  checkIdentityDocument(text);
+  if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) throw limitExceeded(`Cannot exceed quota for PolicySize: ${POLICY_SIZE_LIMITS.managed}`);
+}
+
+function tagContext(tags: Tag[]): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = {};
+  if (tags.length === 0) return context;
+  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
+  context['aws:TagKeys'] = tags.map((t) => t.Key);
+  return context;
+}
+
+function versionNotFound(arn: string, versionId: string): AwsError {
+  return noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+}
+
+export const policyHandlers: Record<string, Handler> = {
+  async CreatePolicy(ctx, input) {
+    const path = (input.Path as string | undefined) ?? '/';
+    const name = input.PolicyName as string;
+    const arn = arnFor(ctx, 'policy', name, path);
+    const tags = checkTags(input.Tags);
+    const context = tagContext(tags);
+    await ctx.authorize('iam:CreatePolicy', arn, tags.length > 0 ? context : undefined);
+    if (tags.length > 0) await ctx.authorize('iam:TagPolicy', arn, context);
+    const document = input.PolicyDocument as string;
+    checkManagedDocument(document);
+    return ctx.services.store.write(async (repo) => {
+      if (await repo.getEntityByName(ctx.caller.accountId, 'policy', name)) throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+      const now = ctx.request.now;
+      const data: CustomerPolicyData = { defaultVersionId: 'v1', nextVersion: 2, updatedAt: now.toISOString() };
+      if (input.Description !== undefined) data.description = input.Description as string;
+      const entity: EntityRow<CustomerPolicyData> = { id: newUniqueId('ANPA'), accountId: ctx.caller.accountId, kind: 'policy', name, path, createdAt: now, data };
+      await repo.insertEntity(entity);
+      await repo.insertPolicyVersion(entity.id, 'v1', document, true, now);
+      await repo.putTags(entity.id, tags);
+      const view = (await findManagedPolicy(repo, ctx, arn))!;
+      return { Policy: await policyOutput(repo, view, new Map(), true) };
+    });
+  },
+
+  async GetPolicy(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:GetPolicy', input.PolicyArn);
+      return { Policy: await policyOutput(repo, view, await boundaryUsage(repo, ctx.caller.accountId), true) };
+    });
+  },
+
+  async DeletePolicy(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:DeletePolicy', input.PolicyArn);
+      const entity = customerOnly(view, input.PolicyArn);
+      const usage = await boundaryUsage(repo, ctx.caller.accountId);
+      if ((await repo.countAttachments(view.arn)) > 0 || usageOf(usage, view.arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+      const versions = await repo.listPolicyVersions(entity.id);
+      if (versions.length > 1) throw deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+      for (const v of versions) await repo.deletePolicyVersion(entity.id, v.versionId);
+      await repo.deleteEntity(entity.id);
+      return undefined;
+    });
+  },
+
+  async ListPolicies(ctx, input) {
+    await ctx.authorize('iam:ListPolicies', '*');
+    const scope = (input.Scope as string | undefined) ?? 'All';
+    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    const usageFilter = input.PolicyUsageFilter as string | undefined;
+    return ctx.services.store.read(async (repo) => {
+      const usage = await boundaryUsage(repo, ctx.caller.accountId);
+      const views: ManagedPolicyView[] = [];
+      if (scope !== 'Local') {
+        for (const p of awsManagedPolicies().values()) {
+          views.push({ arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`, name: p.name, id: p.id, path: p.path, awsManaged: true, defaultVersionId: p.defaultVersionId, createDate: p.createDate, updateDate: p.updateDate });
+        }
+      }
+      if (scope !== 'AWS') {
+        for (const e of await allEntities<CustomerPolicyData>(repo, ctx.caller.accountId, 'policy')) {
+          views.push({ arn: arnFor(ctx, 'policy', e.name, e.path), name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e });
+        }
+      }
+      const attached = new Set<string>();
+      if (input.OnlyAttached || usageFilter) {
+        const all = [...(await allEntities(repo, ctx.caller.accountId, 'user')), ...(await allEntities(repo, ctx.caller.accountId, 'group')), ...(await allEntities(repo, ctx.caller.accountId, 'role'))];
+        for (const e of all) for (const arn of await repo.attachedPolicyArns(e.id)) attached.add(arn);
+      }
+      const selected = views.filter((v) => {
+        if (!v.path.startsWith(prefix)) return false;
+        const asPolicy = attached.has(v.arn);
+        const asBoundary = usageOf(usage, v.arn) > 0;
+        if (input.OnlyAttached && !asPolicy && !asBoundary) return false;
+        if (usageFilter === 'PermissionsPolicy' && !asPolicy) return false;
+        if (usageFilter === 'PermissionsBoundary' && !asBoundary) return false;
+        return true;
+      });
+      // Ordered by name, then ARN (a customer policy may share an AWS managed policy's name).
+      const keyOf = (v: ManagedPolicyView) => `${v.name.toLowerCase()}\u0000${v.arn}`;
+      selected.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+      const page = pageArray(selected, keyOf, input.Marker, maxItemsOf(input));
+      const items = await Promise.all(page.items.map(async (v) => ({ ...(await policyOutput(repo, v, usage, false)), Description: undefined })));
+      return pageOutput(page, 'Policies', items);
+    });
+  },
+
+  async CreatePolicyVersion(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:CreatePolicyVersion', input.PolicyArn);
+      const entity = customerOnly(view, input.PolicyArn);
+      const document = input.PolicyDocument as string;
+      checkManagedDocument(document);
+      const versions = await repo.listPolicyVersions(entity.id);
+      if (versions.length >= VERSIONS_PER_POLICY) {
+        throw limitExceeded(`A managed policy can have up to ${VERSIONS_PER_POLICY} versions. Before you create a new version, you must delete an existing version.`);
+      }
+      const now = ctx.request.now;
+      const versionId = `v${entity.data.nextVersion}`;
+      const setAsDefault = input.SetAsDefault === true;
+      await repo.insertPolicyVersion(entity.id, versionId, document, false, now);
+      if (setAsDefault) await repo.setDefaultPolicyVersion(entity.id, versionId);
+      const data: CustomerPolicyData = { ...entity.data, nextVersion: entity.data.nextVersion + 1, updatedAt: now.toISOString() };
+      if (setAsDefault) data.defaultVersionId = versionId;
+      await repo.updateEntity(entity.id, { data });
+      return { PolicyVersion: versionOutput({ versionId, document, isDefault: setAsDefault, createdAt: now }, false) };
+    });
+  },
+
+  async GetPolicyVersion(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:GetPolicyVersion', input.PolicyArn);
+      const version = (await versionsOf(repo, view)).find((v) => v.versionId === input.VersionId);
+      if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
+      return { PolicyVersion: versionOutput(version, true) };
+    });
+  },
+
+  async ListPolicyVersions(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:ListPolicyVersions', input.PolicyArn);
+      const versions = await versionsOf(repo, view);
+      // Newest first; markers need an ascending key, so key on the reversed position.
+      const keyed = versions.map((v, i) => ({ v, key: String(i).padStart(6, '0') }));
+      const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input));
+      return pageOutput(page, 'Versions', page.items.map((x) => versionOutput(x.v, false)));
+    });
+  },
+
+  async DeletePolicyVersion(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:DeletePolicyVersion', input.PolicyArn);
+      const entity = customerOnly(view, input.PolicyArn);
+      const version = (await repo.listPolicyVersions(entity.id)).find((v) => v.versionId === input.VersionId);
+      if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
+      if (version.isDefault) throw deleteConflict('Cannot delete the default version of a policy.');
+      await repo.deletePolicyVersion(entity.id, version.versionId);
+      return undefined;
+    });
+  },
+
+  async SetDefaultPolicyVersion(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:SetDefaultPolicyVersion', input.PolicyArn);
+      const entity = customerOnly(view, input.PolicyArn);
+      const version = (await repo.listPolicyVersions(entity.id)).find((v) => v.versionId === input.VersionId);
+      if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
+      await repo.setDefaultPolicyVersion(entity.id, version.versionId);
+      await repo.updateEntity(entity.id, { data: { ...entity.data, defaultVersionId: version.versionId } });
+      return undefined;
+    });
+  },
+
+  async TagPolicy(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const tags = input.Tags as Tag[];
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:TagPolicy', input.PolicyArn, tagContext(tags));
+      const entity = customerOnly(view, input.PolicyArn);
+      await repo.putTags(entity.id, checkTags(tags, await repo.getTags(entity.id)));
+      return undefined;
+    });
+  },
+
+  async UntagPolicy(ctx, input) {
+    return ctx.services.store.write(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:UntagPolicy', input.PolicyArn, { 'aws:TagKeys': input.TagKeys });
+      const entity = customerOnly(view, input.PolicyArn);
+      await repo.removeTags(entity.id, input.TagKeys);
+      return undefined;
+    });
+  },
+
+  async ListPolicyTags(ctx, input) {
+    return ctx.services.store.read(async (repo) => {
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:ListPolicyTags', input.PolicyArn);
+      const tags = view.entity ? await repo.getTags(view.entity.id) : [];
+      const keyed = tags.map((t, i) => ({ t, key: String(i).padStart(6, '0') }));
+      const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input as Input));
+      return pageOutput(page, 'Tags', page.items.map((x) => x.t));
+    });
+  },
+};
