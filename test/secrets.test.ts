@@ -1,0 +1,113 @@
+// Secrets stay secret: after creation, an access key's secret and a console password appear in
+// no response, no log line (even at debug level, even on error paths) and no byte of the
+// database; a tampered sealed secret fails closed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  ChangePasswordCommand,
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  UpdateLoginProfileCommand,
+  GetAccountAuthorizationDetailsCommand,
+} from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { startApp } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
+import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
+
+const PASSWORD = 'Canary-Passw0rd-7f3a9c!';
+const NEW_PASSWORD = 'Canary-Rotated-9b2e41!';
+
+test('secrets never reach logs, later responses or the database file', async () => {
+  const dir = tempDataDir();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const responses: string[] = [];
+  let secret = '';
+  const app = await startApp(
+    { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'trace' },
+    { logger: pino({ level: 'trace' }, sink) },
+  );
+  try {
+    const iam = iamClient(app);
+    await iam.send(new CreateUserCommand({ UserName: 'canary' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'canary' }))).AccessKey!;
+    secret = key.SecretAccessKey!;
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'canary', Password: PASSWORD }));
+
+    // Drive read paths, error paths and the key itself.
+    const asCanary = { accessKeyId: key.AccessKeyId!, secretAccessKey: secret };
+    responses.push(JSON.stringify(await stsClient(app, asCanary).send(new GetCallerIdentityCommand({}))));
+    responses.push((await awsError(() => iamClient(app, asCanary).send(new GetUserCommand({})))).message);
+    responses.push((await awsError(() => stsClient(app, { ...asCanary, secretAccessKey: secret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message);
+    responses.push((await awsError(() => iam.send(new CreateLoginProfileCommand({ UserName: 'canary', Password: PASSWORD })))).message);
+    responses.push((await awsError(() => iam.send(new UpdateLoginProfileCommand({ UserName: 'canary', Password: 'short' })))).message);
+    await iam.send(new UpdateLoginProfileCommand({ UserName: 'canary', Password: NEW_PASSWORD }));
+    responses.push((await awsError(() => iamClient(app, asCanary).send(new ChangePasswordCommand({ OldPassword: PASSWORD, NewPassword: NEW_PASSWORD })))).message);
+    responses.push(JSON.stringify(await iam.send(new ListAccessKeysCommand({ UserName: 'canary' }))));
+    responses.push(JSON.stringify(await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))));
+    responses.push(JSON.stringify(await iam.send(new GetLoginProfileCommand({ UserName: 'canary' }))));
+    responses.push(JSON.stringify(await iam.send(new GetUserCommand({ UserName: 'canary' }))));
+    try {
+      responses.push(JSON.stringify(await iam.send(new GetAccountAuthorizationDetailsCommand({}))));
+    } catch {
+      // not every build has GetAccountAuthorizationDetails yet
+    }
+
+    for (const canary of [secret, PASSWORD, NEW_PASSWORD]) {
+      for (const r of responses) assert.equal(r.includes(canary), false, 'a secret in a response');
+      for (const line of logs) assert.equal(line.includes(canary), false, `a secret in a log line: ${line}`);
+    }
+    assert.ok(logs.length > 5, 'requests were logged');
+  } finally {
+    await app.close();
+  }
+  // SQLite's main file and its WAL: secrets sealed, passwords hashed.
+  for (const file of readdirSync(dir)) {
+    const bytes = readFileSync(join(dir, file));
+    for (const canary of [secret, PASSWORD, NEW_PASSWORD]) assert.equal(bytes.includes(Buffer.from(canary)), false, `secret in ${file}`);
+  }
+});
+
+test('a tampered sealed secret fails closed', async () => {
+  const dir = tempDataDir();
+  const config = { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'silent' };
+  let app = await startApp(config);
+  await iamClient(app).send(new CreateUserCommand({ UserName: 'victim' }));
+  const key = (await iamClient(app).send(new CreateAccessKeyCommand({ UserName: 'victim' }))).AccessKey!;
+  const creds = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+  await stsClient(app, creds).send(new GetCallerIdentityCommand({}));
+  await app.close();
+
+  const db = new BetterSqlite3(join(dir, 'iamd.sqlite'));
+  const row = db.prepare('select secret_sealed from access_keys where id = ?').get(key.AccessKeyId) as { secret_sealed: string };
+  const raw = Buffer.from(row.secret_sealed.slice(3), 'base64');
+  raw[raw.length - 1] ^= 0x01; // one bit of the ciphertext
+  db.prepare('update access_keys set secret_sealed = ? where id = ?').run(`v1.${raw.toString('base64')}`, key.AccessKeyId);
+  db.close();
+
+  app = await startApp(config);
+  try {
+    const err = await awsError(() => stsClient(app, creds).send(new GetCallerIdentityCommand({})));
+    assert.equal(err.name, 'InvalidClientTokenId');
+    // The rest of the service is unaffected.
+    await stsClient(app).send(new GetCallerIdentityCommand({}));
+  } finally {
+    await app.close();
+  }
+});
