@@ -9,11 +9,14 @@ import { mfaHandlers } from '../iam/mfa.ts';
 import { policyHandlers } from '../iam/policies.ts';
 import { attachmentHandlers } from '../iam/attachments.ts';
 import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
+import { roleHandlers } from '../iam/roles.ts';
+import { instanceProfileHandlers } from '../iam/instance-profiles.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers });
+  registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
   registry.add('sts', callerIdentityHandlers, { public: ['GetCallerIdentity'] });
   return registry;
 }
