@@ -9,7 +9,7 @@ import gzip, json, os
 import botocore
 
 root = os.path.join(os.path.dirname(botocore.__file__), "data")
-out_dir = os.path.join(os.path.dirname(__file__), "..", "src", "api", "models")
+out_dir = os.path.join(os.path.dirname(__file__), "..", "models")
 
 def strip(node):
     if isinstance(node, dict):

@@ -37,7 +37,7 @@ export interface ServiceModel {
 }
 
 function load(name: string): ServiceModel {
-  return JSON.parse(readFileSync(new URL(`./../models/${name}.json`, import.meta.url), 'utf8')) as ServiceModel;
+  return JSON.parse(readFileSync(new URL(`../../../models/${name}.json`, import.meta.url), 'utf8')) as ServiceModel;
 }
 
 export const iamModel = load('iam');
