@@ -12,11 +12,13 @@ import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
 import { roleHandlers } from '../iam/roles.ts';
 import { instanceProfileHandlers } from '../iam/instance-profiles.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
+import { assumeRoleHandlers } from '../sts/assume-role.ts';
+import { sessionTokenHandlers } from '../sts/session-token.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers });
   registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
-  registry.add('sts', callerIdentityHandlers, { public: ['GetCallerIdentity'] });
+  registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
   return registry;
 }

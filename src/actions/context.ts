@@ -39,6 +39,8 @@ export interface SessionFacts {
   /** Session policies (inline Policy and PolicyArns), compiled, for role and federation sessions. */
   compiledSessionPolicies?: CompiledPolicy[];
   tags?: Record<string, string>;
+  /** Session tags that pass on to sessions of roles this session assumes (role chaining). */
+  transitiveTagKeys?: string[];
   sourceIdentity?: string;
 }
 

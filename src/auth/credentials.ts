@@ -1,20 +1,40 @@
 // Access key id → its secret and the principal it belongs to. Cached in memory for the hot path
 // and dropped whenever the store commits a write (deleting or deactivating a key, deleting a user
 // takes effect on the next request). A sealed secret that fails to open fails closed.
-import type { Caller } from '../actions/context.ts';
+//
+// Temporary credentials (ASIA…) carry their session in the security token (src/sts/sessions.ts):
+// the request must present the exact token it was issued with, before it expires, and the role
+// (or user) behind it must still exist — deleting a role ends its sessions on the next request.
+import { timingSafeEqual } from 'node:crypto';
+import type { Caller, SessionFacts } from '../actions/context.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import { iamArn, rootArn } from '../domain/arn.ts';
+import { assumedRoleArn, iamArn, rootArn } from '../domain/arn.ts';
+import { AwsError } from '../errors/aws-error.ts';
+import type { CompiledPolicy } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
+import type { Repo } from '../store/repo.ts';
+import { compileStored, managedPolicy } from '../authz/principal-policies.ts';
+import { openSession, type SessionClaims } from '../sts/sessions.ts';
 
 export interface ResolvedCredential {
   secret: string;
   active: boolean;
   /** The caller, with the partition still to be set from the request's region. */
-  caller: Omit<Caller, 'partition' | 'arn'> & { arnFor(partition: string): string };
+  caller: Omit<Caller, 'partition' | 'arn'> & { arnFor(partition: string): string; roleArnFor?(partition: string): string };
 }
+
+interface TemporaryEntry {
+  token: string;
+  claims: SessionClaims;
+  resolved: ResolvedCredential | null;
+}
+
+export const invalidToken = () => new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+export const expiredToken = () => new AwsError('ExpiredToken', 'The security token included in the request is expired');
 
 export class CredentialResolver {
   private cache = new Map<string, ResolvedCredential | null>();
+  private temporary = new Map<string, TemporaryEntry>();
   private generation = -1;
   private static readonly MAX_ENTRIES = 100_000;
 
@@ -23,11 +43,21 @@ export class CredentialResolver {
     private readonly secrets: SecretBox,
   ) {}
 
-  async resolve(accessKeyId: string): Promise<ResolvedCredential | undefined> {
+  /**
+   * The credential of a signed request. `securityToken` is the request's X-Amz-Security-Token;
+   * `now` decides expiry; `service` is the signing scope's service. Throws ExpiredToken for an
+   * expired session and InvalidClientTokenId for a token that is missing, altered or not allowed
+   * for the service; returns undefined for an unknown key.
+   */
+  async resolve(accessKeyId: string, securityToken?: string, now: Date = new Date(), service = 'iam'): Promise<ResolvedCredential | undefined> {
     if (this.generation !== this.store.generation) {
       this.cache.clear();
+      this.temporary.clear();
       this.generation = this.store.generation;
     }
+    if (accessKeyId.startsWith('ASIA')) return this.resolveTemporary(accessKeyId, securityToken, now, service);
+    // A long-term key does not take a session token.
+    if (securityToken !== undefined) throw invalidToken();
     const cached = this.cache.get(accessKeyId);
     if (cached !== undefined) return cached ?? undefined;
     const generation = this.store.generation;
@@ -38,6 +68,105 @@ export class CredentialResolver {
       this.cache.set(accessKeyId, resolved ?? null);
     }
     return resolved;
+  }
+
+  private async resolveTemporary(accessKeyId: string, token: string | undefined, now: Date, service: string): Promise<ResolvedCredential> {
+    if (token === undefined) throw invalidToken();
+    let entry = this.temporary.get(accessKeyId);
+    if (!entry || !sameToken(entry.token, token)) {
+      const claims = openSession(this.secrets, accessKeyId, token);
+      if (!claims) throw invalidToken();
+      const generation = this.store.generation;
+      const resolved = await this.store.read((repo) => this.loadSession(repo, accessKeyId, claims));
+      entry = { token, claims, resolved: resolved ?? null };
+      if (generation === this.store.generation && !this.store.inWriteTransaction()) {
+        if (this.temporary.size >= CredentialResolver.MAX_ENTRIES) this.temporary.clear();
+        this.temporary.set(accessKeyId, entry);
+      }
+    }
+    if (now.getTime() >= entry.claims.expiresAt) throw expiredToken();
+    if (!entry.resolved) throw invalidToken();
+    // GetSessionToken credentials without MFA, and federated-user credentials, cannot call IAM.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html#stsapi_comparison
+    if (service === 'iam' && ((entry.claims.kind === 'GetSessionToken' && entry.claims.mfaAt === undefined) || entry.claims.kind === 'GetFederationToken')) throw invalidToken();
+    return entry.resolved;
+  }
+
+  /** The caller of a session, or undefined when its role or user no longer exists. */
+  private async loadSession(repo: Repo, accessKeyId: string, c: SessionClaims): Promise<ResolvedCredential | undefined> {
+    const accountId = c.accountId;
+    const base = {
+      secret: c.secret,
+      active: true,
+    };
+    const facts: SessionFacts = {
+      issuedAt: new Date(c.issuedAt),
+      expiresAt: new Date(c.expiresAt),
+      mfaAuthenticatedAt: c.mfaAt !== undefined ? new Date(c.mfaAt) : undefined,
+      sourceIdentity: c.sourceIdentity,
+    };
+    if (c.tags && Object.keys(c.tags).length > 0) facts.tags = c.tags;
+    if (c.transitiveTagKeys) facts.transitiveTagKeys = c.transitiveTagKeys;
+    if (c.kind === 'AssumeRole') {
+      const role = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
+      if (!role || role.kind !== 'role' || role.accountId !== accountId || role.name !== c.roleName) return undefined;
+      const sessionName = c.sessionName ?? '';
+      facts.roleName = role.name;
+      facts.sessionName = sessionName;
+      const policies = await sessionPolicies(repo, c);
+      if (policies) facts.compiledSessionPolicies = policies;
+      return {
+        ...base,
+        caller: {
+          type: 'AssumedRole',
+          accountId,
+          userId: `${role.id}:${sessionName}`,
+          entityId: role.id,
+          accessKeyId,
+          session: facts,
+          arnFor: (p) => assumedRoleArn(p, accountId, role.name, sessionName),
+          roleArnFor: (p) => iamArn(p, accountId, 'role', role.path, role.name),
+        },
+      };
+    }
+    const user = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
+    if (c.principalId && (!user || user.kind !== 'user' || user.accountId !== accountId)) return undefined;
+    if (c.kind === 'GetFederationToken') {
+      const name = c.sessionName ?? '';
+      facts.sessionName = name;
+      // Federated users have exactly the intersection of their user's and the session's policies:
+      // without session policies they have none.
+      facts.compiledSessionPolicies = (await sessionPolicies(repo, c)) ?? [NOTHING];
+      return {
+        ...base,
+        caller: {
+          type: 'FederatedUser',
+          accountId,
+          userId: `${accountId}:${name}`,
+          entityId: user?.id,
+          accessKeyId,
+          session: facts,
+          arnFor: (p) => `arn:${p}:sts::${accountId}:federated-user/${name}`,
+        },
+      };
+    }
+    // GetSessionToken: the user (or root) itself, with session facts (MFA).
+    if (!user) {
+      return { ...base, caller: { type: 'Root', accountId, userId: accountId, accessKeyId, session: facts, arnFor: (p) => rootArn(p, accountId) } };
+    }
+    return {
+      ...base,
+      caller: {
+        type: 'User',
+        accountId,
+        userId: user.id,
+        userName: user.name,
+        entityId: user.id,
+        accessKeyId,
+        session: facts,
+        arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name),
+      },
+    };
   }
 
   private async load(accessKeyId: string): Promise<ResolvedCredential | undefined> {
@@ -76,3 +205,29 @@ export class CredentialResolver {
     });
   }
 }
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The session's policies compiled, or undefined when it has none. A policy ARN that no longer resolves grants nothing. */
+async function sessionPolicies(repo: Repo, c: SessionClaims): Promise<CompiledPolicy[] | undefined> {
+  if (c.policy === undefined && !(c.policyArns && c.policyArns.length > 0)) return undefined;
+  const out: CompiledPolicy[] = [];
+  if (c.policy !== undefined) {
+    const compiled = compileStored(c.policy, { type: 'session', name: 'session policy' });
+    if (compiled) out.push(compiled);
+  }
+  for (const arn of c.policyArns ?? []) {
+    const compiled = await managedPolicy(repo, c.accountId, arn, 'session');
+    if (compiled) out.push(compiled);
+  }
+  // A session whose policies all failed to compile is allowed nothing (never everything).
+  if (out.length === 0) out.push(NOTHING);
+  return out;
+}
+
+/** A session policy that allows nothing. */
+const NOTHING: CompiledPolicy = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', { type: 'session', name: 'no session permissions' })!;

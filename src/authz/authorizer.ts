@@ -6,7 +6,10 @@ import type { Caller, RequestFacts } from '../actions/context.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
-import { PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
+import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
+
+const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
+const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', { type: 'session', name: 'no session policy' })!;
 
 export type ContextValues = Record<string, string | string[]>;
 
@@ -30,6 +33,12 @@ export class Authorizer {
     if (caller.type === 'AssumedRole' && caller.entityId) {
       const role = await this.policies.forRole(caller.entityId, caller.accountId);
       return { ...role, tags: { ...role.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies ?? null };
+    }
+    if (caller.type === 'FederatedUser') {
+      // GetFederationToken: the intersection of the issuing user's policies (all of root's, for
+      // root) and the session policies; a session without policies has none.
+      const base = caller.entityId ? await this.policies.forUser(caller.entityId, caller.accountId) : { identity: [ALLOW_ALL], boundary: null, tags: {} };
+      return { ...base, tags: { ...base.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies?.length ? caller.session.compiledSessionPolicies : [ALLOW_NOTHING] };
     }
     return { identity: [], boundary: null, tags: {}, session: null };
   }

@@ -50,14 +50,17 @@ export class QueryApi {
       const model = MODELS[parsed.scope.service];
       if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
       namespace = model.metadata.xmlNamespace;
-      const credential = await this.credentials.resolve(parsed.accessKeyId);
+      // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
+      const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
       if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
       const verified = verifySignature(parsed, credential.secret, this.keyCache);
       if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
       const partition = partitionForRegion(parsed.scope.region);
       const caller: Caller = { ...credential.caller, partition, arn: credential.caller.arnFor(partition) };
+      if (credential.caller.roleArnFor) caller.roleArn = credential.caller.roleArnFor(partition);
       delete (caller as { arnFor?: unknown }).arnFor;
-      this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
+      delete (caller as { roleArnFor?: unknown }).roleArnFor;
+      if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
       const facts: RequestFacts = {
         sourceIp: normalizeIp(req.socket.remoteAddress),
         userAgent: String(req.headers['user-agent'] ?? ''),
