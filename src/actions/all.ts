@@ -9,6 +9,8 @@ import { mfaHandlers } from '../iam/mfa.ts';
 import { policyHandlers } from '../iam/policies.ts';
 import { attachmentHandlers } from '../iam/attachments.ts';
 import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
+import { simulateHandlers } from '../iam/simulate.ts';
+import { authorizationDetailsHandlers } from '../iam/authorization-details.ts';
 import { roleHandlers } from '../iam/roles.ts';
 import { instanceProfileHandlers } from '../iam/instance-profiles.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
@@ -17,7 +19,7 @@ import { sessionTokenHandlers } from '../sts/session-token.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
-  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers });
+  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers, ...simulateHandlers, ...authorizationDetailsHandlers });
   registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
   registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
   return registry;

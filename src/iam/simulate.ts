@@ -1,0 +1,382 @@
+// The policy simulator, answered by the same policies, request context and engine as enforcement:
+// SimulatePrincipalPolicy, SimulateCustomPolicy, GetContextKeysForPrincipalPolicy,
+// GetContextKeysForCustomPolicy.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html
+import { invalidInput } from '../errors/aws-error.ts';
+import { parseArn } from '../domain/arn.ts';
+import { compilePolicy, contextKeysOf, evaluate, firstErrorMessage, parsePolicy, type CompiledPolicy, type Decision, type PolicySource } from '../policy/index.ts';
+import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
+import type { ActionContext, Caller } from '../actions/context.ts';
+import type { Handler, Input } from '../actions/registry.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { arnOf, maxItemsOf, notFound, pageArray } from './common.ts';
+import { defaultPolicyDocument } from './policy-lookup.ts';
+
+/** Request facts of the simulate call itself: not facts of the simulated request (give them as ContextEntries). */
+const REQUEST_FACT_KEYS = ['aws:SourceIp', 'aws:UserAgent', 'aws:SecureTransport', 'aws:RequestedRegion', 'aws:CurrentTime', 'aws:EpochTime'];
+
+type Kind = 'user' | 'group' | 'role';
+
+interface Principal {
+  kind: Kind;
+  entity: EntityRow<{ permissionsBoundary?: string }>;
+  arn: string;
+}
+
+/** A policy document given in the request, compiled; `text` kept for statement positions. */
+interface InputPolicy {
+  compiled: CompiledPolicy;
+  text: string;
+}
+
+function compileInputs(texts: string[] | undefined, label: string, type: PolicySource['type'], kind: 'identity' | 'resource'): InputPolicy[] {
+  return (texts ?? []).map((text, i) => {
+    const parsed = parsePolicy(text, kind);
+    if (!parsed.document) throw invalidInput(`${label}.${i + 1}: ${firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing'}`);
+    return { compiled: compilePolicy(parsed.document, { type, name: `${label}.${i + 1}` }), text };
+  });
+}
+
+/** Several boundary documents act as one boundary: their statements together. */
+function oneBoundary(inputs: InputPolicy[]): CompiledPolicy | null {
+  if (inputs.length === 0) return null;
+  if (inputs.length === 1) return inputs[0].compiled;
+  const statements = inputs.flatMap((p) => p.compiled.document.Statement);
+  return compilePolicy({ Version: '2012-10-17', Statement: statements }, { type: 'boundary', name: 'PermissionsBoundaryPolicyInputList.1' });
+}
+
+/** Resolves PolicySourceArn (user, group or role of the caller's account). */
+async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Promise<Principal> {
+  const parsed = parseArn(arn);
+  const m = parsed && parsed.service === 'iam' ? /^(user|group|role)(\/(?:.*\/)?)?([^/]+)$/.exec(parsed.resource) : null;
+  if (!parsed || !m) throw invalidInput(`Invalid ARN: ${arn}`);
+  const kind = m[1] as Kind;
+  const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, m[3]) : undefined;
+  if (!entity) throw notFound(kind, m[3]);
+  return { kind, entity, arn: arnOf(ctx, entity) };
+}
+
+/** A group's own policies (inline and attached), compiled the way enforcement compiles them. */
+async function groupPolicies(repo: Repo, ctx: ActionContext, group: EntityRow<unknown>): Promise<CompiledPolicy[]> {
+  const out: CompiledPolicy[] = [];
+  for (const inline of await repo.listInlinePolicies(group.id)) {
+    const c = compileStored(inline.document, { type: 'identity', name: `group/${group.name}/${inline.name}` });
+    if (c) out.push(c);
+  }
+  for (const arn of await repo.attachedPolicyArns(group.id)) {
+    const c = await managedPolicy(repo, ctx.caller.accountId, arn, 'identity');
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** The principal's policies, from the same cache the authorizer reads. */
+async function principalPolicies(ctx: ActionContext, p: Principal): Promise<PrincipalPolicies> {
+  const cache = ctx.services.authorizer.policies;
+  if (p.kind === 'user') return cache.forUser(p.entity.id, ctx.caller.accountId);
+  if (p.kind === 'role') return cache.forRole(p.entity.id, ctx.caller.accountId);
+  const identity = await ctx.services.store.read((repo) => groupPolicies(repo, ctx, p.entity));
+  return { identity, boundary: null, tags: {} };
+}
+
+/** The caller the simulated request would come from, for Authorizer.requestContext. */
+function simulatedCaller(ctx: ActionContext, p: Principal | undefined, callerArn: string | undefined): Caller | undefined {
+  const base = { accountId: ctx.caller.accountId, partition: ctx.caller.partition };
+  if (p?.kind === 'user') return { ...base, type: 'User', arn: p.arn, userId: p.entity.id, userName: p.entity.name, entityId: p.entity.id };
+  if (p?.kind === 'role') return { ...base, type: 'AssumedRole', arn: p.arn, roleArn: p.arn, userId: p.entity.id, entityId: p.entity.id };
+  if (callerArn) {
+    const name = /:user\/(?:.*\/)?([^/]+)$/.exec(callerArn)?.[1];
+    return { ...base, type: 'User', arn: callerArn, userId: callerArn, userName: name };
+  }
+  return undefined;
+}
+
+function contextEntries(input: Input): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const e of (input.ContextEntries ?? []) as { ContextKeyName?: string; ContextKeyValues?: string[]; ContextKeyType?: string }[]) {
+    if (!e.ContextKeyName) continue;
+    const values = e.ContextKeyValues ?? [];
+    out[e.ContextKeyName] = e.ContextKeyType?.endsWith('List') || values.length !== 1 ? values : values[0];
+  }
+  return out;
+}
+
+function resourceAccountOf(input: Input, fallback: string): string {
+  const owner = input.ResourceOwner as string | undefined;
+  if (!owner) return fallback;
+  const m = /(\d{12})/.exec(owner);
+  if (!m) throw invalidInput(`Invalid ResourceOwner: ${owner}`);
+  return m[1];
+}
+
+const DECISIONS: Record<Decision['decision'], string> = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' };
+
+interface Position {
+  Line: number;
+  Column: number;
+}
+
+/** Line/column (1-based) of the first and last character of each statement of a JSON policy text. */
+export function statementPositions(text: string): { start: Position; end: Position }[] {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  const at = (offset: number): Position => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { Line: lo + 1, Column: offset - lineStarts[lo] + 1 };
+  };
+  // A tiny scanner: skips strings, tracks depth, and records the spans of the top-level "Statement" value.
+  let i = 0;
+  const skipWs = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const readString = (): string => {
+    const start = i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      return '';
+    }
+  };
+  const skipValue = (): [number, number] => {
+    skipWs();
+    const start = i;
+    if (text[i] === '"') {
+      readString();
+      return [start, i - 1];
+    }
+    if (text[i] === '{' || text[i] === '[') {
+      let depth = 0;
+      while (i < text.length) {
+        const c = text[i];
+        if (c === '"') {
+          readString();
+          continue;
+        }
+        if (c === '{' || c === '[') depth++;
+        if (c === '}' || c === ']') {
+          depth--;
+          if (depth === 0) {
+            i++;
+            return [start, i - 1];
+          }
+        }
+        i++;
+      }
+      return [start, i - 1];
+    }
+    while (i < text.length && !/[\s,}\]]/.test(text[i])) i++;
+    return [start, i - 1];
+  };
+  skipWs();
+  if (text[i] !== '{') return [];
+  i++;
+  for (;;) {
+    skipWs();
+    if (text[i] !== '"') return [];
+    const key = readString();
+    skipWs();
+    i++; // ':'
+    skipWs();
+    if (key === 'Statement') {
+      if (text[i] === '{') {
+        const [s, e] = skipValue();
+        return [{ start: at(s), end: at(e) }];
+      }
+      if (text[i] !== '[') return [];
+      i++;
+      const out: { start: Position; end: Position }[] = [];
+      for (;;) {
+        skipWs();
+        if (text[i] === ']' || i >= text.length) return out;
+        const [s, e] = skipValue();
+        out.push({ start: at(s), end: at(e) });
+        skipWs();
+        if (text[i] === ',') i++;
+      }
+    }
+    skipValue();
+    skipWs();
+    if (text[i] !== ',') return [];
+    i++;
+  }
+}
+
+/** SourcePolicyId and SourcePolicyType of a matched statement's policy, as AWS names them. */
+function sourceOf(source: PolicySource): { id: string; type: string; inline?: { kind: string; entity: string; name: string } } {
+  if (source.arn) return { id: source.name, type: /:iam::aws:policy\//.test(source.arn) ? 'aws-managed' : 'user-managed' };
+  const inline = /^(user|group|role)\/([^/]+)\/(.+)$/.exec(source.name);
+  if (inline && source.type === 'identity') return { id: inline[3], type: inline[1], inline: { kind: inline[1], entity: inline[2], name: inline[3] } };
+  if (source.type === 'resource') return { id: source.name, type: 'resource' };
+  return { id: source.name, type: 'none' };
+}
+
+/** Finds the text of a stored policy a statement came from (for positions); undefined when unknown. */
+async function storedText(repo: Repo, ctx: ActionContext, source: PolicySource): Promise<string | undefined> {
+  if (source.arn) return defaultPolicyDocument(repo, ctx, source.arn);
+  const s = sourceOf(source);
+  if (!s.inline) return undefined;
+  const entity = await repo.getEntityByName(ctx.caller.accountId, s.inline.kind, s.inline.entity);
+  return entity ? (await repo.getInlinePolicy(entity.id, s.inline.name))?.document : undefined;
+}
+
+interface Simulation {
+  identity: CompiledPolicy[];
+  boundary: CompiledPolicy | null;
+  resourcePolicy: CompiledPolicy | null;
+  principal: { arn: string; account: string; type?: 'User' | 'AssumedRole' };
+  context: Record<string, string | string[]>;
+  resourceAccount: string;
+  /** Texts of the documents given in the request, by source name. */
+  texts: Map<string, string>;
+}
+
+async function simulate(ctx: ActionContext, input: Input, sim: Simulation): Promise<Record<string, unknown>> {
+  const actions = input.ActionNames as string[];
+  const resources = ((input.ResourceArns as string[] | undefined) ?? []).length > 0 ? (input.ResourceArns as string[]) : ['*'];
+  // Spellings of context keys as the policies write them (the engine reports them lower-cased).
+  const spelling = new Map<string, string>();
+  for (const p of [...sim.identity, ...(sim.boundary ? [sim.boundary] : []), ...(sim.resourcePolicy ? [sim.resourcePolicy] : [])]) {
+    for (const k of contextKeysOf(p.document)) if (!spelling.has(k.toLowerCase())) spelling.set(k.toLowerCase(), k);
+  }
+  const results: { action: string; resource: string; decision: Decision }[] = [];
+  for (const action of actions) {
+    for (const resource of resources) {
+      const decision = evaluate({
+        principal: sim.principal,
+        identityPolicies: sim.identity,
+        permissionsBoundary: sim.boundary,
+        sessionPolicies: null,
+        resourcePolicy: sim.resourcePolicy,
+        request: { action, resource, resourceAccount: sim.resourceAccount, context: sim.context },
+        explain: true,
+      });
+      results.push({ action, resource, decision });
+    }
+  }
+  const keyed = results.map((r, i) => ({ r, key: String(i).padStart(8, '0') }));
+  const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input));
+  const positions = new Map<string, { start: Position; end: Position }[]>();
+  const positionsOf = async (source: PolicySource) => {
+    const key = `${source.type}|${source.arn ?? source.name}`;
+    if (!positions.has(key)) {
+      const text = sim.texts.get(source.name) ?? (await ctx.services.store.read((repo) => storedText(repo, ctx, source)));
+      positions.set(key, text ? statementPositions(text) : []);
+    }
+    return positions.get(key)!;
+  };
+  const evaluationResults = [];
+  for (const { r } of page.items) {
+    const d = r.decision;
+    const matched = [];
+    for (const m of d.matchedStatements) {
+      // Report the statements that decided: the denies for a deny, the allows for an allow.
+      if (d.decision === 'ExplicitlyDenied' ? m.effect !== 'Deny' : m.effect !== 'Allow') continue;
+      const s = sourceOf(m.source);
+      const pos = (await positionsOf(m.source))[m.index];
+      matched.push({ SourcePolicyId: s.id, SourcePolicyType: s.type, StartPosition: pos?.start, EndPosition: pos?.end });
+    }
+    const result: Record<string, unknown> = {
+      EvalActionName: r.action,
+      EvalResourceName: r.resource,
+      EvalDecision: DECISIONS[d.decision],
+      MatchedStatements: d.decision === 'ImplicitlyDenied' ? [] : matched,
+      MissingContextValues: d.missingContextKeys.map((k) => spelling.get(k) ?? k),
+    };
+    if (sim.boundary) {
+      const fromBoundary = d.matchedStatements.filter((m) => m.source.type === 'boundary');
+      const allowed = fromBoundary.some((m) => m.effect === 'Allow') && !fromBoundary.some((m) => m.effect === 'Deny');
+      result.PermissionsBoundaryDecisionDetail = { AllowedByPermissionsBoundary: allowed };
+    }
+    evaluationResults.push(result);
+  }
+  return { EvaluationResults: evaluationResults, IsTruncated: page.marker !== undefined, Marker: page.marker };
+}
+
+/** The request context the simulated principal's call would carry, with the request's ContextEntries. */
+function contextFor(ctx: ActionContext, caller: Caller | undefined, tags: Record<string, string>, input: Input): Record<string, string | string[]> {
+  const context = caller ? ctx.services.authorizer.requestContext(caller, ctx.request, tags) : {};
+  for (const k of REQUEST_FACT_KEYS) delete context[k];
+  return { ...context, ...contextEntries(input) };
+}
+
+function textsOf(...lists: InputPolicy[][]): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const list of lists) for (const p of list) texts.set(p.compiled.source.name, p.text);
+  return texts;
+}
+
+function resourcePolicyOf(input: Input): InputPolicy[] {
+  if (input.ResourcePolicy === undefined) return [];
+  const parsed = parsePolicy(input.ResourcePolicy as string, 'resource');
+  if (!parsed.document) throw invalidInput(`ResourcePolicy: ${firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing'}`);
+  return [{ compiled: compilePolicy(parsed.document, { type: 'resource', name: 'ResourcePolicy' }), text: input.ResourcePolicy as string }];
+}
+
+export const simulateHandlers: Record<string, Handler> = {
+  async SimulatePrincipalPolicy(ctx, input) {
+    await ctx.authorize('iam:SimulatePrincipalPolicy', input.PolicySourceArn);
+    const principal = await ctx.services.store.read((repo) => resolvePrincipal(repo, ctx, input.PolicySourceArn));
+    const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
+    const boundaryInputs = compileInputs(input.PermissionsBoundaryPolicyInputList, 'PermissionsBoundaryPolicyInputList', 'boundary', 'identity');
+    const resource = resourcePolicyOf(input);
+    if (resource.length > 0 && principal.kind === 'group' && !input.CallerArn) throw invalidInput('CallerArn must be specified when a resource policy is simulated for a group.');
+    const policies = await principalPolicies(ctx, principal);
+    const caller = simulatedCaller(ctx, principal.kind === 'group' ? undefined : principal, input.CallerArn);
+    return simulate(ctx, input, {
+      identity: [...policies.identity, ...extra.map((p) => p.compiled)],
+      boundary: boundaryInputs.length > 0 ? oneBoundary(boundaryInputs) : policies.boundary,
+      resourcePolicy: resource[0]?.compiled ?? null,
+      principal: { arn: caller?.arn ?? principal.arn, account: ctx.caller.accountId, type: caller?.type === 'AssumedRole' ? 'AssumedRole' : 'User' },
+      context: contextFor(ctx, caller, policies.tags, input),
+      resourceAccount: resourceAccountOf(input, ctx.caller.accountId),
+      texts: textsOf(extra, boundaryInputs, resource),
+    });
+  },
+
+  async SimulateCustomPolicy(ctx, input) {
+    await ctx.authorize('iam:SimulateCustomPolicy', '*');
+    const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
+    const boundaryInputs = compileInputs(input.PermissionsBoundaryPolicyInputList, 'PermissionsBoundaryPolicyInputList', 'boundary', 'identity');
+    const resource = resourcePolicyOf(input);
+    if (resource.length > 0 && !input.CallerArn) throw invalidInput('CallerArn must be specified when a resource policy is simulated.');
+    const caller = simulatedCaller(ctx, undefined, input.CallerArn);
+    return simulate(ctx, input, {
+      identity: extra.map((p) => p.compiled),
+      boundary: oneBoundary(boundaryInputs),
+      resourcePolicy: resource[0]?.compiled ?? null,
+      principal: { arn: caller?.arn ?? `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user/`, account: ctx.caller.accountId, type: 'User' },
+      context: contextFor(ctx, caller, {}, input),
+      resourceAccount: resourceAccountOf(input, ctx.caller.accountId),
+      texts: textsOf(extra, boundaryInputs, resource),
+    });
+  },
+
+  async GetContextKeysForPrincipalPolicy(ctx, input) {
+    await ctx.authorize('iam:GetContextKeysForPrincipalPolicy', input.PolicySourceArn);
+    const principal = await ctx.services.store.read((repo) => resolvePrincipal(repo, ctx, input.PolicySourceArn));
+    const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
+    const policies = await principalPolicies(ctx, principal);
+    return { ContextKeyNames: keysOf([...policies.identity, ...extra.map((p) => p.compiled)]) };
+  },
+
+  async GetContextKeysForCustomPolicy(ctx, input) {
+    await ctx.authorize('iam:GetContextKeysForCustomPolicy', '*');
+    const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
+    return { ContextKeyNames: keysOf(extra.map((p) => p.compiled)) };
+  },
+};
+
+function keysOf(policies: CompiledPolicy[]): string[] {
+  const seen = new Map<string, string>();
+  for (const p of policies) for (const k of contextKeysOf(p.document)) if (!seen.has(k.toLowerCase())) seen.set(k.toLowerCase(), k);
+  return [...seen.values()];
+}
