@@ -4,6 +4,17 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListRolePoliciesCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
@@ -302,5 +313,75 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     assert.equal((await iam.send(new GetUserCommand({ UserName: 'bounded' }))).User?.PermissionsBoundary, undefined);
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
     await iam.send(new DeleteUserCommand({ UserName: 'bounded' }));
+  });
+  test('roles: attached and inline policies, 10,240-character quota, boundary, simulation, authorization details', async () => {
+    const trust = doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    await iam.send(new CreateRoleCommand({ RoleName: 'Worker', AssumeRolePolicyDocument: trust }));
+    const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/Worker`;
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'Worker', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' }));
+    assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Worker' }))).AttachedPolicies?.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
+    const entities = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', EntityFilter: 'Role' }));
+    assert.deepEqual(entities.PolicyRoles?.map((r) => r.RoleName), ['Worker']);
+
+    const queue = doc({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Queue', PolicyDocument: queue }));
+    assert.equal(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Queue' }))).PolicyDocument!), queue);
+    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: 'Worker' }))).PolicyNames, ['Queue']);
+    const big = doc({ Sid: 'x'.repeat(10300), Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+    const tooBig = await awsError(() => iam.send(new PutRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Big', PolicyDocument: big })));
+    assert.deepEqual(tooBig, { name: 'LimitExceeded', message: 'Maximum policy size of 10240 bytes exceeded for role Worker', status: 409 });
+
+    const sim = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: ['s3:GetObject', 'sqs:SendMessage', 'sqs:DeleteQueue'] }));
+    assert.deepEqual(sim.EvaluationResults?.map((r) => r.EvalDecision), ['allowed', 'allowed', 'implicitDeny']);
+    assert.deepEqual(sim.EvaluationResults?.[1]?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]), [['Queue', 'role']]);
+
+    const boundary = (await iam.send(new CreatePolicyCommand({ PolicyName: 'RoleBoundary', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: '*' }) }))).Policy!.Arn!;
+    await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'Worker', PermissionsBoundary: boundary }));
+    assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'Worker' }))).Role?.PermissionsBoundary?.PermissionsBoundaryArn, boundary);
+    const bounded = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: ['s3:GetObject', 'sqs:SendMessage'] }));
+    assert.deepEqual(bounded.EvaluationResults?.map((r) => [r.EvalDecision, r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]), [['allowed', true], ['implicitDeny', false]]);
+    assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: boundary }))).Policy?.PermissionsBoundaryUsageCount, 1);
+
+    const details = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'AWSManagedPolicy'] }));
+    const role = details.RoleDetailList?.find((r) => r.RoleName === 'Worker');
+    assert.equal(decodeURIComponent(role!.AssumeRolePolicyDocument!), trust);
+    assert.deepEqual(role?.RolePolicyList?.map((p) => p.PolicyName), ['Queue']);
+    assert.deepEqual(role?.AttachedManagedPolicies?.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
+    assert.equal(role?.PermissionsBoundary?.PermissionsBoundaryArn, boundary);
+    assert.ok(details.Policies?.some((p) => p.PolicyName === 'AmazonS3ReadOnlyAccess'));
+
+    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'Worker' }));
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Queue' }));
+    await iam.send(new DetachRolePolicyCommand({ RoleName: 'Worker', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' }));
+    await iam.send(new DeleteRoleCommand({ RoleName: 'Worker' }));
+    await iam.send(new DeletePolicyCommand({ PolicyArn: boundary }));
+  });
+
+  test('simulator and context keys for a group; GetAccountAuthorizationDetails paging', async () => {
+    await iam.send(new CreateGroupCommand({ GroupName: 'SimGroup' }));
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'SimGroup', PolicyName: 'Tagged', PolicyDocument: doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } }) }));
+    const groupArn = `arn:aws:iam::${ACCOUNT_ID}:group/SimGroup`;
+    const keys = await iam.send(new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: groupArn, PolicyInputList: [doc({ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } })] }));
+    assert.deepEqual(keys.ContextKeyNames, ['aws:ResourceTag/team', 'aws:SecureTransport']);
+    const custom = await iam.send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [ALLOW_GET_USER] }));
+    assert.deepEqual(custom.ContextKeyNames ?? [], []);
+    const sim = await iam.send(
+      new SimulatePrincipalPolicyCommand({ PolicySourceArn: groupArn, ActionNames: ['ec2:RunInstances'], ContextEntries: [{ ContextKeyName: 'aws:ResourceTag/team', ContextKeyType: 'string', ContextKeyValues: ['a'] }] }),
+    );
+    assert.equal(sim.EvaluationResults?.[0]?.EvalDecision, 'allowed');
+    const without = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: groupArn, ActionNames: ['ec2:RunInstances'] }));
+    assert.deepEqual([without.EvaluationResults?.[0]?.EvalDecision, without.EvaluationResults?.[0]?.MissingContextValues], ['implicitDeny', ['aws:ResourceTag/team']]);
+    await iam.send(new DeleteGroupPolicyCommand({ GroupName: 'SimGroup', PolicyName: 'Tagged' }));
+
+    const all = await iam.send(new GetAccountAuthorizationDetailsCommand({}));
+    const total = (all.UserDetailList?.length ?? 0) + (all.GroupDetailList?.length ?? 0) + (all.RoleDetailList?.length ?? 0) + (all.Policies?.length ?? 0);
+    let seen = 0;
+    let marker: string | undefined;
+    do {
+      const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 3, Marker: marker }));
+      seen += (page.UserDetailList?.length ?? 0) + (page.GroupDetailList?.length ?? 0) + (page.RoleDetailList?.length ?? 0) + (page.Policies?.length ?? 0);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    assert.equal(seen, total);
   });
 });
