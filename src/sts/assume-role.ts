@@ -62,7 +62,6 @@ export const assumeRoleHandlers: Record<string, Handler> = {
     }
 
     return ctx.services.store.write(async (repo) => {
-      const sessionArns = await checkSessionPolicies(repo, ctx, input.Policy, input.PolicyArns);
       const mfa = await checkMfa(repo, ctx, input.SerialNumber, input.TokenCode);
       const role = await roleOfArn(repo, roleArnInput);
 
@@ -94,6 +93,9 @@ export const assumeRoleHandlers: Record<string, Handler> = {
       if (input.SourceIdentity !== undefined && (await decide('sts:SetSourceIdentity')).decision !== 'Allowed') {
         throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArnInput}`);
       }
+
+      // Session policies are checked once the caller may assume the role (no probing for policy names).
+      const sessionArns = await checkSessionPolicies(repo, ctx, input.Policy, input.PolicyArns);
 
       // A source identity, once set, stays for the whole chain.
       const previousSource = caller.session?.sourceIdentity;
