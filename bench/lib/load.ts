@@ -1,0 +1,133 @@
+// Load generation from the benchmark's own process against a server in another process: a
+// warm-up run (discarded), then a measured run of fixed duration, at saturation (a fixed number
+// of connections, each sending its next request as soon as the previous one is answered).
+//
+// autocannon drives servers that keep connections alive (iamd, the bare server). moto's server
+// (werkzeug) answers every request with `Connection: close`, which autocannon cannot follow (it
+// keeps writing to the closed socket, and its reconnectRate option drops the responses it
+// counts), so moto gets a small closed-loop client that opens a connection per request.
+import autocannon from 'autocannon';
+import { request as httpRequest } from 'node:http';
+import type { SignedRequest } from './signed.ts';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  total: number;
+  /** Answers that were not 2xx, errors and timeouts: a row with any of these is suspect. */
+  non2xx: number;
+  errors: number;
+  durationS: number;
+  client: 'autocannon' | 'connection-per-request';
+}
+
+/**
+ * What each connection sends: `requests` in order, round and round; or, with `pairs`, a
+ * CreateUser and then the DeleteUser of the same name, each connection taking the next pair.
+ */
+export type Workload = { requests: SignedRequest[] } | { pairs: { first: SignedRequest[]; second: SignedRequest[] } };
+
+export interface LoadOptions {
+  url: string;
+  workload: Workload;
+  connections?: number;
+  durationS?: number;
+  warmupS?: number;
+  /** Open a new connection for every request (for servers that answer `Connection: close`). */
+  connectionPerRequest?: boolean;
+}
+
+const fixed = (req: SignedRequest): autocannon.Request => ({ method: req.method, path: req.path, headers: req.headers, body: req.body });
+
+/** A shared counter so that no two connections take the same pair. */
+function pairCounter(n: number): () => number {
+  let next = 0;
+  return () => next++ % n;
+}
+
+function autocannonRequests(w: Workload, take: () => number): autocannon.Request[] {
+  if ('requests' in w) return w.requests.map(fixed);
+  const { first, second } = w.pairs;
+  // autocannon's context is per connection: the second request reuses the pair the first took.
+  return [
+    {
+      method: 'POST',
+      setupRequest: (req, context) => {
+        const k = take();
+        (context as { k: number }).k = k;
+        return { ...req, ...fixed(first[k]) };
+      },
+    },
+    { method: 'POST', setupRequest: (req, context) => ({ ...req, ...fixed(second[(context as { k: number }).k]) }) },
+  ];
+}
+
+function runAutocannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+async function viaAutocannon(o: LoadOptions, durationS: number, take: () => number): Promise<LoadResult> {
+  const r = await runAutocannon({ url: o.url, connections: o.connections ?? 16, pipelining: 1, timeout: 10, duration: durationS, requests: autocannonRequests(o.workload, take) });
+  return {
+    requestsPerSecond: r.requests.total / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    durationS: r.duration,
+    client: 'autocannon',
+  };
+}
+
+function once(url: URL, req: SignedRequest): Promise<number> {
+  return new Promise((resolve) => {
+    const r = httpRequest({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers: { ...req.headers, connection: 'close' }, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    r.on('error', () => resolve(0));
+    r.on('timeout', () => r.destroy());
+    r.end(req.body);
+  });
+}
+
+async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => number): Promise<LoadResult> {
+  const url = new URL(o.url);
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const end = t0 + durationS * 1000;
+  const worker = async (): Promise<void> => {
+    let i = 0;
+    while (performance.now() < end) {
+      const sequence = 'requests' in o.workload ? [o.workload.requests[i++ % o.workload.requests.length]] : ((k) => [o.workload.pairs.first[k], o.workload.pairs.second[k]])(take());
+      for (const req of sequence) {
+        const a = performance.now();
+        const status = await once(url, req);
+        latencies.push(performance.now() - a);
+        if (status === 0) errors++;
+        else if (status < 200 || status > 299) non2xx++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.connections ?? 16 }, worker));
+  const elapsedS = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);
+  return { requestsPerSecond: latencies.length / elapsedS, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1), total: latencies.length, non2xx, errors, durationS: elapsedS, client: 'connection-per-request' };
+}
+
+export async function load(o: LoadOptions): Promise<LoadResult> {
+  const take = pairCounter('pairs' in o.workload ? o.workload.pairs.first.length : 1);
+  const run = o.connectionPerRequest ? viaClosedLoop : viaAutocannon;
+  if ((o.warmupS ?? 2) > 0) await run(o, o.warmupS ?? 2, take);
+  return run(o, o.durationS ?? 6, take);
+}
