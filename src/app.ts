@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { buildRegistry } from './actions/all.ts';
 import type { Services } from './actions/context.ts';
 import { QueryApi } from './api/query/query-api.ts';
+import { Console, isConsolePath } from './api/console/console.ts';
 import { CredentialResolver } from './auth/credentials.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { bootstrap, loadMasterKey, type BootstrapResult } from './bootstrap.ts';
@@ -34,7 +35,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const secrets = new SecretBox(loadMasterKey(config));
   const boot = await bootstrap(store, secrets, config, clock());
   const services: Services = { store, secrets, authorizer: new Authorizer(store), logger, clock };
-  const api = new QueryApi(services, buildRegistry(), new CredentialResolver(store, secrets), logger);
+  const registry = buildRegistry();
+  const api = new QueryApi(services, registry, new CredentialResolver(store, secrets), logger);
+  // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
+  const webConsole = new Console(services, registry);
 
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
@@ -42,7 +46,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       res.end(JSON.stringify({ status: 'ok', accountId: boot.accountId }));
       return;
     }
-    api.handle(req, res).catch((err: unknown) => {
+    const handler = isConsolePath(req.url) ? webConsole.handle(req, res) : api.handle(req, res);
+    handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);
       res.end();

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
+import { generatePassword, hashPassword, verifyPassword } from './crypto/passwords.ts';
 import { newAccessKeyId, newAccountId, newSecretAccessKey } from './domain/ids.ts';
 import type { Store } from './store/store.ts';
 
@@ -33,9 +34,46 @@ export interface BootstrapResult {
   accountId: string;
   /** Set only when root credentials were generated now: shown to the operator once. */
   generatedRootCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Set only when the root user's console password was generated now: shown to the operator once. */
+  generatedRootPassword?: { email: string; password: string };
+}
+
+export const DEFAULT_ROOT_EMAIL = 'root@iamd.local';
+
+/**
+ * The root user's console sign-in: IAMD_ROOT_EMAIL / IAMD_ROOT_PASSWORD are taken as given (and
+ * replace what is stored when they differ); with no password set and none stored, one is
+ * generated and returned to be shown once.
+ */
+async function bootstrapRootPassword(store: Store, config: Config, accountId: string): Promise<BootstrapResult['generatedRootPassword']> {
+  const account = await store.read((repo) => repo.getAccount(accountId));
+  if (!account) return undefined;
+  const email = config.rootEmail ?? account.root_email ?? DEFAULT_ROOT_EMAIL;
+  if (config.rootPassword) {
+    const same = account.root_password_hash && account.root_email === email && (await verifyPassword(account.root_password_hash, config.rootPassword));
+    if (!same) {
+      const hash = await hashPassword(config.rootPassword);
+      await store.write((repo) => repo.setRootPassword(accountId, email, hash));
+    }
+    return undefined;
+  }
+  if (account.root_password_hash) {
+    if (config.rootEmail && config.rootEmail !== account.root_email) await store.write((repo) => repo.setRootPassword(accountId, email, account.root_password_hash!));
+    return undefined;
+  }
+  const password = generatePassword(20);
+  const hash = await hashPassword(password);
+  await store.write((repo) => repo.setRootPassword(accountId, email, hash));
+  return { email, password };
 }
 
 export async function bootstrap(store: Store, secrets: SecretBox, config: Config, now: Date): Promise<BootstrapResult> {
+  const result = await bootstrapKeys(store, secrets, config, now);
+  const generatedRootPassword = await bootstrapRootPassword(store, config, result.accountId);
+  return generatedRootPassword ? { ...result, generatedRootPassword } : result;
+}
+
+async function bootstrapKeys(store: Store, secrets: SecretBox, config: Config, now: Date): Promise<BootstrapResult> {
   return store.write(async (repo) => {
     const accounts = await repo.listAccounts();
     let accountId = accounts[0]?.id;

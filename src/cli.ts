@@ -36,6 +36,19 @@ program
         ].join('\n') + '\n',
       );
     }
+    const rootPassword = app.boot.generatedRootPassword;
+    if (rootPassword) {
+      // Shown exactly once, like the root key: the web console's root sign-in.
+      process.stdout.write(
+        [
+          `Root user's console sign-in (shown only now — store it safely; set IAMD_ROOT_PASSWORD to choose your own):`,
+          `  ${app.url}/console/${app.boot.accountId}`,
+          `  email:    ${rootPassword.email}`,
+          `  password: ${rootPassword.password}`,
+          '',
+        ].join('\n') + '\n',
+      );
+    }
     app.services.logger.info({ url: app.url, accountId: app.boot.accountId, dataDir: config.dataDir }, 'iamd listening');
     const stop = () => {
       app.close().then(() => process.exit(0), () => process.exit(1));

@@ -10,6 +10,9 @@ export interface Config {
   rootAccessKeyId?: string;
   rootSecretAccessKey?: string;
   masterKey?: string;
+  /** The root user's console sign-in: email and password (a password is generated on first start when unset). */
+  rootEmail?: string;
+  rootPassword?: string;
   logLevel: string;
 }
 
@@ -25,6 +28,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     rootAccessKeyId: env.IAMD_ROOT_ACCESS_KEY_ID,
     rootSecretAccessKey: env.IAMD_ROOT_SECRET_ACCESS_KEY,
     masterKey: env.IAMD_MASTER_KEY,
+    rootEmail: env.IAMD_ROOT_EMAIL,
+    rootPassword: env.IAMD_ROOT_PASSWORD,
     logLevel: flags.logLevel ?? env.IAMD_LOG_LEVEL ?? 'info',
   };
 }

@@ -112,4 +112,29 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_console': {
+    // The web console: sign-in sessions (token hashes only) and sign-in throttling.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('console_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('csrf', 'text', (c) => c.notNull())
+        .addColumn('password_fp', 'text', (c) => c.notNull())
+        .addColumn('mfa_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('console_sessions_user').on('console_sessions').columns(['account_id', 'user_id']).execute();
+      await db.schema
+        .createTable('console_signin_failures')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,151 @@
+// What every console page works with: the request, the signed-in principal, the language, and
+// small helpers to answer (HTML with security headers, redirects, errors).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller, RequestFacts, Services } from '../../actions/context.ts';
+import { AwsError } from '../../errors/aws-error.ts';
+import { html, type HtmlValue, type SafeHtml } from './html.ts';
+import type { Invoker } from './invoke.ts';
+import { translator, type Lang, type MessageKey, type Translate } from './messages.ts';
+import type { ConsoleSessionTable } from './data.ts';
+import type { SignInService } from './signin.ts';
+import type { OneTimeStore } from './one-time.ts';
+
+export const PREFIX = '/console';
+export const APP = `${PREFIX}/iam`;
+
+export interface Principal {
+  kind: 'root' | 'user';
+  caller: Caller;
+  accountId: string;
+  alias: string | null;
+  /** The user name, or the root email. */
+  displayName: string;
+  userId: string | null;
+}
+
+export interface Deps {
+  services: Services;
+  invoker: Invoker;
+  signin: SignInService;
+  oneTime: OneTimeStore;
+}
+
+export interface Rq {
+  deps: Deps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  method: string;
+  lang: Lang;
+  t: Translate;
+  secure: boolean;
+  facts: RequestFacts;
+  /** The session row (with the raw token) and, once it is fully signed in, the principal. */
+  session?: ConsoleSessionTable & { token: string };
+  principal?: Principal;
+  form: URLSearchParams;
+  /** The path after /console/iam, without a trailing slash. */
+  path: string;
+}
+
+/** The signed-in principal (pages behind `requireActive` may rely on it). */
+export function me(rq: Rq): Principal {
+  if (!rq.principal) throw new Error('no principal');
+  return rq.principal;
+}
+
+export function call(rq: Rq, action: string, input: Record<string, unknown> = {}, service = 'iam'): Promise<Record<string, any>> {
+  return rq.deps.invoker.call(me(rq).caller, rq.facts, action, input, service);
+}
+
+export function can(rq: Rq, action: string, resource: string): Promise<{ allowed: boolean; reason?: string }> {
+  return rq.deps.invoker.can(me(rq).caller, rq.facts, action, resource);
+}
+
+export function arnOf(rq: Rq, kind: 'user' | 'group' | 'role' | 'policy', name: string, path = '/'): string {
+  return `arn:${me(rq).caller.partition}:iam::${me(rq).accountId}:${kind}${path}${name}`;
+}
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+export function securityHeaders(res: ServerResponse): void {
+  res.setHeader('content-security-policy', CSP);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+}
+
+export function send(rq: Rq, status: number, body: SafeHtml | string, contentType = 'text/html; charset=utf-8'): void {
+  securityHeaders(rq.res);
+  // Pages may show secrets and always show account data: never cached, anywhere.
+  rq.res.setHeader('cache-control', 'no-store');
+  rq.res.setHeader('content-type', contentType);
+  const text = typeof body === 'string' ? body : body.value;
+  rq.res.setHeader('content-length', Buffer.byteLength(text));
+  rq.res.writeHead(status);
+  rq.res.end(text);
+}
+
+export function redirect(rq: Rq, location: string, status = 303): void {
+  securityHeaders(rq.res);
+  rq.res.setHeader('cache-control', 'no-store');
+  rq.res.writeHead(status, { location });
+  rq.res.end();
+}
+
+/** An error to show on a page: AWS's message for AwsError, a generic one for anything else. */
+export function errorText(rq: Rq, error: unknown): string {
+  if (error instanceof AwsError) return `${error.code}: ${error.message}`;
+  rq.deps.services.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'console error');
+  return rq.t('error.internal');
+}
+
+export function csrfField(rq: Rq): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">`;
+}
+
+/** A POST button in its own small form; shown disabled with the reason when not allowed. */
+export function postButton(rq: Rq, action: string, label: string, opts: { allowed?: { allowed: boolean; reason?: string }; fields?: Record<string, string>; danger?: boolean; confirm?: string; id?: string } = {}): SafeHtml {
+  const disabled = opts.allowed && !opts.allowed.allowed;
+  return html`<form method="post" action="${action}" class="inline"${opts.confirm ? html` data-confirm="${opts.confirm}"` : ''}>${csrfField(rq)}${Object.entries(opts.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${opts.id ? html` id="${opts.id}"` : ''} class="${opts.danger ? 'danger' : ''}"${disabled ? html` disabled title="${opts.allowed?.reason ?? ''}"` : ''}>${label}</button>${disabled ? html`<span class="reason">${opts.allowed?.reason ?? ''}</span>` : ''}</form>`;
+}
+
+export function notice(kind: 'ok' | 'error' | 'info', text: HtmlValue): SafeHtml {
+  return html`<div class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</div>`;
+}
+
+/** The flash message carried in `?ok=key` / `?err=text` after a redirect. */
+export function flash(rq: Rq): SafeHtml {
+  const ok = rq.url.searchParams.get('ok');
+  const err = rq.url.searchParams.get('err');
+  return html`${ok && isMessageKey(rq, `ok.${ok}`) ? notice('ok', rq.t(`ok.${ok}` as MessageKey)) : ''}${err ? notice('error', err) : ''}`;
+}
+
+function isMessageKey(rq: Rq, key: string): boolean {
+  return rq.t.has(key);
+}
+
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export function fmtDate(rq: Rq, d: unknown): string {
+  if (!(d instanceof Date) && typeof d !== 'string') return '—';
+  const date = d instanceof Date ? d : new Date(d);
+  return date.toLocaleString(rq.lang === 'ja' ? 'ja-JP' : 'en-US', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' }) + ' UTC';
+}
+
+export { translator };

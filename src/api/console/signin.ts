@@ -1,0 +1,162 @@
+// Console sign-in: root (email + password) or IAM user (account, user name, password), then an
+// MFA code when the principal has a device. One generic failure for every wrong combination;
+// failures slow down and then lock further attempts for that account and name (exponentially,
+// capped at 15 minutes), whether or not the name exists: unknown names are verified against a
+// dummy hash so that they take as long as known ones.
+import { randomBytes } from 'node:crypto';
+import type { Services } from '../../actions/context.ts';
+import { hashPassword, verifyPassword } from '../../crypto/passwords.ts';
+import { acceptMfaCode } from '../../iam/mfa.ts';
+import type { Repo } from '../../store/repo.ts';
+import { failureRepo, sha256 } from './data.ts';
+
+/** Failures allowed before any delay. */
+export const FREE_FAILURES = 2;
+/** The lock after the n-th failure (n > FREE_FAILURES): 1 s × 4^(n-3), at most 15 minutes. */
+export const MAX_LOCK_MS = 15 * 60 * 1000;
+export function lockDurationMs(failures: number): number {
+  if (failures <= FREE_FAILURES) return 0;
+  return Math.min(MAX_LOCK_MS, 1000 * 4 ** (failures - FREE_FAILURES - 1));
+}
+
+let dummyHash: Promise<string> | undefined;
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummyHash;
+}
+
+export interface SignInRequest {
+  /** The account id or alias as typed or taken from the URL. */
+  account: string;
+  kind: 'root' | 'user';
+  /** Root: the email address; IAM user: the user name. */
+  name: string;
+  password: string;
+}
+
+export interface SignedIn {
+  accountId: string;
+  userId: string | null;
+  mfaSerials: string[];
+  resetRequired: boolean;
+  passwordFp: string;
+}
+
+export type SignInResult = { ok: true; principal: SignedIn } | { ok: false; reason: 'invalid' | 'locked'; retryAfterMs?: number };
+
+export function passwordFingerprint(hash: string): string {
+  return sha256(`iamd-console:${hash}`).slice(0, 32);
+}
+
+export async function resolveAccount(repo: Repo, ref: string): Promise<{ id: string; alias: string | null; root_email: string | null; root_password_hash: string | null } | undefined> {
+  const trimmed = ref.trim();
+  if (/^\d{12}$/.test(trimmed)) return repo.getAccount(trimmed);
+  if (trimmed === '') return undefined;
+  return repo.getAccountByAlias(trimmed.toLowerCase());
+}
+
+/** Serial numbers of the MFA devices enabled for root (userId null) or an IAM user. */
+export async function mfaSerialsOf(repo: Repo, accountId: string, userId: string | null): Promise<string[]> {
+  if (userId !== null) {
+    const user = await repo.getEntityById<{ mfaSerials?: string[] }>(userId);
+    return user?.data.mfaSerials ?? [];
+  }
+  const out: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await repo.listEntities<{ userId?: string | null; enableDate?: string }>(accountId, 'mfa', {
+      marker,
+      maxItems: 1000,
+      filter: (d) => d.data.enableDate !== undefined && d.data.userId === null,
+    });
+    out.push(...page.items.map((d) => d.id));
+    marker = page.marker;
+  } while (marker !== undefined);
+  return out;
+}
+
+export class SignInService {
+  constructor(private readonly services: Services) {}
+
+  throttleKey(account: string, kind: string, name: string): string {
+    return sha256(`${account.trim().toLowerCase()}|${kind}|${name.trim().toLowerCase()}`);
+  }
+
+  /** Whether sign-in for this key is locked now; the remaining time if so. */
+  async lockedFor(key: string, now: Date): Promise<number> {
+    const row = await this.services.store.read((repo) => failureRepo.get(repo, key));
+    if (!row?.locked_until) return 0;
+    return Math.max(0, new Date(row.locked_until).getTime() - now.getTime());
+  }
+
+  async recordFailure(key: string, now: Date): Promise<void> {
+    await this.services.store.write(async (repo) => {
+      const row = await failureRepo.get(repo, key);
+      const failures = (row?.failures ?? 0) + 1;
+      const lock = lockDurationMs(failures);
+      await failureRepo.put(repo, { key, failures, locked_until: lock > 0 ? new Date(now.getTime() + lock).toISOString() : null, updated_at: now.toISOString() });
+    });
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.services.store.write((repo) => failureRepo.clear(repo, key));
+  }
+
+  async signIn(request: SignInRequest): Promise<SignInResult> {
+    const now = this.services.clock();
+    const key = this.throttleKey(request.account, request.kind, request.name);
+    const locked = await this.lockedFor(key, now);
+    if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
+    const found = await this.services.store.read(async (repo) => {
+      const account = await resolveAccount(repo, request.account);
+      if (!account) return undefined;
+      if (request.kind === 'root') {
+        if (!account.root_email || !account.root_password_hash) return undefined;
+        if (account.root_email.toLowerCase() !== request.name.trim().toLowerCase()) return undefined;
+        return { accountId: account.id, userId: null, hash: account.root_password_hash, resetRequired: false };
+      }
+      const user = await repo.getEntityByName(account.id, 'user', request.name.trim());
+      if (!user) return undefined;
+      const profile = await repo.getLoginProfile(user.id);
+      if (!profile) return undefined;
+      return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: profile.reset_required === 1 };
+    });
+    // Always one argon2 verification, against a dummy hash when there is no such principal.
+    const ok = await verifyPassword(found?.hash ?? (await dummy()), request.password);
+    if (!found || !ok || request.password.length === 0) {
+      await this.recordFailure(key, now);
+      return { ok: false, reason: 'invalid' };
+    }
+    await this.clearFailures(key);
+    const mfaSerials = await this.services.store.read((repo) => mfaSerialsOf(repo, found.accountId, found.userId));
+    if (found.userId !== null && mfaSerials.length === 0) await this.notePasswordUse(found.userId, now);
+    return { ok: true, principal: { accountId: found.accountId, userId: found.userId, mfaSerials, resetRequired: found.resetRequired, passwordFp: passwordFingerprint(found.hash) } };
+  }
+
+  /** The MFA step: true when `code` is valid for one of the principal's devices. */
+  async verifyMfa(accountId: string, userId: string | null, code: string, throttle: string): Promise<'ok' | 'invalid' | 'locked'> {
+    const now = this.services.clock();
+    if ((await this.lockedFor(throttle, now)) > 0) return 'locked';
+    const accepted = await this.services.store.write(async (repo) => {
+      for (const serial of await mfaSerialsOf(repo, accountId, userId)) {
+        if (await acceptMfaCode(repo, accountId, serial, userId, code.trim(), now, this.services.secrets)) return true;
+      }
+      return false;
+    });
+    if (!accepted) {
+      await this.recordFailure(throttle, now);
+      return 'invalid';
+    }
+    await this.clearFailures(throttle);
+    if (userId !== null) await this.notePasswordUse(userId, now);
+    return 'ok';
+  }
+
+  /** GetUser's PasswordLastUsed. */
+  private async notePasswordUse(userId: string, now: Date): Promise<void> {
+    await this.services.store.write(async (repo) => {
+      const user = await repo.getEntityById<Record<string, unknown>>(userId);
+      if (user) await repo.updateEntity(userId, { data: { ...user.data, passwordLastUsed: now.toISOString() } });
+    });
+  }
+}
