@@ -74,3 +74,19 @@ export interface ActionContext {
   authorize(action: string, resource: string, extraContext?: Record<string, string | string[]>): Promise<void>;
   authorized: boolean;
 }
+
+/** The context an action runs in, for an authenticated caller (Query API and console alike). */
+export function createActionContext(caller: Caller, request: RequestFacts, services: Services, requestId: string): ActionContext {
+  const ctx: ActionContext = {
+    caller,
+    request,
+    services,
+    requestId,
+    authorized: false,
+    async authorize(action, resource, extra) {
+      await services.authorizer.authorize(caller, action, resource, request, extra);
+      ctx.authorized = true;
+    },
+  };
+  return ctx;
+}

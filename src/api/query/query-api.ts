@@ -3,10 +3,10 @@
 // handler, and answer in AWS's XML. It holds no IAM logic of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { isSigV4Error, parseSignedRequest, partitionForRegion, SigningKeyCache, verifySignature } from '../../sigv4/index.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { newRequestId } from '../../domain/ids.ts';
-import type { ActionContext, Caller, RequestFacts, Services } from '../../actions/context.ts';
+import { createActionContext, type Caller, type RequestFacts, type Services } from '../../actions/context.ts';
+import { Authenticator } from '../../auth/authenticate.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
 import { decodeInput, type Params } from './decode.ts';
@@ -24,7 +24,7 @@ interface Reply {
 }
 
 export class QueryApi {
-  private readonly keyCache = new SigningKeyCache(1000);
+  private readonly authenticator: Authenticator;
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -32,7 +32,9 @@ export class QueryApi {
     private readonly registry: ActionRegistry,
     private readonly credentials: CredentialResolver,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.authenticator = new Authenticator(credentials);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -43,31 +45,15 @@ export class QueryApi {
     try {
       const body = await readBody(req);
       const now = this.services.clock();
-      const parsed = parseSignedRequest({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body }, now);
-      const params = collectParams(req.url ?? '/', req.headers['content-type'], body, !isSigV4Error(parsed) && parsed.payloadSigned);
+      const parsed = this.authenticator.parse(req, body, now);
+      const params = collectParams(req.url ?? '/', req.headers['content-type'], body, !(parsed instanceof AwsError) && parsed.payloadSigned);
       action = params.get('Action') ?? '';
-      if (isSigV4Error(parsed)) throw new AwsError(parsed.code as never, parsed.message).withStatus(parsed.status);
+      if (parsed instanceof AwsError) throw parsed;
       const model = MODELS[parsed.scope.service];
       if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
       namespace = model.metadata.xmlNamespace;
-      // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
-      const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
-      if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
-      const verified = verifySignature(parsed, credential.secret, this.keyCache);
-      if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
-      const partition = partitionForRegion(parsed.scope.region);
-      const caller: Caller = { ...credential.caller, partition, arn: credential.caller.arnFor(partition) };
-      if (credential.caller.roleArnFor) caller.roleArn = credential.caller.roleArnFor(partition);
-      delete (caller as { arnFor?: unknown }).arnFor;
-      delete (caller as { roleArnFor?: unknown }).roleArnFor;
+      const { caller, facts } = await this.authenticator.verify(req, parsed, now);
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
-      const facts: RequestFacts = {
-        sourceIp: normalizeIp(req.socket.remoteAddress),
-        userAgent: String(req.headers['user-agent'] ?? ''),
-        secureTransport: false,
-        region: parsed.scope.region,
-        now,
-      };
       const output = await this.run(parsed.scope.service, model, params, caller, facts, requestId);
       reply = { status: 200, body: encodeResponse(model, action, output, requestId) };
     } catch (error) {
@@ -89,18 +75,7 @@ export class QueryApi {
     const definition = this.registry.get(service, actionName);
     if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${actionName} yet.`);
     const input = decodeInput(model, operation.input?.shape, params);
-    const authorizer = this.services.authorizer;
-    const ctx: ActionContext = {
-      caller,
-      request: facts,
-      services: this.services,
-      requestId,
-      authorized: false,
-      async authorize(action, resource, extra) {
-        await authorizer.authorize(caller, action, resource, facts, extra);
-        ctx.authorized = true;
-      },
-    };
+    const ctx = createActionContext(caller, facts, this.services, requestId);
     const output = await definition.handler(ctx, input);
     // INVARIANT: every action but the public ones was authorized before it ran.
     if (!ctx.authorized && !definition.public) throw new Error(`${service}:${actionName} returned without authorizing`);
@@ -162,9 +137,4 @@ function collectParams(url: string, contentType: string | undefined, body: Buffe
     for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
   }
   return params;
-}
-
-function normalizeIp(address: string | undefined): string {
-  if (!address) return '0.0.0.0';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
