@@ -80,7 +80,7 @@ describe('console: the seed walkthrough in Chromium', () => {
     assert.ok(creds.Password.length >= 20);
     assert.equal(creds['Console login link'], `${app.url}/console/${ACCOUNT_ID}`);
     // Only once: the download is gone now.
-    assert.equal((await page.request.get(`${app.url}${new URL(await page.getAttribute('#download-csv', 'href'), app.url).pathname}`)).status(), 410);
+    assert.equal((await page.request.get(`${app.url}${new URL((await page.getAttribute('#download-csv', 'href'))!, app.url).pathname}`)).status(), 410);
     await page.click('#close');
     await page.waitForURL(`${app.url}/console/iam/users`);
     assert.ok(await page.isVisible('#users-table >> text=admin'));
