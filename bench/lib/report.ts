@@ -1,5 +1,6 @@
 // Printing tables and writing bench/results/NAME.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 export const RESULTS_DIR = new URL('../results/', import.meta.url);
@@ -12,8 +13,18 @@ export function table(rows: (string | number)[][]): string {
   return [line(cells[0]), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|') + '|', ...cells.slice(1).map(line)].join('\n');
 }
 
+/** The commit measured: BENCH_GIT_COMMIT, else `git describe` of the checkout (with -dirty). */
+function commit(): string {
+  if (process.env.BENCH_GIT_COMMIT) return process.env.BENCH_GIT_COMMIT;
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function machine() {
-  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))), totalMemMiB: Math.round(os.totalmem() / 2 ** 20) };
+  return { commit: commit(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))), totalMemMiB: Math.round(os.totalmem() / 2 ** 20) };
 }
 
 export function writeResult(name: string, result: unknown): void {
