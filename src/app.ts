@@ -7,6 +7,8 @@ import type { Services } from './actions/context.ts';
 import { QueryApi } from './api/query/query-api.ts';
 import { Console, isConsolePath } from './api/console/console.ts';
 import { CredentialResolver } from './auth/credentials.ts';
+import { Authenticator } from './auth/authenticate.ts';
+import { WorkloadApi } from './api/workloads/workload-api.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { bootstrap, loadMasterKey, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
@@ -36,7 +38,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const boot = await bootstrap(store, secrets, config, clock());
   const services: Services = { store, secrets, authorizer: new Authorizer(store), logger, clock };
   const registry = buildRegistry();
-  const api = new QueryApi(services, registry, new CredentialResolver(store, secrets), logger);
+  const credentials = new CredentialResolver(store, secrets);
+  const api = new QueryApi(services, registry, credentials, logger);
+  // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
+  const workloads = new WorkloadApi(services, new Authenticator(credentials), logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, registry);
 
@@ -46,7 +51,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       res.end(JSON.stringify({ status: 'ok', accountId: boot.accountId }));
       return;
     }
-    const handler = isConsolePath(req.url) ? webConsole.handle(req, res) : api.handle(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    const handler = isConsolePath(req.url) ? webConsole.handle(req, res) : workloads.handles(path) ? workloads.handle(req, res) : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);

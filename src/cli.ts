@@ -6,6 +6,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from './store/store.ts';
 import { copyStore } from './store/copy.ts';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { credentialsFromEnv, endpointFromEnv, WorkloadClient, workloadEnvironment } from './cli-tools/workload-client.ts';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
 
@@ -75,6 +80,88 @@ program
       await from.close();
       await to.close();
     }
+  });
+
+interface RegisteredWorkload {
+  Workload: { WorkloadId: string; Name: string; RoleArn?: string; Expiration?: string };
+  AuthorizationToken: string;
+  CredentialsPath: string;
+}
+
+program
+  .command('exec')
+  .description("run a command with an instance profile's role: it gets container credentials from iamd, never a long-lived key")
+  .requiredOption('--instance-profile <name>', 'the instance profile whose role the command gets')
+  .option('--name <name>', 'the workload (and role session) name; default: the command and a random suffix')
+  .option('--session-duration <seconds>', 'how long each set of credentials lasts (60 to the role\'s MaxSessionDuration)', Number)
+  .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
+  .argument('<command...>', 'the command to run, after --')
+  .action(async (command: string[], flags: { instanceProfile: string; name?: string; sessionDuration?: number; endpoint?: string }) => {
+    const endpoint = endpointFromEnv(process.env, flags.endpoint);
+    const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
+    const name = flags.name ?? `${basename(command[0]).replace(/[^\w+=,.@-]/g, '-').slice(0, 48)}-${randomBytes(4).toString('hex')}`;
+    const registered = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: name, SessionDurationSeconds: flags.sessionDuration });
+    const env = workloadEnvironment(process.env, endpoint + registered.CredentialsPath, registered.AuthorizationToken);
+    const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const code = await new Promise<number>((resolve) => {
+      child.on('error', (err) => {
+        process.stderr.write(`iamd exec: ${err.message}\n`);
+        resolve(127);
+      });
+      child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
+    });
+    // The workload ends with its process: its token and sessions stop working.
+    await client.request('DELETE', `/iamd/workloads/${encodeURIComponent(registered.Workload.WorkloadId)}`).catch((err: unknown) => {
+      process.stderr.write(`iamd exec: could not revoke workload ${registered.Workload.WorkloadId}: ${String(err)}\n`);
+    });
+    process.exit(code);
+  });
+
+const workload = program.command('workload').description('workloads given an instance profile (for processes iamd does not start)');
+workload
+  .command('register')
+  .description('issue a workload token for an instance profile, printed once')
+  .requiredOption('--instance-profile <name>', 'the instance profile')
+  .requiredOption('--name <name>', 'the workload (and role session) name')
+  .option('--expires-in <seconds>', 'the token stops fetching credentials after this long', Number)
+  .option('--session-duration <seconds>', 'how long each set of credentials lasts', Number)
+  .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
+  .action(async (flags: { instanceProfile: string; name: string; expiresIn?: number; sessionDuration?: number; endpoint?: string }) => {
+    const endpoint = endpointFromEnv(process.env, flags.endpoint);
+    const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
+    const r = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: flags.name, ExpiresInSeconds: flags.expiresIn, SessionDurationSeconds: flags.sessionDuration });
+    process.stdout.write(
+      [
+        `workload ${r.Workload.WorkloadId} (${r.Workload.Name}) gets ${r.Workload.RoleArn ?? 'no role'}${r.Workload.Expiration ? ` until ${r.Workload.Expiration}` : ''}.`,
+        'Give the process this environment (the token is shown only now):',
+        `  AWS_CONTAINER_CREDENTIALS_FULL_URI=${endpoint}${r.CredentialsPath}`,
+        `  AWS_CONTAINER_AUTHORIZATION_TOKEN=${r.AuthorizationToken}`,
+        '',
+      ].join('\n'),
+    );
+  });
+workload
+  .command('list')
+  .description('list workloads and their status')
+  .option('--instance-profile <name>', 'only this instance profile')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (flags: { instanceProfile?: string; endpoint?: string }) => {
+    const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
+    const r = await client.request<{ Workloads: unknown[] }>('GET', '/iamd/workloads', undefined, flags.instanceProfile ? { InstanceProfileName: flags.instanceProfile } : {});
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  });
+workload
+  .command('revoke')
+  .description('end a workload: its token and every session it was given stop working')
+  .argument('<workload-id>')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (id: string, flags: { endpoint?: string }) => {
+    const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
+    const r = await client.request<{ Workload: { WorkloadId: string; Status: string } }>('DELETE', `/iamd/workloads/${encodeURIComponent(id)}`);
+    process.stdout.write(`${r.Workload.WorkloadId}: ${r.Workload.Status}\n`);
   });
 
 /** A database URL without its password, for printing. */

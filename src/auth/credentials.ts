@@ -14,6 +14,7 @@ import type { CompiledPolicy } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Repo } from '../store/repo.ts';
 import { compileStored, managedPolicy } from '../authz/principal-policies.ts';
+import { workloadHoldsRole } from '../workloads/workloads.ts';
 import { openSession, type SessionClaims } from '../sts/sessions.ts';
 
 export interface ResolvedCredential {
@@ -110,6 +111,7 @@ export class CredentialResolver {
     if (c.kind === 'AssumeRole') {
       const role = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
       if (!role || role.kind !== 'role' || role.accountId !== accountId || role.name !== c.roleName) return undefined;
+      if (c.workloadId && !(await workloadHoldsRole(repo, c.workloadId, role.id))) return undefined;
       const sessionName = c.sessionName ?? '';
       facts.roleName = role.name;
       facts.sessionName = sessionName;

@@ -18,6 +18,7 @@ export const STATE_TABLES: (keyof Database)[] = [
   'attachments',
   'inline_policies',
   'policy_versions',
+  'workloads',
 ];
 
 export async function copyStore(from: Store, to: Store): Promise<Record<string, number>> {

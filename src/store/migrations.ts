@@ -137,4 +137,24 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_workloads': {
+    // Workloads given an instance profile: their authorization token is kept only as a hash.
+    async up(db: Kysely<any>) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('workloads')
+        .addColumn('id', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('instance_profile_id', 'text', (b) => c(b).notNull())
+        .addColumn('name', 'text', (b) => c(b).notNull())
+        .addColumn('token_hash', 'text', (b) => c(b).notNull().unique())
+        .addColumn('session_seconds', 'integer', (b) => b.notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('expires_at', 'text', c)
+        .addColumn('revoked_at', 'text', c)
+        .addColumn('last_issued_at', 'text', c)
+        .execute();
+      await db.schema.createIndex('workloads_profile').on('workloads').columns(['account_id', 'instance_profile_id']).execute();
+    },
+  },
 };

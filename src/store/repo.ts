@@ -1,7 +1,7 @@
 // Every query iamd makes, written once with Kysely for both SQLite and PostgreSQL. A Repo is
 // bound to one transaction; the action layer gets it from Store.read / Store.write.
 import type { Kysely } from 'kysely';
-import type { AccessKeyTable, AccountTable, Database, EntityTable, LoginProfileTable } from './schema.ts';
+import type { AccessKeyTable, AccountTable, Database, EntityTable, LoginProfileTable, WorkloadTable } from './schema.ts';
 
 export interface EntityRow<D = Record<string, unknown>> {
   id: string;
@@ -296,5 +296,27 @@ export class Repo {
   }
   async deletePolicyVersion(policyId: string, versionId: string): Promise<void> {
     await this.db.deleteFrom('policy_versions').where('policy_id', '=', policyId).where('version_id', '=', versionId).execute();
+  }
+
+  // ---- workloads (processes given an instance profile)
+  async insertWorkload(row: WorkloadTable): Promise<void> {
+    await this.db.insertInto('workloads').values(row).execute();
+  }
+  async getWorkload(id: string): Promise<WorkloadTable | undefined> {
+    return this.db.selectFrom('workloads').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async getWorkloadByTokenHash(tokenHash: string): Promise<WorkloadTable | undefined> {
+    return this.db.selectFrom('workloads').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  }
+  async listWorkloads(accountId: string, instanceProfileId?: string): Promise<WorkloadTable[]> {
+    let q = this.db.selectFrom('workloads').selectAll().where('account_id', '=', accountId);
+    if (instanceProfileId) q = q.where('instance_profile_id', '=', instanceProfileId);
+    return q.orderBy('created_at').orderBy('id').execute();
+  }
+  async revokeWorkload(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('workloads').set({ revoked_at: at.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+  async markWorkloadIssued(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('workloads').set({ last_issued_at: at.toISOString() }).where('id', '=', id).execute();
   }
 }

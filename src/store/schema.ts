@@ -85,6 +85,19 @@ export interface PolicyVersionTable {
   created_at: string;
 }
 
+export interface WorkloadTable {
+  id: string;
+  account_id: string;
+  instance_profile_id: string;
+  name: string;
+  token_hash: string; // SHA-256 of the authorization token: the token itself is never stored
+  session_seconds: number;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_issued_at: string | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -97,4 +110,5 @@ export interface Database {
   attachments: AttachmentTable;
   inline_policies: InlinePolicyTable;
   policy_versions: PolicyVersionTable;
+  workloads: WorkloadTable;
 }

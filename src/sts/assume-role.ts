@@ -111,7 +111,7 @@ export const assumeRoleHandlers: Record<string, Handler> = {
       const transitiveKeys = [...new Set([...Object.keys(inherited), ...transitive])];
       const packed = packedPolicySize(input.Policy, sessionArns, tags);
       const now = ctx.request.now.getTime();
-      const credentials = issueCredentials(ctx, role.accountId, {
+      const credentials = issueCredentials(ctx.services.secrets, role.accountId, {
         kind: 'AssumeRole',
         principalId: role.id,
         roleName: role.name,

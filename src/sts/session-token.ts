@@ -34,7 +34,7 @@ export const sessionTokenHandlers: Record<string, Handler> = {
     return ctx.services.store.write(async (repo) => {
       const mfa = await checkMfa(repo, ctx, input.SerialNumber, input.TokenCode);
       const now = ctx.request.now.getTime();
-      const credentials = issueCredentials(ctx, ctx.caller.accountId, {
+      const credentials = issueCredentials(ctx.services.secrets, ctx.caller.accountId, {
         kind: 'GetSessionToken',
         principalId: ctx.caller.type === 'User' ? (ctx.caller.entityId ?? null) : null,
         issuedAt: now,
@@ -63,7 +63,7 @@ export const sessionTokenHandlers: Record<string, Handler> = {
       const arns = await checkSessionPolicies(repo, ctx, input.Policy, input.PolicyArns);
       const packed = packedPolicySize(input.Policy, arns, tags);
       const now = ctx.request.now.getTime();
-      const credentials = issueCredentials(ctx, ctx.caller.accountId, {
+      const credentials = issueCredentials(ctx.services.secrets, ctx.caller.accountId, {
         kind: 'GetFederationToken',
         principalId: ctx.caller.type === 'User' ? (ctx.caller.entityId ?? null) : null,
         sessionName: name,

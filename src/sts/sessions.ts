@@ -39,6 +39,8 @@ export interface SessionClaims {
   sourceIdentity?: string;
   /** Role chaining: the session was obtained with role-session credentials. */
   chained?: boolean;
+  /** A workload's session (`iamd exec`): valid only while that workload is, and its instance profile holds the role. */
+  workloadId?: string;
   secret: string;
 }
 
@@ -130,10 +132,10 @@ export interface IssuedCredentials {
 }
 
 /** Mints an ASIA key id and secret and seals the session into its token. */
-export function issueCredentials(ctx: ActionContext, accountId: string, claims: Omit<SessionClaims, 'v' | 'secret' | 'accountId'>): IssuedCredentials {
+export function issueCredentials(secrets: SecretBox, accountId: string, claims: Omit<SessionClaims, 'v' | 'secret' | 'accountId'>): IssuedCredentials {
   const accessKeyId = newKeyIdForAccount('ASIA', accountId);
   const secret = newSecretAccessKey();
-  const token = sealSession(ctx.services.secrets, accessKeyId, { v: 1, ...claims, accountId, secret });
+  const token = sealSession(secrets, accessKeyId, { v: 1, ...claims, accountId, secret });
   return { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: new Date(claims.expiresAt) };
 }
 

@@ -1,0 +1,125 @@
+// iamd's own HTTP endpoints for workloads (not part of AWS's API, so JSON):
+//   GET    /iamd/workload-credentials         Authorization: <workload token> → role credentials
+//   POST   /iamd/workloads                    SigV4-signed; {"InstanceProfileName","Name",…} → token (once)
+//   GET    /iamd/workloads[?InstanceProfileName=]  SigV4-signed → workloads
+//   DELETE /iamd/workloads/ID                 SigV4-signed → revoked
+// The credentials endpoint answers only to a workload token, and a workload token authenticates
+// nothing else: every other endpoint requires Signature V4.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { createActionContext, type Services } from '../../actions/context.ts';
+import type { Authenticator } from '../../auth/authenticate.ts';
+import { newRequestId } from '../../domain/ids.ts';
+import { partitionForRegion } from '../../domain/arn.ts';
+import { AwsError } from '../../errors/aws-error.ts';
+import { issueWorkloadCredentials, listWorkloads, registerWorkload, revokeWorkload } from '../../workloads/workloads.ts';
+
+export const WORKLOAD_CREDENTIALS_PATH = '/iamd/workload-credentials';
+const MAX_BODY = 16 * 1024;
+
+export class WorkloadApi {
+  constructor(
+    private readonly services: Services,
+    private readonly authenticator: Authenticator,
+    private readonly logger: Logger,
+    /** The partition of the ARNs this node hands out (the region of its clients). */
+    private readonly partition = partitionForRegion(process.env.AWS_REGION ?? 'us-east-1'),
+  ) {}
+
+  handles(path: string): boolean {
+    return path === WORKLOAD_CREDENTIALS_PATH || path === '/iamd/workloads' || path.startsWith('/iamd/workloads/');
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const path = (req.url ?? '/').split('?')[0];
+    let status = 200;
+    let body: unknown;
+    try {
+      if (path === WORKLOAD_CREDENTIALS_PATH) {
+        if (req.method !== 'GET') throw new AwsError('InvalidAction', 'Use GET.').withStatus(405);
+        const token = String(req.headers.authorization ?? '');
+        body = await issueWorkloadCredentials(this.services, token, this.partition);
+      } else {
+        body = await this.signed(req, path, requestId);
+      }
+    } catch (error) {
+      if (error instanceof AwsError) {
+        status = error.status;
+        body = { Code: error.code, Message: error.message };
+      } else {
+        this.logger.error({ requestId, err: error instanceof Error ? error.message : String(error) }, 'workload api failure');
+        status = 500;
+        body = { Code: 'ServiceFailure', Message: 'The request processing has failed because of an unknown error.' };
+      }
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    this.logger.info({ requestId, path, method: req.method, status }, 'workload request');
+  }
+
+  private async signed(req: IncomingMessage, path: string, requestId: string): Promise<unknown> {
+    const raw = await readBody(req);
+    const now = this.services.clock();
+    const parsed = this.authenticator.parse(req, raw, now);
+    if (parsed instanceof AwsError) throw parsed;
+    if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
+    const { caller, facts } = await this.authenticator.verify(req, parsed, now);
+    const ctx = createActionContext(caller, facts, this.services, requestId);
+    const query = new URL(req.url ?? '/', 'http://iamd').searchParams;
+    if (path === '/iamd/workloads' && req.method === 'POST') {
+      const input = parseJson(raw) as Record<string, unknown>;
+      if (typeof input.InstanceProfileName !== 'string' || typeof input.Name !== 'string') {
+        throw new AwsError('ValidationError', 'InstanceProfileName and Name are required strings.');
+      }
+      const { workload, token } = await registerWorkload(ctx, {
+        instanceProfileName: input.InstanceProfileName,
+        name: input.Name,
+        sessionDurationSeconds: optionalInteger(input.SessionDurationSeconds, 'SessionDurationSeconds'),
+        expiresInSeconds: optionalInteger(input.ExpiresInSeconds, 'ExpiresInSeconds'),
+      });
+      return { Workload: workload, AuthorizationToken: token, CredentialsPath: WORKLOAD_CREDENTIALS_PATH };
+    }
+    if (path === '/iamd/workloads' && req.method === 'GET') {
+      return { Workloads: await listWorkloads(ctx, query.get('InstanceProfileName') ?? undefined) };
+    }
+    const id = path.slice('/iamd/workloads/'.length);
+    if (id && req.method === 'DELETE') return { Workload: await revokeWorkload(ctx, decodeURIComponent(id)) };
+    throw new AwsError('InvalidAction', `${req.method} ${path} is not an iamd workload operation.`).withStatus(404);
+  }
+}
+
+function optionalInteger(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new AwsError('ValidationError', `${name} must be a whole number of seconds.`);
+  return value;
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8') || '{}');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch {
+    throw new AwsError('ValidationError', 'The request body must be a JSON object.');
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new AwsError('RequestEntityTooLarge', 'The request body is too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
