@@ -124,10 +124,58 @@ export function notice(kind: 'ok' | 'error' | 'info', text: HtmlValue): SafeHtml
   return html`<div class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</div>`;
 }
 
-/** The flash message carried in `?ok=key` / `?err=text` after a redirect. */
+/** How long an error message set before a redirect waits for the page it redirects to. */
+export const FLASH_TTL_MS = 2 * 60 * 1000;
+const flashCookie = (rq: Rq) => (rq.secure ? '__Host-iamd-flash' : 'iamd-flash');
+const flashRecord = (rq: Rq) => `console-flash:${rq.session?.id_hash ?? ''}`;
+
+function setCookieHeader(rq: Rq, value: string): void {
+  const existing = rq.res.getHeader('set-cookie');
+  const list = Array.isArray(existing) ? existing : existing ? [String(existing)] : [];
+  rq.res.setHeader('set-cookie', [...list, value]);
+}
+
+/**
+ * An error to show on the page `path` after a redirect. It never travels in the URL (a crafted
+ * link could otherwise make the console show any text): it is sealed with the server's key and
+ * bound to this session, so only iamd can have written it, and it shows once, on that page only.
+ */
+export function setFlashError(rq: Rq, path: string, text: string): void {
+  if (!rq.session) return;
+  const payload = JSON.stringify({ p: path.split('?')[0], t: text.slice(0, 1500), at: rq.facts.now.getTime() });
+  const sealed = rq.deps.services.secrets.seal(payload, flashRecord(rq));
+  setCookieHeader(rq, `${flashCookie(rq)}=${sealed}; Path=/; HttpOnly; SameSite=Strict${rq.secure ? '; Secure' : ''}; Max-Age=${FLASH_TTL_MS / 1000}`);
+}
+
+/** The error set by setFlashError for this page, if any (and then cleared). */
+function takeFlashError(rq: Rq): string | undefined {
+  const raw = (rq.req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${flashCookie(rq)}=`));
+  if (!raw || !rq.session) return undefined;
+  let payload: { p?: string; t?: string; at?: number };
+  try {
+    payload = JSON.parse(rq.deps.services.secrets.open(raw.slice(flashCookie(rq).length + 1), flashRecord(rq)));
+  } catch {
+    payload = {};
+  }
+  if (payload.p !== undefined && payload.p !== rq.url.pathname) return undefined;
+  setCookieHeader(rq, `${flashCookie(rq)}=; Path=/; HttpOnly; SameSite=Strict${rq.secure ? '; Secure' : ''}; Max-Age=0`);
+  if (typeof payload.t !== 'string' || typeof payload.at !== 'number' || Math.abs(rq.facts.now.getTime() - payload.at) > FLASH_TTL_MS) return undefined;
+  return payload.t;
+}
+
+/** Redirects to `path` showing `error` there (see setFlashError). */
+export function redirectWithError(rq: Rq, path: string, error: unknown): void {
+  setFlashError(rq, path, errorText(rq, error));
+  redirect(rq, path);
+}
+
+/**
+ * The messages of the page: `?ok=key` names a success message of the catalogue (nothing else can
+ * be shown through the URL); an error comes from setFlashError.
+ */
 export function flash(rq: Rq): SafeHtml {
   const ok = rq.url.searchParams.get('ok');
-  const err = rq.url.searchParams.get('err');
+  const err = takeFlashError(rq);
   return html`${ok && isMessageKey(rq, `ok.${ok}`) ? notice('ok', rq.t(`ok.${ok}` as MessageKey)) : ''}${err ? notice('error', err) : ''}`;
 }
 

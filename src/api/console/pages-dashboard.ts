@@ -1,6 +1,6 @@
 // The IAM dashboard: account id, the IAM users' sign-in link, alias, resource counts, and the
 // security status checklist.
-import { APP, PREFIX, call, can, errorText, flash, postButton, redirect, send, csrfField, type Rq } from './core.ts';
+import { APP, PREFIX, call, can, errorText, flash, postButton, redirect, redirectWithError, send, csrfField, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { AwsError } from '../../errors/aws-error.ts';
@@ -84,7 +84,7 @@ export async function postAlias(rq: Rq): Promise<void> {
     if (current && current !== alias) await call(rq, 'DeleteAccountAlias', { AccountAlias: current });
     if (current !== alias) await call(rq, 'CreateAccountAlias', { AccountAlias: alias });
   } catch (error) {
-    return redirect(rq, `${APP}?err=${encodeURIComponent(errorText(rq, error))}`);
+    return redirectWithError(rq, APP, error);
   }
   redirect(rq, `${APP}?ok=aliasSaved`);
 }
@@ -93,7 +93,7 @@ export async function postDeleteAlias(rq: Rq): Promise<void> {
   try {
     if (rq.principal!.alias) await call(rq, 'DeleteAccountAlias', { AccountAlias: rq.principal!.alias });
   } catch (error) {
-    return redirect(rq, `${APP}?err=${encodeURIComponent(errorText(rq, error))}`);
+    return redirectWithError(rq, APP, error);
   }
   redirect(rq, `${APP}?ok=aliasDeleted`);
 }

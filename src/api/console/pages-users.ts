@@ -2,7 +2,7 @@
 // credentials page with its CSV, and a user's page (groups, policies, credentials, MFA, tags).
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
-import { APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, withQuery, type Rq } from './core.ts';
+import { APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, withQuery, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
@@ -25,7 +25,7 @@ export async function listAll(rq: Rq, action: string, key: string, input: Record
   return out;
 }
 
-export const back = (rq: Rq, path: string, error: unknown) => redirect(rq, withQuery(path, { err: errorText(rq, error) }));
+export const back = (rq: Rq, path: string, error: unknown) => redirectWithError(rq, path, error);
 const userPath = (name: string) => `${APP}/users/${encodeURIComponent(name)}`;
 
 export async function usersList(rq: Rq): Promise<void> {
