@@ -16,11 +16,12 @@ import { instanceProfileHandlers } from '../iam/instance-profiles.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
 import { assumeRoleHandlers } from '../sts/assume-role.ts';
 import { sessionTokenHandlers } from '../sts/session-token.ts';
+import { authorizationMessageHandlers } from '../sts/authorization-message.ts';
 
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers, ...simulateHandlers, ...authorizationDetailsHandlers });
   registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
-  registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
+  registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
   return registry;
 }

@@ -6,6 +6,8 @@ import type { Caller, RequestFacts } from '../actions/context.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
@@ -23,7 +25,11 @@ export interface AuthorizationOptions {
 export class Authorizer {
   readonly policies: PrincipalPolicyCache;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** Seals the encoded authorization message of AccessDenied errors, when given. */
+    private readonly secrets?: SecretBox,
+  ) {
     this.policies = new PrincipalPolicyCache(store);
   }
 
@@ -72,25 +78,37 @@ export class Authorizer {
 
   /** Decides one action on one resource for the caller. Root may do anything in its own account. */
   async decide(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options: AuthorizationOptions = {}): Promise<Decision> {
+    return (await this.evaluateFor(caller, action, resource, facts, extra, options, true)).decision;
+  }
+
+  private async evaluateFor(caller: Caller, action: string, resource: string, facts: RequestFacts, extra: ContextValues | undefined, options: AuthorizationOptions, explain: boolean): Promise<{ decision: Decision; context: Record<string, string | string[]> }> {
     const resourceAccount = options.resourceAccount ?? caller.accountId;
-    if (caller.type === 'Root' && resourceAccount === caller.accountId) return { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] };
+    if (caller.type === 'Root' && resourceAccount === caller.accountId) return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
     const policies = await this.policiesOf(caller);
-    const context: RequestContext = this.requestContext(caller, facts, policies.tags, extra);
-    return evaluate({
+    const context = this.requestContext(caller, facts, policies.tags, extra);
+    const decision = evaluate({
       principal: { arn: caller.arn, account: caller.accountId, type: caller.type },
       identityPolicies: policies.identity,
       permissionsBoundary: policies.boundary,
       sessionPolicies: policies.session,
       resourcePolicy: options.resourcePolicy ?? null,
-      request: { action, resource, resourceAccount, context },
-      explain: true,
+      request: { action, resource, resourceAccount, context: context as RequestContext },
+      explain,
     });
+    return { decision, context };
   }
 
-  async authorize(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options?: AuthorizationOptions): Promise<void> {
-    const decision = await this.decide(caller, action, resource, facts, extra, options);
-    if (decision.decision !== 'Allowed') {
-      throw new AwsError('AccessDenied', accessDeniedMessage(decision, caller.arn, action, resource) ?? 'Access denied');
-    }
+  /**
+   * Throws AccessDenied, in AWS's words, unless the caller may perform the action. The decision
+   * is made without building an explanation (the hot path); a denial is decided again with one,
+   * for the message and the encoded authorization message that DecodeAuthorizationMessage opens.
+   */
+  async authorize(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options: AuthorizationOptions = {}): Promise<void> {
+    const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
+    if (fast.decision.decision === 'Allowed') return;
+    const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);
+    const error = new AwsError('AccessDenied', accessDeniedMessage(decision, caller.arn, action, resource) ?? 'Access denied');
+    if (this.secrets) error.details = { EncodedAuthorizationMessage: encodeAuthorizationMessage(this.secrets, decision, caller, action, resource, context) };
+    throw error;
   }
 }

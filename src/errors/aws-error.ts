@@ -62,6 +62,8 @@ export class AwsError extends Error {
   readonly code: ErrorCode;
   status: number;
   readonly type: FaultType;
+  /** Extra children of the error element (e.g. an encoded authorization message). */
+  details?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string) {
     super(message);

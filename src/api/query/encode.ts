@@ -62,11 +62,11 @@ export function encodeResponse(model: ServiceModel, operationName: string, outpu
 }
 
 /** AWS's Query error document. */
-export function encodeError(error: Pick<AwsError, 'code' | 'message' | 'type'>, requestId: string, xmlNamespace = 'https://iam.amazonaws.com/doc/2010-05-08/'): string {
+export function encodeError(error: Pick<AwsError, 'code' | 'message' | 'type' | 'details'>, requestId: string, xmlNamespace = 'https://iam.amazonaws.com/doc/2010-05-08/'): string {
   return builder.build({
     ErrorResponse: {
       '@_xmlns': xmlNamespace,
-      Error: { Type: error.type, Code: error.code, Message: error.message },
+      Error: { Type: error.type, Code: error.code, Message: error.message, ...error.details },
       RequestId: requestId,
     },
   }) as string;
