@@ -49,7 +49,6 @@ import {
   PutUserPermissionsBoundaryCommand,
   PutUserPolicyCommand,
   SetDefaultPolicyVersionCommand,
-  SimulateCustomPolicyCommand,
   SimulatePrincipalPolicyCommand,
   TagPolicyCommand,
   UntagPolicyCommand,

@@ -26,7 +26,7 @@ export class Authorizer {
   readonly policies: PrincipalPolicyCache;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     /** Seals the encoded authorization message of AccessDenied errors, when given. */
     private readonly secrets?: SecretBox,
   ) {

@@ -76,6 +76,15 @@ export function checkTags(tags: Tag[] | undefined, existing: Tag[] = []): Tag[] 
   return tags;
 }
 
+/** aws:RequestTag/* and aws:TagKeys for a request that sets tags. */
+export function requestTagContext(tags: Tag[]): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = {};
+  if (tags.length === 0) return context;
+  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
+  context['aws:TagKeys'] = tags.map((t) => t.Key);
+  return context;
+}
+
 export function maxItemsOf(input: { MaxItems?: number }): number {
   return input.MaxItems ?? DEFAULT_MAX_ITEMS;
 }

@@ -6,8 +6,8 @@ import { deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler } from '../actions/registry.ts';
-import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { arnFor, arnOf, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext } from './common.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { arnFor, arnOf, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
 import { roleOutput, type RoleData, type RoleRow } from './roles.ts';
 
 /** AWS's quota: one role per instance profile, and it cannot be raised. */
@@ -47,14 +47,6 @@ async function profileOutput(repo: Repo, ctx: ActionContext, profile: Profile, w
   };
 }
 
-function tagContext(tags: Tag[]): Record<string, string | string[]> {
-  const context: Record<string, string | string[]> = {};
-  if (tags.length === 0) return context;
-  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
-  context['aws:TagKeys'] = tags.map((t) => t.Key);
-  return context;
-}
-
 async function roleByName(repo: Repo, ctx: ActionContext, name: string): Promise<RoleRow> {
   const role = await repo.getEntityByName<RoleData>(ctx.caller.accountId, 'role', name);
   if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
@@ -67,8 +59,8 @@ export const instanceProfileHandlers: Record<string, Handler> = {
     const name = input.InstanceProfileName as string;
     const tags = checkTags(input.Tags);
     const arn = arnFor(ctx, 'instance-profile', name, path);
-    await ctx.authorize('iam:CreateInstanceProfile', arn, tagContext(tags));
-    if (tags.length > 0) await ctx.authorize('iam:TagInstanceProfile', arn, tagContext(tags));
+    await ctx.authorize('iam:CreateInstanceProfile', arn, requestTagContext(tags));
+    if (tags.length > 0) await ctx.authorize('iam:TagInstanceProfile', arn, requestTagContext(tags));
     return ctx.services.store.write(async (repo) => {
       if (await findProfile(repo, ctx, name)) throw entityAlreadyExists(`Instance Profile ${name} already exists.`);
       const profile: Profile = { id: newUniqueId('AIPA'), accountId: ctx.caller.accountId, kind: 'instance-profile', name, path, createdAt: ctx.request.now, data: {} };
@@ -146,7 +138,7 @@ export const instanceProfileHandlers: Record<string, Handler> = {
   async TagInstanceProfile(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const profile = await findProfile(repo, ctx, input.InstanceProfileName);
-      await ctx.authorize('iam:TagInstanceProfile', profile ? arnOf(ctx, profile) : arnFor(ctx, 'instance-profile', input.InstanceProfileName), tagContext(input.Tags));
+      await ctx.authorize('iam:TagInstanceProfile', profile ? arnOf(ctx, profile) : arnFor(ctx, 'instance-profile', input.InstanceProfileName), requestTagContext(input.Tags));
       if (!profile) throw profileNotFound(input.InstanceProfileName);
       await repo.putTags(profile.id, checkTags(input.Tags, await repo.getTags(profile.id)));
       return undefined;

@@ -15,7 +15,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, userOutput, type UserData } from './common.ts';
+import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, userOutput, type UserData, requestTagContext } from './common.ts';
 import { resolveUser } from './users.ts';
 
 /** AWS's quota: up to 8 MFA devices of any kind per user (and for the root user). */
@@ -105,14 +105,6 @@ async function setUserSerials(repo: Repo, user: EntityRow<MfaUserData>, serials:
   await repo.updateEntity(user.id, { data });
 }
 
-function tagContext(tags: Tag[]): Record<string, string | string[]> {
-  const context: Record<string, string | string[]> = {};
-  if (tags.length === 0) return context;
-  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
-  context['aws:TagKeys'] = tags.map((t) => t.Key);
-  return context;
-}
-
 /** The User structure of an assigned device: the IAM user, or the root user as GetUser shows it. */
 async function deviceUser(repo: Repo, ctx: ActionContext, device: Device): Promise<Record<string, unknown> | undefined> {
   if (!isAssigned(device)) return undefined;
@@ -134,7 +126,7 @@ export const mfaHandlers: Record<string, Handler> = {
     const name = input.VirtualMFADeviceName as string;
     const tags = checkTags(input.Tags);
     const serial = arnFor(ctx, 'mfa', name, path);
-    const context = tagContext(tags);
+    const context = requestTagContext(tags);
     await ctx.authorize('iam:CreateVirtualMFADevice', serial, context);
     if (tags.length > 0) await ctx.authorize('iam:TagMFADevice', serial, context);
     const seed = newSeed();
@@ -276,7 +268,7 @@ export const mfaHandlers: Record<string, Handler> = {
     return ctx.services.store.write(async (repo) => {
       const serial = input.SerialNumber as string;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
-      await ctx.authorize('iam:TagMFADevice', device ? device.id : serial, tagContext(input.Tags as Tag[]));
+      await ctx.authorize('iam:TagMFADevice', device ? device.id : serial, requestTagContext(input.Tags as Tag[]));
       if (!device) throw deviceNotFound(serial);
       const tags = checkTags(input.Tags, await repo.getTags(device.id));
       await repo.putTags(device.id, tags);

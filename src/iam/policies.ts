@@ -9,7 +9,7 @@ import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZ
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext } from './common.ts';
+import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
 import { findManagedPolicy, parsePolicyArn, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
 
 /** AWS quota: versions kept per customer-managed policy. */
@@ -120,14 +120,6 @@ function checkManagedDocument(text: string): void {
   if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) throw limitExceeded(`Cannot exceed quota for PolicySize: ${POLICY_SIZE_LIMITS.managed}`);
 }
 
-function tagContext(tags: Tag[]): Record<string, string | string[]> {
-  const context: Record<string, string | string[]> = {};
-  if (tags.length === 0) return context;
-  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
-  context['aws:TagKeys'] = tags.map((t) => t.Key);
-  return context;
-}
-
 function versionNotFound(arn: string, versionId: string): AwsError {
   return noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
 }
@@ -138,7 +130,7 @@ export const policyHandlers: Record<string, Handler> = {
     const name = input.PolicyName as string;
     const arn = arnFor(ctx, 'policy', name, path);
     const tags = checkTags(input.Tags);
-    const context = tagContext(tags);
+    const context = requestTagContext(tags);
     await ctx.authorize('iam:CreatePolicy', arn, tags.length > 0 ? context : undefined);
     if (tags.length > 0) await ctx.authorize('iam:TagPolicy', arn, context);
     const document = input.PolicyDocument as string;
@@ -288,7 +280,7 @@ export const policyHandlers: Record<string, Handler> = {
   async TagPolicy(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const tags = input.Tags as Tag[];
-      const view = await authorizeOnPolicy(repo, ctx, 'iam:TagPolicy', input.PolicyArn, tagContext(tags));
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:TagPolicy', input.PolicyArn, requestTagContext(tags));
       const entity = customerOnly(view, input.PolicyArn);
       await repo.putTags(entity.id, checkTags(tags, await repo.getTags(entity.id)));
       return undefined;

@@ -10,9 +10,9 @@ import { AwsError, deleteConflict, entityAlreadyExists, invalidInput, limitExcee
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler } from '../actions/registry.ts';
-import type { EntityRow, Repo, Tag } from '../store/repo.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
-import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageArray, pageOutput } from './common.ts';
+import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageArray, pageOutput, requestTagContext } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 
 export const DEFAULT_MAX_SESSION_DURATION = 3600;
@@ -55,14 +55,6 @@ export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, 
     Tags: tags.length > 0 ? tags : undefined,
     RoleLastUsed: full ? (role.data.lastUsed ? { LastUsedDate: new Date(role.data.lastUsed.date), Region: role.data.lastUsed.region } : {}) : undefined,
   };
-}
-
-function tagContext(tags: Tag[]): Record<string, string | string[]> {
-  const context: Record<string, string | string[]> = {};
-  if (tags.length === 0) return context;
-  for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
-  context['aws:TagKeys'] = tags.map((t) => t.Key);
-  return context;
 }
 
 /** Service-linked roles may only be changed by their service. */
@@ -114,7 +106,7 @@ export const roleHandlers: Record<string, Handler> = {
     const path = (input.Path as string | undefined) ?? '/';
     const name = input.RoleName as string;
     const tags = checkTags(input.Tags);
-    const context = tagContext(tags);
+    const context = requestTagContext(tags);
     if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = input.PermissionsBoundary;
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateRole', arn, context);
@@ -194,7 +186,7 @@ export const roleHandlers: Record<string, Handler> = {
   async TagRole(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const role = await repo.getEntityByName(ctx.caller.accountId, 'role', input.RoleName);
-      await ctx.authorize('iam:TagRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName), tagContext(input.Tags));
+      await ctx.authorize('iam:TagRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName), requestTagContext(input.Tags));
       if (!role) throw notFound('role', input.RoleName);
       await repo.putTags(role.id, checkTags(input.Tags, await repo.getTags(role.id)));
       return undefined;

@@ -5,7 +5,7 @@ import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, pageOutput, userOutput, type UserData, notFound } from './common.ts';
+import { arnFor, arnOf, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, type UserData, notFound } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 
 /** The user a request names, or the calling user when it names none. */
@@ -29,11 +29,7 @@ export const userHandlers: Record<string, Handler> = {
     const path = (input.Path as string | undefined) ?? '/';
     const name = input.UserName as string;
     const tags = checkTags(input.Tags);
-    const context: Record<string, string | string[]> = {};
-    if (tags.length > 0) {
-      for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
-      context['aws:TagKeys'] = tags.map((t) => t.Key);
-    }
+    const context = requestTagContext(tags);
     if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = input.PermissionsBoundary;
     await ctx.authorize('iam:CreateUser', arnFor(ctx, 'user', name, path), context);
     if (tags.length > 0) await ctx.authorize('iam:TagUser', arnFor(ctx, 'user', name, path), context);
@@ -103,8 +99,7 @@ export const userHandlers: Record<string, Handler> = {
   async TagUser(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
-      const context: Record<string, string | string[]> = { 'aws:TagKeys': (input.Tags as { Key: string }[]).map((t) => t.Key) };
-      for (const t of input.Tags as { Key: string; Value: string }[]) context[`aws:RequestTag/${t.Key}`] = t.Value;
+      const context = requestTagContext(input.Tags);
       await ctx.authorize('iam:TagUser', user ? arnOf(ctx, user) : arnFor(ctx, 'user', input.UserName), context);
       if (!user) throw notFound('user', input.UserName);
       const tags = checkTags(input.Tags, await repo.getTags(user.id));

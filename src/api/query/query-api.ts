@@ -30,7 +30,7 @@ export class QueryApi {
   constructor(
     private readonly services: Services,
     private readonly registry: ActionRegistry,
-    private readonly credentials: CredentialResolver,
+    credentials: CredentialResolver,
     private readonly logger: Logger,
   ) {
     this.authenticator = new Authenticator(credentials);
