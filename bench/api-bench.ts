@@ -2,9 +2,10 @@
 // against iamd (`iamd serve --data-dir :memory:`, a child process), moto's server and a bare Node
 // HTTP server, one row at a time, side by side. Run: npm run bench:api  (bench/results/api.json)
 //
-// BENCH_DURATION (s, default 6), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16).
+// BENCH_DURATION (s, default 6), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16),
+// BENCH_ROUNDS (default 2: each row is measured that many times per target, the best kept).
 import { createApiFixture, type ApiFixture } from './lib/fixtures.ts';
-import { load, type LoadResult, type Workload } from './lib/load.ts';
+import { ROUNDS, bestRound, load, type LoadResult, type Workload } from './lib/load.ts';
 import { ROOT, startBare, startIamd, startMoto, type Child } from './lib/processes.ts';
 import { fmt, isMain, machine, table, writeResult } from './lib/report.ts';
 import { send, signQuery, type Credentials, type SignedRequest } from './lib/signed.ts';
@@ -107,18 +108,30 @@ export async function runApiBench(): Promise<{ rows: ApiRow[] }> {
     const opts = { connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP };
     const rows: ApiRow[] = [];
     for (const [name, description] of ROWS) {
-      const results: Partial<Record<'iamd' | 'moto', LoadResult>> = {};
-      for (const t of targets) {
-        const workload = await rowWorkload(name, t);
-        process.stderr.write(`  ${name} → ${t.name} … `);
-        results[t.name] = await load({ url: t.child.url, workload, ...opts, connectionPerRequest: t.name === 'moto' });
-        process.stderr.write(`${fmt.int(results[t.name]!.requestsPerSecond)} req/s\n`);
+      const workloads = new Map<string, Workload>();
+      for (const t of targets) workloads.set(t.name, await rowWorkload(name, t));
+      const bareWorkload: Workload | undefined = name === 'GetCallerIdentity' ? { requests: [await signQuery(bare.url, ROOT, 'sts', 'GetCallerIdentity')] } : undefined;
+      const rounds: Record<string, LoadResult[]> = { iamd: [], moto: [], bare: [] };
+      // Rounds interleave the targets, so that other work on the machine hits them alike.
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const t of targets) {
+          process.stderr.write(`  ${name} → ${t.name} (round ${round}/${ROUNDS}) … `);
+          const r = await load({ url: t.child.url, workload: workloads.get(t.name)!, ...opts, connectionPerRequest: t.name === 'moto' });
+          rounds[t.name].push(r);
+          process.stderr.write(`${fmt.int(r.requestsPerSecond)} req/s\n`);
+        }
+        if (bareWorkload) {
+          process.stderr.write(`  ${name} → bare node:http (round ${round}/${ROUNDS}) … `);
+          const r = await load({ url: bare.url, workload: bareWorkload, ...opts });
+          rounds.bare.push(r);
+          process.stderr.write(`${fmt.int(r.requestsPerSecond)} req/s\n`);
+        }
       }
-      const row: ApiRow = { name, description, iamd: results.iamd!, moto: results.moto!, iamdOverMoto: results.iamd!.requestsPerSecond / results.moto!.requestsPerSecond };
-      if (name === 'GetCallerIdentity') {
-        process.stderr.write(`  ${name} → bare node:http … `);
-        row.bare = await load({ url: bare.url, workload: { requests: [await signQuery(bare.url, ROOT, 'sts', 'GetCallerIdentity')] }, ...opts });
-        process.stderr.write(`${fmt.int(row.bare.requestsPerSecond)} req/s\n`);
+      const iamdBest = bestRound(rounds.iamd);
+      const motoBest = bestRound(rounds.moto);
+      const row: ApiRow = { name, description, iamd: iamdBest, moto: motoBest, iamdOverMoto: iamdBest.requestsPerSecond / motoBest.requestsPerSecond };
+      if (bareWorkload) {
+        row.bare = bestRound(rounds.bare);
         row.iamdOverBare = row.iamd.requestsPerSecond / row.bare.requestsPerSecond;
       }
       rows.push(row);
@@ -149,6 +162,6 @@ export function apiTable(rows: ApiRow[]): string {
 
 if (isMain(import.meta.url)) {
   const { rows } = await runApiBench();
-  writeResult('api', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS }, targets: { iamdOverMoto: 30, iamdOverBare: 0.5 }, rows, date: new Date().toISOString() });
+  writeResult('api', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS }, targets: { iamdOverMoto: 30, iamdOverBare: 0.5 }, rows, date: new Date().toISOString() });
   console.log(apiTable(rows));
 }
