@@ -101,6 +101,61 @@
       clearTimeout(timer);
       timer = setTimeout(validate, 250);
     });
+    area.addEventListener('policy-changed', validate);
     validate();
   });
+
+  // New role: only the chosen trusted entity's fields show, and the trust policy is generated
+  // from the choices (by the server, as without JavaScript) until it is edited by hand.
+  const trustForm = document.querySelector('form[data-trust-form]');
+  if (trustForm) {
+    const area = trustForm.querySelector('textarea[data-policy-editor]');
+    const fieldset = document.getElementById('trusted-entity');
+    const regen = document.getElementById('regenerate-trust');
+    let edited = false;
+    let timer;
+    const entity = () => trustForm.querySelector('input[name="entity"]:checked')?.value ?? 'service';
+    const sync = () => {
+      trustForm.querySelectorAll('[data-entity]').forEach((el) => {
+        el.hidden = !(el.dataset.entity ?? '').split(' ').includes(entity());
+      });
+    };
+    const generate = async () => {
+      const fd = new FormData(trustForm);
+      const body = { entity: entity(), service: fd.get('service'), accountId: fd.get('accountId'), externalId: fd.get('externalId'), requireMfa: fd.get('requireMfa') === '1', userArn: fd.getAll('userArn') };
+      const res = await fetch('/console/api/trust-policy', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() }, body: JSON.stringify(body) });
+      if (!res.ok || !area) return;
+      area.value = (await res.json()).document;
+      area.dataset.generated = '1';
+      area.dispatchEvent(new CustomEvent('policy-changed'));
+    };
+    const changed = () => {
+      sync();
+      clearTimeout(timer);
+      if (!edited) timer = setTimeout(generate, 150);
+    };
+    area?.addEventListener('input', () => {
+      edited = true;
+      if (regen) regen.hidden = false;
+    });
+    regen?.addEventListener('click', () => {
+      edited = false;
+      regen.hidden = true;
+      generate();
+    });
+    fieldset?.addEventListener('change', changed);
+    fieldset?.addEventListener('input', changed);
+    sync();
+  }
+
+  // Policy simulator: the policy text fields only for the chosen mode.
+  const simForm = document.getElementById('simulator-form');
+  if (simForm) {
+    const sync = () => {
+      const mode = simForm.querySelector('input[name="mode"]:checked')?.value ?? 'principal';
+      simForm.querySelectorAll('[data-mode]').forEach((el) => (el.hidden = el.dataset.mode !== mode));
+    };
+    simForm.addEventListener('change', sync);
+    sync();
+  }
 })();

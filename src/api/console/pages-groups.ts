@@ -25,7 +25,7 @@ ${groups.length === 0 ? html`<p class="empty">${t('groups.none')}</p>` : ''}`;
 }
 
 /** AWS managed policies (AdministratorAccess first, as the 2018 console listed it) and the account's own. */
-async function attachablePolicies(rq: Rq): Promise<{ arn: string; name: string; type: string }[]> {
+export async function attachablePolicies(rq: Rq): Promise<{ arn: string; name: string; type: string }[]> {
   const aws = [...awsManagedPolicies().values()]
     .filter((p) => !p.path.includes('service-role') && !p.path.includes('aws-service-role'))
     .map((p) => ({ arn: p.arn, name: p.name, type: rq.t('policies.awsManaged') }))
@@ -34,7 +34,7 @@ async function attachablePolicies(rq: Rq): Promise<{ arn: string; name: string; 
   return [...local.map((p) => ({ arn: p.Arn as string, name: p.PolicyName as string, type: rq.t('policies.customerManaged') })), ...aws];
 }
 
-function policyPicker(rq: Rq, policies: { arn: string; name: string; type: string }[], checked: Set<string>): SafeHtml {
+export function policyPicker(rq: Rq, policies: { arn: string; name: string; type: string }[], checked: Set<string>): SafeHtml {
   const t = rq.t;
   return html`<label>${t('common.filter')}<input type="search" id="policy-filter" data-filter-table="policy-picker" placeholder="${t('policies.filterHint')}"></label>
 <div class="scroll"><table class="list" id="policy-picker"><thead><tr><th></th><th>${t('policies.name')}</th><th>${t('policies.type')}</th></tr></thead><tbody>

@@ -162,7 +162,7 @@ export async function validatePolicy(rq: Rq): Promise<void> {
   send(rq, 200, JSON.stringify({ valid: !result.findings.some((f) => f.severity === 'error'), findings: result.findings }), 'application/json');
 }
 
-function policyEditor(rq: Rq, name: string, value: string, kind = 'identity'): SafeHtml {
+export function policyEditor(rq: Rq, name: string, value: string, kind = 'identity'): SafeHtml {
   return html`<label>${rq.t('policies.document')}<textarea name="${name}" id="policy-document" rows="18" spellcheck="false" data-policy-editor="${kind}">${value}</textarea></label>
 <ul class="findings" id="policy-findings" aria-live="polite"></ul>`;
 }

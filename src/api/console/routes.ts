@@ -5,10 +5,12 @@ import type { Console } from './console.ts';
 import { dashboard, postAlias, postDeleteAlias } from './pages-dashboard.ts';
 import { attachPage, groupPage, groupsList, newGroupPage, postAttach, postGroupOp, postNewGroup } from './pages-groups.ts';
 import {
-  accountSettings, inlinePage, mfaAssignPage, myCredentials, newPolicyPage, pendingPage, policiesList, policyView, postDeletePasswordPolicy, postInline, postMfaAssign, postMyCredentials,
+  accountSettings, inlinePage, mfaAssignPage, myCredentials, newPolicyPage, policiesList, policyView, postDeletePasswordPolicy, postInline, postMfaAssign, postMyCredentials,
   postNewPolicy, postPasswordPolicy, postPolicyVersion, validatePolicy,
 } from './pages-settings.ts';
 import { changePasswordPage, isReservedSegment, mfaPage, postChangePassword, postMfa, postSignIn, signInPage, signOut } from './pages-signin.ts';
+import { simulatorPage } from './pages-simulator.ts';
+import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
 import { download, newUserPage, postNewUsers, postUserOp, userPage, usersList } from './pages-users.ts';
 
 export interface Route {
@@ -72,8 +74,14 @@ export const routes: Route[] = [
   { method: 'POST', pattern: p('/security-credentials/(?<op>keys/delete|keys/create|mfa/remove)'), auth: 'active', handler: postMyCredentials },
   { method: 'GET', pattern: p('/mfa-assign'), auth: 'active', handler: mfaAssignPage },
   { method: 'POST', pattern: p('/mfa-assign'), auth: 'active', handler: postMfaAssign },
-  { method: 'GET', pattern: p('/roles(?:/.*)?'), auth: 'active', handler: (rq) => pendingPage(rq, 'nav.roles', '/roles', ['CreateRole', 'ListRoles', 'GetRole']) },
-  { method: 'GET', pattern: p('/simulator'), auth: 'active', handler: (rq) => pendingPage(rq, 'nav.simulator', '/simulator', ['SimulatePrincipalPolicy', 'SimulateCustomPolicy']) },
+  { method: 'POST', pattern: /^\/console\/api\/trust-policy$/, auth: 'active', handler: trustPolicyApi },
+  { method: 'GET', pattern: p('/roles'), auth: 'active', handler: rolesList },
+  { method: 'GET', pattern: p('/roles/new'), auth: 'active', handler: (rq) => newRolePage(rq) },
+  { method: 'POST', pattern: p('/roles/new'), auth: 'active', handler: postNewRole },
+  { method: 'GET', pattern: p(`/roles/${SEG}`), auth: 'active', handler: rolePage },
+  { method: 'POST', pattern: p(`/roles/${SEG}/(?<op>update|trust|detach|boundary|boundary/delete|revoke-sessions|instance-profile|workloads/revoke|tag|untag|delete)`), auth: 'active', handler: postRoleOp },
+  { method: 'GET', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
+  { method: 'POST', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
   // Last: /console/ACCOUNT_ID or /console/ALIAS, the sign-in page for that account.
   {
     method: 'GET',
