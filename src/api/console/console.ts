@@ -117,6 +117,8 @@ export class Console {
         return;
       }
       form = type.startsWith('application/json') ? new URLSearchParams({ _json: body }) : new URLSearchParams(body);
+      // Browsers submit textarea line breaks as CRLF: policy documents are stored as typed, with LF.
+      if (!type.startsWith('application/json')) form = new URLSearchParams([...form].map(([k, v]) => [k, v.replace(/\r\n?/g, '\n')]));
     }
     const rq: Rq = {
       deps: this.deps,
