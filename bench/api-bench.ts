@@ -163,5 +163,5 @@ export function apiTable(rows: ApiRow[]): string {
 if (isMain(import.meta.url)) {
   const { rows } = await runApiBench();
   writeResult('api', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS }, targets: { iamdOverMoto: 30, iamdOverBare: 0.5 }, rows, date: new Date().toISOString() });
-  console.log(apiTable(rows));
+  if (!process.env.BENCH_QUIET) console.log(apiTable(rows));
 }

@@ -49,5 +49,5 @@ export function passwordTable(r: PasswordResult): string {
 if (isMain(import.meta.url)) {
   const r = await runPasswordBench();
   writeResult('password', { machine: machine(), ...r, date: new Date().toISOString() });
-  console.log(passwordTable(r));
+  if (!process.env.BENCH_QUIET) console.log(passwordTable(r));
 }

@@ -115,5 +115,5 @@ export function revocationTable(r: RevocationResult): string {
 if (isMain(import.meta.url)) {
   const r = await runRevocationBench();
   writeResult('revocation', { machine: machine(), targets: { p99Ms: 1000, maxMs: 5000 }, ...r, date: new Date().toISOString() });
-  console.log(revocationTable(r));
+  if (!process.env.BENCH_QUIET) console.log(revocationTable(r));
 }

@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, one after the other, each in its own process (so that one
-// part's heap and JIT state do not colour the next), then one summary table against the targets.
+// part's heap and JIT state do not colour the next), then their tables and one table against the
+// targets.
 // Writes bench/results/{policy,password,api,scale,revocation}.json and bench/results/summary.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ for (const [name, file] of PARTS) {
   rmSync(result, { force: true });
   process.stderr.write(`\n== ${name} ==\n`);
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000, env: { ...process.env, BENCH_QUIET: '1' } });
   status[name] = { exitCode: run.status, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
   if (run.status !== 0) process.stderr.write(`!! ${name} failed (exit ${run.status ?? run.signal})\n`);
 }

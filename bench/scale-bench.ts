@@ -227,5 +227,5 @@ export function scaleTable(r: { small: ScaleMeasurement; large: ScaleMeasurement
 if (isMain(import.meta.url)) {
   const r = await runScaleBench();
   writeResult('scale', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS }, targets: { largeOverSmallP99: 2 }, ...r, date: new Date().toISOString() });
-  console.log(scaleTable(r));
+  if (!process.env.BENCH_QUIET) console.log(scaleTable(r));
 }
