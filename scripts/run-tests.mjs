@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
+    // test/long holds the long runs (npm run test:long); npm test leaves them out.
+    if (name === 'long' && !includeLong) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path, out);
     else if (name.endsWith('.test.ts')) out.push(path);
@@ -14,7 +16,8 @@ function walk(dir, out = []) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const includeLong = process.argv.includes('--long');
+const filters = process.argv.slice(2).filter((a) => a !== '--long');
 const files = ['src', 'test'].flatMap((d) => walk(d)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   console.error('no test files matched');

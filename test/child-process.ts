@@ -31,6 +31,9 @@ export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}): Promis
       const m = /"url":"(http:\/\/[^"]+)".*"msg":"iamd listening"/.exec(out);
       if (m) {
         clearTimeout(timer);
+        // Keep draining the pipes without keeping everything a long run logs.
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', (more: Buffer) => (out = (out + more.toString()).slice(-20_000)));
         resolve({ process: child, url: m[1], output: () => out });
       }
     };
