@@ -35,7 +35,7 @@ describe('decoder and encoder', () => {
 
   test('the XML writer escapes any string, and a parser reads back the same values', () => {
     // XML 1.0 cannot carry most control characters, and parsers turn CR into LF: leave those out.
-    const text = fc.string({ unit: 'grapheme' }).map((s) => s.replace(/[\u0000-\u001f\ufffe\uffff]/g, ''));
+    const text = fc.string({ unit: 'grapheme' }).map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''));
     const strict = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true });
     fc.assert(
       fc.property(text, text, (name, arn) => {

@@ -2,10 +2,10 @@
 // parse the signature, resolve the access key (long-term or temporary), verify, and describe the
 // caller and the request facts that policies see.
 import type { IncomingMessage } from 'node:http';
-import { isSigV4Error, parseSignedRequest, partitionForRegion, SigningKeyCache, verifySignature, type ParsedSignature } from '../sigv4/index.ts';
+import { deriveSigningKey, isSigV4Error, parseSignedRequest, partitionForRegion, verifySignatureWithKey, type ParsedSignature } from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../actions/context.ts';
-import type { CredentialResolver } from './credentials.ts';
+import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
 
 export interface Authenticated {
   caller: Caller;
@@ -13,8 +13,16 @@ export interface Authenticated {
   signature: ParsedSignature;
 }
 
+/** What a resolved credential lets us keep between its requests: signing keys and callers. */
+interface CredentialMemo {
+  signingKeys: Map<string, Buffer>;
+  callers: Map<string, Caller>;
+}
+
 export class Authenticator {
-  private readonly keyCache = new SigningKeyCache(1000);
+  // Keyed by the resolver's credential object: when a write drops the resolver's cache, the
+  // credential is resolved anew and nothing derived from the old one is used again.
+  private readonly memos = new WeakMap<ResolvedCredential, CredentialMemo>();
 
   constructor(private readonly credentials: CredentialResolver) {}
 
@@ -29,12 +37,30 @@ export class Authenticator {
     // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
     const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
     if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
-    const verified = verifySignature(parsed, credential.secret, this.keyCache);
+    let memo = this.memos.get(credential);
+    if (!memo) {
+      memo = { signingKeys: new Map(), callers: new Map() };
+      this.memos.set(credential, memo);
+    }
+    const { date, region, service } = parsed.scope;
+    const scope = `${date}/${region}/${service}`;
+    let key = memo.signingKeys.get(scope);
+    if (!key) {
+      key = deriveSigningKey(credential.secret, date, region, service);
+      if (memo.signingKeys.size >= 16) memo.signingKeys.clear();
+      memo.signingKeys.set(scope, key);
+    }
+    const verified = verifySignatureWithKey(parsed, key);
     if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
-    const partition = partitionForRegion(parsed.scope.region);
-    const { arnFor, roleArnFor, ...principal } = credential.caller;
-    const caller: Caller = { ...principal, partition, arn: arnFor(partition) };
-    if (roleArnFor) caller.roleArn = roleArnFor(partition);
+    const partition = partitionForRegion(region);
+    let caller = memo.callers.get(partition);
+    if (!caller) {
+      const { arnFor, roleArnFor, ...principal } = credential.caller;
+      caller = { ...principal, partition, arn: arnFor(partition) };
+      if (roleArnFor) caller.roleArn = roleArnFor(partition);
+      Object.freeze(caller);
+      memo.callers.set(partition, caller);
+    }
     const facts: RequestFacts = {
       sourceIp: normalizeIp(req.socket.remoteAddress),
       userAgent: String(req.headers['user-agent'] ?? ''),

@@ -9,7 +9,7 @@
 
 export { parseSignedRequest, ALGORITHM, MAX_EXPIRES_SECONDS, MAX_SKEW_MS, UNSIGNED_PAYLOAD } from './parse.ts';
 export type { RawRequest, ParsedSignature, CredentialScope } from './parse.ts';
-export { verifySignature, SigningKeyCache, deriveSigningKey } from './signing-key.ts';
+export { verifySignature, verifySignatureWithKey, SigningKeyCache, deriveSigningKey } from './signing-key.ts';
 export { sigv4Errors, isSigV4Error } from './errors.ts';
 export type { SigV4Error, SigV4ErrorCode, SigV4Reason } from './errors.ts';
 export { partitionForRegion } from './partition.ts';

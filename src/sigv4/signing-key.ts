@@ -76,16 +76,29 @@ export function verifySignature(
   secretAccessKey: string,
   keyCache?: SigningKeyCache,
 ): true | SigV4Error {
+  if (typeof secretAccessKey !== 'string' || secretAccessKey.length === 0) return E.signatureDoesNotMatch();
+  // Format is checked before any secret-dependent work, so its timing says nothing of the secret.
+  if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
   try {
-    if (typeof secretAccessKey !== 'string' || secretAccessKey.length === 0) return E.signatureDoesNotMatch();
-    // Format is checked before any secret-dependent work, so its timing says nothing of the secret.
-    if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
     const { date, region, service } = parsed.scope;
     const key =
       keyCache !== undefined
         ? keyCache.signingKey(parsed.accessKeyId, secretAccessKey, date, region, service)
         : deriveSigningKey(secretAccessKey, date, region, service);
-    const expected = createHmac('sha256', key).update(parsed.stringToSign).digest();
+    return verifySignatureWithKey(parsed, key);
+  } catch {
+    return E.signatureDoesNotMatch();
+  }
+}
+
+/**
+ * Check the signature with a signing key the caller derived (deriveSigningKey) and keeps for this
+ * credential and scope. Constant-time in the signature bytes. Never throws.
+ */
+export function verifySignatureWithKey(parsed: ParsedSignature, signingKey: Buffer): true | SigV4Error {
+  try {
+    if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
+    const expected = createHmac('sha256', signingKey).update(parsed.stringToSign).digest();
     const provided = Buffer.from(parsed.signature, 'hex');
     // INVARIANT: equal lengths (32 bytes) here, so timingSafeEqual cannot throw.
     return provided.length === expected.length && timingSafeEqual(provided, expected) ? true : E.signatureDoesNotMatch();

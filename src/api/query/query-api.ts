@@ -61,7 +61,9 @@ export class QueryApi {
     }
     res.writeHead(reply.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
-    this.logger.info({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    // One line per request at debug level (IAMD_LOG_LEVEL=debug); errors and denials at info.
+    if (reply.status >= 400) this.logger.info({ requestId, action, status: reply.status }, 'request refused');
+    else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
   }
 
   private async run(service: string, model: ServiceModel, params: Params, caller: Caller, facts: RequestFacts, requestId: string) {
