@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, GetUserCommand, ListAccessKeysCommand, ListUsersCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { AddUserToGroupCommand, AttachGroupPolicyCommand, AttachUserPolicyCommand, CreateGroupCommand, DetachUserPolicyCommand, RemoveUserFromGroupCommand, CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, GetUserCommand, ListAccessKeysCommand, ListUsersCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
@@ -51,6 +51,24 @@ describe('two nodes on one PostgreSQL database', () => {
     await eventually(async () => (await onB.send(new GetCallerIdentityCommand({})).then(() => 'ok', (e) => e.Code)) === 'ok', 'reactivation reached B');
     await iamClient(a.url).send(new DeleteAccessKeyCommand({ UserName: 'shared', AccessKeyId: key.AccessKeyId }));
     await eventually(async () => (await onB.send(new GetCallerIdentityCommand({})).then(() => 'ok', (e) => e.Code)) === 'InvalidClientTokenId', 'deletion reached B');
+  });
+
+  test('a policy detached, or a user removed from a group, on A: B denies on the next calls', async () => {
+    const rootA = iamClient(a.url);
+    await rootA.send(new CreateUserCommand({ UserName: 'reader' }));
+    await rootA.send(new AttachUserPolicyCommand({ UserName: 'reader', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
+    await rootA.send(new CreateGroupCommand({ GroupName: 'readers' }));
+    await rootA.send(new AttachGroupPolicyCommand({ GroupName: 'readers', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
+    const key = (await rootA.send(new CreateAccessKeyCommand({ UserName: 'reader' }))).AccessKey!;
+    const onB = iamClient(b.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
+    const listOnB = () => onB.send(new ListUsersCommand({})).then(() => 'ok', (e) => e.Code as string);
+    assert.equal(await listOnB(), 'ok');
+    await rootA.send(new DetachUserPolicyCommand({ UserName: 'reader', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
+    await eventually(async () => (await listOnB()) === 'AccessDenied', 'the detach reached B');
+    await rootA.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'reader' }));
+    await eventually(async () => (await listOnB()) === 'ok', 'the group membership reached B');
+    await rootA.send(new RemoveUserFromGroupCommand({ GroupName: 'readers', UserName: 'reader' }));
+    await eventually(async () => (await listOnB()) === 'AccessDenied', 'the removal from the group reached B');
   });
 
   test('the same name created on both nodes at once: exactly one succeeds', async () => {
