@@ -34,7 +34,8 @@ export function writeResult(name: string, result: unknown): void {
 
 export const fmt = {
   int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–'),
-  ms: (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–'),
+  // autocannon reports whole milliseconds: 0 means under 1 ms.
+  ms: (n: number) => (Number.isFinite(n) ? (n === 0 ? '<1' : n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–'),
   ratio: (n: number) => (Number.isFinite(n) ? (n >= 10 ? n.toFixed(0) : n.toFixed(2)) + '×' : '–'),
   mib: (bytes: number) => (bytes / 2 ** 20).toFixed(1) + ' MiB',
 };
