@@ -24,7 +24,7 @@ test('aws iam simulate-principal-policy / simulate-custom-policy agree with enfo
     assert.deepEqual(decisions, { 'iam:ListUsers': 'allowed', 'iam:CreateUser': 'implicitDeny', 'iam:ListAccessKeys': 'explicitDeny' });
     for (const [action, args] of Object.entries(actions)) {
       const r = await asAuditor(...args);
-      assert.equal(r.code === 0, decisions[action] === 'allowed', `${action}: ${r.stderr}`);
+      assert.equal(r.code === 0, decisions[action as keyof typeof decisions] === 'allowed', `${action}: ${r.stderr}`);
       if (r.code !== 0) assert.match(r.stderr, /AccessDenied/);
     }
 
