@@ -1,4 +1,5 @@
-// Secrets stay secret: after creation, an access key's secret and a console password appear in
+// Secrets stay secret: after creation, an access key's secret, a console password, an MFA seed
+// and a role session's secret and token appear in
 // no response, no log line (even at debug level, even on error paths) and no byte of the
 // database; a tampered sealed secret fails closed.
 import { test } from 'node:test';
@@ -19,8 +20,13 @@ import {
   ListAccessKeysCommand,
   UpdateLoginProfileCommand,
   GetAccountAuthorizationDetailsCommand,
+  CreateVirtualMFADeviceCommand,
+  ListVirtualMFADevicesCommand,
+  CreateRoleCommand,
+  ListUsersCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
@@ -39,6 +45,8 @@ test('secrets never reach logs, later responses or the database file', async () 
   });
   const responses: string[] = [];
   let secret = '';
+  let mfaSeed = '';
+  let sessionSecret = '';
   const app = await startApp(
     { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'trace' },
     { logger: pino({ level: 'trace' }, sink) },
@@ -69,10 +77,27 @@ test('secrets never reach logs, later responses or the database file', async () 
       // not every build has GetAccountAuthorizationDetails yet
     }
 
-    for (const canary of [secret, PASSWORD, NEW_PASSWORD]) {
+    // An MFA seed and a role session's secret and token, used after creation.
+    const device = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'canary-mfa' }))).VirtualMFADevice!;
+    mfaSeed = Buffer.from(device.Base32StringSeed!).toString('utf8');
+    responses.push(JSON.stringify(await iam.send(new ListVirtualMFADevicesCommand({}))));
+    await iam.send(new CreateRoleCommand({ RoleName: 'canary-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }] }) }));
+    const asUser = { accessKeyId: key.AccessKeyId!, secretAccessKey: secret };
+    assert.equal((await awsError(() => stsClient(app).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'root' })))).message, 'Roles may not be assumed by root accounts.');
+    await iam.send(new PutUserPolicyCommand({ UserName: 'canary', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+    const session = (await stsClient(app, asUser).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'canary' }))).Credentials!;
+    sessionSecret = session.SecretAccessKey!;
+    const asSession = { accessKeyId: session.AccessKeyId!, secretAccessKey: sessionSecret, sessionToken: session.SessionToken! };
+    responses.push(JSON.stringify(await stsClient(app, asSession).send(new GetCallerIdentityCommand({}))));
+    responses.push((await awsError(() => iamClient(app, asSession).send(new ListUsersCommand({})))).message);
+    responses.push((await awsError(() => stsClient(app, { ...asSession, secretAccessKey: sessionSecret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message);
+    responses.push((await awsError(() => stsClient(app, { ...asSession, sessionToken: session.SessionToken!.slice(0, -3) + 'AAA' }).send(new GetCallerIdentityCommand({})))).message);
+
+    for (const canary of [secret, PASSWORD, NEW_PASSWORD, mfaSeed, sessionSecret, session.SessionToken!]) {
       for (const r of responses) assert.equal(r.includes(canary), false, 'a secret in a response');
       for (const line of logs) assert.equal(line.includes(canary), false, `a secret in a log line: ${line}`);
     }
+    assert.ok(mfaSeed.length >= 32 && sessionSecret.length === 40);
     assert.ok(logs.length > 5, 'requests were logged');
   } finally {
     await app.close();
@@ -80,7 +105,7 @@ test('secrets never reach logs, later responses or the database file', async () 
   // SQLite's main file and its WAL: secrets sealed, passwords hashed.
   for (const file of readdirSync(dir)) {
     const bytes = readFileSync(join(dir, file));
-    for (const canary of [secret, PASSWORD, NEW_PASSWORD]) assert.equal(bytes.includes(Buffer.from(canary)), false, `secret in ${file}`);
+    for (const canary of [secret, PASSWORD, NEW_PASSWORD, mfaSeed, sessionSecret]) assert.equal(bytes.includes(Buffer.from(canary)), false, `secret in ${file}`);
   }
 });
 

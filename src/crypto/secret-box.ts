@@ -21,7 +21,11 @@ export class SecretBox {
   /** Throws if the ciphertext was altered or belongs to another record. */
   open(sealed: string, recordId: string): string {
     if (!sealed.startsWith(`${VERSION}.`)) throw new Error('unknown secret format');
-    const raw = Buffer.from(sealed.slice(VERSION.length + 1), 'base64');
+    const body = sealed.slice(VERSION.length + 1);
+    const raw = Buffer.from(body, 'base64');
+    // Only the canonical encoding opens: Node's decoder skips stray characters, and a sealed value
+    // (a session token) must not be accepted in more than one spelling.
+    if (raw.toString('base64') !== body) throw new Error('not canonical base64');
     if (raw.length < 28) throw new Error('secret too short');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(recordId, 'utf8'));

@@ -61,6 +61,12 @@ export const assumeRoleHandlers: Record<string, Handler> = {
       for (const [k, v] of Object.entries(caller.session.tags)) if (keys.has(k)) inherited[k] = v;
     }
 
+    // AWS refuses root outright: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html
+    if (caller.type === 'Root') {
+      ctx.authorized = true;
+      throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.');
+    }
+
     return ctx.services.store.write(async (repo) => {
       const mfa = await checkMfa(repo, ctx, input.SerialNumber, input.TokenCode);
       const role = await roleOfArn(repo, roleArnInput);

@@ -54,7 +54,9 @@ export function sealSession(secrets: SecretBox, accessKeyId: string, claims: Ses
 export function openSession(secrets: SecretBox, accessKeyId: string, token: string): SessionClaims | undefined {
   if (token.length === 0 || token.length > 16_384 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
   try {
-    const claims = JSON.parse(secrets.open(Buffer.from(token, 'base64url').toString('utf8'), AAD_PREFIX + accessKeyId)) as SessionClaims;
+    const decoded = Buffer.from(token, 'base64url');
+    if (decoded.toString('base64url') !== token) return undefined; // one spelling per token
+    const claims = JSON.parse(secrets.open(decoded.toString('utf8'), AAD_PREFIX + accessKeyId)) as SessionClaims;
     return claims && claims.v === 1 && typeof claims.secret === 'string' ? claims : undefined;
   } catch {
     return undefined;

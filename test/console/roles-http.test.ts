@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AttachRolePolicyCommand, CreateRoleCommand, GetInstanceProfileCommand, GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand,
-  CreateUserCommand, PutUserPolicyCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
+  CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { App } from '../../src/app.ts';
@@ -101,8 +101,13 @@ describe('console: roles, workloads, simulator', () => {
   test('revoke active sessions: a session assumed before is denied, one assumed after works', async () => {
     const iam = iamClient(app);
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'web', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
+    // Root may not assume roles (as on AWS): a user of the trusted account does.
+    await iam.send(new CreateUserCommand({ UserName: 'assumer' }));
+    await iam.send(new PutUserPolicyCommand({ UserName: 'assumer', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+    const assumerKey = (await iam.send(new CreateAccessKeyCommand({ UserName: 'assumer' }))).AccessKey!;
+    const assumer = stsClient(app, { accessKeyId: assumerKey.AccessKeyId!, secretAccessKey: assumerKey.SecretAccessKey! });
     const assume = async (name: string) => {
-      const creds = (await stsClient(app).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/web`, RoleSessionName: name }))).Credentials!;
+      const creds = (await assumer.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/web`, RoleSessionName: name }))).Credentials!;
       return iamClient(app, { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! });
     };
     const before = await assume('before');
