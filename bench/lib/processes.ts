@@ -1,6 +1,6 @@
 // Child processes for the benchmarks: iamd (the real CLI), moto's server and a bare Node HTTP
 // server. Every child is registered and killed when the benchmark exits, however it exits.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,15 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = { accessKeyId: 'AKIABENCHROOTKEY0001', secretAccessKey: 'benchRootSecretKey/0000000000000000000000' };
 export const ACCOUNT_ID = '123456789012';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/iamd.js', import.meta.url));
+
+let built = false;
+function ensureBuilt(): void {
+  if (built) return;
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  built = true;
+}
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 
 const children = new Set<ChildProcess>();
@@ -92,12 +100,17 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
   };
 }
 
-/** iamd through its CLI (`iamd serve`, run from source with tsx, as the tests do). */
+/**
+ * iamd through its CLI as `npm start` runs it: the build in dist/ (bin/iamd.js), rebuilt once
+ * per benchmark run so that it is current — a benchmark of the tsx-transpiled sources would
+ * measure tsx too.
+ */
 export async function startIamd(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string } = {}): Promise<Child> {
+  ensureBuilt();
   const port = await freePort();
   return launch(
     process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir ?? ':memory:', '--log-level', opts.logLevel ?? 'warn'],
+    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir ?? ':memory:', '--log-level', opts.logLevel ?? 'warn'],
     { IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey, ...opts.env },
     port,
     '/healthz',

@@ -111,8 +111,19 @@ export interface UserData {
   passwordLastUsed?: string;
 }
 
+/** A user as GetUser/CreateUser return it (with tags when it has any). */
 export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, withTags: boolean): Promise<Record<string, unknown>> {
-  const tags = withTags ? await repo.getTags(user.id) : [];
+  const out = userListOutput(ctx, user);
+  if (user.data.permissionsBoundary) out.PermissionsBoundary = { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.data.permissionsBoundary };
+  if (withTags) {
+    const tags = await repo.getTags(user.id);
+    if (tags.length > 0) out.Tags = tags;
+  }
+  return out;
+}
+
+/** A user as list operations return it: no tags and no permissions boundary, as on AWS. */
+export function userListOutput(ctx: ActionContext, user: EntityRow<UserData>): Record<string, unknown> {
   return {
     Path: user.path,
     UserName: user.name,
@@ -120,8 +131,6 @@ export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow
     Arn: arnOf(ctx, user),
     CreateDate: user.createdAt,
     PasswordLastUsed: user.data.passwordLastUsed ? new Date(user.data.passwordLastUsed) : undefined,
-    PermissionsBoundary: user.data.permissionsBoundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.data.permissionsBoundary } : undefined,
-    Tags: tags.length > 0 ? tags : undefined,
   };
 }
 

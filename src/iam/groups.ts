@@ -4,7 +4,7 @@ import { deleteConflict, entityAlreadyExists, limitExceeded } from '../errors/aw
 import { newUniqueId } from '../domain/ids.ts';
 import type { Handler } from '../actions/registry.ts';
 import type { EntityRow } from '../store/repo.ts';
-import { arnFor, authorizeOnEntity, notFound, groupOutput, maxItemsOf, pageArray, pageOutput, userOutput, type UserData } from './common.ts';
+import { arnFor, authorizeOnEntity, notFound, groupOutput, maxItemsOf, pageArray, pageOutput, userListOutput, type UserData } from './common.ts';
 
 /** AWS quota: a user can be in at most 10 groups. */
 export const GROUPS_PER_USER = 10;
@@ -27,7 +27,7 @@ export const groupHandlers: Record<string, Handler> = {
       const group = await authorizeOnEntity(repo, ctx, 'iam:GetGroup', 'group', input.GroupName);
       const users = await repo.getEntitiesByIds<UserData>(await repo.userIdsOfGroup(group.id));
       const page = pageArray(users, (u) => u.name.toLowerCase(), input.Marker, maxItemsOf(input));
-      const items = await Promise.all(page.items.map((u) => userOutput(repo, ctx, u, false)));
+      const items = page.items.map((u) => userListOutput(ctx, u));
       return { Group: groupOutput(ctx, group), ...pageOutput(page, 'Users', items) };
     });
   },

@@ -5,7 +5,7 @@ import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, type UserData, notFound } from './common.ts';
+import { arnFor, arnOf, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, userListOutput, type UserData, notFound } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 
 /** The user a request names, or the calling user when it names none. */
@@ -91,7 +91,7 @@ export const userHandlers: Record<string, Handler> = {
     await ctx.authorize('iam:ListUsers', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<UserData>(ctx.caller.accountId, 'user', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
-      const users = await Promise.all(page.items.map((u) => userOutput(repo, ctx, u, false)));
+      const users = page.items.map((u) => userListOutput(ctx, u));
       return pageOutput(page, 'Users', users);
     });
   },

@@ -3,7 +3,7 @@
 // (credentials, compiled policies) check, so a change takes effect on the very next request.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -80,7 +80,7 @@ export class Store extends EventEmitter {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     const store = new Store(db, 'sqlite', sqlite);
     await store.migrate();
     return store;
@@ -189,6 +189,27 @@ export class Store extends EventEmitter {
     await this.listener?.stop();
     await this.db.destroy();
   }
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running most of iamd's queries.
+ * Statements are kept by their SQL text (a bounded set: iamd's queries are fixed shapes with
+ * parameters) and reused — better-sqlite3 statements are reusable once a call has returned.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= 2000) statements.clear();
+        statements.set(text, statement);
+      }
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }
 
 /**
