@@ -24,7 +24,7 @@ export const HOLDERS: Record<PolicyHolderKind, { word: 'User' | 'Group' | 'Role'
 };
 
 /** The attached managed policies of an entity as AttachedPolicy structures, by name. */
-export async function attachedPolicies(repo: Repo, ctx: ActionContext, entityId: string): Promise<{ PolicyName: string; PolicyArn: string; path: string }[]> {
+export async function attachedPolicies(repo: Repo, entityId: string): Promise<{ PolicyName: string; PolicyArn: string; path: string }[]> {
   const out: { PolicyName: string; PolicyArn: string; path: string }[] = [];
   for (const arn of await repo.attachedPolicyArns(entityId)) {
     const parsed = parsePolicyArn(arn);
@@ -80,7 +80,7 @@ function listAttached(kind: PolicyHolderKind): Handler {
     return ctx.services.store.read(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:ListAttached${word}Policies`, kind, input[nameKey]);
       const prefix = (input.PathPrefix as string | undefined) ?? '/';
-      const all = (await attachedPolicies(repo, ctx, entity.id)).filter((p) => p.path.startsWith(prefix));
+      const all = (await attachedPolicies(repo, entity.id)).filter((p) => p.path.startsWith(prefix));
       const page = pageArray(all, attachedKey, input.Marker, maxItemsOf(input));
       return pageOutput(page, 'AttachedPolicies', page.items.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn })));
     });

@@ -3,7 +3,6 @@
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
 import type { Handler } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import type { ActionContext } from '../actions/context.ts';
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
 import { arnOf, maxItemsOf, pageArray } from './common.ts';
 import { findManagedPolicy, type CustomerPolicyData } from './policy-lookup.ts';
@@ -18,8 +17,8 @@ async function inlineList(repo: Repo, entityId: string) {
   return (await repo.listInlinePolicies(entityId)).map((p) => ({ PolicyName: p.name, PolicyDocument: encodeDocument(p.document) }));
 }
 
-async function attachedList(repo: Repo, ctx: ActionContext, entityId: string) {
-  return (await attachedPolicies(repo, ctx, entityId)).map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn }));
+async function attachedList(repo: Repo, entityId: string) {
+  return (await attachedPolicies(repo, entityId)).map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn }));
 }
 
 function boundaryOf(e: EntityRow<{ permissionsBoundary?: string }>) {
@@ -51,7 +50,7 @@ export const authorizationDetailsHandlers: Record<string, Handler> = {
               const groups = (await repo.groupIdsOfUser(u.id)).map((id) => groupsById.get(id)?.name).filter((n): n is string => n !== undefined).sort();
               return {
                 Path: u.path, UserName: u.name, UserId: u.id, Arn: arnOf(ctx, u), CreateDate: u.createdAt,
-                UserPolicyList: await inlineList(repo, u.id), GroupList: groups, AttachedManagedPolicies: await attachedList(repo, ctx, u.id),
+                UserPolicyList: await inlineList(repo, u.id), GroupList: groups, AttachedManagedPolicies: await attachedList(repo, u.id),
                 PermissionsBoundary: boundaryOf(u), Tags: tags,
               };
             },
@@ -64,7 +63,7 @@ export const authorizationDetailsHandlers: Record<string, Handler> = {
             kind: 'group',
             build: async () => ({
               Path: g.path, GroupName: g.name, GroupId: g.id, Arn: arnOf(ctx, g), CreateDate: g.createdAt,
-              GroupPolicyList: await inlineList(repo, g.id), AttachedManagedPolicies: await attachedList(repo, ctx, g.id),
+              GroupPolicyList: await inlineList(repo, g.id), AttachedManagedPolicies: await attachedList(repo, g.id),
             }),
           });
         }
@@ -78,7 +77,7 @@ export const authorizationDetailsHandlers: Record<string, Handler> = {
               return {
                 Path: r.path, RoleName: r.name, RoleId: r.id, Arn: arnOf(ctx, r), CreateDate: r.createdAt,
                 AssumeRolePolicyDocument: trust === undefined ? undefined : encodeDocument(trust),
-                InstanceProfileList: [], RolePolicyList: await inlineList(repo, r.id), AttachedManagedPolicies: await attachedList(repo, ctx, r.id),
+                InstanceProfileList: [], RolePolicyList: await inlineList(repo, r.id), AttachedManagedPolicies: await attachedList(repo, r.id),
                 PermissionsBoundary: boundaryOf(r), Tags: await repo.getTags(r.id),
               };
             },
