@@ -231,6 +231,14 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
   });
 
+  test("an AWS service-role policy is not attachable to a user", async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'not-a-service' }));
+    const err = await awsError(() => iam.send(new AttachUserPolicyCommand({ UserName: 'not-a-service', PolicyArn: 'arn:aws:iam::aws:policy/aws-service-role/AWSElasticBeanstalkServiceRolePolicy' })));
+    assert.equal(err.name, 'PolicyNotAttachable');
+    assert.equal(err.status, 400);
+    assert.deepEqual((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'not-a-service' }))).AttachedPolicies, []);
+  });
+
   test('AWS managed policies: GetPolicy, ListPolicies scope and paging, GetPolicyVersion', async () => {
     const admin = (await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }))).Policy!;
     assert.equal(admin.PolicyName, 'AdministratorAccess');

@@ -2,7 +2,7 @@
 // permissions boundaries of users and roles.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
-import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { AwsError, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
@@ -44,6 +44,10 @@ function attach(kind: PolicyHolderKind): Handler {
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], arn);
       const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
       if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+      // AWS's service-role policies belong to service-linked roles only.
+      if (policy.awsManaged && policy.path.startsWith('/aws-service-role/') && !(kind === 'role' && (entity.data as { serviceLinked?: string }).serviceLinked)) {
+        throw new AwsError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
+      }
       const attached = await repo.attachedPolicyArns(entity.id);
       if (attached.includes(policy.arn)) return undefined;
       if (attached.length >= MANAGED_POLICIES_PER_ENTITY) throw limitExceeded(`Cannot exceed quota for PoliciesPer${word}: ${MANAGED_POLICIES_PER_ENTITY}`);
