@@ -45,6 +45,10 @@ export function decodeMarker(marker: string | undefined): string | undefined {
 }
 
 export class Repo {
+  // Tags read in this transaction, by resource: an authorization context and the answer often
+  // need the same entity's tags. Every tag write in the transaction drops its entry.
+  private readonly tagMemo = new Map<string, Tag[]>();
+
   constructor(readonly db: Kysely<Database>) {}
 
   // ---- accounts
@@ -143,17 +147,24 @@ export class Repo {
     if (Object.keys(set).length > 0) await this.db.updateTable('entities').set(set).where('id', '=', id).execute();
   }
   async deleteEntity(id: string): Promise<void> {
+    this.tagMemo.delete(id);
     await this.db.deleteFrom('entities').where('id', '=', id).execute();
     await this.db.deleteFrom('tags').where('resource_id', '=', id).execute();
   }
 
   // ---- tags
   async getTags(resourceId: string): Promise<Tag[]> {
-    const rows = await this.db.selectFrom('tags').select(['tag_key', 'tag_value']).where('resource_id', '=', resourceId).orderBy('position').execute();
-    return rows.map((r) => ({ Key: r.tag_key, Value: r.tag_value }));
+    let tags = this.tagMemo.get(resourceId);
+    if (!tags) {
+      const rows = await this.db.selectFrom('tags').select(['tag_key', 'tag_value']).where('resource_id', '=', resourceId).orderBy('position').execute();
+      tags = rows.map((r) => ({ Key: r.tag_key, Value: r.tag_value }));
+      this.tagMemo.set(resourceId, tags);
+    }
+    return tags.map((t) => ({ ...t }));
   }
   /** Adds or overwrites tags; keys match case-insensitively and keep the newest spelling. */
   async putTags(resourceId: string, tags: Tag[]): Promise<void> {
+    this.tagMemo.delete(resourceId);
     const existing = await this.getTags(resourceId);
     let position = existing.length;
     for (const tag of tags) {
@@ -166,8 +177,10 @@ export class Repo {
         existing.push(tag);
       }
     }
+    this.tagMemo.delete(resourceId); // getTags above filled it with the rows before these writes
   }
   async removeTags(resourceId: string, keys: string[]): Promise<void> {
+    this.tagMemo.delete(resourceId);
     if (keys.length === 0) return;
     await this.db.deleteFrom('tags').where('resource_id', '=', resourceId).where('key_lower', 'in', keys.map((k) => k.toLowerCase())).execute();
   }
