@@ -5,9 +5,6 @@ import { run } from './run-command.ts';
 import type { App } from '../src/app.ts';
 import { ACCOUNT_ID, ROOT_KEY, startTestApp } from './helpers.ts';
 
-// Kept importable from here for older tests; new code imports ./run-command.ts.
-export { run };
-
 describe('real clients', () => {
   let app: App;
   before(async () => {

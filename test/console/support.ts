@@ -1,6 +1,5 @@
 // Console test support: an iamd with a known root sign-in, a cookie-keeping HTTP client that
 // submits forms the way a browser does, and headless Chromium through playwright-core.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,18 +94,7 @@ export function freshProfileDir(): string {
   return mkdtempSync(join(tmpdir(), 'iamd-chromium-'));
 }
 
-/** Runs a command without blocking the event loop (the server under test lives in this process). */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export { run } from '../run-command.ts';
 
 /** Parses the credentials CSV (RFC 4180) into objects keyed by its header. */
 export function parseCsv(text: string): Record<string, string>[] {
