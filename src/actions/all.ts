@@ -12,7 +12,8 @@ import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
 import { simulateHandlers } from '../iam/simulate.ts';
 import { authorizationDetailsHandlers } from '../iam/authorization-details.ts';
 import { roleHandlers } from '../iam/roles.ts';
-import { instanceProfileHandlers } from '../iam/instance-profiles.ts';
+import { instanceProfileHandlers, profileNotFound } from '../iam/instance-profiles.ts';
+import { taggingHandlers } from '../iam/tagging.ts';
 import { callerIdentityHandlers } from '../sts/caller-identity.ts';
 import { assumeRoleHandlers } from '../sts/assume-role.ts';
 import { sessionTokenHandlers } from '../sts/session-token.ts';
@@ -22,6 +23,11 @@ export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
   registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers, ...simulateHandlers, ...authorizationDetailsHandlers });
   registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
+  registry.add('iam', {
+    ...taggingHandlers('user', 'User', 'UserName'),
+    ...taggingHandlers('role', 'Role', 'RoleName'),
+    ...taggingHandlers('instance-profile', 'InstanceProfile', 'InstanceProfileName', profileNotFound),
+  });
   registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
   return registry;
 }

@@ -7,7 +7,7 @@ import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
+import { arnFor, arnOf, checkTags, maxItemsOf, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
 import { roleOutput, type RoleData, type RoleRow } from './roles.ts';
 
 /** AWS's quota: one role per instance profile, and it cannot be raised. */
@@ -18,7 +18,7 @@ interface ProfileData {
 }
 type Profile = EntityRow<ProfileData>;
 
-const profileNotFound = (name: string) => noSuchEntity(`Instance Profile ${name} cannot be found.`);
+export const profileNotFound = (name: string) => noSuchEntity(`Instance Profile ${name} cannot be found.`);
 
 async function findProfile(repo: Repo, ctx: ActionContext, name: string): Promise<Profile | undefined> {
   return repo.getEntityByName<ProfileData>(ctx.caller.accountId, 'instance-profile', name);
@@ -135,33 +135,5 @@ export const instanceProfileHandlers: Record<string, Handler> = {
     });
   },
 
-  async TagInstanceProfile(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const profile = await findProfile(repo, ctx, input.InstanceProfileName);
-      await ctx.authorize('iam:TagInstanceProfile', profile ? arnOf(ctx, profile) : arnFor(ctx, 'instance-profile', input.InstanceProfileName), requestTagContext(input.Tags));
-      if (!profile) throw profileNotFound(input.InstanceProfileName);
-      await repo.putTags(profile.id, checkTags(input.Tags, await repo.getTags(profile.id)));
-      return undefined;
-    });
-  },
-
-  async UntagInstanceProfile(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const profile = await findProfile(repo, ctx, input.InstanceProfileName);
-      await ctx.authorize('iam:UntagInstanceProfile', profile ? arnOf(ctx, profile) : arnFor(ctx, 'instance-profile', input.InstanceProfileName), { 'aws:TagKeys': input.TagKeys });
-      if (!profile) throw profileNotFound(input.InstanceProfileName);
-      await repo.removeTags(profile.id, input.TagKeys);
-      return undefined;
-    });
-  },
-
-  async ListInstanceProfileTags(ctx, input) {
-    return ctx.services.store.read(async (repo) => {
-      const profile = await authorizeOnProfile(repo, ctx, 'iam:ListInstanceProfileTags', input.InstanceProfileName);
-      const tags = (await repo.getTags(profile.id)).map((t, i) => ({ t, key: String(i).padStart(4, '0') }));
-      const page = pageArray(tags, (x) => x.key, input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'Tags', page.items.map((x) => x.t));
-    });
-  },
 };
 

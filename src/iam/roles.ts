@@ -12,7 +12,7 @@ import type { ActionContext } from '../actions/context.ts';
 import type { Handler } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
-import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageArray, pageOutput, requestTagContext } from './common.ts';
+import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageOutput, requestTagContext } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 
 export const DEFAULT_MAX_SESSION_DURATION = 3600;
@@ -180,35 +180,6 @@ export const roleHandlers: Record<string, Handler> = {
       const page = await repo.listEntities<RoleData>(ctx.caller.accountId, 'role', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
       const roles = await Promise.all(page.items.map((r) => roleOutput(repo, ctx, r, false)));
       return pageOutput(page, 'Roles', roles);
-    });
-  },
-
-  async TagRole(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const role = await repo.getEntityByName(ctx.caller.accountId, 'role', input.RoleName);
-      await ctx.authorize('iam:TagRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName), requestTagContext(input.Tags));
-      if (!role) throw notFound('role', input.RoleName);
-      await repo.putTags(role.id, checkTags(input.Tags, await repo.getTags(role.id)));
-      return undefined;
-    });
-  },
-
-  async UntagRole(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const role = await repo.getEntityByName(ctx.caller.accountId, 'role', input.RoleName);
-      await ctx.authorize('iam:UntagRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName), { 'aws:TagKeys': input.TagKeys });
-      if (!role) throw notFound('role', input.RoleName);
-      await repo.removeTags(role.id, input.TagKeys);
-      return undefined;
-    });
-  },
-
-  async ListRoleTags(ctx, input) {
-    return ctx.services.store.read(async (repo) => {
-      const role = await authorizeOnEntity(repo, ctx, 'iam:ListRoleTags', 'role', input.RoleName);
-      const tags = (await repo.getTags(role.id)).map((t, i) => ({ t, key: String(i).padStart(4, '0') }));
-      const page = pageArray(tags, (x) => x.key, input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'Tags', page.items.map((x) => x.t));
     });
   },
 

@@ -5,7 +5,7 @@ import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, userListOutput, type UserData, notFound } from './common.ts';
+import { arnFor, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, userListOutput, type UserData } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 
 /** The user a request names, or the calling user when it names none. */
@@ -96,33 +96,4 @@ export const userHandlers: Record<string, Handler> = {
     });
   },
 
-  async TagUser(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
-      const context = requestTagContext(input.Tags);
-      await ctx.authorize('iam:TagUser', user ? arnOf(ctx, user) : arnFor(ctx, 'user', input.UserName), context);
-      if (!user) throw notFound('user', input.UserName);
-      const tags = checkTags(input.Tags, await repo.getTags(user.id));
-      await repo.putTags(user.id, tags);
-      return undefined;
-    });
-  },
-
-  async UntagUser(ctx, input) {
-    return ctx.services.store.write(async (repo) => {
-      const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
-      await ctx.authorize('iam:UntagUser', user ? arnOf(ctx, user) : arnFor(ctx, 'user', input.UserName), { 'aws:TagKeys': input.TagKeys });
-      if (!user) throw notFound('user', input.UserName);
-      await repo.removeTags(user.id, input.TagKeys);
-      return undefined;
-    });
-  },
-
-  async ListUserTags(ctx, input) {
-    return ctx.services.store.read(async (repo) => {
-      const user = await authorizeOnEntity(repo, ctx, 'iam:ListUserTags', 'user', input.UserName);
-      const tags = await repo.getTags(user.id);
-      return { Tags: tags, IsTruncated: false };
-    });
-  },
 };
