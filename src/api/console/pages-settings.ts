@@ -1,6 +1,7 @@
 // Account settings (password policy), my security credentials, MFA assignment, policies, the
 // policy validator endpoint, inline policies, and pages whose API is still being written.
 import { parsePolicy } from '../../policy/index.ts';
+import { unknownActionWarnings } from '../../catalog/iam-actions.ts';
 import { awsManagedPolicy } from '../../catalog/aws-managed-policies.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { APP, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
@@ -159,7 +160,9 @@ export async function validatePolicy(rq: Rq): Promise<void> {
   }
   const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
   const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind);
-  send(rq, 200, JSON.stringify({ valid: !result.findings.some((f) => f.severity === 'error'), findings: result.findings }), 'application/json');
+  // A valid document also gets warnings for actions that no AWS service defines.
+  const findings = result.document ? [...result.findings, ...(await unknownActionWarnings(result.document))] : result.findings;
+  send(rq, 200, JSON.stringify({ valid: !findings.some((f) => f.severity === 'error'), findings }), 'application/json');
 }
 
 export function policyEditor(rq: Rq, name: string, value: string, kind = 'identity'): SafeHtml {
