@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { credentialsFromEnv, endpointFromEnv, WorkloadClient, workloadEnvironment } from './cli-tools/workload-client.ts';
+import { startImdsServer } from './cli-tools/imds-server.ts';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
 
@@ -95,13 +96,19 @@ program
   .option('--name <name>', 'the workload (and role session) name; default: the command and a random suffix')
   .option('--session-duration <seconds>', 'how long each set of credentials lasts (60 to the role\'s MaxSessionDuration)', Number)
   .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
+  .option('--imds', 'also serve an IMDSv2-compatible endpoint to the command (AWS_EC2_METADATA_SERVICE_ENDPOINT), for tools that only know the instance metadata service')
   .argument('<command...>', 'the command to run, after --')
-  .action(async (command: string[], flags: { instanceProfile: string; name?: string; sessionDuration?: number; endpoint?: string }) => {
+  .action(async (command: string[], flags: { instanceProfile: string; name?: string; sessionDuration?: number; endpoint?: string; imds?: boolean }) => {
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
     const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
     const name = flags.name ?? `${basename(command[0]).replace(/[^\w+=,.@-]/g, '-').slice(0, 48)}-${randomBytes(4).toString('hex')}`;
     const registered = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: name, SessionDurationSeconds: flags.sessionDuration });
     const env = workloadEnvironment(process.env, endpoint + registered.CredentialsPath, registered.AuthorizationToken);
+    const imds = flags.imds ? await startImdsServer(endpoint + registered.CredentialsPath, registered.AuthorizationToken) : undefined;
+    if (imds) {
+      env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.endpoint;
+      delete env.AWS_EC2_METADATA_DISABLED;
+    }
     const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
@@ -113,6 +120,7 @@ program
       });
       child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
     });
+    await imds?.close();
     // The workload ends with its process: its token and sessions stop working.
     await client.request('DELETE', `/iamd/workloads/${encodeURIComponent(registered.Workload.WorkloadId)}`).catch((err: unknown) => {
       process.stderr.write(`iamd exec: could not revoke workload ${registered.Workload.WorkloadId}: ${String(err)}\n`);

@@ -99,6 +99,21 @@ describe('workloads', () => {
     assert.match(r.stdout, /AccessDenied.*assumed-role\/app-role\/limited is not authorized to perform: iam:CreateUser/);
   });
 
+  test('iamd exec --imds: tools that only know the instance metadata service (IMDSv2) get the role', async () => {
+    // The container-credentials variables are removed, so only IMDS can answer.
+    const onlyImds = (program: string) => `unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN; ${program}`;
+    const py = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-py', '--', 'sh', '-c', onlyImds(`python3 -c "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"`)], execEnv());
+    assert.equal(py.code, 0, py.stderr);
+    assert.equal(py.stdout.trim(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/imds-py`);
+    const js = "import('@aws-sdk/client-sts').then(async ({ STSClient, GetCallerIdentityCommand }) => console.log((await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn))";
+    const node = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-js', '--', 'sh', '-c', onlyImds(`"${process.execPath}" -e "${js.replace(/"/g, '\\"')}"`)], execEnv());
+    assert.equal(node.code, 0, node.stderr);
+    assert.equal(node.stdout.trim().split('\n').pop(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/imds-js`);
+    // IMDSv2 only: a read without a session token is refused.
+    const probe = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-v1', '--', 'sh', '-c', 'curl -s -o /dev/null -w "%{http_code}" "$AWS_EC2_METADATA_SERVICE_ENDPOINT"latest/meta-data/iam/security-credentials/'], execEnv());
+    assert.equal(probe.stdout.trim(), '401');
+  });
+
   test('credentials refresh many times; revocation ends the token and the sessions it got', async () => {
     const reg = await admin.request<Registered>('POST', '/iamd/workloads', { InstanceProfileName: 'app', Name: 'refresher', SessionDurationSeconds: 60 });
     const provider = fromHttp({ awsContainerCredentialsFullUri: app.url + reg.CredentialsPath, awsContainerAuthorizationToken: reg.AuthorizationToken });
