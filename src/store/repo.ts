@@ -240,6 +240,11 @@ export class Repo {
     const rows = await this.db.selectFrom('password_history').select('password_hash').where('user_id', '=', userId).orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map((r) => r.password_hash);
   }
+  /** When the user's current password was set (its newest history entry). */
+  async passwordChangedAt(userId: string): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('password_history').select('created_at').where('user_id', '=', userId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return row ? new Date(row.created_at) : undefined;
+  }
   async addPasswordHistory(userId: string, hash: string, at: Date): Promise<void> {
     await this.db.insertInto('password_history').values({ user_id: userId, password_hash: hash, created_at: at.toISOString() }).execute();
   }

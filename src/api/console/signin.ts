@@ -119,11 +119,17 @@ export class SignInService {
       if (!user) return undefined;
       const profile = await repo.getLoginProfile(user.id);
       if (!profile) return undefined;
-      return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: profile.reset_required === 1 };
+      // An expired password (the policy's MaxPasswordAge) must be changed at sign-in; with
+      // HardExpiry only an administrator can set a new one, so the sign-in fails.
+      const policy = (await repo.getPasswordPolicy(account.id)) as { MaxPasswordAge?: number; HardExpiry?: boolean } | undefined;
+      const changedAt = await repo.passwordChangedAt(user.id);
+      const expired = Boolean(policy?.MaxPasswordAge && changedAt && now.getTime() - changedAt.getTime() > policy.MaxPasswordAge * 86_400_000);
+      if (expired && policy?.HardExpiry) return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: true, hardExpired: true };
+      return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: profile.reset_required === 1 || expired };
     });
     // Always one argon2 verification, against a dummy hash when there is no such principal.
     const ok = await verifyPassword(found?.hash ?? (await dummy()), request.password);
-    if (!found || !ok || request.password.length === 0) {
+    if (!found || !ok || request.password.length === 0 || ('hardExpired' in found && found.hardExpired)) {
       await this.recordFailure(key, now);
       return { ok: false, reason: 'invalid' };
     }
