@@ -127,6 +127,29 @@ for (const dialect of dialects) {
       assert.deepEqual(versions.map((v) => [v.versionId, v.isDefault]), [['v2', true], ['v1', false]]);
     });
 
+    test('the boundaries index follows the entities; attached policies per account', async () => {
+      const arn = 'arn:aws:iam::111122223333:policy/Boundary';
+      await store.write(async (repo) => {
+        await repo.insertEntity({ ...entity('user', 'bounded'), data: { permissionsBoundary: arn } });
+        await repo.insertEntity({ ...entity('role', 'bounded-role'), data: { permissionsBoundary: arn } });
+      });
+      assert.deepEqual((await store.read((repo) => repo.entityIdsWithBoundary(ACCOUNT, arn))).sort(), ['role-bounded-role', 'user-bounded']);
+      assert.equal((await store.read((repo) => repo.boundaryUseCounts(ACCOUNT))).get(arn), 2);
+      await store.write((repo) => repo.updateEntity('user-bounded', { data: {} }));
+      await store.write((repo) => repo.deleteEntity('role-bounded-role'));
+      assert.deepEqual(await store.read((repo) => repo.entityIdsWithBoundary(ACCOUNT, arn)), []);
+      assert.equal((await store.read((repo) => repo.boundaryUseCounts(ACCOUNT))).get(arn), undefined);
+
+      await store.write(async (repo) => {
+        await repo.insertEntity(entity('group', 'holders'));
+        await repo.attach('group-holders', 'arn:aws:iam::aws:policy/A', now);
+        await repo.attach('user-bounded', 'arn:aws:iam::aws:policy/B', now);
+      });
+      const attached = await store.read((repo) => repo.attachedPolicyArnsInAccount(ACCOUNT));
+      assert.ok(attached.has('arn:aws:iam::aws:policy/A') && attached.has('arn:aws:iam::aws:policy/B'));
+      assert.equal((await store.read((repo) => repo.attachedPolicyArnsInAccount('999999999999'))).size, 0);
+    });
+
     test('access keys, login profiles, password history and policy', async () => {
       const key = { id: 'AKIATEST', account_id: ACCOUNT, user_id: 'u1', secret_sealed: 'sealed', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null };
       await store.write((repo) => repo.insertAccessKey(key));

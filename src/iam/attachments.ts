@@ -9,7 +9,7 @@ import type { EntityRow, Repo } from '../store/repo.ts';
 import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { findManagedPolicy, parsePolicyArn } from './policy-lookup.ts';
-import { allEntities, authorizeOnPolicy, checkPolicyArn } from './policies.ts';
+import { authorizeOnPolicy, checkPolicyArn } from './policies.ts';
 
 /** AWS quota: managed policies attached to one user, group or role. */
 export const MANAGED_POLICIES_PER_ENTITY = 10;
@@ -150,9 +150,11 @@ export const attachmentHandlers: Record<string, Handler> = {
       const kinds: PolicyHolderKind[] = filter === undefined ? ['group', 'user', 'role'] : ENTITY_FILTER_KINDS[filter] ? [ENTITY_FILTER_KINDS[filter]] : [];
       const found: { kind: PolicyHolderKind; entity: EntityRow }[] = [];
       const attachedIds = new Set(await repo.entityIdsAttachedTo(view.arn));
+      const boundedIds = await repo.entityIdsWithBoundary(ctx.caller.accountId, view.arn);
+      const candidates = await repo.getEntitiesByIds<{ permissionsBoundary?: string }>([...new Set([...attachedIds, ...boundedIds])]);
       for (const kind of kinds) {
-        for (const e of await allEntities<{ permissionsBoundary?: string }>(repo, ctx.caller.accountId, kind)) {
-          if (!e.path.startsWith(prefix)) continue;
+        for (const e of candidates) {
+          if (e.kind !== kind || e.accountId !== ctx.caller.accountId || !e.path.startsWith(prefix)) continue;
           const asPolicy = attachedIds.has(e.id);
           const asBoundary = e.data.permissionsBoundary === view.arn;
           if (usage === 'PermissionsPolicy' ? asPolicy : usage === 'PermissionsBoundary' ? asBoundary : asPolicy || asBoundary) found.push({ kind, entity: e });

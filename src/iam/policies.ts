@@ -36,14 +36,7 @@ export async function allEntities<D>(repo: Repo, accountId: string, kind: string
 
 /** How many users and roles use each managed policy as their permissions boundary. */
 export async function boundaryUsage(repo: Repo, accountId: string): Promise<Map<string, number>> {
-  const usage = new Map<string, number>();
-  for (const kind of ['user', 'role']) {
-    for (const e of await allEntities<{ permissionsBoundary?: string }>(repo, accountId, kind)) {
-      const arn = e.data.permissionsBoundary;
-      if (arn) usage.set(arn, (usage.get(arn) ?? 0) + 1);
-    }
-  }
-  return usage;
+  return repo.boundaryUseCounts(accountId);
 }
 
 /** The same policy ARN whatever the partition it was written with (attachments keep the caller's). */
@@ -188,11 +181,7 @@ export const policyHandlers: Record<string, Handler> = {
           views.push({ arn: arnFor(ctx, 'policy', e.name, e.path), name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e });
         }
       }
-      const attached = new Set<string>();
-      if (input.OnlyAttached || usageFilter) {
-        const all = [...(await allEntities(repo, ctx.caller.accountId, 'user')), ...(await allEntities(repo, ctx.caller.accountId, 'group')), ...(await allEntities(repo, ctx.caller.accountId, 'role'))];
-        for (const e of all) for (const arn of await repo.attachedPolicyArns(e.id)) attached.add(arn);
-      }
+      const attached = input.OnlyAttached || usageFilter ? await repo.attachedPolicyArnsInAccount(ctx.caller.accountId) : new Set<string>();
       const selected = views.filter((v) => {
         if (!v.path.startsWith(prefix)) return false;
         const asPolicy = attached.has(v.arn);

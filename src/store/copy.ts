@@ -19,6 +19,7 @@ export const STATE_TABLES: (keyof Database)[] = [
   'inline_policies',
   'policy_versions',
   'workloads',
+  'boundaries',
 ];
 
 export async function copyStore(from: Store, to: Store): Promise<Record<string, number>> {

@@ -157,4 +157,23 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('workloads_profile').on('workloads').columns(['account_id', 'instance_profile_id']).execute();
     },
   },
+  '0004_boundaries': {
+    // Which users and roles use which managed policy as permissions boundary: an index the Repo
+    // keeps from the entities' data, so GetPolicy and ListEntitiesForPolicy need not scan them.
+    async up(db: Kysely<any>) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('boundaries')
+        .addColumn('entity_id', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('policy_arn', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema.createIndex('boundaries_policy').on('boundaries').columns(['account_id', 'policy_arn']).execute();
+      const rows = await db.selectFrom('entities').select(['id', 'account_id', 'data']).where('kind', 'in', ['user', 'role']).execute();
+      for (const row of rows as { id: string; account_id: string; data: string }[]) {
+        const arn = (JSON.parse(row.data) as { permissionsBoundary?: string }).permissionsBoundary;
+        if (arn) await db.insertInto('boundaries').values({ entity_id: row.id, account_id: row.account_id, policy_arn: arn }).execute();
+      }
+    },
+  },
 };

@@ -73,6 +73,7 @@ export class Repo {
 
   // ---- entities (users, groups, roles, policies, instance profiles, MFA devices)
   async insertEntity(e: EntityRow<unknown>): Promise<void> {
+    await this.indexBoundary(e.id, e.accountId, e.data);
     await this.db
       .insertInto('entities')
       .values({
@@ -145,9 +146,38 @@ export class Repo {
     if (changes.path !== undefined) set.path = changes.path;
     if (changes.data !== undefined) set.data = JSON.stringify(changes.data);
     if (Object.keys(set).length > 0) await this.db.updateTable('entities').set(set).where('id', '=', id).execute();
+    if (changes.data !== undefined) {
+      const row = await this.db.selectFrom('entities').select('account_id').where('id', '=', id).executeTakeFirst();
+      if (row) await this.indexBoundary(id, row.account_id, changes.data);
+    }
+  }
+
+  /** Keeps the boundaries index in step with an entity's data (INVARIANT: one row per bounded user or role). */
+  private async indexBoundary(entityId: string, accountId: string, data: unknown): Promise<void> {
+    await this.db.deleteFrom('boundaries').where('entity_id', '=', entityId).execute();
+    const arn = (data as { permissionsBoundary?: unknown } | null)?.permissionsBoundary;
+    if (typeof arn === 'string') await this.db.insertInto('boundaries').values({ entity_id: entityId, account_id: accountId, policy_arn: arn }).execute();
+  }
+
+  /** Users and roles whose permissions boundary is this policy. */
+  async entityIdsWithBoundary(accountId: string, policyArn: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('boundaries').select('entity_id').where('account_id', '=', accountId).where('policy_arn', '=', policyArn).execute();
+    return rows.map((r) => r.entity_id);
+  }
+
+  /** How many users and roles use each managed policy as their boundary. */
+  async boundaryUseCounts(accountId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('boundaries')
+      .select((eb) => ['policy_arn', eb.fn.countAll<number>().as('n')])
+      .where('account_id', '=', accountId)
+      .groupBy('policy_arn')
+      .execute();
+    return new Map(rows.map((r) => [r.policy_arn, Number(r.n)]));
   }
   async deleteEntity(id: string): Promise<void> {
     this.tagMemo.delete(id);
+    await this.db.deleteFrom('boundaries').where('entity_id', '=', id).execute();
     await this.db.deleteFrom('entities').where('id', '=', id).execute();
     await this.db.deleteFrom('tags').where('resource_id', '=', id).execute();
   }
@@ -280,6 +310,17 @@ export class Repo {
   async entityIdsAttachedTo(policyArn: string): Promise<string[]> {
     const rows = await this.db.selectFrom('attachments').select('entity_id').where('policy_arn', '=', policyArn).execute();
     return rows.map((r) => r.entity_id);
+  }
+  /** Every managed policy attached to some user, group or role of the account. */
+  async attachedPolicyArnsInAccount(accountId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('attachments')
+      .innerJoin('entities', 'entities.id', 'attachments.entity_id')
+      .select('attachments.policy_arn')
+      .distinct()
+      .where('entities.account_id', '=', accountId)
+      .execute();
+    return new Set(rows.map((r) => r.policy_arn));
   }
   async countAttachments(policyArn: string): Promise<number> {
     const r = await this.db.selectFrom('attachments').select((eb) => eb.fn.countAll<number>().as('n')).where('policy_arn', '=', policyArn).executeTakeFirstOrThrow();

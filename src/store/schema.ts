@@ -98,6 +98,12 @@ export interface WorkloadTable {
   last_issued_at: string | null;
 }
 
+export interface BoundaryTable {
+  entity_id: string; // a user or role
+  account_id: string;
+  policy_arn: string; // its permissions boundary
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -111,4 +117,5 @@ export interface Database {
   inline_policies: InlinePolicyTable;
   policy_versions: PolicyVersionTable;
   workloads: WorkloadTable;
+  boundaries: BoundaryTable;
 }
