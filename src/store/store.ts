@@ -20,6 +20,8 @@ export interface StoreOptions {
 interface OpenTransaction {
   repo: Repo;
   wrote: boolean;
+  /** A SQLite read holds the one connection without BEGIN/COMMIT: nothing may write inside it. */
+  readOnly?: boolean;
 }
 
 export class Store extends EventEmitter {
@@ -97,6 +99,14 @@ export class Store extends EventEmitter {
   read<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
     const open = this.current.getStore();
     if (open) return fn(open.repo);
+    if (this.dialect === 'sqlite') {
+      // SQLite has one connection, and every write goes through it: holding it for the whole
+      // read gives the read a consistent view without the cost of BEGIN/COMMIT.
+      return this.db.connection().execute((conn) => {
+        const tx: OpenTransaction = { repo: new Repo(conn), wrote: false, readOnly: true };
+        return this.current.run(tx, () => fn(tx.repo));
+      });
+    }
     const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: false };
     return this.db
       .transaction()
@@ -116,6 +126,8 @@ export class Store extends EventEmitter {
   write<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
     const open = this.current.getStore();
     if (open) {
+      // INVARIANT: writes happen in a write transaction (a write started inside a read is a bug).
+      if (open.readOnly) return Promise.reject(new Error('store.write called inside store.read'));
       open.wrote = true;
       return fn(open.repo);
     }
