@@ -1,6 +1,6 @@
 // Every query iamd makes, written once with Kysely for both SQLite and PostgreSQL. A Repo is
 // bound to one transaction; the action layer gets it from Store.read / Store.write.
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { AccessKeyTable, AccountTable, Database, EntityTable, LoginProfileTable, WorkloadTable } from './schema.ts';
 
 export interface EntityRow<D = Record<string, unknown>> {
@@ -44,12 +44,34 @@ export function decodeMarker(marker: string | undefined): string | undefined {
   return marker === undefined ? undefined : Buffer.from(marker, 'base64url').toString('utf8');
 }
 
+// SQL text of the hottest reads, compiled once per dialect: Kysely otherwise builds and compiles
+// the query anew on every call, which costs more than running it.
+const compiledSql = new Map<string, string>();
+
 export class Repo {
   // Tags read in this transaction, by resource: an authorization context and the answer often
   // need the same entity's tags. Every tag write in the transaction drops its entry.
   private readonly tagMemo = new Map<string, Tag[]>();
 
-  constructor(readonly db: Kysely<Database>) {}
+  private readonly dialectKey: string;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.dialectKey = db.getExecutor().adapter.constructor.name;
+  }
+
+  /**
+   * Runs a query whose SQL is compiled once and reused. `params` must be given in the order the
+   * built query takes them (the order of its where clauses).
+   */
+  private async hot<R>(name: string, build: () => Compilable, params: readonly unknown[]): Promise<R[]> {
+    const key = `${this.dialectKey}|${name}`;
+    let text = compiledSql.get(key);
+    if (text === undefined) {
+      text = build().compile().sql;
+      compiledSql.set(key, text);
+    }
+    return (await this.db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows;
+  }
 
   // ---- accounts
   async getAccount(id: string): Promise<AccountTable | undefined> {
@@ -89,17 +111,15 @@ export class Repo {
       .execute();
   }
   async getEntityByName<D>(accountId: string, kind: string, name: string): Promise<EntityRow<D> | undefined> {
-    const row = await this.db
-      .selectFrom('entities')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('kind', '=', kind)
-      .where('name_key', '=', name.toLowerCase())
-      .executeTakeFirst();
+    const [row] = await this.hot<EntityTable>(
+      'entityByName',
+      () => this.db.selectFrom('entities').selectAll().where('account_id', '=', '').where('kind', '=', '').where('name_key', '=', ''),
+      [accountId, kind, name.toLowerCase()],
+    );
     return row && toEntity<D>(row);
   }
   async getEntityById<D>(id: string): Promise<EntityRow<D> | undefined> {
-    const row = await this.db.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.hot<EntityTable>('entityById', () => this.db.selectFrom('entities').selectAll().where('id', '=', ''), [id]);
     return row && toEntity<D>(row);
   }
   async getEntitiesByIds<D>(ids: string[]): Promise<EntityRow<D>[]> {
@@ -186,7 +206,11 @@ export class Repo {
   async getTags(resourceId: string): Promise<Tag[]> {
     let tags = this.tagMemo.get(resourceId);
     if (!tags) {
-      const rows = await this.db.selectFrom('tags').select(['tag_key', 'tag_value']).where('resource_id', '=', resourceId).orderBy('position').execute();
+      const rows = await this.hot<{ tag_key: string; tag_value: string }>(
+        'tags',
+        () => this.db.selectFrom('tags').select(['tag_key', 'tag_value']).where('resource_id', '=', '').orderBy('position'),
+        [resourceId],
+      );
       tags = rows.map((r) => ({ Key: r.tag_key, Value: r.tag_value }));
       this.tagMemo.set(resourceId, tags);
     }
@@ -225,7 +249,7 @@ export class Repo {
     return Number(r.numDeletedRows) > 0;
   }
   async groupIdsOfUser(userId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('memberships').select('group_id').where('user_id', '=', userId).execute();
+    const rows = await this.hot<{ group_id: string }>('groupsOfUser', () => this.db.selectFrom('memberships').select('group_id').where('user_id', '=', ''), [userId]);
     return rows.map((r) => r.group_id);
   }
   async userIdsOfGroup(groupId: string): Promise<string[]> {
@@ -238,7 +262,8 @@ export class Repo {
     await this.db.insertInto('access_keys').values(row).execute();
   }
   async getAccessKey(id: string): Promise<AccessKeyTable | undefined> {
-    return this.db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.hot<AccessKeyTable>('accessKey', () => this.db.selectFrom('access_keys').selectAll().where('id', '=', ''), [id]);
+    return row;
   }
   async listAccessKeys(accountId: string, userId: string | null): Promise<AccessKeyTable[]> {
     let q = this.db.selectFrom('access_keys').selectAll().where('account_id', '=', accountId);
@@ -304,7 +329,11 @@ export class Repo {
     return Number(r.numDeletedRows) > 0;
   }
   async attachedPolicyArns(entityId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('attachments').select('policy_arn').where('entity_id', '=', entityId).orderBy('attached_at').orderBy('policy_arn').execute();
+    const rows = await this.hot<{ policy_arn: string }>(
+      'attachedPolicies',
+      () => this.db.selectFrom('attachments').select('policy_arn').where('entity_id', '=', '').orderBy('attached_at').orderBy('policy_arn'),
+      [entityId],
+    );
     return rows.map((r) => r.policy_arn);
   }
   async entityIdsAttachedTo(policyArn: string): Promise<string[]> {
@@ -330,7 +359,7 @@ export class Repo {
     return this.db.selectFrom('inline_policies').select(['name', 'document']).where('entity_id', '=', entityId).where('name_key', '=', name.toLowerCase()).executeTakeFirst();
   }
   async listInlinePolicies(entityId: string): Promise<{ name: string; document: string }[]> {
-    return this.db.selectFrom('inline_policies').select(['name', 'document']).where('entity_id', '=', entityId).orderBy('name_key').execute();
+    return this.hot('inlinePolicies', () => this.db.selectFrom('inline_policies').select(['name', 'document']).where('entity_id', '=', '').orderBy('name_key'), [entityId]);
   }
   async putInlinePolicy(entityId: string, name: string, document: string): Promise<void> {
     await this.db.deleteFrom('inline_policies').where('entity_id', '=', entityId).where('name_key', '=', name.toLowerCase()).execute();
