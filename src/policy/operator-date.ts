@@ -1,8 +1,8 @@
 // Date condition operators. Values are W3C ISO 8601 dates (`2024-01-01`, `2024-01-01T10:00:00Z`,
 // `…+02:00`, fractional seconds) or epoch seconds (`1700000000`, as in aws:EpochTime).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date
-import { valueText } from './operator-string.ts';
-import { negate, type CompiledValue, type ConditionOperator } from './operator-types.ts';
+import { comparison } from './operator-compare.ts';
+import { negate } from './operator-types.ts';
 
 const ISO = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/;
 const EPOCH = /^-?\d+$/;
@@ -37,29 +37,7 @@ function requestDate(text: string): number | undefined {
   return v;
 }
 
-function date(name: string, test: (request: number, policy: number) => boolean): ConditionOperator {
-  return {
-    name,
-    negated: false,
-    compile(value, variables): CompiledValue {
-      const text = valueText(value, variables);
-      if (typeof text === 'string') {
-        const p = parseDate(text);
-        if (p === undefined) return { invalid: `\`${value}\` is not a date` };
-        return (c) => {
-          const r = requestDate(c);
-          return r !== undefined && test(r, p);
-        };
-      }
-      return (c, view) => {
-        const t = text(view);
-        const p = t === undefined ? undefined : parseDate(t);
-        const r = requestDate(c);
-        return p !== undefined && r !== undefined && test(r, p);
-      };
-    },
-  };
-}
+const date = (name: string, test: (request: number, policy: number) => boolean) => comparison(name, 'a date', parseDate, requestDate, test);
 
 export const DateEquals = date('DateEquals', (r, p) => r === p);
 export const DateNotEquals = negate(DateEquals, 'DateNotEquals');
