@@ -154,20 +154,11 @@ export class CredentialResolver {
     }
     // GetSessionToken: the user (or root) itself, with session facts (MFA).
     if (!user) {
-      return { ...base, caller: { type: 'Root', accountId, userId: accountId, accessKeyId, session: facts, arnFor: (p) => rootArn(p, accountId) } };
+      return { ...base, caller: { ...rootCaller(accountId, accessKeyId), session: facts } };
     }
     return {
       ...base,
-      caller: {
-        type: 'User',
-        accountId,
-        userId: user.id,
-        userName: user.name,
-        entityId: user.id,
-        accessKeyId,
-        session: facts,
-        arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name),
-      },
+      caller: { ...userCaller(accountId, user, accessKeyId), session: facts },
     };
   }
 
@@ -186,7 +177,7 @@ export class CredentialResolver {
         return {
           secret,
           active: key.status === 'Active',
-          caller: { type: 'Root', accountId, userId: accountId, accessKeyId, arnFor: (p: string) => rootArn(p, accountId) },
+          caller: rootCaller(accountId, accessKeyId),
         };
       }
       const user = await repo.getEntityById(key.user_id);
@@ -194,18 +185,22 @@ export class CredentialResolver {
       return {
         secret,
         active: key.status === 'Active',
-        caller: {
-          type: 'User',
-          accountId,
-          userId: user.id,
-          userName: user.name,
-          entityId: user.id,
-          accessKeyId,
-          arnFor: (p: string) => iamArn(p, accountId, 'user', user.path, user.name),
-        },
+        caller: userCaller(accountId, user, accessKeyId),
       };
     });
   }
+}
+
+type UnboundCaller = ResolvedCredential['caller'];
+
+/** The root user, signing with one of its keys (or a session of its own). */
+function rootCaller(accountId: string, accessKeyId: string): UnboundCaller {
+  return { type: 'Root', accountId, userId: accountId, accessKeyId, arnFor: (p) => rootArn(p, accountId) };
+}
+
+/** An IAM user, signing with one of its keys (or a session of its own). */
+function userCaller(accountId: string, user: { id: string; name: string; path: string }, accessKeyId: string): UnboundCaller {
+  return { type: 'User', accountId, userId: user.id, userName: user.name, entityId: user.id, accessKeyId, arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name) };
 }
 
 function sameToken(a: string, b: string): boolean {
