@@ -45,7 +45,7 @@ async function expectOk(url: string, req: SignedRequest, what: string): Promise<
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
 }
 
-async function rowWorkload(row: string, t: Target): Promise<Workload> {
+export async function rowWorkload(row: string, t: Target): Promise<Workload> {
   const url = t.child.url;
   const users = t.fixture.users;
   switch (row) {

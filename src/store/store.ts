@@ -9,7 +9,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations.ts';
-import { Repo } from './repo.ts';
+import { Repo, type DirectSql } from './repo.ts';
 import type { Database } from './schema.ts';
 
 export interface StoreOptions {
@@ -33,13 +33,22 @@ export class Store extends EventEmitter {
   private writeQueue: Promise<unknown> = Promise.resolve();
 
   private listener?: ChangeListener;
+  /** SQLite only: the connection's prepared statements, run directly by the Repo. */
+  private readonly direct?: DirectSql;
 
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly sqlite?: BetterSqlite3.Database,
+    statements?: StatementCache,
   ) {
     super();
+    if (statements) {
+      this.direct = {
+        all: (text, params) => statements.get(text).all(params),
+        run: (text, params) => statements.get(text).run(params).changes,
+      };
+    }
   }
 
   /** The store named by a URL: `postgres://…` for PostgreSQL, anything else is a data folder. */
@@ -82,8 +91,13 @@ export class Store extends EventEmitter {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    const store = new Store(db, 'sqlite', sqlite);
+    const statements = new StatementCache(sqlite);
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({
+        database: { close: () => sqlite.close(), prepare: (text: string) => statements.get(text) as unknown as ReturnType<SqliteDatabase['prepare']> },
+      }),
+    });
+    const store = new Store(db, 'sqlite', sqlite, statements);
     await store.migrate();
     return store;
   }
@@ -103,7 +117,7 @@ export class Store extends EventEmitter {
       // SQLite has one connection, and every write goes through it: holding it for the whole
       // read gives the read a consistent view without the cost of BEGIN/COMMIT.
       return this.db.connection().execute((conn) => {
-        const tx: OpenTransaction = { repo: new Repo(conn), wrote: false, readOnly: true };
+        const tx: OpenTransaction = { repo: new Repo(conn, this.direct), wrote: false, readOnly: true };
         return this.current.run(tx, () => fn(tx.repo));
       });
     }
@@ -136,7 +150,7 @@ export class Store extends EventEmitter {
       const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: true };
       try {
         return await this.db.transaction().execute((trx) => {
-          tx.repo = new Repo(trx as Transaction<Database>);
+          tx.repo = new Repo(trx as Transaction<Database>, this.direct);
           return this.current.run(tx, () => fn(tx.repo));
         });
       } finally {
@@ -189,7 +203,7 @@ export class Store extends EventEmitter {
 
   /** Best-effort bookkeeping (last-used times) that must not invalidate caches. */
   async touch(fn: (repo: Repo) => Promise<void>): Promise<void> {
-    await this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>)));
+    await this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>, this.direct)));
   }
 
   /** SQLite's own consistency check (for tests and `iamd doctor`). */
@@ -208,20 +222,20 @@ export class Store extends EventEmitter {
  * Statements are kept by their SQL text (a bounded set: iamd's queries are fixed shapes with
  * parameters) and reused — better-sqlite3 statements are reusable once a call has returned.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      let statement = statements.get(text);
-      if (!statement) {
-        statement = sqlite.prepare(text);
-        if (statements.size >= 2000) statements.clear();
-        statements.set(text, statement);
-      }
-      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
-    },
-  };
+class StatementCache {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+
+  get(text: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.sqlite.prepare(text);
+      if (this.statements.size >= 2000) this.statements.clear();
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 }
 
 /**

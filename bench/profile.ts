@@ -1,0 +1,81 @@
+// Developer tool, not a benchmark of record: load one API row against one or more builds of iamd
+// and either compare them (A/B, rounds interleaved) or CPU-profile one and list where time goes.
+//
+//   node --import tsx bench/profile.ts ab 'GetUser' dist distB      # req/s per build, interleaved
+//   node --import tsx bench/profile.ts prof 'GetUser' [dist]         # top self-time functions
+//
+// A "build" is a folder holding a compiled cli.js (cp -r dist distB after `npm run build`).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { rowWorkload } from './api-bench.ts';
+import { createApiFixture } from './lib/fixtures.ts';
+import { load } from './lib/load.ts';
+import { ACCOUNT_ID, ROOT, freePort } from './lib/processes.ts';
+
+const [mode, row, ...builds] = process.argv.slice(2);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function startBuild(build: string, nodeArgs: string[] = []) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, resolve(build, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', ':memory:', '--log-level', 'warn'], {
+    env: { ...process.env, IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (await fetch(url + '/healthz').then(() => true, () => false)) break;
+    if (i > 500) throw new Error(`${build} did not start`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const fixture = await createApiFixture(url, ROOT);
+  const cpuMs = () => {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
+  };
+  const stop = () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+  return { url, fixture, stop, cpuMs, child: { url } };
+}
+
+if (mode === 'ab') {
+  const servers = await Promise.all(builds.map((b) => startBuild(b)));
+  const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child as never, fixture: s.fixture })));
+  const results: number[][] = builds.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < builds.length; i++) {
+      await load({ url: servers[i].url, workload: workloads[i], durationS: 1, warmupS: 0 });
+      const s0 = servers[i].cpuMs();
+      const c0 = process.cpuUsage();
+      const r = await load({ url: servers[i].url, workload: workloads[i], durationS: DURATION, warmupS: 0 });
+      const c1 = process.cpuUsage(c0);
+      const serverUs = ((servers[i].cpuMs() - s0) * 1000) / r.total;
+      const clientUs = (c1.user + c1.system) / r.total;
+      results[i].push(Math.round(r.requestsPerSecond));
+      process.stderr.write(`${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`);
+    }
+  }
+  for (let i = 0; i < builds.length; i++) console.log(`${builds[i]}\t${row}\tbest ${Math.max(...results[i])}\tall ${results[i].join(' ')}`);
+  await Promise.all(servers.map((s) => s.stop()));
+} else if (mode === 'prof') {
+  const dir = mkdtempSync(join(tmpdir(), 'iamd-prof-'));
+  const server = await startBuild(builds[0] ?? 'dist', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const workload = await rowWorkload(row, { name: 'iamd', child: server.child as never, fixture: server.fixture });
+  const r = await load({ url: server.url, workload, durationS: DURATION, warmupS: 1 });
+  process.stderr.write(`${Math.round(r.requestsPerSecond)} req/s\n`);
+  await server.stop();
+  const file = join(dir, readdirSync(dir)[0]);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } ; hitCount: number }[] };
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    const where = n.callFrame.url.replace(/^.*\/(node_modules\/[^/]+|dist)\//, '$1/').replace(/^node:/, '');
+    const key = `${n.callFrame.functionName || '(anon)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.hitCount);
+    total += n.hitCount;
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 45));
+  for (const [k, v] of top) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`profile: ${file}`);
+}
