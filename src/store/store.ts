@@ -30,7 +30,7 @@ export class Store extends EventEmitter {
   private readonly current = new AsyncLocalStorage<OpenTransaction>();
   /** Bumped after every committed write; caches compare it to decide whether they are current. */
   generation = 0;
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  private sqliteTurn: Promise<void> = Promise.resolve();
 
   private listener?: ChangeListener;
   /** SQLite only: the connection's prepared statements, run directly by the Repo. */
@@ -40,7 +40,7 @@ export class Store extends EventEmitter {
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly sqlite?: BetterSqlite3.Database,
-    statements?: StatementCache,
+    private readonly statements?: StatementCache,
   ) {
     super();
     if (statements) {
@@ -116,8 +116,8 @@ export class Store extends EventEmitter {
     if (this.dialect === 'sqlite') {
       // SQLite has one connection, and every write goes through it: holding it for the whole
       // read gives the read a consistent view without the cost of BEGIN/COMMIT.
-      return this.db.connection().execute((conn) => {
-        const tx: OpenTransaction = { repo: new Repo(conn, this.direct), wrote: false, readOnly: true };
+      return this.inSqliteTurn(() => {
+        const tx: OpenTransaction = { repo: new Repo(this.db, this.direct), wrote: false, readOnly: true };
         return this.current.run(tx, () => fn(tx.repo));
       });
     }
@@ -134,8 +134,9 @@ export class Store extends EventEmitter {
   }
 
   /**
-   * Runs fn in one write transaction: all of it commits or none of it does. Writes are queued so
-   * that each sees the last one's result (SQLite has one writer anyway).
+   * Runs fn in one write transaction: all of it commits or none of it does. On SQLite writes take
+   * turns on the one connection, so each sees the last one's result; on PostgreSQL they run
+   * SERIALIZABLE.
    */
   write<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
     const open = this.current.getStore();
@@ -146,20 +147,38 @@ export class Store extends EventEmitter {
       return fn(open.repo);
     }
     if (this.dialect === 'postgres') return this.writePostgres(fn);
-    const run = this.writeQueue.then(async () => {
-      const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: true };
+    return this.sqliteTransaction(fn, true);
+  }
+
+  /**
+   * SQLite's one connection, taken in turn (first come, first served) by every read and write:
+   * a read never sees a write's uncommitted rows, and writes apply one after another.
+   */
+  private inSqliteTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.sqliteTurn;
+    let release!: () => void;
+    this.sqliteTurn = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(fn).finally(release);
+  }
+
+  /** BEGIN … COMMIT on SQLite's connection in its turn, rolled back if fn throws. */
+  private sqliteTransaction<T>(fn: (repo: Repo) => Promise<T>, bumpsGeneration: boolean): Promise<T> {
+    return this.inSqliteTurn(async () => {
+      const sqlite = this.sqlite!;
+      const tx: OpenTransaction = { repo: new Repo(this.db, this.direct), wrote: true };
+      this.sqliteStatement('BEGIN').run();
       try {
-        return await this.db.transaction().execute((trx) => {
-          tx.repo = new Repo(trx as Transaction<Database>, this.direct);
-          return this.current.run(tx, () => fn(tx.repo));
-        });
+        const result = await this.current.run(tx, () => fn(tx.repo));
+        this.sqliteStatement('COMMIT').run();
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) this.sqliteStatement('ROLLBACK').run();
+        throw error;
       } finally {
         // Also after a rollback: a cache may have read the transaction's uncommitted rows.
-        this.committed();
+        if (bumpsGeneration) this.committed();
       }
     });
-    this.writeQueue = run.catch(() => undefined);
-    return run;
   }
 
   private async writePostgres<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
@@ -190,6 +209,10 @@ export class Store extends EventEmitter {
     }
   }
 
+  private sqliteStatement(text: string): BetterSqlite3.Statement {
+    return this.statements!.get(text);
+  }
+
   /** True inside a transaction that may have written: caches must not keep what they read there. */
   inWriteTransaction(): boolean {
     const open = this.current.getStore();
@@ -203,7 +226,8 @@ export class Store extends EventEmitter {
 
   /** Best-effort bookkeeping (last-used times) that must not invalidate caches. */
   async touch(fn: (repo: Repo) => Promise<void>): Promise<void> {
-    await this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>, this.direct)));
+    if (this.dialect === 'sqlite') return this.sqliteTransaction(fn, false);
+    await this.db.transaction().execute((trx) => fn(new Repo(trx as Transaction<Database>)));
   }
 
   /** SQLite's own consistency check (for tests and `iamd doctor`). */
