@@ -126,6 +126,21 @@ describe('identity API with @aws-sdk/client-iam', () => {
     assert.equal((await awsError(() => sts.send(new GetCallerIdentityCommand({})))).name, 'InvalidClientTokenId');
   });
 
+  test("a key's caller follows its user: unrelated writes keep it, a rename shows at once", async () => {
+    const iam = iamClient(app);
+    await iam.send(new CreateUserCommand({ UserName: 'erin', Path: '/a/' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'erin' }))).AccessKey!;
+    const sts = stsClient(app, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/a/erin`);
+    await iam.send(new CreateUserCommand({ UserName: 'erin-neighbour' }));
+    await iam.send(new DeleteUserCommand({ UserName: 'erin-neighbour' }));
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/a/erin`);
+    await iam.send(new UpdateUserCommand({ UserName: 'erin', NewUserName: 'erin2', NewPath: '/b/' }));
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/b/erin2`);
+    await iam.send(new DeleteAccessKeyCommand({ UserName: 'erin2', AccessKeyId: key.AccessKeyId }));
+    assert.equal((await awsError(() => sts.send(new GetCallerIdentityCommand({})))).name, 'InvalidClientTokenId');
+  });
+
   test('a wrong secret is SignatureDoesNotMatch; an unknown key is InvalidClientTokenId', async () => {
     const wrong = await awsError(() => stsClient(app, { accessKeyId: 'AKIAIOSFODNN7ROOTKEY', secretAccessKey: 'not-the-secret' }).send(new GetCallerIdentityCommand({})));
     assert.equal(wrong.name, 'SignatureDoesNotMatch');

@@ -1,6 +1,7 @@
-// Access key id → its secret and the principal it belongs to. Cached in memory for the hot path
-// and dropped whenever the store commits a write (deleting or deactivating a key, deleting a user
-// takes effect on the next request). A sealed secret that fails to open fails closed.
+// Access key id → its secret and the principal it belongs to. Cached in memory for the hot path;
+// a committed write drops the entries it touched (a key created, deactivated or deleted, its user
+// renamed or deleted), so the change takes effect on the next request. A sealed secret that fails
+// to open fails closed.
 //
 // Temporary credentials (ASIA…) carry their session in the security token (src/sts/sessions.ts):
 // the request must present the exact token it was issued with, before it expires, and the role
@@ -12,7 +13,7 @@ import { assumedRoleArn, iamArn, rootArn } from '../domain/arn.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
-import type { Repo } from '../store/repo.ts';
+import type { Repo, RepoChanges } from '../store/repo.ts';
 import { compileStored, managedPolicy } from '../authz/principal-policies.ts';
 import { workloadHoldsRole } from '../workloads/workloads.ts';
 import { openSession, type SessionClaims } from '../sts/sessions.ts';
@@ -35,14 +36,49 @@ export const expiredToken = () => new AwsError('ExpiredToken', 'The security tok
 
 export class CredentialResolver {
   private cache = new Map<string, ResolvedCredential | null>();
+  /** Entity id → the cached long-term keys whose caller it is. */
+  private keysByEntity = new Map<string, Set<string>>();
   private temporary = new Map<string, TemporaryEntry>();
-  private generation = -1;
   private static readonly MAX_ENTRIES = 100_000;
 
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    store.on('change', (changes: RepoChanges | undefined) => this.forget(changes));
+  }
+
+  /**
+   * Drops what a committed write may have changed. Sessions depend on more (roles, workloads,
+   * session policies) and are all dropped; long-term keys only when they or their user changed.
+   */
+  private forget(changes: RepoChanges | undefined): void {
+    this.temporary.clear();
+    if (!changes) {
+      this.cache.clear();
+      this.keysByEntity.clear();
+      return;
+    }
+    for (const id of changes.accessKeys) this.cache.delete(id);
+    for (const entityId of changes.entities) {
+      for (const id of this.keysByEntity.get(entityId) ?? []) this.cache.delete(id);
+      this.keysByEntity.delete(entityId);
+    }
+  }
+
+  private remember(accessKeyId: string, resolved: ResolvedCredential | undefined): void {
+    if (this.cache.size >= CredentialResolver.MAX_ENTRIES) {
+      this.cache.clear();
+      this.keysByEntity.clear();
+    }
+    this.cache.set(accessKeyId, resolved ?? null);
+    const entityId = resolved?.caller.entityId;
+    if (entityId !== undefined) {
+      let keys = this.keysByEntity.get(entityId);
+      if (!keys) this.keysByEntity.set(entityId, (keys = new Set()));
+      keys.add(accessKeyId);
+    }
+  }
 
   /**
    * The credential of a signed request. `securityToken` is the request's X-Amz-Security-Token;
@@ -51,11 +87,6 @@ export class CredentialResolver {
    * for the service; returns undefined for an unknown key.
    */
   async resolve(accessKeyId: string, securityToken?: string, now: Date = new Date(), service = 'iam'): Promise<ResolvedCredential | undefined> {
-    if (this.generation !== this.store.generation) {
-      this.cache.clear();
-      this.temporary.clear();
-      this.generation = this.store.generation;
-    }
     if (accessKeyId.startsWith('ASIA')) return this.resolveTemporary(accessKeyId, securityToken, now, service);
     // A long-term key does not take a session token.
     if (securityToken !== undefined) throw invalidToken();
@@ -64,10 +95,7 @@ export class CredentialResolver {
     const generation = this.store.generation;
     const resolved = await this.load(accessKeyId);
     // Only cache what was read at the current generation: a write committed meanwhile wins.
-    if (generation === this.store.generation && !this.store.inWriteTransaction()) {
-      if (this.cache.size >= CredentialResolver.MAX_ENTRIES) this.cache.clear();
-      this.cache.set(accessKeyId, resolved ?? null);
-    }
+    if (generation === this.store.generation && !this.store.inWriteTransaction()) this.remember(accessKeyId, resolved);
     return resolved;
   }
 

@@ -70,7 +70,20 @@ interface Prepared {
 }
 const preparedByShape = new Map<string, Prepared>();
 
+/**
+ * What a transaction changed that in-memory credential caches depend on, so that a commit drops
+ * only those entries. INVARIANT: access keys and entities are written only through Repo methods.
+ */
+export interface RepoChanges {
+  /** Access keys created, updated or deleted. */
+  accessKeys: Set<string>;
+  /** Entities (users, roles…) updated or deleted; a new entity changes no existing credential. */
+  entities: Set<string>;
+}
+
 export class Repo {
+  readonly changes: RepoChanges = { accessKeys: new Set(), entities: new Set() };
+
   // Tags read in this transaction, by resource: an authorization context and the answer often
   // need the same entity's tags. Every tag write in the transaction drops its entry.
   private readonly tagMemo = new Map<string, Tag[]>();
@@ -226,6 +239,7 @@ export class Repo {
     return Number(r?.n ?? 0);
   }
   async updateEntity(id: string, changes: { name?: string; path?: string; data?: unknown }): Promise<void> {
+    this.changes.entities.add(id);
     const set: Partial<EntityTable> = {};
     if (changes.name !== undefined) {
       set.name = changes.name;
@@ -280,6 +294,7 @@ export class Repo {
     return new Map(rows.map((r) => [r.policy_arn, Number(r.n)]));
   }
   async deleteEntity(id: string): Promise<void> {
+    this.changes.entities.add(id);
     this.tagMemo.delete(id);
     await this.change('unindexBoundary', (a) => this.db.deleteFrom('boundaries').where('entity_id', '=', a(0)), [id]);
     await this.change('deleteEntity', (a) => this.db.deleteFrom('entities').where('id', '=', a(0)), [id]);
@@ -347,6 +362,7 @@ export class Repo {
 
   // ---- access keys
   async insertAccessKey(row: AccessKeyTable): Promise<void> {
+    this.changes.accessKeys.add(row.id);
     await this.insert('access_keys', row);
   }
   async getAccessKey(id: string): Promise<AccessKeyTable | undefined> {
@@ -363,9 +379,11 @@ export class Repo {
     );
   }
   async setAccessKeyStatus(id: string, status: string): Promise<void> {
+    this.changes.accessKeys.add(id);
     await this.change('setAccessKeyStatus', (a) => this.db.updateTable('access_keys').set({ status: a(1) }).where('id', '=', a(0)), [id, status]);
   }
   async deleteAccessKey(id: string): Promise<void> {
+    this.changes.accessKeys.add(id);
     await this.change('deleteAccessKey', (a) => this.db.deleteFrom('access_keys').where('id', '=', a(0)), [id]);
   }
   async markAccessKeyUsed(id: string, at: Date, service: string, region: string): Promise<void> {

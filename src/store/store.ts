@@ -9,7 +9,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations.ts';
-import { Repo, type DirectSql } from './repo.ts';
+import { Repo, type DirectSql, type RepoChanges } from './repo.ts';
 import type { Database } from './schema.ts';
 
 export interface StoreOptions {
@@ -74,8 +74,7 @@ export class Store extends EventEmitter {
 
   /** Another node committed a write (or we may have missed one): drop every cache. */
   private externalChange(): void {
-    this.generation++;
-    this.emit('change');
+    this.committed(undefined);
   }
 
   static async openSqlite(options: StoreOptions): Promise<Store> {
@@ -129,7 +128,7 @@ export class Store extends EventEmitter {
         return this.current.run(tx, () => fn(tx.repo));
       })
       .finally(() => {
-        if (tx.wrote) this.committed();
+        if (tx.wrote) this.committed(tx.repo?.changes);
       });
   }
 
@@ -176,7 +175,7 @@ export class Store extends EventEmitter {
         throw error;
       } finally {
         // Also after a rollback: a cache may have read the transaction's uncommitted rows.
-        if (bumpsGeneration) this.committed();
+        if (bumpsGeneration) this.committed(tx.repo.changes);
       }
     });
   }
@@ -204,7 +203,7 @@ export class Store extends EventEmitter {
         }
         throw error;
       } finally {
-        this.committed();
+        this.committed(tx.repo?.changes);
       }
     }
   }
@@ -219,9 +218,13 @@ export class Store extends EventEmitter {
     return open !== undefined && open.wrote;
   }
 
-  private committed(): void {
+  /**
+   * After a write transaction ends (committed or not): caches that check `generation` start over,
+   * and 'change' listeners learn what changed (undefined: anything may have).
+   */
+  private committed(changes: RepoChanges | undefined): void {
     this.generation++;
-    this.emit('change');
+    this.emit('change', changes);
   }
 
   /** Best-effort bookkeeping (last-used times) that must not invalidate caches. */
