@@ -4,7 +4,7 @@
 //
 // INVARIANT: parseSignedRequest never throws; every problem comes back as a SigV4Error.
 
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.ts';
 import { formatIsoBasic, parseHttpDate, parseIsoBasic } from './amz-date.ts';
 import { canonicalQueryString, canonicalUri, parseQuery, type QueryParam } from './canonical.ts';
 import { sigv4Errors as E, type SigV4Error } from './errors.ts';
@@ -88,10 +88,6 @@ const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
 const SCOPE_DATE = /^\d{8}$/;
 const SCOPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ACCESS_KEY_ID = 128;
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** The only value of a header that must not repeat, undefined if absent, or an error if repeated. */
 function single(headers: HeaderMap, name: string, display: string): string | undefined | SigV4Error {

@@ -4,6 +4,7 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sigv4Errors as E, type SigV4Error } from './errors.ts';
+import { hmacSha256Hex } from './hash.ts';
 import type { ParsedSignature } from './parse.ts';
 
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
@@ -98,9 +99,10 @@ export function verifySignature(
 export function verifySignatureWithKey(parsed: ParsedSignature, signingKey: Buffer): true | SigV4Error {
   try {
     if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
-    const expected = createHmac('sha256', signingKey).update(parsed.stringToSign).digest();
-    const provided = Buffer.from(parsed.signature, 'hex');
-    // INVARIANT: equal lengths (32 bytes) here, so timingSafeEqual cannot throw.
+    // Both are 64 lower-case hex digits here (checked above), compared as bytes in constant time.
+    const expected = Buffer.from(hmacSha256Hex(signingKey, parsed.stringToSign), 'latin1');
+    const provided = Buffer.from(parsed.signature, 'latin1');
+    // INVARIANT: equal lengths (64 bytes) here, so timingSafeEqual cannot throw.
     return provided.length === expected.length && timingSafeEqual(provided, expected) ? true : E.signatureDoesNotMatch();
   } catch {
     return E.signatureDoesNotMatch();

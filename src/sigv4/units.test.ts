@@ -5,6 +5,36 @@ import { describe, it } from 'node:test';
 import { canonicalQueryString, canonicalUri, parseQuery } from './canonical.ts';
 import { canonicalHeaderValue, joinedHeaderValue } from './headers.ts';
 import { SigningKeyCache, deriveSigningKey, partitionForRegion } from './index.ts';
+import { createHash, createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { formatIsoBasic } from './amz-date.ts';
+import { hmacSha256Hex, sha256Hex } from './hash.ts';
+
+describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
+  it('HMAC-SHA256 for keys of 0–80 bytes and any message', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 300 }), (key, message) => {
+        const k = Buffer.from(key);
+        assert.equal(hmacSha256Hex(k, message), createHmac('sha256', k).update(message).digest('hex'));
+        assert.equal(hmacSha256Hex(k, message), createHmac('sha256', k).update(message).digest('hex')); // cached pads
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('SHA-256 of strings and bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
+        assert.equal(sha256Hex(text), createHash('sha256').update(text).digest('hex'));
+        assert.equal(sha256Hex(Buffer.from(text)), createHash('sha256').update(text).digest('hex'));
+      }),
+    );
+  });
+  it('ISO 8601 basic timestamps, also outside years 0–9999', () => {
+    assert.equal(formatIsoBasic(new Date('2015-08-30T12:36:00.123Z')), '20150830T123600Z');
+    assert.equal(formatIsoBasic(new Date('0001-01-01T00:00:00Z')), '00010101T000000Z');
+    assert.equal(formatIsoBasic(new Date(Date.UTC(10000, 0, 1))), '+0100000101T000000Z');
+  });
+});
 
 describe('canonical URI (non-S3: normalized, encoded once more)', () => {
   const cases: Array<[string, string]> = [

@@ -1,0 +1,48 @@
+// SHA-256 and HMAC-SHA256 for the per-request half of SigV4, on Node's one-shot crypto.hash
+// (Node >= 20.12): for inputs of a few hundred bytes, creating a Hash or Hmac object costs several
+// times the hashing itself. Falls back to createHash/createHmac where crypto.hash is missing.
+import * as nodeCrypto from 'node:crypto';
+
+type OneShot = (algorithm: string, data: string | Uint8Array, outputEncoding: 'hex' | 'latin1') => string;
+const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
+
+/** Hex SHA-256 of a string (as UTF-8) or bytes. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return oneShot ? oneShot('sha256', data, 'hex') : nodeCrypto.createHash('sha256').update(data).digest('hex');
+}
+
+const BLOCK = 64;
+interface Pads {
+  inner: Buffer;
+  outer: Buffer;
+}
+// The key's ipad and opad blocks (RFC 2104), kept while the key itself is kept.
+const padsByKey = new WeakMap<Buffer, Pads>();
+
+function padsFor(key: Buffer): Pads {
+  let pads = padsByKey.get(key);
+  if (pads === undefined) {
+    const inner = Buffer.alloc(BLOCK, 0x36);
+    const outer = Buffer.alloc(BLOCK, 0x5c);
+    for (let i = 0; i < key.length; i++) {
+      inner[i] ^= key[i];
+      outer[i] ^= key[i];
+    }
+    pads = { inner, outer };
+    padsByKey.set(key, pads);
+  }
+  return pads;
+}
+
+/** Hex HMAC-SHA256 of a string (as UTF-8) under `key`: H(K^opad || H(K^ipad || message)). */
+export function hmacSha256Hex(key: Buffer, message: string): string {
+  if (!oneShot || key.length > BLOCK) return nodeCrypto.createHmac('sha256', key).update(message).digest('hex');
+  const pads = padsFor(key);
+  const inner = Buffer.allocUnsafe(BLOCK + Buffer.byteLength(message));
+  pads.inner.copy(inner, 0);
+  inner.write(message, BLOCK, 'utf8');
+  const outer = Buffer.allocUnsafe(BLOCK + 32);
+  pads.outer.copy(outer, 0);
+  outer.write(oneShot('sha256', inner, 'latin1'), BLOCK, 'latin1');
+  return oneShot('sha256', outer, 'hex');
+}
