@@ -1,7 +1,8 @@
 // Encodes an operation's output as AWS Query-protocol XML, walking the model's output shape so
 // that element names, member order, list (`<member>`) and map (`<entry>`) nesting match what the
-// SDKs parse. Written as direct string building with one escaping function: it runs on every
-// response, and a general XML builder cost more than the rest of a GetCallerIdentity together.
+// SDKs parse. Written as direct string building with one escaping function, by encoders built
+// once per shape: it runs on every response, and a general XML builder cost more than the rest of
+// a GetCallerIdentity together.
 import type { AwsError } from '../../errors/aws-error.ts';
 import type { ServiceModel, Shape } from './model.ts';
 
@@ -12,66 +13,91 @@ export function isoTimestamp(d: Date): string {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
-const NEEDS_ESCAPE = /[&<>"'\r]/;
 // XML 1.0 cannot carry these at all, even escaped: they are dropped.
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-const NOT_XML_ALL = new RegExp(NOT_XML.source, 'g');
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+// Anything that needs work: one test decides for the common text that needs none.
+const SPECIAL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 /** Text content, escaped for XML. */
 export function escapeXml(text: string): string {
-  let s = NOT_XML.test(text) ? text.replace(NOT_XML_ALL, '') : text;
-  if (NEEDS_ESCAPE.test(s)) s = s.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]);
-  return s;
+  if (!SPECIAL.test(text)) return text;
+  return text.replace(NOT_XML, '').replace(/[&<>"'\r]/g, (c) => ESCAPES[c]);
 }
 
-function scalar(shape: Shape, value: unknown): string {
-  switch (shape.type) {
-    case 'timestamp':
-      return isoTimestamp(value instanceof Date ? value : new Date(value as string));
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'blob':
-      return Buffer.isBuffer(value) ? value.toString('base64') : escapeXml(String(value));
-    default:
-      return escapeXml(String(value));
+/** Writes one value of a shape as the content of its element. */
+type Encoder = (value: unknown) => string;
+
+// Each shape's encoder is built once from the model (members, element names, nested encoders) and
+// reused for every response: walking the model per value cost more than writing the XML.
+const encoders = new WeakMap<Shape, Encoder>();
+
+function encoderFor(model: ServiceModel, shape: Shape): Encoder {
+  let encoder = encoders.get(shape);
+  if (encoder === undefined) {
+    encoder = buildEncoder(model, shape);
+    encoders.set(shape, encoder);
+  }
+  return encoder;
+}
+
+/** An element's tags and the encoder of its content, resolved on first use (shapes may nest). */
+class Child {
+  readonly open: string;
+  readonly close: string;
+  private encoder?: Encoder;
+  constructor(
+    private readonly model: ServiceModel,
+    name: string,
+    private readonly shape: Shape,
+  ) {
+    this.open = `<${name}>`;
+    this.close = `</${name}>`;
+  }
+  element(value: unknown): string {
+    this.encoder ??= encoderFor(this.model, this.shape);
+    return this.open + this.encoder(value) + this.close;
   }
 }
 
-/** The XML of `value` inside an element named `name`, per its shape. */
-function element(model: ServiceModel, name: string, shape: Shape, value: unknown): string {
-  return `<${name}>${content(model, shape, value)}</${name}>`;
-}
-
-function content(model: ServiceModel, shape: Shape, value: unknown): string {
+function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
   switch (shape.type) {
     case 'structure': {
-      let out = '';
-      const obj = value as Record<string, unknown>;
-      for (const name in shape.members) {
-        const v = obj[name];
-        if (v === undefined || v === null) continue;
-        const ref = shape.members[name];
-        out += element(model, ref.locationName ?? name, model.shapes[ref.shape], v);
-      }
-      return out;
+      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, child: new Child(model, ref.locationName ?? name, model.shapes[ref.shape]) }));
+      return (value) => {
+        const obj = value as Record<string, unknown>;
+        let out = '';
+        for (const m of members) {
+          const v = obj[m.name];
+          if (v !== undefined && v !== null) out += m.child.element(v);
+        }
+        return out;
+      };
     }
     case 'list': {
-      const itemShape = model.shapes[shape.member!.shape];
-      let out = '';
-      for (const item of value as unknown[]) out += element(model, 'member', itemShape, item);
-      return out;
+      const item = new Child(model, 'member', model.shapes[shape.member!.shape]);
+      return (value) => {
+        let out = '';
+        for (const v of value as unknown[]) out += item.element(v);
+        return out;
+      };
     }
     case 'map': {
-      const keyShape = model.shapes[shape.key!.shape];
-      const valueShape = model.shapes[shape.value!.shape];
-      let out = '';
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out += `<entry>${element(model, 'key', keyShape, k)}${element(model, 'value', valueShape, v)}</entry>`;
-      }
-      return out;
+      const key = new Child(model, 'key', model.shapes[shape.key!.shape]);
+      const val = new Child(model, 'value', model.shapes[shape.value!.shape]);
+      return (value) => {
+        let out = '';
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out += `<entry>${key.element(k)}${val.element(v)}</entry>`;
+        return out;
+      };
     }
+    case 'timestamp':
+      return (value) => isoTimestamp(value instanceof Date ? value : new Date(value as string));
+    case 'boolean':
+      return (value) => (value ? 'true' : 'false');
+    case 'blob':
+      return (value) => (Buffer.isBuffer(value) ? value.toString('base64') : escapeXml(String(value)));
     default:
-      return scalar(shape, value);
+      return (value) => escapeXml(typeof value === 'string' ? value : String(value));
   }
 }
 
@@ -79,7 +105,10 @@ function content(model: ServiceModel, shape: Shape, value: unknown): string {
 export function encodeResponse(model: ServiceModel, operationName: string, output: Record<string, unknown> | undefined, requestId: string): string {
   const op = model.operations[operationName];
   let body = `<${operationName}Response xmlns="${model.metadata.xmlNamespace}">`;
-  if (op.output?.resultWrapper) body += element(model, op.output.resultWrapper, model.shapes[op.output.shape], output ?? {});
+  if (op.output?.resultWrapper) {
+    const wrapper = op.output.resultWrapper;
+    body += `<${wrapper}>${encoderFor(model, model.shapes[op.output.shape])(output ?? {})}</${wrapper}>`;
+  }
   body += `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${operationName}Response>`;
   return body;
 }
