@@ -208,21 +208,24 @@ export class Repo {
     for (;;) {
       const rows = await this.entityChunk(accountId, kind, prefix, cursor, opts.maxItems + 1);
       for (const row of rows) {
-        const e = toEntity<D>(row);
+        const e: EntityRow<D> = { id: row.id, accountId, kind, name: row.name, path: row.path, createdAt: new Date(row.created_at), data: JSON.parse(row.data) as D };
         if (opts.filter && !opts.filter(e)) continue;
         if (items.length === opts.maxItems) return { items, marker: encodeMarker(items[items.length - 1].name.toLowerCase()) };
         items.push(e);
       }
       if (rows.length <= opts.maxItems) return { items };
-      cursor = rows[rows.length - 1].name_key;
+      cursor = rows[rows.length - 1].name.toLowerCase();
     }
   }
-  /** Up to `limit` entities of a kind in name order, after `cursor` and under `prefix` when given. */
-  private entityChunk(accountId: string, kind: string, prefix: string | undefined, cursor: string | undefined, limit: number): Promise<EntityTable[]> {
-    return this.select<EntityTable>(
+  /**
+   * Up to `limit` entities of a kind in name order, after `cursor` and under `prefix` when given.
+   * Only the columns the query does not already fix: each value read costs a string in V8.
+   */
+  private entityChunk(accountId: string, kind: string, prefix: string | undefined, cursor: string | undefined, limit: number) {
+    return this.select<Pick<EntityTable, 'id' | 'name' | 'path' | 'created_at' | 'data'>>(
       `entityChunk ${prefix !== undefined} ${cursor !== undefined}`,
       (a) => {
-        let q = this.db.selectFrom('entities').selectAll().where('account_id', '=', a(0)).where('kind', '=', a(1));
+        let q = this.db.selectFrom('entities').select(['id', 'name', 'path', 'created_at', 'data']).where('account_id', '=', a(0)).where('kind', '=', a(1));
         if (prefix !== undefined) q = q.where((eb) => eb(eb.fn('substr', ['path', eb.val(1), eb.val(a(2))]), '=', a(3)));
         if (cursor !== undefined) q = q.where('name_key', '>', a(4));
         return q.orderBy('name_key').limit(a(5) as never);
