@@ -8,7 +8,7 @@
 // counts), so moto gets a small closed-loop client that opens a connection per request.
 import autocannon from 'autocannon';
 import { request as httpRequest } from 'node:http';
-import type { SignedRequest } from './signed.ts';
+import { send, type SignedRequest } from './signed.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -67,6 +67,21 @@ function pairCounter(w: Workload): () => number {
   nextPair.set(w.pairs, state);
   const n = w.pairs.first.length;
   return () => state.next++ % n;
+}
+
+/**
+ * When a run stops, a connection may have sent a pair's first request and not its second: the
+ * user it created would make that pair fail when the counter comes round to it again. Sends the
+ * second request of the last pairs taken (one per connection); a 404 for a finished pair is fine.
+ */
+async function finishPairs(o: LoadOptions): Promise<void> {
+  if (!('pairs' in o.workload)) return;
+  const { second } = o.workload.pairs;
+  const state = nextPair.get(o.workload.pairs);
+  if (!state) return;
+  const n = second.length;
+  const last = Array.from({ length: Math.min(o.connections ?? 16, state.next) }, (_, i) => (state.next - 1 - i) % n);
+  await Promise.all(last.map((k) => send(o.url, second[k]).catch(() => undefined)));
 }
 
 function autocannonRequests(w: Workload, take: () => number): autocannon.Request[] {
@@ -150,6 +165,11 @@ async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => numb
 export async function load(o: LoadOptions): Promise<LoadResult> {
   const take = pairCounter(o.workload);
   const run = o.connectionPerRequest ? viaClosedLoop : viaAutocannon;
-  if ((o.warmupS ?? 2) > 0) await run(o, o.warmupS ?? 2, take);
-  return run(o, o.durationS ?? 6, take);
+  if ((o.warmupS ?? 2) > 0) {
+    await run(o, o.warmupS ?? 2, take);
+    await finishPairs(o);
+  }
+  const result = await run(o, o.durationS ?? 6, take);
+  await finishPairs(o);
+  return result;
 }

@@ -16,19 +16,22 @@ export interface ActionDefinition {
 }
 
 export class ActionRegistry {
-  private readonly actions = new Map<string, ActionDefinition>();
+  // service → action name → definition (looked up on every request: no key string is built).
+  private readonly actions = new Map<string, Map<string, ActionDefinition>>();
 
   add(service: 'iam' | 'sts', handlers: Record<string, Handler>, options: { public?: string[] } = {}): void {
+    let byName = this.actions.get(service);
+    if (!byName) this.actions.set(service, (byName = new Map()));
     for (const [name, handler] of Object.entries(handlers)) {
-      this.actions.set(`${service}:${name}`, { service, name, handler, public: options.public?.includes(name) });
+      byName.set(name, { service, name, handler, public: options.public?.includes(name) });
     }
   }
 
   get(service: string, name: string): ActionDefinition | undefined {
-    return this.actions.get(`${service}:${name}`);
+    return this.actions.get(service)?.get(name);
   }
 
   names(service: string): string[] {
-    return [...this.actions.values()].filter((a) => a.service === service).map((a) => a.name);
+    return [...(this.actions.get(service)?.keys() ?? [])];
   }
 }

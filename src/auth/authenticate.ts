@@ -6,6 +6,7 @@ import { deriveSigningKey, isSigV4Error, parseSignedRequest, partitionForRegion,
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../actions/context.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
+import { rawHeader } from '../api/raw-header.ts';
 
 export interface Authenticated {
   caller: Caller;
@@ -63,7 +64,7 @@ export class Authenticator {
     }
     const facts: RequestFacts = {
       sourceIp: normalizeIp(req.socket.remoteAddress),
-      userAgent: String(req.headers['user-agent'] ?? ''),
+      userAgent: rawHeader(req, 'user-agent') ?? '',
       secureTransport: false,
       region: parsed.scope.region,
       now,

@@ -30,7 +30,8 @@ export class Store extends EventEmitter {
   private readonly current = new AsyncLocalStorage<OpenTransaction>();
   /** Bumped after every committed write; caches compare it to decide whether they are current. */
   generation = 0;
-  private sqliteTurn: Promise<void> = Promise.resolve();
+  private sqliteBusy = false;
+  private readonly sqliteWaiting: (() => void)[] = [];
 
   private listener?: ChangeListener;
   /** SQLite only: the connection's prepared statements, run directly by the Repo. */
@@ -154,10 +155,20 @@ export class Store extends EventEmitter {
    * a read never sees a write's uncommitted rows, and writes apply one after another.
    */
   private inSqliteTurn<T>(fn: () => Promise<T>): Promise<T> {
-    const previous = this.sqliteTurn;
-    let release!: () => void;
-    this.sqliteTurn = new Promise<void>((resolve) => (release = resolve));
-    return previous.then(fn).finally(release);
+    if (this.sqliteBusy) return new Promise<void>((resolve) => this.sqliteWaiting.push(resolve)).then(() => this.holdSqliteTurn(fn));
+    this.sqliteBusy = true;
+    return this.holdSqliteTurn(fn);
+  }
+
+  private async holdSqliteTurn<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } finally {
+      // Hand the turn straight to the next in line (the connection stays busy), or free it.
+      const next = this.sqliteWaiting.shift();
+      if (next) next();
+      else this.sqliteBusy = false;
+    }
   }
 
   /** BEGIN … COMMIT on SQLite's connection in its turn, rolled back if fn throws. */

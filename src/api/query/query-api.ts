@@ -9,6 +9,7 @@ import { createActionContext, type Caller, type RequestFacts, type Services } fr
 import { Authenticator } from '../../auth/authenticate.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
+import { rawHeader } from '../raw-header.ts';
 import { decodeInput, type Params } from './decode.ts';
 import { encodeError, encodeResponse } from './encode.ts';
 import { iamModel, stsModel, type ServiceModel } from './model.ts';
@@ -46,7 +47,7 @@ export class QueryApi {
       const body = await readBody(req);
       const now = this.services.clock();
       const parsed = this.authenticator.parse(req, body, now);
-      const params = collectParams(req.url ?? '/', req.headers['content-type'], body, !(parsed instanceof AwsError) && parsed.payloadSigned);
+      const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
       action = params.get('Action') ?? '';
       if (parsed instanceof AwsError) throw parsed;
       const model = MODELS[parsed.scope.service];
@@ -59,7 +60,7 @@ export class QueryApi {
     } catch (error) {
       reply = this.errorReply(error, requestId, namespace, action);
     }
-    res.writeHead(reply.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(reply.body) });
+    res.writeHead(reply.status, ['content-type', 'text/xml', 'x-amzn-requestid', requestId, 'content-length', String(Buffer.byteLength(reply.body))]);
     res.end(reply.body);
     // One line per request at debug level (IAMD_LOG_LEVEL=debug); errors and denials at info.
     if (reply.status >= 400) this.logger.info({ requestId, action, status: reply.status }, 'request refused');
@@ -105,7 +106,7 @@ export class QueryApi {
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
+    const declared = Number(rawHeader(req, 'content-length') ?? 0);
     if (declared > MAX_BODY_BYTES) {
       reject(new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
       req.resume();
