@@ -127,6 +127,25 @@ for (const dialect of dialects) {
       assert.deepEqual(versions.map((v) => [v.versionId, v.isDefault]), [['v2', true], ['v1', false]]);
     });
 
+    test("a user's dependents, as DeleteUser checks them", async () => {
+      const none = { loginProfile: false, accessKeys: false, inlinePolicies: false, attachedPolicies: false, groups: false };
+      assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), none);
+      await store.write(async (repo) => {
+        await repo.putLoginProfile({ user_id: 'dep', password_hash: 'h', reset_required: 0, created_at: now.toISOString() });
+        await repo.attach('dep', 'arn:aws:iam::aws:policy/ReadOnlyAccess', now);
+        await repo.addMembership('g-dep', 'dep');
+      });
+      assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), { ...none, loginProfile: true, attachedPolicies: true, groups: true });
+      await store.write(async (repo) => {
+        await repo.deleteLoginProfile('dep');
+        await repo.insertAccessKey({ id: 'AKIADEP', account_id: ACCOUNT, user_id: 'dep', secret_sealed: 'x', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+        await repo.putInlinePolicy('dep', 'p', '{}');
+      });
+      assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), { ...none, accessKeys: true, inlinePolicies: true, attachedPolicies: true, groups: true });
+      // Another account's keys are not this user's.
+      assert.equal((await store.read((repo) => repo.userDependents('999988887777', 'dep'))).accessKeys, false);
+    });
+
     test('the boundaries index follows the entities; attached policies per account', async () => {
       const arn = 'arn:aws:iam::111122223333:policy/Boundary';
       await store.write(async (repo) => {

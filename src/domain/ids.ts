@@ -1,15 +1,25 @@
 // AWS's identifier formats: unique ids (AIDA…, AGPA…, AROA…, ANPA…, AIPA…), access key ids
 // (AKIA…/ASIA…) and secret access keys, all from the OS's CSPRNG.
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomFillSync, randomInt, randomUUID } from 'node:crypto';
 
 // Unique ids use upper-case letters and digits 2–7, the alphabet seen in AWS's ids.
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+// CSPRNG bytes drawn a block at a time (as randomUUID does): one system call per block rather
+// than per id. Each byte is used once.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
 function randomFrom(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
+  if (poolOffset + length > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
   let out = '';
-  // alphabet length 32 divides 256: no modulo bias.
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
+  // Both alphabets' lengths (32, 64) divide 256: no modulo bias.
+  for (let i = 0; i < length; i++) out += alphabet[pool[poolOffset + i] % alphabet.length];
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
   return out;
 }
 

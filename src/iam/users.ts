@@ -74,12 +74,13 @@ export const userHandlers: Record<string, Handler> = {
     return ctx.services.store.write(async (repo) => {
       const user = await authorizeOnEntity<UserData>(repo, ctx, 'iam:DeleteUser', 'user', input.UserName);
       // AWS's order of checks: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html
-      if (await repo.getLoginProfile(user.id)) throw deleteConflict('Cannot delete entity, must delete login profile first.');
-      if ((await repo.listAccessKeys(ctx.caller.accountId, user.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete access keys first.');
+      const dependents = await repo.userDependents(ctx.caller.accountId, user.id);
+      if (dependents.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
+      if (dependents.accessKeys) throw deleteConflict('Cannot delete entity, must delete access keys first.');
       if (user.data && (user.data as { mfaSerials?: string[] }).mfaSerials?.length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
-      if ((await repo.listInlinePolicies(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if ((await repo.attachedPolicyArns(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must detach all policies first.');
-      if ((await repo.groupIdsOfUser(user.id)).length > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+      if (dependents.inlinePolicies) throw deleteConflict('Cannot delete entity, must delete policies first.');
+      if (dependents.attachedPolicies) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+      if (dependents.groups) throw deleteConflict('Cannot delete entity, must remove users from group first.');
       await repo.deleteEntity(user.id);
       await repo.deletePasswordHistory(user.id);
       return undefined;

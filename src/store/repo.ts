@@ -170,6 +170,7 @@ export class Repo {
 
   // ---- entities (users, groups, roles, policies, instance profiles, MFA devices)
   async insertEntity(e: EntityRow<unknown>): Promise<void> {
+    this.tagMemo.set(e.id, []); // a new id has no tags yet
     await this.indexBoundary(e.id, e.accountId, e.data, true);
     await this.insert('entities', {
       id: e.id,
@@ -304,6 +305,24 @@ export class Repo {
     await this.change('deleteTags', (a) => this.db.deleteFrom('tags').where('resource_id', '=', a(0)), [id]);
   }
 
+  /** What still hangs on a user, each as a yes/no, in one query (DeleteUser's conflict checks). */
+  async userDependents(accountId: string, userId: string): Promise<{ loginProfile: boolean; accessKeys: boolean; inlinePolicies: boolean; attachedPolicies: boolean; groups: boolean }> {
+    const row = await this.first<Record<'lp' | 'ak' | 'ip' | 'ap' | 'gm', unknown>>(
+      'userDependents',
+      (a) =>
+        this.db.selectNoFrom((eb) => [
+          eb.exists(eb.selectFrom('login_profiles').select('user_id').where('user_id', '=', a(1))).as('lp'),
+          eb.exists(eb.selectFrom('access_keys').select('id').where('account_id', '=', a(0)).where('user_id', '=', a(1))).as('ak'),
+          eb.exists(eb.selectFrom('inline_policies').select('entity_id').where('entity_id', '=', a(1))).as('ip'),
+          eb.exists(eb.selectFrom('attachments').select('entity_id').where('entity_id', '=', a(1))).as('ap'),
+          eb.exists(eb.selectFrom('memberships').select('user_id').where('user_id', '=', a(1))).as('gm'),
+        ]),
+      [accountId, userId],
+    );
+    const yes = (v: unknown) => Number(v) === 1; // SQLite answers 0/1, PostgreSQL a boolean
+    return { loginProfile: yes(row?.lp), accessKeys: yes(row?.ak), inlinePolicies: yes(row?.ip), attachedPolicies: yes(row?.ap), groups: yes(row?.gm) };
+  }
+
   // ---- tags
   async getTags(resourceId: string): Promise<Tag[]> {
     let tags = this.tagMemo.get(resourceId);
@@ -320,6 +339,7 @@ export class Repo {
   }
   /** Adds or overwrites tags; keys match case-insensitively and keep the newest spelling. */
   async putTags(resourceId: string, tags: Tag[]): Promise<void> {
+    if (tags.length === 0) return;
     this.tagMemo.delete(resourceId);
     const existing = await this.getTags(resourceId);
     let position = existing.length;
