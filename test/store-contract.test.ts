@@ -198,15 +198,22 @@ for (const dialect of dialects) {
 
     test('a failed write changes nothing; reads inside a write see its changes; writes bump the generation', async () => {
       const before = store.generation;
+      const session = store.session();
       await assert.rejects(
-        store.write(async (repo) => {
+        session.write(async (repo) => {
           await repo.insertEntity(entity('user', 'ghost'));
-          const inside = await store.read((r) => r.getEntityByName(ACCOUNT, 'user', 'ghost'));
+          // A read through the same session joins the write; the session knows it may have written.
+          const inside = await session.read((r) => r.getEntityByName(ACCOUNT, 'user', 'ghost'));
           assert.equal(inside?.name, 'ghost');
+          assert.equal(session.inWriteTransaction(), true);
           throw new Error('abort');
         }),
         /abort/,
       );
+      assert.equal(session.inWriteTransaction(), false);
+      // A Repo kept past its transaction refuses to run anything.
+      const leaked = await store.read(async (repo) => repo);
+      await assert.rejects(leaked.getAccount(ACCOUNT), /Repo used after its transaction ended/);
       assert.equal(await store.read((repo) => repo.getEntityByName(ACCOUNT, 'user', 'ghost')), undefined);
       assert.ok(store.generation > before);
       await store.write((repo) => repo.setAccountAlias(ACCOUNT, 'my-alias'));

@@ -3,7 +3,7 @@
 // the same context, so both go through the same handlers and the same authorizer.
 import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Store } from '../store/store.ts';
+import type { Transactions } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 
@@ -54,7 +54,8 @@ export interface RequestFacts {
 }
 
 export interface Services {
-  store: Store;
+  /** The store itself in the shared services; a request's own session in an ActionContext. */
+  store: Transactions;
   secrets: SecretBox;
   authorizer: Authorizer;
   logger: Logger;
@@ -76,7 +77,9 @@ export interface ActionContext {
 }
 
 /** The context an action runs in, for an authenticated caller (Query API and console alike). */
-export function createActionContext(caller: Caller, request: RequestFacts, services: Services, requestId: string): ActionContext {
+export function createActionContext(caller: Caller, request: RequestFacts, shared: Services, requestId: string): ActionContext {
+  // The request's own store session: the authorizer's reads join the handler's transaction.
+  const services: Services = { ...shared, store: shared.store.session() };
   const ctx: ActionContext = {
     caller,
     request,
@@ -84,7 +87,7 @@ export function createActionContext(caller: Caller, request: RequestFacts, servi
     requestId,
     authorized: false,
     async authorize(action, resource, extra) {
-      await services.authorizer.authorize(caller, action, resource, request, extra);
+      await services.authorizer.authorize(caller, action, resource, request, extra, { store: services.store });
       ctx.authorized = true;
     },
   };

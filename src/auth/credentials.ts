@@ -95,7 +95,7 @@ export class CredentialResolver {
     const generation = this.store.generation;
     const resolved = await this.load(accessKeyId);
     // Only cache what was read at the current generation: a write committed meanwhile wins.
-    if (generation === this.store.generation && !this.store.inWriteTransaction()) this.remember(accessKeyId, resolved);
+    if (generation === this.store.generation) this.remember(accessKeyId, resolved);
     return resolved;
   }
 
@@ -108,7 +108,7 @@ export class CredentialResolver {
       const generation = this.store.generation;
       const resolved = await this.store.read((repo) => this.loadSession(repo, accessKeyId, claims));
       entry = { token, claims, resolved: resolved ?? null };
-      if (generation === this.store.generation && !this.store.inWriteTransaction()) {
+      if (generation === this.store.generation) {
         if (this.temporary.size >= CredentialResolver.MAX_ENTRIES) this.temporary.clear();
         this.temporary.set(accessKeyId, entry);
       }

@@ -5,7 +5,7 @@
 import type { Caller, RequestFacts } from '../actions/context.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, Transactions } from '../store/store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
@@ -16,6 +16,8 @@ const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effe
 export type ContextValues = Record<string, string | string[]>;
 
 export interface AuthorizationOptions {
+  /** The request's store session: policies are read in its open transaction, if it has one. */
+  store?: Transactions;
   /** A resource-based policy of the target (a role's trust policy for sts:AssumeRole). */
   resourcePolicy?: CompiledPolicy | null;
   /** The account that owns the resource (defaults to the caller's). */
@@ -34,16 +36,16 @@ export class Authorizer {
   }
 
   /** The caller's policies as the engine sees them (empty for root, which needs none). */
-  async policiesOf(caller: Caller): Promise<PrincipalPolicies & { session: CompiledPolicy[] | null }> {
-    if (caller.type === 'User' && caller.entityId) return { ...(await this.policies.forUser(caller.entityId, caller.accountId)), session: null };
+  async policiesOf(caller: Caller, store?: Transactions): Promise<PrincipalPolicies & { session: CompiledPolicy[] | null }> {
+    if (caller.type === 'User' && caller.entityId) return { ...(await this.policies.forUser(caller.entityId, caller.accountId, store)), session: null };
     if (caller.type === 'AssumedRole' && caller.entityId) {
-      const role = await this.policies.forRole(caller.entityId, caller.accountId);
+      const role = await this.policies.forRole(caller.entityId, caller.accountId, store);
       return { ...role, tags: { ...role.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies ?? null };
     }
     if (caller.type === 'FederatedUser') {
       // GetFederationToken: the intersection of the issuing user's policies (all of root's, for
       // root) and the session policies; a session without policies has none.
-      const base = caller.entityId ? await this.policies.forUser(caller.entityId, caller.accountId) : { identity: [ALLOW_ALL], boundary: null, tags: {} };
+      const base = caller.entityId ? await this.policies.forUser(caller.entityId, caller.accountId, store) : { identity: [ALLOW_ALL], boundary: null, tags: {} };
       return { ...base, tags: { ...base.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies?.length ? caller.session.compiledSessionPolicies : [ALLOW_NOTHING] };
     }
     return { identity: [], boundary: null, tags: {}, session: null };
@@ -84,7 +86,7 @@ export class Authorizer {
   private async evaluateFor(caller: Caller, action: string, resource: string, facts: RequestFacts, extra: ContextValues | undefined, options: AuthorizationOptions, explain: boolean): Promise<{ decision: Decision; context: Record<string, string | string[]> }> {
     const resourceAccount = options.resourceAccount ?? caller.accountId;
     if (caller.type === 'Root' && resourceAccount === caller.accountId) return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
-    const policies = await this.policiesOf(caller);
+    const policies = await this.policiesOf(caller, options.store);
     const context = this.requestContext(caller, facts, policies.tags, extra);
     const decision = evaluate({
       principal: { arn: caller.arn, account: caller.accountId, type: caller.type },

@@ -4,7 +4,7 @@
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
 import { compilePolicy, parsePolicy, type CompiledPolicy, type PolicySource } from '../policy/index.ts';
 import type { Repo } from '../store/repo.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, Transactions } from '../store/store.ts';
 import { parsePolicyArn } from '../iam/policy-lookup.ts';
 
 export interface PrincipalPolicies {
@@ -37,12 +37,12 @@ export class PrincipalPolicyCache {
   }
 
   /** The policies of an IAM user (by entity id). */
-  async forUser(userId: string, accountId: string): Promise<PrincipalPolicies> {
+  async forUser(userId: string, accountId: string, tx: Transactions = this.store): Promise<PrincipalPolicies> {
     this.current();
     const hit = this.cache.get(userId);
     if (hit) return hit;
     const generation = this.store.generation;
-    const loaded = await this.store.read(async (repo) => {
+    const loaded = await tx.read(async (repo) => {
       const user = await repo.getEntityById<{ permissionsBoundary?: string }>(userId);
       if (!user) return { identity: [], boundary: null, tags: {} };
       const identity = await entityPolicies(repo, accountId, userId, user.name, 'user');
@@ -54,18 +54,18 @@ export class PrincipalPolicyCache {
       const tags = Object.fromEntries((await repo.getTags(userId)).map((t) => [t.Key, t.Value]));
       return { identity, boundary: boundary ?? null, tags };
     });
-    if (generation === this.store.generation && !this.store.inWriteTransaction()) this.cache.set(userId, loaded);
+    if (generation === this.store.generation && !tx.inWriteTransaction()) this.cache.set(userId, loaded);
     return loaded;
   }
 
   /** The policies of a role (by entity id), for its sessions. */
-  async forRole(roleId: string, accountId: string): Promise<PrincipalPolicies> {
+  async forRole(roleId: string, accountId: string, tx: Transactions = this.store): Promise<PrincipalPolicies> {
     this.current();
     const key = `role:${roleId}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const generation = this.store.generation;
-    const loaded = await this.store.read(async (repo) => {
+    const loaded = await tx.read(async (repo) => {
       const role = await repo.getEntityById<{ permissionsBoundary?: string }>(roleId);
       if (!role) return { identity: [], boundary: null, tags: {} };
       const identity = await entityPolicies(repo, accountId, roleId, role.name, 'role');
@@ -73,7 +73,7 @@ export class PrincipalPolicyCache {
       const tags = Object.fromEntries((await repo.getTags(roleId)).map((t) => [t.Key, t.Value]));
       return { identity, boundary: boundary ?? null, tags };
     });
-    if (generation === this.store.generation && !this.store.inWriteTransaction()) this.cache.set(key, loaded);
+    if (generation === this.store.generation && !tx.inWriteTransaction()) this.cache.set(key, loaded);
     return loaded;
   }
 }

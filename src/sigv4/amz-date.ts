@@ -6,8 +6,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): Date | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const date = new Date(ms);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (y < 100) date.setUTCFullYear(y, mo - 1, d); // Date.UTC takes years 0–99 as 1900–1999
   // Reject dates that rolled over (e.g. Feb 31).
   if (date.getUTCDate() !== d || date.getUTCMonth() !== mo - 1) return undefined;
   return date;

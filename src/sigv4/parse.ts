@@ -104,6 +104,8 @@ interface AuthParts {
   signedHeaders: string;
   signature: string;
   date: Date;
+  /** The request time as ISO 8601 basic when it came in that form (checked strictly): used as is. */
+  amzDate: string | undefined;
   securityToken: string | undefined;
   expiresSeconds: number | undefined;
   /** Query parameters entering the canonical query string. */
@@ -166,7 +168,7 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
   const [accessKeyId, scopeDate, region, service, terminator] = cred;
   if (terminator !== SCOPE_TERMINATOR) return E.badTerminator(terminator);
   if (!SCOPE_NAME.test(region) || !SCOPE_NAME.test(service)) return E.credentialElements(parts.credential);
-  const amzDate = formatIsoBasic(parts.date);
+  const amzDate = parts.amzDate ?? formatIsoBasic(parts.date);
   if (!SCOPE_DATE.test(scopeDate) || scopeDate !== amzDate.slice(0, 8)) {
     return E.scopeDateMismatch(scopeDate, amzDate.slice(0, 8), amzDate);
   }
@@ -277,7 +279,8 @@ function headerForm(values: string[], headers: HeaderMap, nowMs: number): AuthPa
       date: (amzDate ?? httpDate) === undefined,
     });
   }
-  const date = amzDate !== undefined ? parseIsoBasic(amzDate.trim()) : parseHttpDate((httpDate as string).trim());
+  const isoDate = amzDate?.trim();
+  const date = isoDate !== undefined ? parseIsoBasic(isoDate) : parseHttpDate((httpDate as string).trim());
   if (date === undefined) return E.malformedDate(amzDate !== undefined ? 'X-Amz-Date' : 'Date');
 
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html: 15 minutes, both ways.
@@ -297,6 +300,7 @@ function headerForm(values: string[], headers: HeaderMap, nowMs: number): AuthPa
     signedHeaders,
     signature,
     date,
+    amzDate: isoDate,
     securityToken: token,
     expiresSeconds: undefined,
     skipQueryKey: undefined,
@@ -342,6 +346,7 @@ function queryForm(auth: Map<string, string>, headers: HeaderMap, nowMs: number)
     signedHeaders,
     signature,
     date,
+    amzDate,
     securityToken: token,
     expiresSeconds,
     skipQueryKey: QUERY_SIGNATURE,

@@ -7,7 +7,7 @@ import { canonicalHeaderValue, joinedHeaderValue } from './headers.ts';
 import { SigningKeyCache, deriveSigningKey, partitionForRegion } from './index.ts';
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { formatIsoBasic } from './amz-date.ts';
+import { formatIsoBasic, parseIsoBasic } from './amz-date.ts';
 import { hmacSha256Hex, sha256Hex } from './hash.ts';
 
 describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
@@ -33,6 +33,9 @@ describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
     assert.equal(formatIsoBasic(new Date('2015-08-30T12:36:00.123Z')), '20150830T123600Z');
     assert.equal(formatIsoBasic(new Date('0001-01-01T00:00:00Z')), '00010101T000000Z');
     assert.equal(formatIsoBasic(new Date(Date.UTC(10000, 0, 1))), '+0100000101T000000Z');
+    // Parsing and formatting agree, so a request's own X-Amz-Date text can enter the string to sign.
+    for (const text of ['20150830T123600Z', '00990101T000000Z', '00000229T235959Z', '99991231T235959Z']) assert.equal(formatIsoBasic(parseIsoBasic(text)!), text);
+    assert.equal(parseIsoBasic('20150229T000000Z'), undefined);
   });
 });
 

@@ -89,6 +89,7 @@ export class Repo {
   private readonly tagMemo = new Map<string, Tag[]>();
 
   private readonly dialectKey: string;
+  private closed = false;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -97,7 +98,14 @@ export class Repo {
     this.dialectKey = db.getExecutor().adapter.constructor.name;
   }
 
+  /** Called when the transaction ends: a query after that would run outside it. */
+  close(): void {
+    this.closed = true;
+  }
+
   private prepared(shape: string, build: (a: Arg) => Compilable): Prepared {
+    // INVARIANT: a Repo runs queries only inside its transaction.
+    if (this.closed) throw new Error('Repo used after its transaction ended');
     const key = `${this.dialectKey}|${shape}`;
     let p = preparedByShape.get(key);
     if (p === undefined) {

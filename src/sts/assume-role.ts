@@ -91,7 +91,7 @@ export const assumeRoleHandlers: Record<string, Handler> = {
       ctx.authorized = true;
       if (!role || !trust) throw denied();
       const roleArn = iamArn(caller.partition, role.accountId, 'role', role.path, role.name);
-      const decide = (action: string) => ctx.services.authorizer.decide(caller, action, roleArn, ctx.request, extra, { resourcePolicy: trust, resourceAccount: role.accountId });
+      const decide = (action: string) => ctx.services.authorizer.decide(caller, action, roleArn, ctx.request, extra, { resourcePolicy: trust, resourceAccount: role.accountId, store: ctx.services.store });
       if ((await decide('sts:AssumeRole')).decision !== 'Allowed') throw denied();
       if (tagKeys.length > 0 && (await decide('sts:TagSession')).decision !== 'Allowed') {
         throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:TagSession on resource: ${roleArnInput}`);

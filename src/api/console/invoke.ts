@@ -2,7 +2,7 @@
 // API, with the signed-in principal as the caller. Console input is flattened into the Query
 // protocol's parameters and decoded with the botocore model, so validation errors read exactly
 // as AWS's do.
-import type { ActionContext, Caller, RequestFacts, Services } from '../../actions/context.ts';
+import { createActionContext, type ActionContext, type Caller, type RequestFacts, type Services } from '../../actions/context.ts';
 import type { ActionRegistry, Output } from '../../actions/registry.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { newRequestId } from '../../domain/ids.ts';
@@ -14,19 +14,7 @@ const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
 
 /** Builds the ActionContext exactly as the Query API does (src/api/query/query-api.ts). */
 export function actionContext(services: Services, caller: Caller, facts: RequestFacts, requestId = newRequestId()): ActionContext {
-  const authorizer = services.authorizer;
-  const ctx: ActionContext = {
-    caller,
-    request: facts,
-    services,
-    requestId,
-    authorized: false,
-    async authorize(action, resource, extra) {
-      await authorizer.authorize(caller, action, resource, facts, extra);
-      ctx.authorized = true;
-    },
-  };
-  return ctx;
+  return createActionContext(caller, facts, services, requestId);
 }
 
 /** Flattens `{ Tags: [{ Key, Value }], UserName }` into Query parameters (`Tags.member.1.Key`). */
