@@ -4,7 +4,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../src/store/store.ts';
 import type { EntityRow } from '../src/store/repo.ts';
-import { createTestDatabase } from './pg.ts';
+import pg from 'pg';
+import { createTestDatabase, PG_ADMIN_URL } from './pg.ts';
 
 const ACCOUNT = '111122223333';
 const now = new Date('2026-01-02T03:04:05.000Z');
@@ -13,7 +14,7 @@ function entity(kind: string, name: string, path = '/', id = `${kind}-${name}`):
   return { id, accountId: ACCOUNT, kind, name, path, createdAt: now, data: { note: name } };
 }
 
-const dialects: { name: string; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
+const dialects: { name: string; open(): Promise<{ store: Store; cleanup(): Promise<void>; url?: string }> }[] = [
   {
     name: 'sqlite',
     async open() {
@@ -28,6 +29,7 @@ const dialects: { name: string; open(): Promise<{ store: Store; cleanup(): Promi
       const store = await Store.openPostgres(db.url);
       return {
         store,
+        url: db.url,
         async cleanup() {
           await store.close();
           await db.drop();
@@ -41,8 +43,9 @@ for (const dialect of dialects) {
   describe(`store contract: ${dialect.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let url: string | undefined;
     before(async () => {
-      ({ store, cleanup } = await dialect.open());
+      ({ store, cleanup, url } = await dialect.open());
       await store.write((repo) => repo.insertAccount({ id: ACCOUNT, alias: null, root_email: null, root_password_hash: null, created_at: now.toISOString() }));
     });
     after(() => cleanup());
@@ -218,6 +221,46 @@ for (const dialect of dialects) {
       assert.ok(store.generation > before);
       await store.write((repo) => repo.setAccountAlias(ACCOUNT, 'my-alias'));
       assert.equal((await store.read((repo) => repo.getAccountByAlias('my-alias')))?.id, ACCOUNT);
+    });
+
+    test('reads outside writes are answered from memory until the next write, which they then see', async () => {
+      await store.write(async (repo) => {
+        await repo.insertEntity(entity('user', 'cached', '/c/'));
+        await repo.putTags('user-cached', [{ Key: 'k', Value: 'v1' }]);
+      });
+      const first = await store.read((repo) => repo.getEntityByName<{ note: string }>(ACCOUNT, 'user', 'CACHED'));
+      const again = await store.read((repo) => repo.getEntityById<{ note: string }>('user-cached'));
+      assert.equal(first?.path, '/c/');
+      if (dialect.name === 'sqlite') {
+        // Shared between requests, so nobody may change it.
+        assert.throws(() => {
+          (first as { path: string }).path = '/x/';
+        }, TypeError);
+        assert.throws(() => {
+          (again!.data as { note: string }).note = 'x';
+        }, TypeError);
+      }
+      assert.deepEqual(await store.read((repo) => repo.getTags('user-cached')), [{ Key: 'k', Value: 'v1' }]);
+      await store.write(async (repo) => {
+        await repo.updateEntity('user-cached', { path: '/d/', data: { note: 'changed' } });
+        await repo.putTags('user-cached', [{ Key: 'k', Value: 'v2' }]);
+      });
+      assert.equal((await store.read((repo) => repo.getEntityByName(ACCOUNT, 'user', 'cached')))?.path, '/d/');
+      assert.deepEqual((await store.read((repo) => repo.getEntityById<{ note: string }>('user-cached')))?.data, { note: 'changed' });
+      assert.deepEqual(await store.read((repo) => repo.getTags('user-cached')), [{ Key: 'k', Value: 'v2' }]);
+      await store.write((repo) => repo.deleteEntity('user-cached'));
+      assert.equal(await store.read((repo) => repo.getEntityById('user-cached')), undefined);
+    });
+
+    test('a database connection the server ends is replaced, not fatal', { skip: dialect.name !== 'postgres' }, async () => {
+      await store.read((repo) => repo.getAccount(ACCOUNT)); // leaves an idle pooled connection
+      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await admin.connect();
+      const database = new URL(url!).pathname.slice(1);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await store.read((repo) => repo.getAccount(ACCOUNT)))?.id, ACCOUNT);
     });
 
     test('concurrent writers cannot break an invariant (at most 2 keys per user)', async () => {

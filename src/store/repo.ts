@@ -6,6 +6,7 @@
 // driver costs several times what SQLite takes to answer it.
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { AccessKeyTable, AccountTable, Database, EntityTable, LoginProfileTable, WorkloadTable } from './schema.ts';
+import { ReadCache } from './read-cache.ts';
 
 export interface EntityRow<D = Record<string, unknown>> {
   id: string;
@@ -94,6 +95,8 @@ export class Repo {
   constructor(
     readonly db: Kysely<Database>,
     private readonly direct?: DirectSql,
+    /** Only for a transaction that cannot write (a SQLite read). */
+    private readonly cache?: ReadCache,
   ) {
     this.dialectKey = db.getExecutor().adapter.constructor.name;
   }
@@ -192,16 +195,29 @@ export class Repo {
     });
   }
   async getEntityByName<D>(accountId: string, kind: string, name: string): Promise<EntityRow<D> | undefined> {
+    const nameKey = name.toLowerCase();
+    const key = this.cache && ReadCache.byName(accountId, kind, nameKey);
+    if (key) {
+      const hit = this.cache!.entity<D>(key);
+      if (hit !== undefined) return hit ?? undefined;
+    }
     const row = await this.first<EntityTable>(
       'entityByName',
       (a) => this.db.selectFrom('entities').selectAll().where('account_id', '=', a(0)).where('kind', '=', a(1)).where('name_key', '=', a(2)),
-      [accountId, kind, name.toLowerCase()],
+      [accountId, kind, nameKey],
     );
-    return row && toEntity<D>(row);
+    const entity = row && toEntity<D>(row);
+    return key ? this.cache!.putEntity(key, entity) : entity;
   }
   async getEntityById<D>(id: string): Promise<EntityRow<D> | undefined> {
+    const key = this.cache && ReadCache.byId(id);
+    if (key) {
+      const hit = this.cache!.entity<D>(key);
+      if (hit !== undefined) return hit ?? undefined;
+    }
     const row = await this.first<EntityTable>('entityById', (a) => this.db.selectFrom('entities').selectAll().where('id', '=', a(0)), [id]);
-    return row && toEntity<D>(row);
+    const entity = row && toEntity<D>(row);
+    return key ? this.cache!.putEntity(key, entity) : entity;
   }
   async getEntitiesByIds<D>(ids: string[]): Promise<EntityRow<D>[]> {
     if (ids.length === 0) return [];
@@ -333,15 +349,17 @@ export class Repo {
 
   // ---- tags
   async getTags(resourceId: string): Promise<Tag[]> {
-    let tags = this.tagMemo.get(resourceId);
+    let tags: readonly Tag[] | undefined = this.tagMemo.get(resourceId) ?? this.cache?.tagsOf(resourceId);
     if (!tags) {
       const rows = await this.select<{ tag_key: string; tag_value: string }>(
         'tags',
         (a) => this.db.selectFrom('tags').select(['tag_key', 'tag_value']).where('resource_id', '=', a(0)).orderBy('position'),
         [resourceId],
       );
-      tags = rows.map((r) => ({ Key: r.tag_key, Value: r.tag_value }));
-      this.tagMemo.set(resourceId, tags);
+      const read = rows.map((r) => ({ Key: r.tag_key, Value: r.tag_value }));
+      this.tagMemo.set(resourceId, read);
+      this.cache?.putTags(resourceId, read.map((t) => ({ ...t })));
+      tags = read;
     }
     return tags.map((t) => ({ ...t }));
   }

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations.ts';
 import { Repo, type DirectSql, type RepoChanges } from './repo.ts';
+import { ReadCache } from './read-cache.ts';
 import type { Database } from './schema.ts';
 
 export interface StoreOptions {
@@ -78,6 +79,8 @@ export class Store extends EventEmitter implements Transactions {
   private listener?: ChangeListener;
   /** SQLite only: the connection's prepared statements, run directly by the Repo. */
   private readonly direct?: DirectSql;
+  /** SQLite only: entities and tags read since the last write. */
+  private readonly readCache?: ReadCache;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -87,6 +90,7 @@ export class Store extends EventEmitter implements Transactions {
   ) {
     super();
     if (statements) {
+      this.readCache = new ReadCache(this);
       this.direct = {
         all: (text, params) => statements.get(text).all(params),
         run: (text, params) => statements.get(text).run(params).changes,
@@ -107,6 +111,9 @@ export class Store extends EventEmitter implements Transactions {
    */
   static async openPostgres(url: string, options: { cacheTtlMs?: number } = {}): Promise<Store> {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server ends (a restart, an administrator) is dropped by the pool and
+    // replaced on next use; without a listener its 'error' event would end the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const store = new Store(db, 'postgres');
     await store.migrate();
@@ -176,7 +183,7 @@ export class Store extends EventEmitter implements Transactions {
     if (this.dialect === 'sqlite') {
       // SQLite has one connection, and every write goes through it: holding it for the whole
       // read gives the read a consistent view without the cost of BEGIN/COMMIT.
-      return this.inSqliteTurn(() => Store.holding(holder, { repo: new Repo(this.db, this.direct), wrote: false, readOnly: true }, fn));
+      return this.inSqliteTurn(() => Store.holding(holder, { repo: new Repo(this.db, this.direct, this.readCache), wrote: false, readOnly: true }, fn));
     }
     const tx: OpenTransaction = { repo: undefined as unknown as Repo, wrote: false };
     return this.db
@@ -379,6 +386,7 @@ class ChangeListener {
     if (this.client === client) this.client = undefined;
     this.onChange();
     client.removeAllListeners();
+    client.on('error', () => undefined);
     client.end().catch(() => undefined);
     if (!this.stopped && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
@@ -397,6 +405,7 @@ class ChangeListener {
     this.client = undefined;
     if (client) {
       client.removeAllListeners();
+      client.on('error', () => undefined); // the server may end it while it closes
       await client.end().catch(() => undefined);
     }
   }

@@ -1,0 +1,68 @@
+// Entities and tags as read-only transactions read them, kept until the next write. Reads
+// dominate IAM traffic (every request looks up its caller, most look up an entity), and a write
+// of any kind drops everything, so a cached answer is always the committed state. Used on SQLite
+// only, where every write goes through this process: on PostgreSQL another node's write would be
+// seen only when its notice arrives.
+import type { EntityRow, Tag } from './repo.ts';
+
+const MAX_ENTRIES = 20_000;
+
+/** Freezes a value parsed from JSON, all the way down: cached rows are shared by every request. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+export class ReadCache {
+  private generation = -1;
+  /** By `name\0account\0kind\0lower-case name` and by `id\0id`; null records a miss. */
+  private readonly entities = new Map<string, EntityRow<unknown> | null>();
+  private readonly tags = new Map<string, readonly Readonly<Tag>[]>();
+
+  constructor(private readonly source: { readonly generation: number }) {}
+
+  /** Drops everything read before the last write. */
+  private current(): void {
+    if (this.generation !== this.source.generation) {
+      this.entities.clear();
+      this.tags.clear();
+      this.generation = this.source.generation;
+    }
+  }
+
+  static byName(accountId: string, kind: string, nameKey: string): string {
+    return `name\0${accountId}\0${kind}\0${nameKey}`;
+  }
+
+  static byId(id: string): string {
+    return `id\0${id}`;
+  }
+
+  /** The cached entity (frozen), null for a cached miss, undefined when not cached. */
+  entity<D>(key: string): EntityRow<D> | null | undefined {
+    this.current();
+    return this.entities.get(key) as EntityRow<D> | null | undefined;
+  }
+
+  putEntity<D>(key: string, entity: EntityRow<D> | undefined): EntityRow<D> | undefined {
+    this.current();
+    if (this.entities.size >= MAX_ENTRIES) this.entities.clear();
+    if (entity) deepFreeze(entity);
+    this.entities.set(key, entity ?? null);
+    return entity;
+  }
+
+  tagsOf(resourceId: string): readonly Readonly<Tag>[] | undefined {
+    this.current();
+    return this.tags.get(resourceId);
+  }
+
+  putTags(resourceId: string, tags: Tag[]): void {
+    this.current();
+    if (this.tags.size >= MAX_ENTRIES) this.tags.clear();
+    this.tags.set(resourceId, deepFreeze(tags));
+  }
+}
