@@ -250,6 +250,16 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read((repo) => repo.getTags('user-cached')), [{ Key: 'k', Value: 'v2' }]);
       await store.write((repo) => repo.deleteEntity('user-cached'));
       assert.equal(await store.read((repo) => repo.getEntityById('user-cached')), undefined);
+
+      // Pages too: a page read twice is the same; a write shows in the next read.
+      const page = () => store.read((repo) => repo.listEntities(ACCOUNT, 'group', { pathPrefix: '/pg/', maxItems: 2 }));
+      await store.write((repo) => repo.insertEntity(entity('group', 'pg-b', '/pg/')));
+      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-b']);
+      const cachedPage = await page();
+      cachedPage.items.push(entity('group', 'not-stored')); // the caller's copy of the list
+      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-b']);
+      await store.write((repo) => repo.insertEntity(entity('group', 'pg-a', '/pg/')));
+      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-a', 'pg-b']);
     });
 
     test('a database connection the server ends is replaced, not fatal', { skip: dialect.name !== 'postgres' }, async () => {

@@ -3,7 +3,7 @@
 // of any kind drops everything, so a cached answer is always the committed state. Used on SQLite
 // only, where every write goes through this process: on PostgreSQL another node's write would be
 // seen only when its notice arrives.
-import type { EntityRow, Tag } from './repo.ts';
+import type { EntityRow, Page, Tag } from './repo.ts';
 
 const MAX_ENTRIES = 20_000;
 
@@ -21,6 +21,8 @@ export class ReadCache {
   /** By `name\0account\0kind\0lower-case name` and by `id\0id`; null records a miss. */
   private readonly entities = new Map<string, EntityRow<unknown> | null>();
   private readonly tags = new Map<string, readonly Readonly<Tag>[]>();
+  /** List pages (ListUsers, ListRoles…) by their query. */
+  private readonly pages = new Map<string, Page<EntityRow<unknown>>>();
 
   constructor(private readonly source: { readonly generation: number }) {}
 
@@ -29,6 +31,7 @@ export class ReadCache {
     if (this.generation !== this.source.generation) {
       this.entities.clear();
       this.tags.clear();
+      this.pages.clear();
       this.generation = this.source.generation;
     }
   }
@@ -53,6 +56,21 @@ export class ReadCache {
     if (entity) deepFreeze(entity);
     this.entities.set(key, entity ?? null);
     return entity;
+  }
+
+  /** A copy of a cached page (its items frozen), or undefined. */
+  page<D>(key: string): Page<EntityRow<D>> | undefined {
+    this.current();
+    const hit = this.pages.get(key) as Page<EntityRow<D>> | undefined;
+    return hit && { ...hit, items: [...hit.items] };
+  }
+
+  putPage<D>(key: string, page: Page<EntityRow<D>>): Page<EntityRow<D>> {
+    this.current();
+    if (this.pages.size >= 1_000) this.pages.clear();
+    for (const item of page.items) deepFreeze(item);
+    this.pages.set(key, { ...page, items: [...page.items] });
+    return page;
   }
 
   tagsOf(resourceId: string): readonly Readonly<Tag>[] | undefined {

@@ -227,6 +227,13 @@ export class Repo {
   /** A page of entities ordered by name (case-insensitively), optionally under a path prefix. */
   async listEntities<D>(accountId: string, kind: string, opts: { pathPrefix?: string; marker?: string; maxItems: number; filter?: (e: EntityRow<D>) => boolean }): Promise<Page<EntityRow<D>>> {
     const prefix = opts.pathPrefix && opts.pathPrefix !== '/' ? opts.pathPrefix : undefined;
+    if (this.cache && !opts.filter) {
+      const key = `list\0${accountId}\0${kind}\0${prefix ?? ''}\0${opts.marker ?? ''}\0${opts.maxItems}`;
+      return this.cache.page<D>(key) ?? this.cache.putPage(key, await this.readPage<D>(accountId, kind, prefix, opts));
+    }
+    return this.readPage(accountId, kind, prefix, opts);
+  }
+  private async readPage<D>(accountId: string, kind: string, prefix: string | undefined, opts: { marker?: string; maxItems: number; filter?: (e: EntityRow<D>) => boolean }): Promise<Page<EntityRow<D>>> {
     const items: EntityRow<D>[] = [];
     // Fetch in chunks so that a filter (e.g. OnlyAttached) still fills a page.
     let cursor = decodeMarker(opts.marker);

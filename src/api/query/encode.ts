@@ -6,10 +6,20 @@
 import type { AwsError } from '../../errors/aws-error.ts';
 import type { ServiceModel, Shape } from './model.ts';
 
+// The same creation dates are written again and again (every GetUser, every page of ListUsers).
+const isoByTime = new Map<number, string>();
+
 /** AWS's timestamp form in Query responses: ISO 8601 in UTC without milliseconds. */
 export function isoTimestamp(d: Date): string {
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (or ±YYYYYY-… far outside 0–9999)
-  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
+  const time = d.getTime();
+  let text = isoByTime.get(time);
+  if (text === undefined) {
+    const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (or ±YYYYYY-… far outside 0–9999)
+    text = iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
+    if (isoByTime.size >= 10_000) isoByTime.clear();
+    isoByTime.set(time, text);
+  }
+  return text;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
