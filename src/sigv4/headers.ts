@@ -34,6 +34,17 @@ function isSpace(c: number): boolean {
 
 /** Trim a header value and collapse each inner run of whitespace to a single space. */
 export function canonicalHeaderValue(value: string): string {
+  // Fast path, the usual header: visible ASCII with at most single inner spaces.
+  const last = value.length - 1;
+  let plain = last >= 0;
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) continue;
+    if (c === 0x20 && i > 0 && i < last && value.charCodeAt(i + 1) !== 0x20) continue;
+    plain = false;
+    break;
+  }
+  if (plain) return value;
   let start = 0;
   let end = value.length;
   while (start < end && isSpace(value.charCodeAt(start))) start++;
