@@ -10,6 +10,7 @@ import { Authenticator } from '../../auth/authenticate.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
 import { rawHeader } from '../raw-header.ts';
+import { sendThisTurn } from '../send-this-turn.ts';
 import { decodeInput, type Params } from './decode.ts';
 import { encodeError, encodeResponse } from './encode.ts';
 import { iamModel, stsModel, type ServiceModel } from './model.ts';
@@ -60,8 +61,11 @@ export class QueryApi {
     } catch (error) {
       reply = this.errorReply(error, requestId, namespace, action);
     }
-    res.writeHead(reply.status, ['content-type', 'text/xml', 'x-amzn-requestid', requestId, 'content-length', String(Buffer.byteLength(reply.body))]);
-    res.end(reply.body);
+    const { status, body } = reply;
+    sendThisTurn(() => {
+      res.writeHead(status, ['content-type', 'text/xml', 'x-amzn-requestid', requestId, 'content-length', String(Buffer.byteLength(body))]);
+      res.end(body);
+    });
     // One line per request at debug level (IAMD_LOG_LEVEL=debug); errors and denials at info.
     if (reply.status >= 400) this.logger.info({ requestId, action, status: reply.status }, 'request refused');
     else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
