@@ -10,7 +10,7 @@ test('replies ready in one turn are written together at its end, in order, each 
     throw new Error('connection closed meanwhile');
   });
   sendThisTurn(() => written.push('b'));
-  assert.deepEqual(written, [], 'nothing is written before the turn ends');
+  assert.equal(written.length, 0, 'nothing is written before the turn ends');
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(written, ['a', 'b']);
   sendThisTurn(() => written.push('c'));

@@ -46,3 +46,13 @@ export function hmacSha256Hex(key: Buffer, message: string): string {
   outer.write(oneShot('sha256', inner, 'latin1'), BLOCK, 'latin1');
   return oneShot('sha256', outer, 'hex');
 }
+
+/** True for exactly 64 lower-case hex digits: a signature's form (checked on every request). */
+export function isSignatureHex(text: string): boolean {
+  if (text.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}

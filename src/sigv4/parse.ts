@@ -4,7 +4,7 @@
 //
 // INVARIANT: parseSignedRequest never throws; every problem comes back as a SigV4Error.
 
-import { sha256Hex } from './hash.ts';
+import { isSignatureHex, sha256Hex } from './hash.ts';
 import { formatIsoBasic, parseHttpDate, parseIsoBasic } from './amz-date.ts';
 import { canonicalQueryString, canonicalUri, parseQuery, type QueryParam } from './canonical.ts';
 import { sigv4Errors as E, type SigV4Error } from './errors.ts';
@@ -84,7 +84,6 @@ const QUERY_AUTH_KEYS = new Set([
   QUERY_TOKEN,
 ]);
 
-const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
 const SCOPE_DATE = /^\d{8}$/;
 const SCOPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ACCESS_KEY_ID = 128;
@@ -194,7 +193,7 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
     return E.malformedSignedHeaders("the 'date' header must be signed");
   }
 
-  if (!SIGNATURE_HEX.test(parts.signature)) return E.malformedSignature();
+  if (!isSignatureHex(parts.signature)) return E.malformedSignature();
 
   // Payload hash: the body's SHA-256, or UNSIGNED-PAYLOAD in a presigned URL.
   const declared = single(headers, 'x-amz-content-sha256', 'x-amz-content-sha256');

@@ -4,7 +4,7 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sigv4Errors as E, type SigV4Error } from './errors.ts';
-import { hmacSha256Hex } from './hash.ts';
+import { hmacSha256Hex, isSignatureHex } from './hash.ts';
 import type { ParsedSignature } from './parse.ts';
 
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
@@ -66,7 +66,6 @@ export class SigningKeyCache {
   }
 }
 
-const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Check the signature of a parsed request against the secret of its access key. Constant-time in
@@ -79,7 +78,7 @@ export function verifySignature(
 ): true | SigV4Error {
   if (typeof secretAccessKey !== 'string' || secretAccessKey.length === 0) return E.signatureDoesNotMatch();
   // Format is checked before any secret-dependent work, so its timing says nothing of the secret.
-  if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
+  if (typeof parsed.signature !== 'string' || !isSignatureHex(parsed.signature)) return E.malformedSignature();
   try {
     const { date, region, service } = parsed.scope;
     const key =
@@ -98,7 +97,7 @@ export function verifySignature(
  */
 export function verifySignatureWithKey(parsed: ParsedSignature, signingKey: Buffer): true | SigV4Error {
   try {
-    if (typeof parsed.signature !== 'string' || !SIGNATURE_HEX.test(parsed.signature)) return E.malformedSignature();
+    if (typeof parsed.signature !== 'string' || !isSignatureHex(parsed.signature)) return E.malformedSignature();
     // Both are 64 lower-case hex digits here (checked above), compared as bytes in constant time.
     const expected = Buffer.from(hmacSha256Hex(signingKey, parsed.stringToSign), 'latin1');
     const provided = Buffer.from(parsed.signature, 'latin1');

@@ -8,7 +8,7 @@ import { SigningKeyCache, deriveSigningKey, partitionForRegion } from './index.t
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { formatIsoBasic, parseIsoBasic } from './amz-date.ts';
-import { hmacSha256Hex, sha256Hex } from './hash.ts';
+import { hmacSha256Hex, isSignatureHex, sha256Hex } from './hash.ts';
 
 describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
   it('HMAC-SHA256 for keys of 0–80 bytes and any message', () => {
@@ -20,6 +20,13 @@ describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
       }),
       { numRuns: 500 },
     );
+  });
+  it('a signature is exactly 64 lower-case hex digits', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 70 }), (text) => assert.equal(isSignatureHex(text), /^[0-9a-f]{64}$/.test(text))));
+    assert.equal(isSignatureHex('a'.repeat(64)), true);
+    assert.equal(isSignatureHex('A'.repeat(64)), false);
+    assert.equal(isSignatureHex('g'.repeat(64)), false);
+    assert.equal(isSignatureHex('0'.repeat(63)), false);
   });
   it('SHA-256 of strings and bytes', () => {
     fc.assert(
