@@ -2,6 +2,7 @@
 // and either compare them (A/B, rounds interleaved) or CPU-profile one and list where time goes.
 //
 //   node --import tsx bench/profile.ts ab 'GetUser' dist distB      # req/s per build, interleaved
+//   node --import tsx bench/profile.ts ab 'GetUser' dist dist:--max-semi-space-size=32  # node options
 //   node --import tsx bench/profile.ts prof 'GetUser' [dist]         # top self-time functions
 //
 // A "build" is a folder holding a compiled cli.js (cp -r dist distB after `npm run build`).
@@ -40,7 +41,8 @@ async function startBuild(build: string, nodeArgs: string[] = []) {
 }
 
 if (mode === 'ab') {
-  const servers = await Promise.all(builds.map((b) => startBuild(b)));
+  // A build may carry node options after a colon: dist:--max-semi-space-size=32
+  const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0], b.split(':').slice(1))));
   const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child as never, fixture: s.fixture })));
   const results: number[][] = builds.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
