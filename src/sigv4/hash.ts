@@ -34,17 +34,33 @@ function padsFor(key: Buffer): Pads {
   return pads;
 }
 
+// Scratch space for the two hashed blocks, reused (hashing is synchronous); cleared after use.
+let innerScratch = Buffer.alloc(1024);
+const outerScratch = Buffer.alloc(BLOCK + 32);
+
 /** Hex HMAC-SHA256 of a string (as UTF-8) under `key`: H(K^opad || H(K^ipad || message)). */
 export function hmacSha256Hex(key: Buffer, message: string): string {
   if (!oneShot || key.length > BLOCK) return nodeCrypto.createHmac('sha256', key).update(message).digest('hex');
   const pads = padsFor(key);
-  const inner = Buffer.allocUnsafe(BLOCK + Buffer.byteLength(message));
-  pads.inner.copy(inner, 0);
-  inner.write(message, BLOCK, 'utf8');
-  const outer = Buffer.allocUnsafe(BLOCK + 32);
-  pads.outer.copy(outer, 0);
-  outer.write(oneShot('sha256', inner, 'latin1'), BLOCK, 'latin1');
-  return oneShot('sha256', outer, 'hex');
+  const length = BLOCK + Buffer.byteLength(message);
+  if (innerScratch.length < length) innerScratch = Buffer.alloc(length);
+  pads.inner.copy(innerScratch, 0);
+  innerScratch.write(message, BLOCK, 'utf8');
+  pads.outer.copy(outerScratch, 0);
+  outerScratch.write(oneShot('sha256', innerScratch.subarray(0, length), 'latin1'), BLOCK, 'latin1');
+  const mac = oneShot('sha256', outerScratch, 'hex');
+  // The key blocks must not linger in memory beyond the call.
+  innerScratch.fill(0, 0, BLOCK);
+  outerScratch.fill(0);
+  return mac;
+}
+
+/** Compares two strings of equal length in time that depends only on their length. */
+export function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** True for exactly 64 lower-case hex digits: a signature's form (checked on every request). */

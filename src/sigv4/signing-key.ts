@@ -4,7 +4,7 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sigv4Errors as E, type SigV4Error } from './errors.ts';
-import { hmacSha256Hex, isSignatureHex } from './hash.ts';
+import { hmacSha256Hex, isSignatureHex, sameText } from './hash.ts';
 import type { ParsedSignature } from './parse.ts';
 
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
@@ -98,11 +98,8 @@ export function verifySignature(
 export function verifySignatureWithKey(parsed: ParsedSignature, signingKey: Buffer): true | SigV4Error {
   try {
     if (typeof parsed.signature !== 'string' || !isSignatureHex(parsed.signature)) return E.malformedSignature();
-    // Both are 64 lower-case hex digits here (checked above), compared as bytes in constant time.
-    const expected = Buffer.from(hmacSha256Hex(signingKey, parsed.stringToSign), 'latin1');
-    const provided = Buffer.from(parsed.signature, 'latin1');
-    // INVARIANT: equal lengths (64 bytes) here, so timingSafeEqual cannot throw.
-    return provided.length === expected.length && timingSafeEqual(provided, expected) ? true : E.signatureDoesNotMatch();
+    // Both are 64 lower-case hex digits here (checked above), compared in constant time.
+    return sameText(hmacSha256Hex(signingKey, parsed.stringToSign), parsed.signature) ? true : E.signatureDoesNotMatch();
   } catch {
     return E.signatureDoesNotMatch();
   }

@@ -8,7 +8,7 @@ import { SigningKeyCache, deriveSigningKey, partitionForRegion } from './index.t
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { formatIsoBasic, parseIsoBasic } from './amz-date.ts';
-import { hmacSha256Hex, isSignatureHex, sha256Hex } from './hash.ts';
+import { hmacSha256Hex, isSignatureHex, sameText, sha256Hex } from './hash.ts';
 
 describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
   it('HMAC-SHA256 for keys of 0–80 bytes and any message', () => {
@@ -20,6 +20,12 @@ describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
       }),
       { numRuns: 500 },
     );
+  });
+  it('the constant-time comparison agrees with ===', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 70 }), fc.string({ maxLength: 70 }), (a, b) => assert.equal(sameText(a, b), a === b)));
+    const sig = 'ab'.repeat(32);
+    assert.equal(sameText(sig, sig.slice(0, 63) + 'c'), false);
+    assert.equal(sameText(sig, `${sig}`), true);
   });
   it('a signature is exactly 64 lower-case hex digits', () => {
     fc.assert(fc.property(fc.string({ maxLength: 70 }), (text) => assert.equal(isSignatureHex(text), /^[0-9a-f]{64}$/.test(text))));
