@@ -1,8 +1,8 @@
-// Entities and tags as read-only transactions read them, kept until the next write. Reads
-// dominate IAM traffic (every request looks up its caller, most look up an entity), and a write
-// of any kind drops everything, so a cached answer is always the committed state. Used on SQLite
-// only, where every write goes through this process: on PostgreSQL another node's write would be
-// seen only when its notice arrives.
+// Entities, tags and list pages as read-only transactions read them, kept until the next write.
+// Reads dominate IAM traffic (every request looks up its caller, most look up an entity), and a
+// write of any kind drops everything, so a cached answer is always the committed state. Used on
+// SQLite only, where every write goes through this process: on PostgreSQL another node's write
+// would be seen only when its notice arrives.
 import type { EntityRow, Page, Tag } from './repo.ts';
 
 const MAX_ENTRIES = 20_000;

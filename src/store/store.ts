@@ -79,7 +79,7 @@ export class Store extends EventEmitter implements Transactions {
   private listener?: ChangeListener;
   /** SQLite only: the connection's prepared statements, run directly by the Repo. */
   private readonly direct?: DirectSql;
-  /** SQLite only: entities and tags read since the last write. */
+  /** SQLite only: entities, tags and list pages read since the last write. */
   private readonly readCache?: ReadCache;
 
   private constructor(
