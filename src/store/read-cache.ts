@@ -21,8 +21,9 @@ export class ReadCache {
   /** By `name\0account\0kind\0lower-case name` and by `id\0id`; null records a miss. */
   private readonly entities = new Map<string, EntityRow<unknown> | null>();
   private readonly tags = new Map<string, readonly Readonly<Tag>[]>();
-  /** List pages (ListUsers, ListRoles…) by their query. */
+  /** List pages (ListUsers, ListRoles…) by their query; bounded by the entities they hold. */
   private readonly pages = new Map<string, Page<EntityRow<unknown>>>();
+  private pageItems = 0;
 
   constructor(private readonly source: { readonly generation: number }) {}
 
@@ -32,6 +33,7 @@ export class ReadCache {
       this.entities.clear();
       this.tags.clear();
       this.pages.clear();
+      this.pageItems = 0;
       this.generation = this.source.generation;
     }
   }
@@ -67,7 +69,12 @@ export class ReadCache {
 
   putPage<D>(key: string, page: Page<EntityRow<D>>): Page<EntityRow<D>> {
     this.current();
-    if (this.pages.size >= 1_000) this.pages.clear();
+    // Pages of up to 1,000 entities each: bound what they hold in all, not how many there are.
+    if (this.pageItems + page.items.length > MAX_ENTRIES) {
+      this.pages.clear();
+      this.pageItems = 0;
+    }
+    this.pageItems += page.items.length;
     for (const item of page.items) deepFreeze(item);
     this.pages.set(key, { ...page, items: [...page.items] });
     return page;
