@@ -6,44 +6,33 @@
 //   node --import tsx bench/profile.ts prof 'GetUser' [dist]         # top self-time functions
 //
 // A "build" is a folder holding a compiled cli.js (cp -r dist distB after `npm run build`).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { rowWorkload } from './api-bench.ts';
 import { createApiFixture } from './lib/fixtures.ts';
 import { load } from './lib/load.ts';
-import { ACCOUNT_ID, ROOT, freePort } from './lib/processes.ts';
+import { ROOT, startIamd } from './lib/processes.ts';
 
 const [mode, row, ...builds] = process.argv.slice(2);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
+/** iamd from a build folder, with the API fixture, and the CPU time its process has used. */
 async function startBuild(build: string, nodeArgs: string[] = []) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, resolve(build, 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', ':memory:', '--log-level', 'warn'], {
-    env: { ...process.env, IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(url + '/healthz').then(() => true, () => false)) break;
-    if (i > 500) throw new Error(`${build} did not start`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const fixture = await createApiFixture(url, ROOT);
+  const child = await startIamd({ build, nodeArgs });
+  const fixture = await createApiFixture(child.url, ROOT);
   const cpuMs = () => {
     const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
   };
-  const stop = () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
-  return { url, fixture, stop, cpuMs, child: { url } };
+  return { url: child.url, fixture, stop: () => child.stop(), cpuMs, child };
 }
 
 if (mode === 'ab') {
   // A build may carry node options after a colon: dist:--max-semi-space-size=32
   const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0], b.split(':').slice(1))));
-  const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child as never, fixture: s.fixture })));
+  const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child, fixture: s.fixture })));
   const results: number[][] = builds.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < builds.length; i++) {
@@ -63,7 +52,7 @@ if (mode === 'ab') {
 } else if (mode === 'prof') {
   const dir = mkdtempSync(join(tmpdir(), 'iamd-prof-'));
   const server = await startBuild(builds[0] ?? 'dist', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const workload = await rowWorkload(row, { name: 'iamd', child: server.child as never, fixture: server.fixture });
+  const workload = await rowWorkload(row, { name: 'iamd', child: server.child, fixture: server.fixture });
   const r = await load({ url: server.url, workload, durationS: DURATION, warmupS: 1 });
   process.stderr.write(`${Math.round(r.requestsPerSecond)} req/s\n`);
   await server.stop();

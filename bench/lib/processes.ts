@@ -105,12 +105,14 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
  * per benchmark run so that it is current — a benchmark of the tsx-transpiled sources would
  * measure tsx too.
  */
-export async function startIamd(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string } = {}): Promise<Child> {
-  ensureBuilt();
+export async function startIamd(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; build?: string; nodeArgs?: string[] } = {}): Promise<Child> {
+  // `build`: another folder holding a compiled cli.js (bench/profile.ts compares builds).
+  if (opts.build === undefined) ensureBuilt();
+  const entry = opts.build === undefined ? BIN : fileURLToPath(new URL(`../../${opts.build}/cli.js`, import.meta.url));
   const port = await freePort();
   return launch(
     process.execPath,
-    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir ?? ':memory:', '--log-level', opts.logLevel ?? 'warn'],
+    [...(opts.nodeArgs ?? []), entry, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir ?? ':memory:', '--log-level', opts.logLevel ?? 'warn'],
     { IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey, ...opts.env },
     port,
     '/healthz',

@@ -18,9 +18,6 @@ export interface Authenticated {
 interface CredentialMemo {
   /** Signing keys by credential scope ("date/region/service/aws4_request"). */
   signingKeys: Map<string, Buffer>;
-  /** The scope and key of the last request: a client signs one scope all day. */
-  lastScope?: string;
-  lastKey?: Buffer;
   callers: Map<string, Caller>;
 }
 
@@ -48,15 +45,12 @@ export class Authenticator {
       this.memos.set(credential, memo);
     }
     const { date, region, service } = parsed.scope;
-    const scope = parsed.credentialScope;
-    let key = memo.lastScope === scope ? memo.lastKey : memo.signingKeys.get(scope);
+    let key = memo.signingKeys.get(parsed.credentialScope);
     if (!key) {
       key = deriveSigningKey(credential.secret, date, region, service);
       if (memo.signingKeys.size >= 16) memo.signingKeys.clear();
-      memo.signingKeys.set(scope, key);
+      memo.signingKeys.set(parsed.credentialScope, key);
     }
-    memo.lastScope = scope;
-    memo.lastKey = key;
     const verified = verifySignatureWithKey(parsed, key);
     if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
     const partition = partitionForRegion(region);

@@ -6,9 +6,9 @@
 // Temporary credentials (ASIA…) carry their session in the security token (src/sts/sessions.ts):
 // the request must present the exact token it was issued with, before it expires, and the role
 // (or user) behind it must still exist — deleting a role ends its sessions on the next request.
-import { timingSafeEqual } from 'node:crypto';
 import type { Caller, SessionFacts } from '../actions/context.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import { sameSecret } from '../crypto/same-secret.ts';
 import { assumedRoleArn, iamArn, rootArn } from '../domain/arn.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
@@ -102,7 +102,7 @@ export class CredentialResolver {
   private async resolveTemporary(accessKeyId: string, token: string | undefined, now: Date, service: string): Promise<ResolvedCredential> {
     if (token === undefined) throw invalidToken();
     let entry = this.temporary.get(accessKeyId);
-    if (!entry || !sameToken(entry.token, token)) {
+    if (!entry || !sameSecret(entry.token, token)) {
       const claims = openSession(this.secrets, accessKeyId, token);
       if (!claims) throw invalidToken();
       const generation = this.store.generation;
@@ -229,12 +229,6 @@ function rootCaller(accountId: string, accessKeyId: string): UnboundCaller {
 /** An IAM user, signing with one of its keys (or a session of its own). */
 function userCaller(accountId: string, user: { id: string; name: string; path: string }, accessKeyId: string): UnboundCaller {
   return { type: 'User', accountId, userId: user.id, userName: user.name, entityId: user.id, accessKeyId, arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name) };
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The session's policies compiled, or undefined when it has none. A policy ARN that no longer resolves grants nothing. */

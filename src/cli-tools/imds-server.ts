@@ -5,7 +5,8 @@
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../crypto/same-secret.ts';
 
 interface ContainerCredentials {
   AccessKeyId: string;
@@ -38,7 +39,7 @@ export async function startImdsServer(credentialsUrl: string, workloadToken: str
         tokens.delete(token);
         continue;
       }
-      if (token.length === given.length && timingSafeEqual(Buffer.from(token), Buffer.from(given))) return true;
+      if (sameSecret(token, given)) return true;
     }
     return false;
   };

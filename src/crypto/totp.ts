@@ -2,7 +2,8 @@
 // 30-second steps, 20-byte seeds written in RFC 4648 Base32. Codes are compared in constant time,
 // and every check reports the time step that matched, so callers can refuse a code used before.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from './same-secret.ts';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 
@@ -37,12 +38,6 @@ export function totpAt(seedBase32: string, now: Date): string {
   return totpForStep(seedBase32, timeStepAt(now));
 }
 
-function sameCode(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Well-formed codes only: exactly six ASCII digits. */
 function wellFormed(code: string): boolean {
   return /^[0-9]{6}$/.test(code);
@@ -59,7 +54,7 @@ export function verifyTotp(seedBase32: string, code: string, now: Date, window =
   const center = timeStepAt(now) + drift;
   let found: number | undefined;
   for (let step = center - window; step <= center + window; step++) {
-    if (sameCode(totpForStep(seedBase32, step), code) && found === undefined) found = step;
+    if (sameSecret(totpForStep(seedBase32, step), code) && found === undefined) found = step;
   }
   return found;
 }
@@ -74,8 +69,8 @@ export function verifyConsecutiveTotp(seedBase32: string, code1: string, code2: 
   const center = timeStepAt(now) + drift;
   let found: number | undefined;
   for (let step = center - window; step <= center + window; step++) {
-    const second = sameCode(totpForStep(seedBase32, step), code2);
-    const first = sameCode(totpForStep(seedBase32, step - 1), code1);
+    const second = sameSecret(totpForStep(seedBase32, step), code2);
+    const first = sameSecret(totpForStep(seedBase32, step - 1), code1);
     // Prefer the latest matching step: it consumes the most codes against replay.
     if (first && second) found = step;
   }

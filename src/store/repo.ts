@@ -196,28 +196,24 @@ export class Repo {
   }
   async getEntityByName<D>(accountId: string, kind: string, name: string): Promise<EntityRow<D> | undefined> {
     const nameKey = name.toLowerCase();
-    const key = this.cache && ReadCache.byName(accountId, kind, nameKey);
-    if (key) {
-      const hit = this.cache!.entity<D>(key);
-      if (hit !== undefined) return hit ?? undefined;
-    }
-    const row = await this.first<EntityTable>(
-      'entityByName',
-      (a) => this.db.selectFrom('entities').selectAll().where('account_id', '=', a(0)).where('kind', '=', a(1)).where('name_key', '=', a(2)),
-      [accountId, kind, nameKey],
+    return this.cachedEntity(ReadCache.byName(accountId, kind, nameKey), () =>
+      this.first<EntityTable>(
+        'entityByName',
+        (a) => this.db.selectFrom('entities').selectAll().where('account_id', '=', a(0)).where('kind', '=', a(1)).where('name_key', '=', a(2)),
+        [accountId, kind, nameKey],
+      ),
     );
-    const entity = row && toEntity<D>(row);
-    return key ? this.cache!.putEntity(key, entity) : entity;
   }
   async getEntityById<D>(id: string): Promise<EntityRow<D> | undefined> {
-    const key = this.cache && ReadCache.byId(id);
-    if (key) {
-      const hit = this.cache!.entity<D>(key);
-      if (hit !== undefined) return hit ?? undefined;
-    }
-    const row = await this.first<EntityTable>('entityById', (a) => this.db.selectFrom('entities').selectAll().where('id', '=', a(0)), [id]);
+    return this.cachedEntity(ReadCache.byId(id), () => this.first<EntityTable>('entityById', (a) => this.db.selectFrom('entities').selectAll().where('id', '=', a(0)), [id]));
+  }
+  /** An entity from the read cache when this transaction has one, else read (and cached). */
+  private async cachedEntity<D>(key: string, read: () => Promise<EntityTable | undefined>): Promise<EntityRow<D> | undefined> {
+    const hit = this.cache?.entity<D>(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const row = await read();
     const entity = row && toEntity<D>(row);
-    return key ? this.cache!.putEntity(key, entity) : entity;
+    return this.cache ? this.cache.putEntity(key, entity) : entity;
   }
   async getEntitiesByIds<D>(ids: string[]): Promise<EntityRow<D>[]> {
     if (ids.length === 0) return [];

@@ -7,12 +7,14 @@
 // `iamd-session`. Both are HttpOnly, SameSite=Strict, Path=/. Every POST carries the session's
 // synchronizer token (`_csrf`); sign-in forms, before there is a session, carry a double-submit
 // token bound to the `iamd-pre` cookie.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Caller, RequestFacts, Services } from '../../actions/context.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import { iamArn, rootArn } from '../../domain/arn.ts';
+import { sameSecret } from '../../crypto/same-secret.ts';
+import { readBody } from '../read-body.ts';
 import { APP, PREFIX, redirect, send, type Deps, type Principal, type Rq } from './core.ts';
 import { sessionRepo, sha256, type ConsoleSessionTable } from './data.ts';
 import { Invoker } from './invoke.ts';
@@ -59,30 +61,6 @@ export function addCookie(res: ServerResponse, value: string): void {
   res.setHeader('set-cookie', [...list, value]);
 }
 
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function readForm(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_FORM_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export class Console {
   readonly deps: Deps;
 
@@ -111,7 +89,7 @@ export class Console {
       const type = String(req.headers['content-type'] ?? '');
       let body: string;
       try {
-        body = await readForm(req);
+        body = (await readBody(req, MAX_FORM_BYTES, () => new Error('too large'))).toString('utf8');
       } catch {
         res.writeHead(413).end();
         return;
@@ -163,7 +141,7 @@ export class Console {
 
   checkCsrf(rq: Rq): boolean {
     const given = rq.form.get('_csrf') ?? String(rq.req.headers['x-csrf-token'] ?? '');
-    return Boolean(rq.session && given && safeEqual(given, rq.session.csrf));
+    return Boolean(rq.session && given && sameSecret(given, rq.session.csrf));
   }
 
   /** The session named by the cookie, if it is still valid; a session whose user was deleted or whose password changed is ended. */
@@ -262,7 +240,7 @@ export class Console {
   checkPre(rq: Rq): boolean {
     const existing = parseCookies(rq.req.headers.cookie).get(preCookieName(rq.secure));
     const given = rq.form.get('_pre');
-    return Boolean(existing && given && safeEqual(existing, given));
+    return Boolean(existing && given && sameSecret(existing, given));
   }
 
   setLang(rq: Rq, lang: string): void {

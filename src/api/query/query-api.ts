@@ -10,6 +10,7 @@ import { Authenticator } from '../../auth/authenticate.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
 import { rawHeader } from '../raw-header.ts';
+import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
 import { decodeInput, type Params } from './decode.ts';
 import { encodeError, encodeResponse } from './encode.ts';
@@ -45,7 +46,7 @@ export class QueryApi {
     let namespace = iamModel.metadata.xmlNamespace;
     let reply: Reply;
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
       const now = this.services.clock();
       const parsed = this.authenticator.parse(req, body, now);
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
@@ -106,30 +107,6 @@ export class QueryApi {
       this.logger.warn({ err: String(err) }, 'could not record access key use');
     });
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(rawHeader(req, 'content-length') ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      reject(new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { partitionForRegion } from '../../domain/arn.ts';
 import { AwsError } from '../../errors/aws-error.ts';
+import { readBody } from '../read-body.ts';
 import { issueWorkloadCredentials, listWorkloads, registerWorkload, revokeWorkload } from '../../workloads/workloads.ts';
 
 export const WORKLOAD_CREDENTIALS_PATH = '/iamd/workload-credentials';
@@ -60,7 +61,7 @@ export class WorkloadApi {
   }
 
   private async signed(req: IncomingMessage, path: string, requestId: string): Promise<unknown> {
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY, () => new AwsError('RequestEntityTooLarge', 'The request body is too large.'));
     const now = this.services.clock();
     const parsed = this.authenticator.parse(req, raw, now);
     if (parsed instanceof AwsError) throw parsed;
@@ -106,20 +107,3 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new AwsError('RequestEntityTooLarge', 'The request body is too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
