@@ -10,7 +10,7 @@ import { CredentialResolver } from './auth/credentials.ts';
 import { Authenticator } from './auth/authenticate.ts';
 import { WorkloadApi } from './api/workloads/workload-api.ts';
 import { Authorizer } from './authz/authorizer.ts';
-import { bootstrap, loadMasterKey, type BootstrapResult } from './bootstrap.ts';
+import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { Store } from './store/store.ts';
@@ -34,8 +34,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? (() => new Date());
   const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const secrets = new SecretBox(loadMasterKey(config));
-  const boot = await bootstrap(store, secrets, config, clock());
+  let secrets: SecretBox;
+  let boot: BootstrapResult;
+  try {
+    // Fails closed: a master key that does not open what the store holds refuses to start.
+    secrets = await openSecrets(store, config);
+    boot = await bootstrap(store, secrets, config, clock());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  for (const warning of boot.warnings ?? []) logger.warn(warning);
   const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock };
   const registry = buildRegistry();
   const credentials = new CredentialResolver(store, secrets);

@@ -1,17 +1,21 @@
 // First start: the master key, the account and its root user's API credentials. Later starts
-// find them in the store and change nothing.
+// find them in the store and change nothing — and refuse to start when the master key does not
+// open what the store holds.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { generatePassword, hashPassword, verifyPassword } from './crypto/passwords.ts';
 import { newAccessKeyId, newAccountId, newSecretAccessKey } from './domain/ids.ts';
-import type { Store } from './store/store.ts';
+import { ensureDataFolder, getMeta, setMeta, type Store } from './store/store.ts';
 
 /**
  * The 32-byte master key: IAMD_MASTER_KEY (64 hex digits or base64), else `master.key` in the
- * data folder (created 0600 on first start), else, for ':memory:', a random key for this process.
+ * data folder, else, for ':memory:', a random key for this process. `master.key` is created (0600)
+ * only for a data folder that holds no iamd data yet: beside existing data a missing key file
+ * refuses to start instead of sealing new secrets under a second key.
  */
 export function loadMasterKey(config: Config): Buffer {
   if (config.masterKey) {
@@ -21,17 +25,104 @@ export function loadMasterKey(config: Config): Buffer {
   }
   if (config.dataDir === ':memory:' && !config.databaseUrl) return randomBytes(32);
   const file = join(config.dataDir, 'master.key');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (existsSync(file)) {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) throw new Error(`${file} does not hold a master key (32 bytes, base64): restore it from a backup, or set IAMD_MASTER_KEY`);
+    return key;
+  }
   // Every node of a PostgreSQL deployment must seal and open secrets with the same key.
   if (config.databaseUrl) throw new Error('with IAMD_DATABASE_URL, set IAMD_MASTER_KEY (the same on every node)');
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (sqliteHoldsData(join(config.dataDir, 'iamd.sqlite'))) {
+    throw new Error(
+      `${file} is missing, but ${config.dataDir} holds iamd data sealed with a master key: restore master.key from a backup ` +
+        '(or set IAMD_MASTER_KEY to that key). iamd creates a new master key only for an empty data folder.',
+    );
+  }
+  ensureDataFolder(config.dataDir);
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600); // the mode above is filtered by the umask
   return key;
+}
+
+/** Whether a SQLite data file holds an account, an access key or a master key check value. */
+function sqliteHoldsData(file: string): boolean {
+  if (!existsSync(file)) return false;
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    const tables = new Set((db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map((t) => t.name));
+    return ['accounts', 'access_keys', 'meta'].some((t) => tables.has(t) && db!.prepare(`select 1 from ${t} limit 1`).get() !== undefined);
+  } catch {
+    return true; // unreadable: not known to be empty, so no new key beside it
+  } finally {
+    db?.close();
+  }
+}
+
+const CHECK_KEY = 'master_key_check';
+const CHECK_AAD = 'iamd:meta:master_key_check';
+const CHECK_PLAINTEXT = 'iamd master key check v1';
+
+function opens(secrets: SecretBox, sealed: string, recordId: string, expected?: string): boolean {
+  try {
+    const plaintext = secrets.open(sealed, recordId);
+    return expected === undefined || plaintext === expected;
+  } catch {
+    return false;
+  }
+}
+
+function masterKeyMismatch(config: Config): Error {
+  const key = config.masterKey ? 'IAMD_MASTER_KEY' : join(config.dataDir, 'master.key');
+  const where = config.databaseUrl ? 'the PostgreSQL database at IAMD_DATABASE_URL' : `the data folder ${config.dataDir}`;
+  const which = config.databaseUrl
+    ? 'the IAMD_MASTER_KEY its other nodes use'
+    : config.masterKey
+      ? 'the IAMD_MASTER_KEY it was created with'
+      : 'its own master.key (restore it from a backup), or set IAMD_MASTER_KEY to that key';
+  return new Error(
+    `the master key (${key}) does not open the secrets stored in ${where}. Start iamd with ${which}, or use an empty ` +
+      `${config.databaseUrl ? 'database' : 'data folder'}. iamd does not start with another key: stored access keys would not ` +
+      'verify and new secrets would be sealed under a second key.',
+  );
+}
+
+/**
+ * Fails closed: the store keeps a value sealed under the master key (sealed on first start),
+ * and every start opens it; a master key that does not open it refuses to start. A store from
+ * before the check value is checked against its sealed access key secrets, then given one.
+ */
+export async function checkMasterKey(store: Store, secrets: SecretBox, config: Config): Promise<void> {
+  const sealed = await store.read((repo) => getMeta(repo, CHECK_KEY));
+  if (sealed !== undefined) {
+    if (!opens(secrets, sealed, CHECK_AAD, CHECK_PLAINTEXT)) throw masterKeyMismatch(config);
+    return;
+  }
+  await store.write(async (repo) => {
+    const current = await getMeta(repo, CHECK_KEY); // another node may have sealed it meanwhile
+    if (current !== undefined) {
+      if (!opens(secrets, current, CHECK_AAD, CHECK_PLAINTEXT)) throw masterKeyMismatch(config);
+      return;
+    }
+    // One that opens is enough: a single tampered row must not lock the service out.
+    const keys = await repo.db.selectFrom('access_keys').select(['id', 'secret_sealed']).orderBy('created_at').limit(100).execute();
+    if (keys.length > 0 && !keys.some((k) => opens(secrets, k.secret_sealed, k.id))) throw masterKeyMismatch(config);
+    await setMeta(repo, CHECK_KEY, secrets.seal(CHECK_PLAINTEXT, CHECK_AAD));
+  });
+}
+
+/** The master key, checked against what the store holds (see loadMasterKey and checkMasterKey). */
+export async function openSecrets(store: Store, config: Config): Promise<SecretBox> {
+  const secrets = new SecretBox(loadMasterKey(config));
+  await checkMasterKey(store, secrets, config);
+  return secrets;
 }
 
 export interface BootstrapResult {
   accountId: string;
+  /** What the operator should know (logged as warnings), e.g. an environment root key not created again. */
+  warnings?: string[];
   /** Set only when root credentials were generated now: shown to the operator once. */
   generatedRootCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Set only when the root user's console password was generated now: shown to the operator once. */
@@ -84,15 +175,28 @@ async function bootstrapKeys(store: Store, secrets: SecretBox, config: Config, n
     }
     const insertRootKey = (id: string, secret: string) =>
       repo.insertAccessKey({ id, account_id: accountId, user_id: null, secret_sealed: secrets.seal(secret, id), status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
-    // Root keys given by environment are taken as they are, whatever their format.
+    // Root keys given by environment are taken as they are, whatever their format — and created
+    // once: a key deleted through the API stays deleted, whatever the environment says later.
     if (config.rootAccessKeyId && config.rootSecretAccessKey) {
-      const existing = await repo.getAccessKey(config.rootAccessKeyId);
-      if (!existing) await insertRootKey(config.rootAccessKeyId, config.rootSecretAccessKey);
-      else if (existing.account_id !== accountId || existing.user_id !== null) throw new Error('IAMD_ROOT_ACCESS_KEY_ID is already the key of another principal');
-      else if (secrets.open(existing.secret_sealed, existing.id) !== config.rootSecretAccessKey) {
-        await repo.deleteAccessKey(existing.id);
-        await insertRootKey(config.rootAccessKeyId, config.rootSecretAccessKey);
+      const id = config.rootAccessKeyId;
+      const marker = `root_key_from_env:${id}`;
+      const existing = await repo.getAccessKey(id);
+      if (!existing) {
+        if ((await getMeta(repo, marker)) !== undefined) {
+          return {
+            accountId,
+            warnings: [`IAMD_ROOT_ACCESS_KEY_ID ${id} was deleted after iamd created it from the environment: it is not created again. Remove IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY from the environment (or give a new key id).`],
+          };
+        }
+        await insertRootKey(id, config.rootSecretAccessKey);
+      } else if (existing.account_id !== accountId || existing.user_id !== null) {
+        throw new Error('IAMD_ROOT_ACCESS_KEY_ID is already the key of another principal');
+      } else if (!opens(secrets, existing.secret_sealed, id, config.rootSecretAccessKey)) {
+        // While the key exists, the environment's secret wins; its status and history stay.
+        await repo.deleteAccessKey(id);
+        await repo.insertAccessKey({ ...existing, secret_sealed: secrets.seal(config.rootSecretAccessKey, id) });
       }
+      if ((await getMeta(repo, marker)) === undefined) await setMeta(repo, marker, now.toISOString());
       return { accountId };
     }
     if (accounts.length > 0) return { accountId };

@@ -20,6 +20,8 @@ export const STATE_TABLES: (keyof Database)[] = [
   'policy_versions',
   'workloads',
   'boundaries',
+  // The master-key check value and which root keys the environment created: both belong to the data.
+  'meta',
 ];
 
 export async function copyStore(from: Store, to: Store): Promise<Record<string, number>> {
@@ -33,6 +35,8 @@ export async function copyStore(from: Store, to: Store): Promise<Record<string, 
     if (Number(existing.n) > 0) throw new Error('the target database already holds an iamd account; migrate into an empty one');
     for (const table of STATE_TABLES) {
       const rows = rowsByTable.get(table) ?? [];
+      // A node started on the empty target already sealed its own check value: the source's wins.
+      if (table === 'meta') await repo.db.deleteFrom('meta').execute();
       // Batches keep each INSERT under the databases' parameter limits.
       for (let i = 0; i < rows.length; i += 200) {
         await repo.db.insertInto(table).values(rows.slice(i, i + 200) as never).execute();

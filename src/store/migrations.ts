@@ -176,4 +176,17 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_master_key_check': {
+    // iamd's own bookkeeping, one value per key: a value sealed under the master key, opened at
+    // every start (a master key that does not open it refuses to start), and the root keys the
+    // environment (IAMD_ROOT_*) created, which are created only once.
+    async up(db: Kysely<any>) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (b) => c(b).primaryKey())
+        .addColumn('value', 'text', (b) => c(b).notNull())
+        .execute();
+    },
+  },
 };

@@ -104,6 +104,12 @@ export interface BoundaryTable {
   policy_arn: string; // its permissions boundary
 }
 
+/** iamd's own bookkeeping (migration 0005_master_key_check): one text value per key. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -118,4 +124,5 @@ export interface Database {
   policy_versions: PolicyVersionTable;
   workloads: WorkloadTable;
   boundaries: BoundaryTable;
+  meta: MetaTable;
 }

@@ -7,12 +7,52 @@ import { EventEmitter } from 'node:events';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations.ts';
 import { Repo, type DirectSql, type RepoChanges } from './repo.ts';
 import { ReadCache } from './read-cache.ts';
 import type { Database } from './schema.ts';
+
+/** The files iamd keeps in a data folder. Every one is 0600 (owner only), whatever the umask. */
+export const DATA_FILES = ['iamd.sqlite', 'iamd.sqlite-wal', 'iamd.sqlite-shm', 'iamd.sqlite-journal', 'master.key'] as const;
+
+/** Creates the data folder if it does not exist, 0700 whatever the umask; an existing one is left as it is. */
+export function ensureDataFolder(dir: string): void {
+  // mkdir's mode is filtered by the umask: a folder iamd created is then set to exactly 0700.
+  if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+}
+
+/** Makes iamd's files in a data folder 0600: also those an earlier version created 0644. */
+export function restrictDataFiles(dir: string): void {
+  for (const name of DATA_FILES) {
+    const file = join(dir, name);
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') continue;
+      throw error;
+    }
+    if (mode !== 0o600) chmodSync(file, 0o600);
+  }
+}
+
+
+/** A value of iamd's bookkeeping, read in repo's transaction. */
+export async function getMeta(repo: Repo, key: string): Promise<string | undefined> {
+  const row = await repo.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value;
+}
+
+/** Sets a value of iamd's bookkeeping in repo's (write) transaction. */
+export async function setMeta(repo: Repo, key: string, value: string): Promise<void> {
+  await repo.db
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
 
 export interface StoreOptions {
   /** A data folder, or ':memory:' for a throwaway store that writes nothing to disk. */
@@ -130,8 +170,13 @@ export class Store extends EventEmitter implements Transactions {
   static async openSqlite(options: StoreOptions): Promise<Store> {
     let file = ':memory:';
     if (options.dataDir !== ':memory:') {
-      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      ensureDataFolder(options.dataDir);
       file = join(options.dataDir, 'iamd.sqlite');
+      // The database file is created 0600 before SQLite opens it: SQLite gives the -wal and -shm
+      // files it creates (lazily) the database file's mode, so they are owner-only too, whatever
+      // the umask — also when iamd runs inside another process (tests), whose umask it leaves alone.
+      closeSync(openSync(file, 'a', 0o600));
+      restrictDataFiles(options.dataDir);
     }
     const sqlite = new BetterSqlite3(file);
     sqlite.pragma('journal_mode = WAL');
@@ -148,6 +193,8 @@ export class Store extends EventEmitter implements Transactions {
     });
     const store = new Store(db, 'sqlite', sqlite, statements);
     await store.migrate();
+    // After the first write, the WAL files exist: check them too.
+    if (options.dataDir !== ':memory:') restrictDataFiles(options.dataDir);
     return store;
   }
 
