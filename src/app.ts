@@ -45,12 +45,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw error;
   }
   for (const warning of boot.warnings ?? []) logger.warn(warning);
-  const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock };
+  const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition };
   const registry = buildRegistry();
   const credentials = new CredentialResolver(store, secrets);
   const api = new QueryApi(services, registry, credentials, logger);
   // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
-  const workloads = new WorkloadApi(services, new Authenticator(credentials), logger);
+  const workloads = new WorkloadApi(services, new Authenticator(credentials, config.partition), logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, registry);
 

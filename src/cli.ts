@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { startApp } from './app.ts';
 import { configFromEnv, DEFAULT_PORT } from './config.ts';
+import { DEFAULT_REGION, PARTITIONS, type Partition } from './sigv4/index.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from './store/store.ts';
@@ -24,7 +25,8 @@ program
   .addOption(new Option('--database-url <url>', 'postgres://… to keep state in PostgreSQL, shared by several nodes (IAMD_DATABASE_URL)'))
   .addOption(new Option('--account-id <id>', 'the 12-digit account id to create on first start (IAMD_ACCOUNT_ID)'))
   .addOption(new Option('--log-level <level>', 'pino log level (IAMD_LOG_LEVEL)').default(undefined, 'info'))
-  .action(async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string }) => {
+  .addOption(new Option('--partition <partition>', 'the AWS partition served: its ARNs and regions only (IAMD_PARTITION)').choices(PARTITIONS).default(undefined, 'aws'))
+  .action(async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string; partition?: Partition }) => {
     const config = configFromEnv(process.env, flags);
     const app = await startApp(config);
     const creds = app.boot.generatedRootCredentials;
@@ -36,7 +38,7 @@ program
           `iamd created account ${app.boot.accountId}. Root user's access key (shown only now — store it safely):`,
           `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
           `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
-          `  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1`,
+          `  export AWS_REGION=${DEFAULT_REGION[config.partition]} AWS_DEFAULT_REGION=${DEFAULT_REGION[config.partition]}`,
           `  export AWS_ENDPOINT_URL=${app.url}`,
           '',
         ].join('\n') + '\n',

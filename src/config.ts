@@ -1,4 +1,5 @@
 // iamd's settings: command-line flags win over IAMD_* environment variables, which win over defaults.
+import { PARTITIONS, isPartition, type Partition } from './sigv4/partition.ts';
 
 export interface Config {
   host: string;
@@ -14,9 +15,19 @@ export interface Config {
   rootEmail?: string;
   rootPassword?: string;
   logLevel: string;
+  /**
+   * The one AWS partition this deployment serves (`aws`, `aws-cn`, `aws-us-gov`, …): every ARN it
+   * builds or accepts is in it, and requests signed for a region of another partition are refused.
+   */
+  partition: Partition;
 }
 
 export const DEFAULT_PORT = 8900;
+
+function checkPartition(name: string): Partition {
+  if (!isPartition(name)) throw new Error(`IAMD_PARTITION must be one of ${PARTITIONS.join(', ')}; not '${name}'`);
+  return name;
+}
 
 export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}): Config {
   return {
@@ -31,5 +42,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     rootEmail: env.IAMD_ROOT_EMAIL,
     rootPassword: env.IAMD_ROOT_PASSWORD,
     logLevel: flags.logLevel ?? env.IAMD_LOG_LEVEL ?? 'info',
+    partition: checkPartition(flags.partition ?? env.IAMD_PARTITION ?? 'aws'),
   };
 }

@@ -4,10 +4,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { CreateUserCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { App } from '../src/app.ts';
-import { ACCOUNT_ID, ROOT_KEY, iamClient, startTestApp, stsClient } from './helpers.ts';
+import { ACCOUNT_ID, ROOT_KEY, startTestApp, stsClient } from './helpers.ts';
 
 describe('signed requests against the server', () => {
   let app: App;
@@ -72,11 +71,9 @@ describe('signed requests against the server', () => {
     }
   });
 
-  test('the partition follows the region of the credential scope', async () => {
-    const cn = await stsClient(app, ROOT_KEY, 'cn-north-1').send(new GetCallerIdentityCommand({}));
-    assert.equal(cn.Arn, `arn:aws-cn:iam::${ACCOUNT_ID}:root`);
-    const gov = await iamClient(app, ROOT_KEY, 'us-gov-west-1').send(new CreateUserCommand({ UserName: 'gov-user' }));
-    assert.equal(gov.User?.Arn, `arn:aws-us-gov:iam::${ACCOUNT_ID}:user/gov-user`);
+  test('any region of the served partition signs; its ARNs stay in that partition', async () => {
+    const west = await stsClient(app, ROOT_KEY, 'eu-west-3').send(new GetCallerIdentityCommand({}));
+    assert.equal(west.Arn, `arn:aws:iam::${ACCOUNT_ID}:root`);
   });
 
   test('an unknown action and a wrong version get InvalidAction', async () => {

@@ -6,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Transactions } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
+import type { Partition } from '../sigv4/index.ts';
 
 export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
 
@@ -60,6 +61,8 @@ export interface Services {
   authorizer: Authorizer;
   logger: Logger;
   clock: () => Date;
+  /** The partition this deployment serves: every ARN it builds and accepts is in it. */
+  partition: Partition;
 }
 
 export interface ActionContext {

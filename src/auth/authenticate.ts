@@ -2,7 +2,7 @@
 // parse the signature, resolve the access key (long-term or temporary), verify, and describe the
 // caller and the request facts that policies see.
 import type { IncomingMessage } from 'node:http';
-import { deriveSigningKey, isSigV4Error, parseSignedRequest, partitionForRegion, verifySignatureWithKey, type ParsedSignature } from '../sigv4/index.ts';
+import { deriveSigningKey, isRegionOf, isSigV4Error, parseSignedRequest, verifySignatureWithKey, type ParsedSignature, type Partition } from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../actions/context.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
@@ -14,11 +14,11 @@ export interface Authenticated {
   signature: ParsedSignature;
 }
 
-/** What a resolved credential lets us keep between its requests: signing keys and callers. */
+/** What a resolved credential lets us keep between its requests: signing keys and its caller. */
 interface CredentialMemo {
   /** Signing keys by credential scope ("date/region/service/aws4_request"). */
   signingKeys: Map<string, Buffer>;
-  callers: Map<string, Caller>;
+  caller?: Caller;
 }
 
 export class Authenticator {
@@ -26,7 +26,11 @@ export class Authenticator {
   // credential is resolved anew and nothing derived from the old one is used again.
   private readonly memos = new WeakMap<ResolvedCredential, CredentialMemo>();
 
-  constructor(private readonly credentials: CredentialResolver) {}
+  constructor(
+    private readonly credentials: CredentialResolver,
+    /** The partition this deployment serves: callers' ARNs are in it, other partitions' regions are refused. */
+    private readonly partition: Partition,
+  ) {}
 
   /** The signature of a request, parsed, or the AWS error that refuses it. */
   parse(req: IncomingMessage, body: Buffer, now: Date): ParsedSignature | AwsError {
@@ -36,12 +40,17 @@ export class Authenticator {
 
   /** Resolves and verifies a parsed signature; throws AWS's error when the request is not authentic. */
   async verify(req: IncomingMessage, parsed: ParsedSignature, now: Date): Promise<Authenticated> {
+    // A region of another partition (or no region at all) would put the caller, and every ARN its
+    // policies are matched against, in another partition: AWS refuses such a scope, and so do we.
+    if (!isRegionOf(parsed.scope.region, this.partition)) {
+      throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${parsed.scope.region}'. `).withStatus(403);
+    }
     // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
     const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
     if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
     let memo = this.memos.get(credential);
     if (!memo) {
-      memo = { signingKeys: new Map(), callers: new Map() };
+      memo = { signingKeys: new Map() };
       this.memos.set(credential, memo);
     }
     const { date, region, service } = parsed.scope;
@@ -53,14 +62,13 @@ export class Authenticator {
     }
     const verified = verifySignatureWithKey(parsed, key);
     if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
-    const partition = partitionForRegion(region);
-    let caller = memo.callers.get(partition);
+    let caller = memo.caller;
     if (!caller) {
+      const partition = this.partition;
       const { arnFor, roleArnFor, ...principal } = credential.caller;
       caller = { ...principal, partition, arn: arnFor(partition) };
       if (roleArnFor) caller.roleArn = roleArnFor(partition);
-      Object.freeze(caller);
-      memo.callers.set(partition, caller);
+      memo.caller = Object.freeze(caller);
     }
     const facts: RequestFacts = {
       sourceIp: normalizeIp(req.socket.remoteAddress),

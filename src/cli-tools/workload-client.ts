@@ -27,7 +27,8 @@ export class WorkloadClient {
   constructor(
     private readonly endpoint: string,
     credentials: OperatorCredentials,
-    region = 'us-east-1',
+    // The operator's region, as the AWS CLI takes it: it must be one of the partition iamd serves.
+    region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
   ) {
     this.signer = new SignatureV4({ credentials, region, service: 'iam', sha256: Sha256 });
   }

@@ -1,5 +1,5 @@
-// ARNs in AWS's formats. IAM is global: ARNs have no region, and the partition follows the region
-// of the request's credential scope (aws, aws-cn, aws-us-gov).
+// ARNs in AWS's formats. IAM is global: ARNs have no region; the partition is the one the
+// deployment serves (IAMD_PARTITION).
 
 export type EntityKind = 'user' | 'group' | 'role' | 'policy' | 'instance-profile' | 'mfa';
 
@@ -28,12 +28,4 @@ export function parseArn(arn: string): ParsedArn | undefined {
   const parts = arn.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
-}
-
-export function partitionForRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
 }

@@ -8,7 +8,7 @@ import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
-import { findManagedPolicy, parsePolicyArn } from './policy-lookup.ts';
+import { canonicalPolicyArn, findManagedPolicy, parsePolicyArn } from './policy-lookup.ts';
 import { authorizeOnPolicy, checkPolicyArn } from './policies.ts';
 
 /** AWS quota: managed policies attached to one user, group or role. */
@@ -41,8 +41,8 @@ function attach(kind: PolicyHolderKind): Handler {
   return async (ctx, input) => {
     const arn = input.PolicyArn as string;
     return ctx.services.store.write(async (repo) => {
-      const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], arn);
       const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
+      const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], policy?.arn ?? arn);
       if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
       // AWS's service-role policies belong to service-linked roles only.
       if (policy.awsManaged && policy.path.startsWith('/aws-service-role/') && !(kind === 'role' && (entity.data as { serviceLinked?: string }).serviceLinked)) {
@@ -62,9 +62,10 @@ function detach(kind: PolicyHolderKind): Handler {
   return async (ctx, input) => {
     const arn = input.PolicyArn as string;
     return ctx.services.store.write(async (repo) => {
-      const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], arn);
+      const policyArn = parsePolicyArn(arn) ? await canonicalPolicyArn(repo, ctx, arn) : arn;
+      const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], policyArn);
       checkPolicyArn(arn);
-      if (!(await repo.detach(entity.id, arn))) throw noSuchEntity(`Policy ${arn} was not found.`);
+      if (!(await repo.detach(entity.id, policyArn))) throw noSuchEntity(`Policy ${arn} was not found.`);
       return undefined;
     });
   };
@@ -96,7 +97,8 @@ function putBoundary(kind: 'user' | 'role'): Handler {
   return async (ctx, input) => {
     const arn = input.PermissionsBoundary as string;
     return ctx.services.store.write(async (repo) => {
-      const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': arn }) };
+      const boundaryArn = await canonicalPolicyArn(repo, ctx, arn);
+      const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': boundaryArn }) };
       const entity = await authorizeOnEntity<{ permissionsBoundary?: string }>(repo, scoped, `iam:Put${word}PermissionsBoundary`, kind, input[nameKey]);
       ctx.authorized = ctx.authorized || scoped.authorized;
       const boundary = await checkBoundaryArn(repo, ctx, arn);

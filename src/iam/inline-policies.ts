@@ -23,7 +23,7 @@ function put(kind: PolicyHolderKind): Handler {
     return ctx.services.store.write(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:Put${word}Policy`, kind, input[nameKey]);
       const document = input.PolicyDocument as string;
-      checkIdentityDocument(document);
+      checkIdentityDocument(document, ctx.caller.partition);
       const name = input.PolicyName as string;
       let total = policySizeWithoutWhitespace(document);
       for (const other of await repo.listInlinePolicies(entity.id)) {

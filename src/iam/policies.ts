@@ -16,8 +16,8 @@ import { findManagedPolicy, parsePolicyArn, type CustomerPolicyData, type Manage
 export const VERSIONS_PER_POLICY = 5;
 
 /** Validates an identity-based policy document: MalformedPolicyDocument with AWS's wording. */
-export function checkIdentityDocument(text: string): void {
-  const parsed = parsePolicy(text, 'identity');
+export function checkIdentityDocument(text: string, partition: string): void {
+  const parsed = parsePolicy(text, 'identity', { partition });
   if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing');
 }
 
@@ -77,7 +77,7 @@ export async function authorizeOnPolicy(repo: Repo, ctx: ActionContext, action: 
   checkPolicyArn(arn);
   const view = await findManagedPolicy(repo, ctx, arn);
   const tagContext = view?.entity ? await resourceTagContext(repo, ctx, view.entity.id) : undefined;
-  await ctx.authorize(action, arn, tagContext || extra ? { ...tagContext, ...extra } : undefined);
+  await ctx.authorize(action, view?.arn ?? arn, tagContext || extra ? { ...tagContext, ...extra } : undefined);
   if (!view) throw policyNotFound(arn);
   return view;
 }
@@ -108,8 +108,8 @@ export function versionOutput(v: Version, withDocument: boolean): Record<string,
   return { Document: withDocument ? encodeDocument(v.document) : undefined, VersionId: v.versionId, IsDefaultVersion: v.isDefault, CreateDate: v.createdAt };
 }
 
-function checkManagedDocument(text: string): void {
-  checkIdentityDocument(text);
+function checkManagedDocument(text: string, partition: string): void {
+  checkIdentityDocument(text, partition);
   if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) throw limitExceeded(`Cannot exceed quota for PolicySize: ${POLICY_SIZE_LIMITS.managed}`);
 }
 
@@ -127,7 +127,7 @@ export const policyHandlers: Record<string, Handler> = {
     await ctx.authorize('iam:CreatePolicy', arn, tags.length > 0 ? context : undefined);
     if (tags.length > 0) await ctx.authorize('iam:TagPolicy', arn, context);
     const document = input.PolicyDocument as string;
-    checkManagedDocument(document);
+    checkManagedDocument(document, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'policy', name)) throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
       const now = ctx.request.now;
@@ -205,7 +205,7 @@ export const policyHandlers: Record<string, Handler> = {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:CreatePolicyVersion', input.PolicyArn);
       const entity = customerOnly(view, input.PolicyArn);
       const document = input.PolicyDocument as string;
-      checkManagedDocument(document);
+      checkManagedDocument(document, ctx.caller.partition);
       const versions = await repo.listPolicyVersions(entity.id);
       if (versions.length >= VERSIONS_PER_POLICY) {
         throw limitExceeded(`A managed policy can have up to ${VERSIONS_PER_POLICY} versions. Before you create a new version, you must delete an existing version.`);

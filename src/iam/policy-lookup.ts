@@ -1,6 +1,7 @@
 // Managed policies by ARN, wherever they live: AWS's catalogue (arn:PARTITION:iam::aws:policy/…)
 // or the account's customer-managed policies (entities of kind 'policy' with stored versions).
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
+import { iamArn } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 
@@ -43,7 +44,17 @@ export async function findManagedPolicy(repo: Repo, ctx: ActionContext, arn: str
   if (parsed.account !== ctx.caller.accountId) return undefined;
   const e = await repo.getEntityByName<CustomerPolicyData>(ctx.caller.accountId, 'policy', parsed.name);
   if (!e || e.path !== parsed.path) return undefined;
-  return { arn, name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e };
+  // INVARIANT: the stored spelling, never the request's: names match whatever their case, and the
+  // policies that guard this policy must see (and attachments must store) the one true ARN.
+  return { arn: iamArn(ctx.caller.partition, e.accountId, 'policy', e.path, e.name), name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e };
+}
+
+/**
+ * The ARN a request's policy ARN stands for, as stored (for `iam:PolicyARN` and
+ * `iam:PermissionsBoundary` in the request context); the request's text when it names no policy.
+ */
+export async function canonicalPolicyArn(repo: Repo, ctx: ActionContext, arn: string): Promise<string> {
+  return (await findManagedPolicy(repo, ctx, arn))?.arn ?? arn;
 }
 
 /** The default version's document of a managed policy (as written). */

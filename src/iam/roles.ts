@@ -14,6 +14,7 @@ import type { EntityRow, Repo } from '../store/repo.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
 import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageOutput, requestTagContext } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
+import { canonicalPolicyArn } from './policy-lookup.ts';
 
 export const DEFAULT_MAX_SESSION_DURATION = 3600;
 
@@ -32,8 +33,8 @@ export interface RoleData {
 export type RoleRow = EntityRow<RoleData>;
 
 /** Validates a trust policy the way CreateRole / UpdateAssumeRolePolicy do; returns it unchanged. */
-export function checkTrustPolicy(text: string): string {
-  const parsed = parsePolicy(text, 'trust');
+export function checkTrustPolicy(text: string, partition: string): string {
+  const parsed = parsePolicy(text, 'trust', { partition });
   if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'Syntax errors in policy.');
   if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.trust) throw limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${POLICY_SIZE_LIMITS.trust}`);
   return text;
@@ -107,11 +108,11 @@ export const roleHandlers: Record<string, Handler> = {
     const name = input.RoleName as string;
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
-    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = input.PermissionsBoundary;
+    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, input.PermissionsBoundary));
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateRole', arn, context);
     if (tags.length > 0) await ctx.authorize('iam:TagRole', arn, context);
-    const trustPolicy = checkTrustPolicy(input.AssumeRolePolicyDocument);
+    const trustPolicy = checkTrustPolicy(input.AssumeRolePolicyDocument, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
       const data: RoleData = { trustPolicy, maxSessionDuration: (input.MaxSessionDuration as number | undefined) ?? DEFAULT_MAX_SESSION_DURATION };
@@ -158,7 +159,7 @@ export const roleHandlers: Record<string, Handler> = {
     return ctx.services.store.write(async (repo) => {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:UpdateAssumeRolePolicy', 'role', input.RoleName);
       if (role.data.serviceLinked) throw protectedRole(role);
-      const trustPolicy = checkTrustPolicy(input.PolicyDocument);
+      const trustPolicy = checkTrustPolicy(input.PolicyDocument, ctx.caller.partition);
       await repo.updateEntity(role.id, { data: { ...role.data, trustPolicy } });
       return undefined;
     });

@@ -3,7 +3,7 @@
 // GetContextKeysForCustomPolicy.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html
-import { invalidInput } from '../errors/aws-error.ts';
+import { AwsError, invalidInput } from '../errors/aws-error.ts';
 import { parseArn } from '../domain/arn.ts';
 import { compilePolicy, contextKeysOf, evaluate, firstErrorMessage, parsePolicy, type CompiledPolicy, type Decision, type PolicySource } from '../policy/index.ts';
 import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
@@ -46,15 +46,23 @@ function oneBoundary(inputs: InputPolicy[]): CompiledPolicy | null {
   return compilePolicy({ Version: '2012-10-17', Statement: statements }, { type: 'boundary', name: 'PermissionsBoundaryPolicyInputList.1' });
 }
 
-/** Resolves PolicySourceArn (user, group or role of the caller's account). */
-async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Promise<Principal> {
+/** Resolves PolicySourceArn (user, group or role of the caller's account), or the error that refuses it. */
+async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Promise<Principal | AwsError> {
   const parsed = parseArn(arn);
   const m = parsed && parsed.service === 'iam' ? /^(user|group|role)(\/(?:.*\/)?)?([^/]+)$/.exec(parsed.resource) : null;
-  if (!parsed || !m) throw invalidInput(`Invalid ARN: ${arn}`);
+  if (!parsed || !m) return invalidInput(`Invalid ARN: ${arn}`);
   const kind = m[1] as Kind;
   const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, m[3]) : undefined;
-  if (!entity) throw notFound(kind, m[3]);
+  if (!entity) return notFound(kind, m[3]);
   return { kind, entity, arn: arnOf(ctx, entity) };
+}
+
+/** Authorizes `action` on the principal PolicySourceArn names: on its stored ARN when it exists. */
+async function authorizedPrincipal(ctx: ActionContext, action: string, arn: string): Promise<Principal> {
+  const principal = await ctx.services.store.read((repo) => resolvePrincipal(repo, ctx, arn));
+  await ctx.authorize(action, principal instanceof AwsError ? arn : principal.arn);
+  if (principal instanceof AwsError) throw principal;
+  return principal;
 }
 
 /** A group's own policies (inline and attached), compiled the way enforcement compiles them. */
@@ -323,8 +331,7 @@ function resourcePolicyOf(input: Input): InputPolicy[] {
 
 export const simulateHandlers: Record<string, Handler> = {
   async SimulatePrincipalPolicy(ctx, input) {
-    await ctx.authorize('iam:SimulatePrincipalPolicy', input.PolicySourceArn);
-    const principal = await ctx.services.store.read((repo) => resolvePrincipal(repo, ctx, input.PolicySourceArn));
+    const principal = await authorizedPrincipal(ctx, 'iam:SimulatePrincipalPolicy', input.PolicySourceArn);
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
     const boundaryInputs = compileInputs(input.PermissionsBoundaryPolicyInputList, 'PermissionsBoundaryPolicyInputList', 'boundary', 'identity');
     const resource = resourcePolicyOf(input);
@@ -361,8 +368,7 @@ export const simulateHandlers: Record<string, Handler> = {
   },
 
   async GetContextKeysForPrincipalPolicy(ctx, input) {
-    await ctx.authorize('iam:GetContextKeysForPrincipalPolicy', input.PolicySourceArn);
-    const principal = await ctx.services.store.read((repo) => resolvePrincipal(repo, ctx, input.PolicySourceArn));
+    const principal = await authorizedPrincipal(ctx, 'iam:GetContextKeysForPrincipalPolicy', input.PolicySourceArn);
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
     const policies = await principalPolicies(ctx, principal);
     return { ContextKeyNames: keysOf([...policies.identity, ...extra.map((p) => p.compiled)]) };

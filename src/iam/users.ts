@@ -7,6 +7,7 @@ import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnFor, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, userListOutput, type UserData } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
+import { canonicalPolicyArn } from './policy-lookup.ts';
 
 /** The user a request names, or the calling user when it names none. */
 export function targetUserName(ctx: ActionContext, input: Input): string | undefined {
@@ -30,7 +31,7 @@ export const userHandlers: Record<string, Handler> = {
     const name = input.UserName as string;
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
-    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = input.PermissionsBoundary;
+    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, input.PermissionsBoundary));
     await ctx.authorize('iam:CreateUser', arnFor(ctx, 'user', name, path), context);
     if (tags.length > 0) await ctx.authorize('iam:TagUser', arnFor(ctx, 'user', name, path), context);
     return ctx.services.store.write(async (repo) => {

@@ -20,7 +20,7 @@ export type {
   RequestContext,
 } from './types.ts';
 /** `parsePolicy(text, kind)` → `{ document?, findings }` (never throws); the result type. */
-export { parsePolicy, type ParseResult } from './parse.ts';
+export { parsePolicy, type ParseOptions, type ParseResult } from './parse.ts';
 /** `firstErrorMessage(findings)` → AWS's MalformedPolicyDocument message of the first error. */
 export { firstErrorMessage } from './parse.ts';
 /** `policySizeWithoutWhitespace(text)` and the AWS size limits it is compared against. */

@@ -28,6 +28,8 @@ export const MESSAGES = {
   MissingVendor: 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
   /** AWS. */
   invalidResource: (r: string): string => `Resource ${r} must be in ARN format or "*".`,
+  /** AWS (a Resource ARN of another partition than the account's). */
+  wrongPartition: (partition: string, r: string): string => `Partition "${partition}" is not valid for resource "${r}".`,
   /** AWS (trust and bucket policies). */
   invalidPrincipal: (type: string, value: string): string => `Invalid principal in policy: ${JSON.stringify(type)}:${JSON.stringify(value)}`,
   /** Unverified wording. */

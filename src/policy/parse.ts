@@ -32,11 +32,19 @@ function firstInvalidCharacter(text: string): number {
   return -1;
 }
 
+export interface ParseOptions {
+  /**
+   * The partition the policy is written in. When set, a Resource or principal ARN of another
+   * partition is an error, as AWS reports it: such a statement could never match anything.
+   */
+  partition?: string;
+}
+
 /**
  * Parses `text` as a policy of the given kind. Returns the normalised document only when there is no error;
  * warnings (e.g. a missing Version) do not block it.
  */
-export function parsePolicy(text: string, kind: PolicyKind): ParseResult {
+export function parsePolicy(text: string, kind: PolicyKind, options: ParseOptions = {}): ParseResult {
   const findings: Finding[] = [];
   const error = (code: string, path: string, message: string): void => void findings.push({ severity: 'error', code, path, message });
   const warn = (code: string, path: string, message: string): void => void findings.push({ severity: 'warning', code, path, message });
@@ -79,7 +87,7 @@ export function parsePolicy(text: string, kind: PolicyKind): ParseResult {
     const sids = new Set<string>();
     list.forEach((s, i) => {
       const path = Array.isArray(raw) ? `Statement[${i}]` : 'Statement';
-      const st = parseStatement(s, path, kind, error, warn);
+      const st = parseStatement(s, path, kind, options, error, warn);
       if (st === undefined) return;
       if (st.Sid !== undefined && st.Sid !== '') {
         if (sids.has(st.Sid)) error('DuplicateSid', `${path}.Sid`, MESSAGES.DuplicateSid);
@@ -98,6 +106,18 @@ export function parsePolicy(text: string, kind: PolicyKind): ParseResult {
 
 type Report = (code: string, path: string, message: string) => void;
 
+/** The partition part of an ARN (`arn:PARTITION:…`). */
+function arnPartition(arn: string): string {
+  return arn.slice(4, arn.indexOf(':', 4));
+}
+
+/** True when `value` is an ARN whose partition is written out (no wildcard or variable) and is not `partition`. */
+function otherPartition(value: string, partition: string | undefined): boolean {
+  if (partition === undefined || !value.startsWith('arn:') || value.indexOf(':', 4) < 0) return false;
+  const written = arnPartition(value);
+  return !/[*?$]/.test(written) && written !== partition;
+}
+
 /** A string or a non-empty array of strings, as an array; `undefined` when malformed. */
 function stringList(v: Json | undefined): string[] | undefined {
   if (typeof v === 'string') return [v];
@@ -105,7 +125,7 @@ function stringList(v: Json | undefined): string[] | undefined {
   return undefined;
 }
 
-function parseStatement(s: Json, path: string, kind: PolicyKind, error: Report, warn: Report): PolicyStatement | undefined {
+function parseStatement(s: Json, path: string, kind: PolicyKind, options: ParseOptions, error: Report, warn: Report): PolicyStatement | undefined {
   if (!isObject(s)) {
     error('InvalidStatement', path, MESSAGES.SyntaxError);
     return undefined;
@@ -150,7 +170,10 @@ function parseStatement(s: Json, path: string, kind: PolicyKind, error: Report, 
     const list = stringList(s[field]);
     if (list === undefined) error('InvalidResource', `${path}.${field}`, Array.isArray(s[field]) ? MESSAGES.MissingResources : MESSAGES.SyntaxError);
     else {
-      for (const r of list) if (r !== '*' && !isArnFormat(r)) error('InvalidResource', `${path}.${field}`, MESSAGES.invalidResource(r));
+      for (const r of list) {
+        if (r !== '*' && !isArnFormat(r)) error('InvalidResource', `${path}.${field}`, MESSAGES.invalidResource(r));
+        else if (otherPartition(r, options.partition)) error('WrongPartition', `${path}.${field}`, MESSAGES.wrongPartition(arnPartition(r), r));
+      }
       st[field] = list;
     }
   }
@@ -163,7 +186,7 @@ function parseStatement(s: Json, path: string, kind: PolicyKind, error: Report, 
   else if (s.Principal !== undefined && s.NotPrincipal !== undefined) error('PrincipalAndNotPrincipal', path, MESSAGES.SyntaxError);
   else {
     const field = s.Principal !== undefined ? 'Principal' : 'NotPrincipal';
-    const block = parsePrincipal(s[field] as Json, `${path}.${field}`, kind, error, warn);
+    const block = parsePrincipal(s[field] as Json, `${path}.${field}`, kind, options, error, warn);
     if (block !== undefined) st[field] = block;
   }
 
@@ -174,7 +197,7 @@ function parseStatement(s: Json, path: string, kind: PolicyKind, error: Report, 
   return st;
 }
 
-function parsePrincipal(v: Json, path: string, kind: PolicyKind, error: Report, warn: Report): PrincipalBlock | undefined {
+function parsePrincipal(v: Json, path: string, kind: PolicyKind, options: ParseOptions, error: Report, warn: Report): PrincipalBlock | undefined {
   if (v === '*') return '*';
   if (!isObject(v)) {
     error('InvalidPrincipal', path, MESSAGES.SyntaxError);
@@ -193,6 +216,7 @@ function parsePrincipal(v: Json, path: string, kind: PolicyKind, error: Report, 
         if (kind === 'trust') error('InvalidPrincipal', `${path}.${type}`, MESSAGES.invalidPrincipal(type, p));
         else warn('PrincipalWildcard', `${path}.${type}`, `wildcards are not expanded in principal \`${p}\`: it matches no principal`);
       }
+      if ((type === 'AWS' || type === 'Federated') && otherPartition(p, options.partition)) error('InvalidPrincipal', `${path}.${type}`, MESSAGES.invalidPrincipal(type, p));
     }
     block[type] = list;
   }

@@ -12,5 +12,5 @@ export type { RawRequest, ParsedSignature, CredentialScope } from './parse.ts';
 export { verifySignature, verifySignatureWithKey, SigningKeyCache, deriveSigningKey } from './signing-key.ts';
 export { sigv4Errors, isSigV4Error } from './errors.ts';
 export type { SigV4Error, SigV4ErrorCode, SigV4Reason } from './errors.ts';
-export { partitionForRegion } from './partition.ts';
+export { DEFAULT_REGION, PARTITIONS, isPartition, isRegionOf, partitionOfRegion } from './partition.ts';
 export type { Partition } from './partition.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalQueryString, canonicalUri, parseQuery } from './canonical.ts';
 import { canonicalHeaderValue, joinedHeaderValue } from './headers.ts';
-import { SigningKeyCache, deriveSigningKey, partitionForRegion } from './index.ts';
+import { SigningKeyCache, deriveSigningKey, isRegionOf, partitionOfRegion } from './index.ts';
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { formatIsoBasic, parseIsoBasic } from './amz-date.ts';
@@ -133,8 +133,8 @@ describe('SigningKeyCache', () => {
   });
 });
 
-describe('partitionForRegion', () => {
-  const cases: Array<[string, string]> = [
+describe('partitionOfRegion', () => {
+  const cases: Array<[string, string | undefined]> = [
     ['us-east-1', 'aws'],
     ['eu-west-3', 'aws'],
     ['cn-north-1', 'aws-cn'],
@@ -144,6 +144,18 @@ describe('partitionForRegion', () => {
     ['us-isob-east-1', 'aws-iso-b'],
     ['eu-isoe-west-1', 'aws-iso-e'],
     ['us-isof-south-1', 'aws-iso-f'],
+    ['eusc-de-east-1', 'aws-eusc'],
+    ['aws-global', undefined],
+    ['us-east', undefined],
+    ['', undefined],
+    ['US-EAST-1', undefined],
   ];
-  for (const [region, want] of cases) it(region, () => assert.equal(partitionForRegion(region), want));
+  for (const [region, want] of cases) it(region || '(empty)', () => assert.equal(partitionOfRegion(region), want));
+  it('a region belongs to its own partition only', () => {
+    assert.equal(isRegionOf('us-east-1', 'aws'), true);
+    assert.equal(isRegionOf('cn-north-1', 'aws'), false);
+    assert.equal(isRegionOf('us-gov-west-1', 'aws'), false);
+    assert.equal(isRegionOf('us-iso-east-1', 'aws'), false);
+    assert.equal(isRegionOf('cn-north-1', 'aws-cn'), true);
+  });
 });

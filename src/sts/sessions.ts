@@ -147,7 +147,7 @@ export function issueCredentials(secrets: SecretBox, accountId: string, claims: 
  */
 export async function checkSessionPolicies(repo: Repo, ctx: ActionContext, policy: string | undefined, descriptors: { arn?: string }[] | undefined): Promise<string[]> {
   if (policy !== undefined) {
-    const parsed = parsePolicy(policy, 'identity');
+    const parsed = parsePolicy(policy, 'identity', { partition: ctx.caller.partition });
     if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'Syntax errors in policy.');
   }
   const arns = (descriptors ?? []).map((d) => d.arn).filter((a): a is string => a !== undefined);

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ActionContext, Services } from '../actions/context.ts';
 import { iamArn } from '../domain/arn.ts';
+import { DEFAULT_REGION } from '../sigv4/index.ts';
 import { AwsError, invalidInput, noSuchEntity, validationError } from '../errors/aws-error.ts';
 import { arnOf } from '../iam/common.ts';
 import type { RoleData } from '../iam/roles.ts';
@@ -172,7 +173,8 @@ export interface ContainerCredentials {
  * named after the workload. Throws AccessDenied for a wrong, revoked or expired token, and when
  * the profile has no role or the role does not trust EC2.
  */
-export async function issueWorkloadCredentials(services: Services, token: string, partition = 'aws'): Promise<ContainerCredentials> {
+export async function issueWorkloadCredentials(services: Services, token: string): Promise<ContainerCredentials> {
+  const partition = services.partition;
   const denied = (why: string) => new AwsError('AccessDenied', why);
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw denied('The authorization token is not valid.');
   const now = services.clock();
@@ -212,7 +214,7 @@ export async function issueWorkloadCredentials(services: Services, token: string
   await services.store.touch(async (repo) => {
     await repo.markWorkloadIssued(result.workloadId, now);
     const role = await repo.getEntityById<RoleData>(result.role.id);
-    if (role) await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: now.toISOString(), region: 'us-east-1' } } });
+    if (role) await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: now.toISOString(), region: DEFAULT_REGION[services.partition] } } });
   });
   return result.credentials;
 }

@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Caller, RequestFacts, Services } from '../../actions/context.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import { iamArn, rootArn } from '../../domain/arn.ts';
+import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import { sameSecret } from '../../crypto/same-secret.ts';
 import { readBody } from '../read-body.ts';
 import { APP, PREFIX, redirect, send, type Deps, type Principal, type Rq } from './core.ts';
@@ -81,7 +82,7 @@ export class Console {
       sourceIp: (req.socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''),
       userAgent: String(req.headers['user-agent'] ?? ''),
       secureTransport: secure,
-      region: 'us-east-1',
+      region: DEFAULT_REGION[this.deps.services.partition],
       now,
     };
     let form = new URLSearchParams();
@@ -172,7 +173,7 @@ export class Console {
     }
     rq.session = { ...found.row, token };
     if (found.row.stage === 'mfa') return;
-    const partition = 'aws';
+    const partition = this.deps.services.partition;
     const { account, user } = found;
     const session = { issuedAt: new Date(found.row.created_at), expiresAt: new Date(found.row.expires_at), mfaAuthenticatedAt: found.row.mfa_at ? new Date(found.row.mfa_at) : undefined };
     let caller: Caller;

@@ -8,6 +8,7 @@ import { AwsError } from '../../errors/aws-error.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { accessDeniedMessage } from '../../policy/index.ts';
 import { decodeInput, type Params } from '../query/decode.ts';
+import { checkInputArns } from '../query/input-arns.ts';
 import { iamModel, stsModel, type ServiceModel } from '../query/model.ts';
 
 const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
@@ -50,6 +51,7 @@ export class Invoker {
     const definition = this.registry.get(service, action);
     if (!operation || !definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${action} yet.`);
     const decoded = decodeInput(model, operation.input?.shape, toParams(input));
+    checkInputArns(model, operation.input?.shape, decoded, caller.partition);
     const ctx = actionContext(this.services, caller, facts);
     const output: Output = await definition.handler(ctx, decoded);
     // INVARIANT (as in the Query API): every action but the public ones was authorized.

@@ -159,7 +159,7 @@ export async function validatePolicy(rq: Rq): Promise<void> {
     body = {};
   }
   const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
-  const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind);
+  const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition });
   // A valid document also gets warnings for actions that no AWS service defines.
   const findings = result.document ? [...result.findings, ...(await unknownActionWarnings(result.document))] : result.findings;
   send(rq, 200, JSON.stringify({ valid: !findings.some((f) => f.severity === 'error'), findings }), 'application/json');

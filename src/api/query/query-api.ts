@@ -13,6 +13,7 @@ import { rawHeader } from '../raw-header.ts';
 import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
 import { decodeInput, type Params } from './decode.ts';
+import { checkInputArns } from './input-arns.ts';
 import { encodeError, encodeResponse } from './encode.ts';
 import { iamModel, stsModel, type ServiceModel } from './model.ts';
 
@@ -36,7 +37,7 @@ export class QueryApi {
     credentials: CredentialResolver,
     private readonly logger: Logger,
   ) {
-    this.authenticator = new Authenticator(credentials);
+    this.authenticator = new Authenticator(credentials, services.partition);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -83,6 +84,7 @@ export class QueryApi {
     const definition = this.registry.get(service, actionName);
     if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${actionName} yet.`);
     const input = decodeInput(model, operation.input?.shape, params);
+    checkInputArns(model, operation.input?.shape, input, caller.partition);
     const ctx = createActionContext(caller, facts, this.services, requestId);
     const output = await definition.handler(ctx, input);
     // INVARIANT: every action but the public ones was authorized before it ran.

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { createActionContext, type Services } from '../../actions/context.ts';
 import type { Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
-import { partitionForRegion } from '../../domain/arn.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { readBody } from '../read-body.ts';
 import { issueWorkloadCredentials, listWorkloads, registerWorkload, revokeWorkload } from '../../workloads/workloads.ts';
@@ -23,8 +22,6 @@ export class WorkloadApi {
     private readonly services: Services,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
-    /** The partition of the ARNs this node hands out (the region of its clients). */
-    private readonly partition = partitionForRegion(process.env.AWS_REGION ?? 'us-east-1'),
   ) {}
 
   handles(path: string): boolean {
@@ -40,7 +37,7 @@ export class WorkloadApi {
       if (path === WORKLOAD_CREDENTIALS_PATH) {
         if (req.method !== 'GET') throw new AwsError('InvalidAction', 'Use GET.').withStatus(405);
         const token = String(req.headers.authorization ?? '');
-        body = await issueWorkloadCredentials(this.services, token, this.partition);
+        body = await issueWorkloadCredentials(this.services, token);
       } else {
         body = await this.signed(req, path, requestId);
       }
