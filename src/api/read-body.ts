@@ -1,9 +1,11 @@
 // Reading a request body with a size limit, for every transport: a body declared or found larger
-// than the limit is refused with the caller's error, before or while it is read.
+// than the limit is refused with the caller's error, before or while it is read; a body the
+// client cut short (fewer bytes than its Content-Length, then the connection closed) is the
+// client's error too, never an internal one.
 import type { IncomingMessage } from 'node:http';
 import { rawHeader } from './raw-header.ts';
 
-export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () => Error, incomplete: () => Error = () => new Error('request body incomplete')): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(rawHeader(req, 'content-length') ?? 0) > maxBytes) {
       reject(tooLarge());
@@ -22,6 +24,6 @@ export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () =>
       chunks.push(chunk);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => reject(incomplete()));
   });
 }

@@ -23,6 +23,15 @@ export interface ImdsServer {
 
 const MAX_TOKEN_TTL = 21_600;
 
+/** A percent-encoded path segment, decoded; undefined when malformed (`%E0%A4%A`). */
+function decodeSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startImdsServer(credentialsUrl: string, workloadToken: string): Promise<ImdsServer> {
   const tokens = new Map<string, number>(); // IMDS session token → expiry (ms)
 
@@ -73,7 +82,9 @@ export async function startImdsServer(credentialsUrl: string, workloadToken: str
       if (path.startsWith(prefix)) {
         const creds = await fetchCredentials();
         const role = creds.RoleArn.slice(creds.RoleArn.lastIndexOf('/') + 1);
-        if (decodeURIComponent(path.slice(prefix.length)) !== role) return reply(res, 404, 'Not Found');
+        const asked = decodeSegment(path.slice(prefix.length));
+        if (asked === undefined) return reply(res, 400, 'Bad Request');
+        if (asked !== role) return reply(res, 404, 'Not Found');
         const body = {
           Code: 'Success',
           LastUpdated: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -86,7 +97,10 @@ export async function startImdsServer(credentialsUrl: string, workloadToken: str
         return reply(res, 200, JSON.stringify(body), 'application/json');
       }
       return reply(res, 404, 'Not Found');
-    })().catch(() => reply(res, 500, 'Internal Server Error'));
+    })().catch(() => {
+      if (!res.headersSent) reply(res, 500, 'Internal Server Error');
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -16,7 +16,7 @@ import { iamArn, rootArn } from '../../domain/arn.ts';
 import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import { sameSecret } from '../../crypto/same-secret.ts';
 import { readBody } from '../read-body.ts';
-import { APP, PREFIX, redirect, send, type Deps, type Principal, type Rq } from './core.ts';
+import { APP, PREFIX, redirect, securityHeaders, send, type Deps, type Principal, type Rq } from './core.ts';
 import { sessionRepo, sha256, type ConsoleSessionTable } from './data.ts';
 import { Invoker } from './invoke.ts';
 import { chooseLang, isLang, translator } from './messages.ts';
@@ -45,6 +45,47 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
+/** The request's URL (relative to this server), or undefined when it cannot be parsed. */
+function parseRequestUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://console.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The host of an Origin header, or undefined when it is not an origin (`Origin: garbage`). */
+function originHost(origin: string): string | undefined {
+  try {
+    const u = new URL(origin);
+    return u.host || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A route's path parameters, percent-decoded; undefined when one is not valid percent-encoded UTF-8. */
+function decodeParams(groups: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(groups ?? {})) {
+    if (v === undefined) continue;
+    try {
+      params[k] = decodeURIComponent(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** A 400 answered before there is a request context (the URL itself could not be read). */
+function badRequest(res: ServerResponse, key: 'error.badPath', acceptLanguage: string | undefined): void {
+  const text = translator(chooseLang(String(acceptLanguage ?? '')))(key);
+  securityHeaders(res);
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-iamd-session' : 'iamd-session';
 }
@@ -70,7 +111,8 @@ export class Console {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://console.invalid');
+    const url = parseRequestUrl(req.url);
+    if (!url) return badRequest(res, 'error.badPath', req.headers['accept-language']);
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname.startsWith(`${PREFIX}/static/`)) return serveStatic(url.pathname.slice(`${PREFIX}/static/`.length), res);
     const secure = Boolean((req.socket as TLSSocket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
@@ -117,14 +159,18 @@ export class Console {
     // Cross-site POSTs are refused outright (defence in depth on top of the tokens and SameSite).
     if (method === 'POST') {
       const origin = req.headers.origin;
-      if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) return send(rq, 403, rq.t('error.csrf'), 'text/plain; charset=utf-8');
+      if (origin && origin !== 'null') {
+        const host = originHost(origin);
+        if (host === undefined) return send(rq, 400, rq.t('error.badOrigin'), 'text/plain; charset=utf-8');
+        if (host !== req.headers.host) return send(rq, 403, rq.t('error.csrf'), 'text/plain; charset=utf-8');
+      }
     }
     for (const route of routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(url.pathname);
       if (!m) continue;
-      const params = (m.groups ?? {}) as Record<string, string>;
-      for (const k of Object.keys(params)) if (params[k] !== undefined) params[k] = decodeURIComponent(params[k]);
+      const params = decodeParams(m.groups);
+      if (!params) return send(rq, 400, rq.t('error.badPath'), 'text/plain; charset=utf-8');
       if (route.auth !== 'none') {
         if (!rq.session) return redirect(rq, `${PREFIX}/?next=${encodeURIComponent(url.pathname)}`);
         if (method === 'POST' && !this.checkCsrf(rq)) return send(rq, 403, rq.t('error.csrf'), 'text/plain; charset=utf-8');

@@ -99,8 +99,31 @@ export function send(rq: Rq, status: number, body: SafeHtml | string, contentTyp
 export function redirect(rq: Rq, location: string, status = 303): void {
   securityHeaders(rq.res);
   rq.res.setHeader('cache-control', 'no-store');
-  rq.res.writeHead(status, { location });
+  rq.res.writeHead(status, { location: isLocalPath(location) ? location : `${PREFIX}/` });
   rq.res.end();
+}
+
+/**
+ * A path of this server that a Location header can carry: printable ASCII only (no CR/LF, so no
+ * header injection and no ERR_INVALID_CHAR), and never another site (`//host`, `/\host`, `https:`).
+ */
+export function isLocalPath(location: string): boolean {
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(location) && !location.includes('\\');
+}
+
+/** The JSON object a JSON request carries (its body, as `_json`); undefined when the body is not one. */
+export function jsonObject(rq: Rq): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(rq.form.get('_json') ?? '{}');
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer of a JSON endpoint to a body that is not a JSON object. */
+export function badJson(rq: Rq): void {
+  send(rq, 400, JSON.stringify({ error: rq.t('error.badJson') }), 'application/json');
 }
 
 /** An error to show on a page: AWS's message for AwsError, a generic one for anything else. */

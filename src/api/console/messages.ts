@@ -322,6 +322,9 @@ const en = {
   'error.csrf': 'This request could not be verified (CSRF token missing or wrong). Reload the page and try again.',
   'error.notFound': 'Not found.',
   'error.internal': 'Something went wrong. Please try again.',
+  'error.badPath': 'Bad request: the address is not valid (malformed percent-encoding).',
+  'error.badOrigin': 'Bad request: the Origin header is not a valid origin.',
+  'error.badJson': 'Bad request: the body must be a JSON object.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -646,6 +649,9 @@ const ja: Record<MessageKey, string> = {
   'error.csrf': 'このリクエストを検証できませんでした (CSRF トークンがないか正しくありません)。ページを再読み込みして、もう一度お試しください。',
   'error.notFound': '見つかりません。',
   'error.internal': '問題が発生しました。もう一度お試しください。',
+  'error.badPath': '不正なリクエストです: アドレスが正しくありません (パーセントエンコーディングの誤り)。',
+  'error.badOrigin': '不正なリクエストです: Origin ヘッダーが正しいオリジンではありません。',
+  'error.badJson': '不正なリクエストです: 本文は JSON オブジェクトである必要があります。',
 };
 
 export type Lang = 'en' | 'ja';

@@ -4,7 +4,7 @@
 // profiles with their workloads (iamd exec), delete.
 import { AwsError } from '../../errors/aws-error.ts';
 import { listWorkloads, revokeWorkload, type WorkloadView } from '../../workloads/workloads.ts';
-import { APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, me, notice, postButton, redirect, redirectWithError, send, setFlashError, withQuery, type Rq } from './core.ts';
+import { APP, arnOf, badJson, call, can, csrfField, errorText, flash, fmtDate, jsonObject, me, notice, postButton, redirect, redirectWithError, send, setFlashError, withQuery, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { actionContext } from './invoke.ts';
 import { layout } from './layout.ts';
@@ -74,28 +74,27 @@ ${allowedCreate.allowed ? '' : html`<p class="reason">${allowedCreate.reason ?? 
 ${body}`, '/roles'));
 }
 
+/** A form or JSON value as text: a JSON object or array is no text (String() of one may throw). */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
+
 /** The trusted-entity choice in a form (the new-role page and the trust-policy endpoint). */
 export function trustChoiceOf(get: (k: string) => unknown): TrustChoice {
-  const entity = String(get('entity') ?? 'service');
+  const entity = text(get('entity')) || 'service';
   const users = get('userArn');
   return {
     entity: isTrustedEntity(entity) ? entity : 'service',
-    service: String(get('service') ?? ''),
-    accountId: String(get('accountId') ?? ''),
-    externalId: String(get('externalId') ?? ''),
+    service: text(get('service')),
+    accountId: text(get('accountId')),
+    externalId: text(get('externalId')),
     requireMfa: ['1', 'true', true].includes(get('requireMfa') as string),
-    userArns: Array.isArray(users) ? users.map(String) : typeof users === 'string' && users ? [users] : [],
+    userArns: Array.isArray(users) ? users.map(text).filter(Boolean) : typeof users === 'string' && users ? [users] : [],
   };
 }
 
 /** POST /console/api/trust-policy {entity, service, accountId, externalId, requireMfa, userArn[]}: the generated trust policy. */
 export async function trustPolicyApi(rq: Rq): Promise<void> {
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(rq.form.get('_json') ?? '{}');
-  } catch {
-    body = {};
-  }
+  const body = jsonObject(rq);
+  if (!body) return badJson(rq);
   const p = me(rq);
   send(rq, 200, JSON.stringify({ document: trustPolicyFor(trustChoiceOf((k) => body[k]), p.caller.partition, p.accountId) }), 'application/json');
 }

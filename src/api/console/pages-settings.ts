@@ -4,7 +4,7 @@ import { parsePolicy } from '../../policy/index.ts';
 import { unknownActionWarnings } from '../../catalog/iam-actions.ts';
 import { awsManagedPolicy } from '../../catalog/aws-managed-policies.ts';
 import { AwsError } from '../../errors/aws-error.ts';
-import { APP, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
+import { APP, badJson, call, can, csrfField, errorText, flash, fmtDate, jsonObject, notice, postButton, redirect, send, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
@@ -152,12 +152,8 @@ export async function postMfaAssign(rq: Rq): Promise<void> {
 
 /** POST /console/api/validate-policy {document, kind}: iamd's own findings, as you type. */
 export async function validatePolicy(rq: Rq): Promise<void> {
-  let body: { document?: unknown; kind?: unknown } = {};
-  try {
-    body = JSON.parse(rq.form.get('_json') ?? '{}');
-  } catch {
-    body = {};
-  }
+  const body: { document?: unknown; kind?: unknown } | undefined = jsonObject(rq);
+  if (!body) return badJson(rq);
   const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
   const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition });
   // A valid document also gets warnings for actions that no AWS service defines.

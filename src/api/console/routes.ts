@@ -1,6 +1,6 @@
 // The console's URL map. `auth`: 'none' (sign-in pages), 'any' (any session), 'mfa' (the MFA
 // step), 'reset' (forced password change, or a signed-in user changing it), 'active' (the rest).
-import { APP, PREFIX, redirect, send, type Rq } from './core.ts';
+import { APP, PREFIX, isLocalPath, redirect, send, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { dashboard, postAlias, postDeleteAlias } from './pages-dashboard.ts';
 import { attachPage, groupPage, groupsList, newGroupPage, postAttach, postGroupOp, postNewGroup } from './pages-groups.ts';
@@ -24,6 +24,23 @@ export interface Route {
 const p = (path: string) => new RegExp(`^${APP.replace(/\//g, '\\/')}${path}\\/?$`);
 const SEG = '(?<name>[^/]+)';
 
+/**
+ * Where `?next=` may lead: a page of this console on this server, normalized (dot segments
+ * resolved, what a header cannot carry percent-encoded); anything else leads to the sign-in page.
+ */
+export function consoleNext(next: string | null): string {
+  const fallback = `${PREFIX}/`;
+  if (!next || !next.startsWith(`${PREFIX}/`)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, 'http://console.invalid');
+  } catch {
+    return fallback;
+  }
+  const path = `${url.pathname}${url.search}`;
+  return url.origin === 'http://console.invalid' && url.pathname.startsWith(`${PREFIX}/`) && isLocalPath(path) ? path : fallback;
+}
+
 export const routes: Route[] = [
   { method: 'GET', pattern: /^\/console\/?$/, auth: 'none', handler: (rq, _p, app) => signInPage(rq, app, '') },
   { method: 'POST', pattern: /^\/console\/signin$/, auth: 'none', handler: (rq, _p, app) => postSignIn(rq, app) },
@@ -35,8 +52,7 @@ export const routes: Route[] = [
     keepsOneTime: true,
     handler: (rq, params, app) => {
       app.setLang(rq, params.lang);
-      const next = rq.url.searchParams.get('next') ?? '';
-      redirect(rq, next.startsWith(`${PREFIX}/`) && !next.startsWith('//') ? next : `${PREFIX}/`);
+      redirect(rq, consoleNext(rq.url.searchParams.get('next')));
     },
   },
   { method: 'POST', pattern: /^\/console\/api\/validate-policy$/, auth: 'active', handler: validatePolicy },

@@ -22,6 +22,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
 
+/** The client closed the connection before sending the whole body its Content-Length declared. */
+const incompleteBody = () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.');
+
 interface Reply {
   status: number;
   body: string;
@@ -47,7 +50,7 @@ export class QueryApi {
     let namespace = iamModel.metadata.xmlNamespace;
     let reply: Reply;
     try {
-      const body = await readBody(req, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`));
+      const body = await readBody(req, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`), incompleteBody);
       const now = this.services.clock();
       const parsed = this.authenticator.parse(req, body, now);
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);

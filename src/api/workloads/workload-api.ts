@@ -58,7 +58,12 @@ export class WorkloadApi {
   }
 
   private async signed(req: IncomingMessage, path: string, requestId: string): Promise<unknown> {
-    const raw = await readBody(req, MAX_BODY, () => new AwsError('RequestEntityTooLarge', 'The request body is too large.'));
+    const raw = await readBody(
+      req,
+      MAX_BODY,
+      () => new AwsError('RequestEntityTooLarge', 'The request body is too large.'),
+      () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
+    );
     const now = this.services.clock();
     const parsed = this.authenticator.parse(req, raw, now);
     if (parsed instanceof AwsError) throw parsed;
@@ -83,8 +88,17 @@ export class WorkloadApi {
       return { Workloads: await listWorkloads(ctx, query.get('InstanceProfileName') ?? undefined) };
     }
     const id = path.slice('/iamd/workloads/'.length);
-    if (id && req.method === 'DELETE') return { Workload: await revokeWorkload(ctx, decodeURIComponent(id)) };
+    if (id && req.method === 'DELETE') return { Workload: await revokeWorkload(ctx, decodePathSegment(id)) };
     throw new AwsError('InvalidAction', `${req.method} ${path} is not an iamd workload operation.`).withStatus(404);
+  }
+}
+
+/** A percent-encoded path segment, decoded; a malformed one (`%E0%A4%A`) is the caller's error. */
+function decodePathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AwsError('ValidationError', 'The workload id in the path is not valid percent-encoded UTF-8.');
   }
 }
 
