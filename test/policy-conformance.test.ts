@@ -1,4 +1,5 @@
-// Runs every case of shared/conformance/policy-cases.json through parse → compile → evaluate.
+// Runs every case of test/fixtures/conformance/policy-cases.json (copied from the team's shared
+// conformance set, ids kept) through parse → compile → evaluate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ interface Case {
   expected: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | null;
 }
 
-const file = new URL('../../shared/conformance/policy-cases.json', import.meta.url);
+const file = new URL('./fixtures/conformance/policy-cases.json', import.meta.url);
 const { cases } = JSON.parse(readFileSync(file, 'utf8')) as { cases: Case[] };
 
 function load(doc: unknown, kind: PolicyKind, source: PolicySource): CompiledPolicy {
