@@ -61,9 +61,14 @@ export const failureRepo = {
   async get(repo: Repo, key: string): Promise<ConsoleSigninFailureTable | undefined> {
     return db(repo).selectFrom('console_signin_failures').selectAll().where('key', '=', key).executeTakeFirst();
   },
+  /** One statement (an upsert): fewer conflicts for PostgreSQL's serializable retries than delete + insert. */
   async put(repo: Repo, row: ConsoleSigninFailureTable): Promise<void> {
-    await db(repo).deleteFrom('console_signin_failures').where('key', '=', row.key).execute();
-    await db(repo).insertInto('console_signin_failures').values(row).execute();
+    const { key: _key, ...changes } = row;
+    await db(repo)
+      .insertInto('console_signin_failures')
+      .values(row)
+      .onConflict((oc) => oc.column('key').doUpdateSet(changes))
+      .execute();
   },
   async clear(repo: Repo, key: string): Promise<void> {
     await db(repo).deleteFrom('console_signin_failures').where('key', '=', key).execute();

@@ -2,13 +2,14 @@
 // MFA code when the principal has a device. One generic failure for every wrong combination;
 // failures slow down and then lock further attempts for that account and name (exponentially,
 // capped at 15 minutes), whether or not the name exists: unknown names are verified against a
-// dummy hash so that they take as long as known ones.
+// dummy hash so that they take as long as known ones. Each attempt is counted as a failure before
+// its password is checked, so parallel attempts get no more checks than sequential ones.
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../../actions/context.ts';
 import { hashPassword, verifyPassword } from '../../crypto/passwords.ts';
 import { acceptMfaCode } from '../../iam/mfa.ts';
 import type { Repo } from '../../store/repo.ts';
-import { failureRepo, sha256 } from './data.ts';
+import { failureRepo, sha256, type ConsoleSigninFailureTable } from './data.ts';
 
 /** Failures allowed before any delay. */
 export const FREE_FAILURES = 2;
@@ -75,27 +76,61 @@ export async function mfaSerialsOf(repo: Repo, accountId: string, userId: string
   return out;
 }
 
+type AccountRow = NonNullable<Awaited<ReturnType<typeof resolveAccount>>>;
+type Principal = { accountId: string; userId: string | null; hash: string; resetRequired: boolean; hardExpired?: boolean };
+
+/** The root user or IAM user a sign-in names, with its password hash; undefined if there is none. */
+async function findPrincipal(repo: Repo, account: AccountRow, request: SignInRequest, now: Date): Promise<Principal | undefined> {
+  if (request.kind === 'root') {
+    if (!account.root_email || !account.root_password_hash) return undefined;
+    if (account.root_email.toLowerCase() !== request.name.trim().toLowerCase()) return undefined;
+    return { accountId: account.id, userId: null, hash: account.root_password_hash, resetRequired: false };
+  }
+  const user = await repo.getEntityByName(account.id, 'user', request.name.trim());
+  if (!user) return undefined;
+  const profile = await repo.getLoginProfile(user.id);
+  if (!profile) return undefined;
+  // An expired password (the policy's MaxPasswordAge) must be changed at sign-in; with
+  // HardExpiry only an administrator can set a new one, so the sign-in fails.
+  const policy = (await repo.getPasswordPolicy(account.id)) as { MaxPasswordAge?: number; HardExpiry?: boolean } | undefined;
+  const changedAt = await repo.passwordChangedAt(user.id);
+  const expired = Boolean(policy?.MaxPasswordAge && changedAt && now.getTime() - changedAt.getTime() > policy.MaxPasswordAge * 86_400_000);
+  if (expired && policy?.HardExpiry) return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: true, hardExpired: true };
+  return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: profile.reset_required === 1 || expired };
+}
+
+function lockRemaining(row: ConsoleSigninFailureTable | undefined, now: Date): number {
+  if (!row?.locked_until) return 0;
+  return Math.max(0, new Date(row.locked_until).getTime() - now.getTime());
+}
+
+/**
+ * In a write transaction: the remaining lock if there is one, else 0 and the attempt is counted as
+ * a failure before its password or code is checked (a success clears it). Counting first is what
+ * makes the lock hold under concurrency: SQLite's writes take turns and PostgreSQL's are
+ * SERIALIZABLE (retried on conflict), so parallel attempts, on one node or several, are charged
+ * one after another and no more are checked than would be one at a time.
+ */
+async function chargeAttempt(repo: Repo, key: string, now: Date): Promise<number> {
+  const row = await failureRepo.get(repo, key);
+  const locked = lockRemaining(row, now);
+  if (locked > 0) return locked;
+  const failures = (row?.failures ?? 0) + 1;
+  const lock = lockDurationMs(failures);
+  await failureRepo.put(repo, { key, failures, locked_until: lock > 0 ? new Date(now.getTime() + lock).toISOString() : null, updated_at: now.toISOString() });
+  return 0;
+}
+
 export class SignInService {
   constructor(private readonly services: Services) {}
 
+  /**
+   * The counter attempts are charged to. Sign-in passes the resolved account id (so the id and the
+   * alias share one; an unknown account counts under what was typed); names compare lower-cased,
+   * as IAM user names and email addresses do.
+   */
   throttleKey(account: string, kind: string, name: string): string {
     return sha256(`${account.trim().toLowerCase()}|${kind}|${name.trim().toLowerCase()}`);
-  }
-
-  /** Whether sign-in for this key is locked now; the remaining time if so. */
-  async lockedFor(key: string, now: Date): Promise<number> {
-    const row = await this.services.store.read((repo) => failureRepo.get(repo, key));
-    if (!row?.locked_until) return 0;
-    return Math.max(0, new Date(row.locked_until).getTime() - now.getTime());
-  }
-
-  async recordFailure(key: string, now: Date): Promise<void> {
-    await this.services.store.write(async (repo) => {
-      const row = await failureRepo.get(repo, key);
-      const failures = (row?.failures ?? 0) + 1;
-      const lock = lockDurationMs(failures);
-      await failureRepo.put(repo, { key, failures, locked_until: lock > 0 ? new Date(now.getTime() + lock).toISOString() : null, updated_at: now.toISOString() });
-    });
   }
 
   async clearFailures(key: string): Promise<void> {
@@ -104,35 +139,20 @@ export class SignInService {
 
   async signIn(request: SignInRequest): Promise<SignInResult> {
     const now = this.services.clock();
-    const key = this.throttleKey(request.account, request.kind, request.name);
-    const locked = await this.lockedFor(key, now);
-    if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
-    const found = await this.services.store.read(async (repo) => {
+    const { key, locked, found } = await this.services.store.read(async (repo) => {
       const account = await resolveAccount(repo, request.account);
-      if (!account) return undefined;
-      if (request.kind === 'root') {
-        if (!account.root_email || !account.root_password_hash) return undefined;
-        if (account.root_email.toLowerCase() !== request.name.trim().toLowerCase()) return undefined;
-        return { accountId: account.id, userId: null, hash: account.root_password_hash, resetRequired: false };
-      }
-      const user = await repo.getEntityByName(account.id, 'user', request.name.trim());
-      if (!user) return undefined;
-      const profile = await repo.getLoginProfile(user.id);
-      if (!profile) return undefined;
-      // An expired password (the policy's MaxPasswordAge) must be changed at sign-in; with
-      // HardExpiry only an administrator can set a new one, so the sign-in fails.
-      const policy = (await repo.getPasswordPolicy(account.id)) as { MaxPasswordAge?: number; HardExpiry?: boolean } | undefined;
-      const changedAt = await repo.passwordChangedAt(user.id);
-      const expired = Boolean(policy?.MaxPasswordAge && changedAt && now.getTime() - changedAt.getTime() > policy.MaxPasswordAge * 86_400_000);
-      if (expired && policy?.HardExpiry) return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: true, hardExpired: true };
-      return { accountId: account.id, userId: user.id, hash: profile.password_hash, resetRequired: profile.reset_required === 1 || expired };
+      const key = this.throttleKey(account?.id ?? request.account, request.kind, request.name);
+      // Checked here too, so that a burst against a locked name costs reads, not writes.
+      const locked = lockRemaining(await failureRepo.get(repo, key), now);
+      return { key, locked, found: account && locked === 0 ? await findPrincipal(repo, account, request, now) : undefined };
     });
+    if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
+    const lockedMeanwhile = await this.services.store.write((repo) => chargeAttempt(repo, key, now));
+    if (lockedMeanwhile > 0) return { ok: false, reason: 'locked', retryAfterMs: lockedMeanwhile };
     // Always one argon2 verification, against a dummy hash when there is no such principal.
     const ok = await verifyPassword(found?.hash ?? (await dummy()), request.password);
-    if (!found || !ok || request.password.length === 0 || ('hardExpired' in found && found.hardExpired)) {
-      await this.recordFailure(key, now);
-      return { ok: false, reason: 'invalid' };
-    }
+    // A failure is already counted.
+    if (!found || !ok || request.password.length === 0 || found.hardExpired) return { ok: false, reason: 'invalid' };
     await this.clearFailures(key);
     const mfaSerials = await this.services.store.read((repo) => mfaSerialsOf(repo, found.accountId, found.userId));
     if (found.userId !== null && mfaSerials.length === 0) await this.notePasswordUse(found.userId, now);
@@ -142,20 +162,21 @@ export class SignInService {
   /** The MFA step: true when `code` is valid for one of the principal's devices. */
   async verifyMfa(accountId: string, userId: string | null, code: string, throttle: string): Promise<'ok' | 'invalid' | 'locked'> {
     const now = this.services.clock();
-    if ((await this.lockedFor(throttle, now)) > 0) return 'locked';
-    const accepted = await this.services.store.write(async (repo) => {
+    // A read first, so that a burst against a locked session costs no writes.
+    if (lockRemaining(await this.services.store.read((repo) => failureRepo.get(repo, throttle)), now) > 0) return 'locked';
+    // The attempt is charged and the code checked in one transaction: parallel codes take turns.
+    const outcome = await this.services.store.write(async (repo) => {
+      if ((await chargeAttempt(repo, throttle, now)) > 0) return 'locked';
       for (const serial of await mfaSerialsOf(repo, accountId, userId)) {
-        if (await acceptMfaCode(repo, accountId, serial, userId, code.trim(), now, this.services.secrets)) return true;
+        if (await acceptMfaCode(repo, accountId, serial, userId, code.trim(), now, this.services.secrets)) {
+          await failureRepo.clear(repo, throttle);
+          return 'ok';
+        }
       }
-      return false;
-    });
-    if (!accepted) {
-      await this.recordFailure(throttle, now);
       return 'invalid';
-    }
-    await this.clearFailures(throttle);
-    if (userId !== null) await this.notePasswordUse(userId, now);
-    return 'ok';
+    });
+    if (outcome === 'ok' && userId !== null) await this.notePasswordUse(userId, now);
+    return outcome;
   }
 
   /** GetUser's PasswordLastUsed. */
