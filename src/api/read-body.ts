@@ -3,7 +3,7 @@
 // client cut short (fewer bytes than its Content-Length, then the connection closed) is the
 // client's error too, never an internal one.
 import type { IncomingMessage } from 'node:http';
-import { rawHeader } from './raw-header.ts';
+import { rawHeader } from '../http/raw-header.ts';
 
 export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () => Error, incomplete: () => Error = () => new Error('request body incomplete')): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { deriveSigningKey, isRegionOf, isSigV4Error, parseSignedRequest, verifyS
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../actions/context.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
-import { rawHeader } from '../api/raw-header.ts';
+import { rawHeader } from '../http/raw-header.ts';
 
 export interface Authenticated {
   caller: Caller;

@@ -5,7 +5,7 @@ import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
 import { compilePolicy, parsePolicy, type CompiledPolicy, type PolicySource } from '../policy/index.ts';
 import type { Repo } from '../store/repo.ts';
 import type { Store, Transactions } from '../store/store.ts';
-import { parsePolicyArn } from '../iam/policy-lookup.ts';
+import { parsePolicyArn } from '../domain/arn.ts';
 
 export interface PrincipalPolicies {
   identity: CompiledPolicy[];

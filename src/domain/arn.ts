@@ -29,3 +29,10 @@ export function parseArn(arn: string): ParsedArn | undefined {
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
 }
+
+/** Splits `arn:aws:iam::ACCOUNT:policy/PATH/NAME` into its path and name. */
+export function parsePolicyArn(arn: string): { partition: string; account: string; path: string; name: string } | undefined {
+  const m = /^arn:([\w-]+):iam::(aws|\d{12}):policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
+  if (!m) return undefined;
+  return { partition: m[1], account: m[2], path: m[3], name: m[4] };
+}

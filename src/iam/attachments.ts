@@ -8,7 +8,8 @@ import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
-import { canonicalPolicyArn, findManagedPolicy, parsePolicyArn } from './policy-lookup.ts';
+import { parsePolicyArn } from '../domain/arn.ts';
+import { canonicalPolicyArn, findManagedPolicy } from './policy-lookup.ts';
 import { authorizeOnPolicy, checkPolicyArn } from './policies.ts';
 
 /** AWS quota: managed policies attached to one user, group or role. */

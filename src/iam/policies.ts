@@ -10,7 +10,8 @@ import type { ActionContext } from '../actions/context.ts';
 import type { Handler, Input } from '../actions/registry.ts';
 import type { EntityRow, Repo, Tag } from '../store/repo.ts';
 import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
-import { findManagedPolicy, parsePolicyArn, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
+import { parsePolicyArn } from '../domain/arn.ts';
+import { findManagedPolicy, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
 
 /** AWS quota: versions kept per customer-managed policy. */
 export const VERSIONS_PER_POLICY = 5;

@@ -1,7 +1,7 @@
 // Managed policies by ARN, wherever they live: AWS's catalogue (arn:PARTITION:iam::aws:policy/…)
 // or the account's customer-managed policies (entities of kind 'policy' with stored versions).
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
-import { iamArn } from '../domain/arn.ts';
+import { iamArn, parsePolicyArn } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 
@@ -24,13 +24,6 @@ export interface ManagedPolicyView {
   description?: string;
   /** Only for customer-managed policies. */
   entity?: EntityRow<CustomerPolicyData>;
-}
-
-/** Splits `arn:aws:iam::ACCOUNT:policy/PATH/NAME` into its path and name. */
-export function parsePolicyArn(arn: string): { partition: string; account: string; path: string; name: string } | undefined {
-  const m = /^arn:([\w-]+):iam::(aws|\d{12}):policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
-  if (!m) return undefined;
-  return { partition: m[1], account: m[2], path: m[3], name: m[4] };
 }
 
 export async function findManagedPolicy(repo: Repo, ctx: ActionContext, arn: string): Promise<ManagedPolicyView | undefined> {

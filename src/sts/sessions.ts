@@ -10,7 +10,7 @@ import type { ActionContext } from '../actions/context.ts';
 import { newSecretAccessKey } from '../domain/ids.ts';
 import { AwsError, validationError } from '../errors/aws-error.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace } from '../policy/index.ts';
-import { parsePolicyArn } from '../iam/policy-lookup.ts';
+import { parsePolicyArn } from '../domain/arn.ts';
 import type { Repo } from '../store/repo.ts';
 import { acceptMfaCode } from '../iam/mfa.ts';
 

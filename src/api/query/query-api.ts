@@ -9,7 +9,7 @@ import { createActionContext, type Caller, type RequestFacts, type Services } fr
 import { Authenticator } from '../../auth/authenticate.ts';
 import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
-import { rawHeader } from '../raw-header.ts';
+import { rawHeader } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
 import { decodeInput, type Params } from './decode.ts';
