@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { buildRegistry } from './actions/all.ts';
+import { Dispatcher } from './actions/dispatch.ts';
 import type { Services } from './actions/context.ts';
 import { QueryApi } from './api/query/query-api.ts';
 import { Console, isConsolePath } from './api/console/console.ts';
@@ -46,13 +47,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   }
   for (const warning of boot.warnings ?? []) logger.warn(warning);
   const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition };
-  const registry = buildRegistry();
+  // One dispatch for every transport: lookup, decode, context, run, the authorization invariant.
+  const dispatcher = new Dispatcher(services, buildRegistry());
   const credentials = new CredentialResolver(store, secrets);
-  const api = new QueryApi(services, registry, credentials, logger);
+  const api = new QueryApi(services, dispatcher, credentials, logger);
   // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
   const workloads = new WorkloadApi(services, new Authenticator(credentials, config.partition), logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
-  const webConsole = new Console(services, registry);
+  const webConsole = new Console(services, dispatcher);
 
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {

@@ -17,7 +17,7 @@ import { AddRoleToInstanceProfileCommand, CreateGroupCommand, CreateInstanceProf
 import { startApp, type App } from '../src/app.ts';
 import { buildRegistry } from '../src/actions/all.ts';
 import { configFromEnv } from '../src/config.ts';
-import { iamModel, stsModel, type ServiceModel, type Shape } from '../src/api/query/model.ts';
+import { iamModel, stsModel, type ServiceModel, type Shape } from '../src/actions/model/service-model.ts';
 import { startImdsServer, type ImdsServer } from '../src/cli-tools/imds-server.ts';
 import { ACCOUNT_ID, ROOT_KEY, iamClient } from './helpers.ts';
 import { ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD } from './console/support.ts';

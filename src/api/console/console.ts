@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Caller, RequestFacts, Services } from '../../actions/context.ts';
-import type { ActionRegistry } from '../../actions/registry.ts';
+import type { Dispatcher } from '../../actions/dispatch.ts';
 import { iamArn, rootArn } from '../../domain/arn.ts';
 import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import { sameSecret } from '../../crypto/same-secret.ts';
@@ -106,8 +106,8 @@ export function addCookie(res: ServerResponse, value: string): void {
 export class Console {
   readonly deps: Deps;
 
-  constructor(services: Services, registry: ActionRegistry) {
-    this.deps = { services, invoker: new Invoker(services, registry), signin: new SignInService(services), oneTime: new OneTimeStore() };
+  constructor(services: Services, dispatcher: Dispatcher) {
+    this.deps = { services, invoker: new Invoker(services, dispatcher), signin: new SignInService(services), oneTime: new OneTimeStore() };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

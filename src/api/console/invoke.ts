@@ -1,17 +1,11 @@
-// The console's way into iamd: the SAME action handlers and the SAME authorizer as the Query
-// API, with the signed-in principal as the caller. Console input is flattened into the Query
-// protocol's parameters and decoded with the botocore model, so validation errors read exactly
-// as AWS's do.
+// The console's way into iamd: the SAME dispatch, handlers and authorizer as the Query API, with
+// the signed-in principal as the caller. Console input is flattened into the Query protocol's
+// parameters and decoded with the botocore model, so validation errors read exactly as AWS's do.
 import { createActionContext, type ActionContext, type Caller, type RequestFacts, type Services } from '../../actions/context.ts';
-import type { ActionRegistry, Output } from '../../actions/registry.ts';
-import { AwsError } from '../../errors/aws-error.ts';
+import type { Dispatcher } from '../../actions/dispatch.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { accessDeniedMessage } from '../../policy/index.ts';
-import { decodeInput, type Params } from '../query/decode.ts';
-import { checkInputArns } from '../query/input-arns.ts';
-import { iamModel, stsModel, type ServiceModel } from '../query/model.ts';
-
-const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
+import type { Params } from '../../actions/model/decode-input.ts';
 
 /** Builds the ActionContext exactly as the Query API does (src/api/query/query-api.ts). */
 export function actionContext(services: Services, caller: Caller, facts: RequestFacts, requestId = newRequestId()): ActionContext {
@@ -37,25 +31,16 @@ export function toParams(input: Record<string, unknown>): Params {
 export class Invoker {
   constructor(
     private readonly services: Services,
-    private readonly registry: ActionRegistry,
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   has(action: string, service = 'iam'): boolean {
-    return this.registry.get(service, action) !== undefined;
+    return this.dispatcher.has(service, action);
   }
 
   /** Runs one IAM/STS action as `caller`; throws AwsError as the Query API would answer it. */
   async call(caller: Caller, facts: RequestFacts, action: string, input: Record<string, unknown> = {}, service = 'iam'): Promise<Record<string, any>> {
-    const model = MODELS[service];
-    const operation = Object.hasOwn(model.operations, action) ? model.operations[action] : undefined;
-    const definition = this.registry.get(service, action);
-    if (!operation || !definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${action} yet.`);
-    const decoded = decodeInput(model, operation.input?.shape, toParams(input));
-    checkInputArns(model, operation.input?.shape, decoded, caller.partition);
-    const ctx = actionContext(this.services, caller, facts);
-    const output: Output = await definition.handler(ctx, decoded);
-    // INVARIANT (as in the Query API): every action but the public ones was authorized.
-    if (!ctx.authorized && !definition.public) throw new Error(`${service}:${action} returned without authorizing`);
+    const output = await this.dispatcher.run({ service, action, params: toParams(input), caller, facts, requestId: newRequestId() });
     return (output ?? {}) as Record<string, any>;
   }
 

@@ -4,7 +4,7 @@
 // once per shape: it runs on every response, and a general XML builder cost more than the rest of
 // a GetCallerIdentity together.
 import type { AwsError } from '../../errors/aws-error.ts';
-import type { ServiceModel, Shape } from './model.ts';
+import type { ServiceModel, Shape } from '../../actions/model/service-model.ts';
 
 // The same creation dates are written again and again (every GetUser, every page of ListUsers).
 const isoByTime = new Map<number, string>();

@@ -5,22 +5,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AwsError } from '../../errors/aws-error.ts';
 import { newRequestId } from '../../domain/ids.ts';
-import { createActionContext, type Caller, type RequestFacts, type Services } from '../../actions/context.ts';
+import type { Services } from '../../actions/context.ts';
+import type { Dispatcher } from '../../actions/dispatch.ts';
+import type { Params } from '../../actions/model/decode-input.ts';
+import { iamModel } from '../../actions/model/service-model.ts';
 import { Authenticator } from '../../auth/authenticate.ts';
-import type { ActionRegistry } from '../../actions/registry.ts';
 import type { CredentialResolver } from '../../auth/credentials.ts';
 import { rawHeader } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
-import { decodeInput, type Params } from './decode.ts';
-import { checkInputArns } from './input-arns.ts';
 import { encodeError, encodeResponse } from './encode.ts';
-import { iamModel, stsModel, type ServiceModel } from './model.ts';
 
 /** Bodies larger than this are refused before they are read (the largest IAM input is ~400 KB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-const MODELS: Record<string, ServiceModel> = { iam: iamModel, sts: stsModel };
 
 /** The client closed the connection before sending the whole body its Content-Length declared. */
 const incompleteBody = () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.');
@@ -36,7 +33,7 @@ export class QueryApi {
 
   constructor(
     private readonly services: Services,
-    private readonly registry: ActionRegistry,
+    private readonly dispatcher: Dispatcher,
     credentials: CredentialResolver,
     private readonly logger: Logger,
   ) {
@@ -56,12 +53,14 @@ export class QueryApi {
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
       action = params.get('Action') ?? '';
       if (parsed instanceof AwsError) throw parsed;
-      const model = MODELS[parsed.scope.service];
+      const model = this.dispatcher.model(parsed.scope.service);
       if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
       namespace = model.metadata.xmlNamespace;
       const { caller, facts } = await this.authenticator.verify(req, parsed, now);
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
-      const output = await this.run(parsed.scope.service, model, params, caller, facts, requestId);
+      const actionName = params.get('Action');
+      if (!actionName) throw new AwsError('MissingAction', 'Missing Action');
+      const output = await this.dispatcher.run({ service: parsed.scope.service, action: actionName, version: params.get('Version'), params, caller, facts, requestId });
       reply = { status: 200, body: encodeResponse(model, action, output, requestId) };
     } catch (error) {
       reply = this.errorReply(error, requestId, namespace, action);
@@ -74,25 +73,6 @@ export class QueryApi {
     // One line per request at debug level (IAMD_LOG_LEVEL=debug); errors and denials at info.
     if (reply.status >= 400) this.logger.info({ requestId, action, status: reply.status }, 'request refused');
     else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-  }
-
-  private async run(service: string, model: ServiceModel, params: Params, caller: Caller, facts: RequestFacts, requestId: string) {
-    const actionName = params.get('Action');
-    if (!actionName) throw new AwsError('MissingAction', 'Missing Action');
-    const operation = Object.hasOwn(model.operations, actionName) ? model.operations[actionName] : undefined;
-    const version = params.get('Version');
-    if (!operation || (version !== undefined && version !== model.metadata.apiVersion)) {
-      throw new AwsError('InvalidAction', `Could not find operation ${actionName} for version ${version ?? model.metadata.apiVersion}`);
-    }
-    const definition = this.registry.get(service, actionName);
-    if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${service}:${actionName} yet.`);
-    const input = decodeInput(model, operation.input?.shape, params);
-    checkInputArns(model, operation.input?.shape, input, caller.partition);
-    const ctx = createActionContext(caller, facts, this.services, requestId);
-    const output = await definition.handler(ctx, input);
-    // INVARIANT: every action but the public ones was authorized before it ran.
-    if (!ctx.authorized && !definition.public) throw new Error(`${service}:${actionName} returned without authorizing`);
-    return output;
   }
 
   private errorReply(error: unknown, requestId: string, namespace: string, action: string): Reply {

@@ -4,7 +4,7 @@
 // The members to check come from the service model: every string of shape `arnType`, and MFA
 // serial numbers when they are ARNs (a hardware device's serial is not).
 import { AwsError } from '../../errors/aws-error.ts';
-import type { ServiceModel, Shape } from './model.ts';
+import type { ServiceModel, Shape } from './service-model.ts';
 
 const ARN_SHAPES = new Set(['arnType', 'serialNumberType']);
 

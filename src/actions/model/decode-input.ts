@@ -3,7 +3,7 @@
 // ValidationError wording ("1 validation error detected: Value '…' at 'userName' failed to
 // satisfy constraint: …").
 import { AwsError } from '../../errors/aws-error.ts';
-import { patternRegExp, type ServiceModel, type Shape } from './model.ts';
+import { patternRegExp, type ServiceModel, type Shape } from './service-model.ts';
 
 export type Params = Map<string, string>;
 

@@ -1,0 +1,64 @@
+// The one way into an action, for every transport (the Query API, the console, the workload API):
+// look the operation up, decode its input against the service model, check the ARNs it names,
+// create the action context, run the handler, and check that it authorized before it answered.
+// Transports only turn bytes into a Dispatch and the result (or AwsError) back into bytes.
+import { AwsError } from '../errors/aws-error.ts';
+import { createActionContext, type Caller, type RequestFacts, type Services } from './context.ts';
+import type { ActionRegistry } from './registry.ts';
+import { decodeInput, type Params } from './model/decode-input.ts';
+import { checkInputArns } from './model/input-arns.ts';
+import { iamModel, stsModel, type ServiceModel } from './model/service-model.ts';
+
+/** The AWS services whose operations are described by a vendored botocore model. */
+const MODELS: Readonly<Record<string, ServiceModel>> = { iam: iamModel, sts: stsModel };
+
+/** What an operation answers: its output structure, or nothing. */
+export type OperationOutput = Record<string, unknown> | undefined;
+
+export interface Dispatch {
+  service: string;
+  action: string;
+  /** The operation's parameters in the Query protocol's flat form (`Tags.member.1.Key`). */
+  params: Params;
+  /** The API version the request names, when it names one (Query API): another one is InvalidAction. */
+  version?: string;
+  caller: Caller;
+  facts: RequestFacts;
+  requestId: string;
+}
+
+export class Dispatcher {
+  constructor(
+    private readonly services: Services,
+    private readonly registry: ActionRegistry,
+  ) {}
+
+  /** The model of a service iamd speaks, or undefined. */
+  model(service: string): ServiceModel | undefined {
+    return Object.hasOwn(MODELS, service) ? MODELS[service] : undefined;
+  }
+
+  /** True when iamd serves `service:action`. */
+  has(service: string, action: string): boolean {
+    return this.registry.get(service, action) !== undefined;
+  }
+
+  /** Runs one operation as `caller`; resolves to its output, or rejects with AWS's error. */
+  async run(d: Dispatch): Promise<OperationOutput> {
+    const model = this.model(d.service);
+    if (!model) throw new AwsError('InvalidAction', `iamd does not serve ${d.service}.`);
+    const operation = Object.hasOwn(model.operations, d.action) ? model.operations[d.action] : undefined;
+    if (!operation || (d.version !== undefined && d.version !== model.metadata.apiVersion)) {
+      throw new AwsError('InvalidAction', `Could not find operation ${d.action} for version ${d.version ?? model.metadata.apiVersion}`);
+    }
+    const definition = this.registry.get(d.service, d.action);
+    if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${d.service}:${d.action} yet.`);
+    const input = decodeInput(model, operation.input?.shape, d.params);
+    checkInputArns(model, operation.input?.shape, input, d.caller.partition);
+    const ctx = createActionContext(d.caller, d.facts, this.services, d.requestId);
+    const output: OperationOutput = await definition.handler(ctx, input);
+    // INVARIANT: every action but the public ones was authorized before it ran.
+    if (!ctx.authorized && !definition.public) throw new Error(`${d.service}:${d.action} returned without authorizing`);
+    return output;
+  }
+}
