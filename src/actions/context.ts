@@ -5,54 +5,12 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Transactions } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
-import type { CompiledPolicy } from '../policy/index.ts';
 import type { Partition } from '../sigv4/index.ts';
 
-export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
-
-/** An authenticated caller. */
-export interface Caller {
-  type: PrincipalType;
-  accountId: string;
-  partition: string;
-  /** The principal's ARN: root, user, or assumed-role session. */
-  arn: string;
-  /** aws:userid — the account id for root, AIDA… for users, AROA…:session for role sessions. */
-  userId: string;
-  /** The IAM user's name, for users. */
-  userName?: string;
-  /** The user's or role's entity id (AIDA…/AROA…), for users and role sessions. */
-  entityId?: string;
-  /** The access key that signed the request, when it was signed. */
-  accessKeyId?: string;
-  /** For role sessions: the role's ARN (aws:PrincipalArn). */
-  roleArn?: string;
-  /** For temporary credentials. */
-  session?: SessionFacts;
-}
-
-export interface SessionFacts {
-  issuedAt: Date;
-  expiresAt: Date;
-  mfaAuthenticatedAt?: Date;
-  roleName?: string;
-  sessionName?: string;
-  /** Session policies (inline Policy and PolicyArns), compiled, for role and federation sessions. */
-  compiledSessionPolicies?: CompiledPolicy[];
-  tags?: Record<string, string>;
-  /** Session tags that pass on to sessions of roles this session assumes (role chaining). */
-  transitiveTagKeys?: string[];
-  sourceIdentity?: string;
-}
-
-/** Request facts that feed global condition keys (aws:SourceIp, aws:UserAgent, …). */
-export interface RequestFacts {
-  sourceIp: string;
-  userAgent: string;
-  secureTransport: boolean;
-  region: string;
-  now: Date;
-}
+// Who is calling and the request's facts live in src/domain (authentication and the authorizer
+// need them below the action layer); they are re-exported for the handlers.
+export type { Caller, PrincipalType, RequestFacts, SessionFacts } from '../domain/caller.ts';
+import type { Caller, RequestFacts } from '../domain/caller.ts';
 
 export interface Services {
   /** The store itself in the shared services; a request's own session in an ActionContext. */

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { deriveSigningKey, isRegionOf, isSigV4Error, parseSignedRequest, verifySignatureWithKey, type ParsedSignature, type Partition } from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
-import type { Caller, RequestFacts } from '../actions/context.ts';
+import type { Caller, RequestFacts } from '../domain/caller.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
 import { rawHeader } from '../http/raw-header.ts';
 

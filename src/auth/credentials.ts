@@ -6,7 +6,7 @@
 // Temporary credentials (ASIA…) carry their session in the security token (src/sts/sessions.ts):
 // the request must present the exact token it was issued with, before it expires, and the role
 // (or user) behind it must still exist — deleting a role ends its sessions on the next request.
-import type { Caller, SessionFacts } from '../actions/context.ts';
+import type { Caller, SessionFacts } from '../domain/caller.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { sameSecret } from '../crypto/same-secret.ts';
 import { assumedRoleArn, iamArn, rootArn } from '../domain/arn.ts';

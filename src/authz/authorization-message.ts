@@ -3,7 +3,7 @@
 // allowed to read them. The JSON follows AWS's decoded-message shape.
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Caller } from '../actions/context.ts';
+import type { Caller } from '../domain/caller.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Decision } from '../policy/index.ts';
 

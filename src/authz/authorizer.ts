@@ -2,7 +2,7 @@
 // the request context with AWS's global condition keys, asks the engine, and words AccessDenied
 // the way AWS does.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-import type { Caller, RequestFacts } from '../actions/context.ts';
+import type { Caller, RequestFacts } from '../domain/caller.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { Store, Transactions } from '../store/store.ts';

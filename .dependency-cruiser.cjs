@@ -1,0 +1,56 @@
+// Import boundaries of iamd's source, checked by `npm run lint` (and so by `npm test`).
+// Why each rule exists is in CONTRIBUTING.md ("Layers").
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      comment: 'Folders of src depend on each other in one direction only: a cycle means a layer is in the wrong place.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycles',
+      comment: 'Modules import each other in one direction only at run time (a type-only import back is fine).',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'policy-engine-is-pure',
+      comment: 'src/policy is a library of its own: it imports nothing from the rest of iamd, and does no I/O.',
+      severity: 'error',
+      from: { path: '^src/policy/' },
+      to: { pathNot: ['^src/policy/', '^node_modules/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'policy-engine-does-no-io',
+      severity: 'error',
+      from: { path: '^src/policy/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'], pathNot: '^(node:)?(assert|util)$' },
+    },
+    {
+      name: 'sigv4-is-pure',
+      comment: 'src/sigv4 verifies signatures from bytes: it imports nothing from the rest of iamd.',
+      severity: 'error',
+      from: { path: '^src/sigv4/' },
+      to: { pathNot: ['^src/sigv4/', '^node_modules/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'transports-import-actions-never-the-reverse',
+      comment: 'Only the transports (src/api), the composition root (src/app.ts) and the CLI know HTTP routes and pages.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/api/', '^src/app\\.ts$', '^src/cli'] },
+      to: { path: '^src/api/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|\\.test\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: 'specify',
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+  },
+};
