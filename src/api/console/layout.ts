@@ -17,7 +17,8 @@ const NAV: { key: MessageKey; path: string }[] = [
 function langSwitch(rq: Rq): SafeHtml {
   const next = rq.method === 'GET' ? rq.url.pathname + rq.url.search : `${APP}`;
   const other = rq.lang === 'ja' ? 'en' : 'ja';
-  return html`<a class="lang" id="lang-switch" hreflang="${other}" lang="${other}" href="${PREFIX}/lang/${other}?next=${encodeURIComponent(next)}">${other === 'ja' ? '日本語' : 'English'}</a>`;
+  const href = `${PREFIX}/lang/${other}?next=${encodeURIComponent(next)}`;
+  return html`<a class="lang" id="lang-switch" hreflang="${other}" lang="${other}" href="${href}">${other === 'ja' ? '日本語' : 'English'}</a>`;
 }
 
 /** A bare page (sign-in, MFA, forced password change). */
@@ -29,6 +30,10 @@ export function bare(rq: Rq, title: string, body: HtmlValue): SafeHtml {
 <main class="narrow"><h1>${title}</h1>${body}</main></body></html>`;
 }
 
+function navItem(rq: Rq, n: { key: MessageKey; path: string }, active: string): SafeHtml {
+  return html`<li><a href="${APP}${n.path}"${active === n.path ? html` class="active" aria-current="page"` : ''}>${rq.t(n.key)}</a></li>`;
+}
+
 export function layout(rq: Rq, title: string, body: HtmlValue, active = ''): SafeHtml {
   const p = rq.principal;
   const who = p ? (p.kind === 'root' ? rq.t('header.root') : p.displayName) : '';
@@ -38,8 +43,9 @@ export function layout(rq: Rq, title: string, body: HtmlValue, active = ''): Saf
 <body><header class="top"><a class="brand" href="${APP}">iamd</a><span class="spacer"></span>
 ${p ? html`<span class="who" id="who" title="${p.caller.arn}">${who} @ ${p.alias ?? p.accountId}</span>` : ''}
 ${langSwitch(rq)}
-${p ? html`<form method="post" action="${PREFIX}/signout" class="inline">${csrfField(rq)}<button type="submit" id="signout" class="link">${rq.t('header.signOut')}</button></form>` : ''}
+${p ? html`<form method="post" action="${PREFIX}/signout" class="inline">${csrfField(rq)}\
+<button type="submit" id="signout" class="link">${rq.t('header.signOut')}</button></form>` : ''}
 </header>
-<div class="frame"><nav class="side"><div class="service">${rq.t('nav.title')}</div><ul>${NAV.map((n) => html`<li><a href="${APP}${n.path}"${active === n.path ? html` class="active" aria-current="page"` : ''}>${rq.t(n.key)}</a></li>`)}</ul></nav>
+<div class="frame"><nav class="side"><div class="service">${rq.t('nav.title')}</div><ul>${NAV.map((n) => navItem(rq, n, active))}</ul></nav>
 <main><h1>${title}</h1>${body}</main></div></body></html>`;
 }

@@ -13,7 +13,14 @@ export function isReservedSegment(s: string): boolean {
   return RESERVED.has(s);
 }
 
-export async function signInPage(rq: Rq, app: Console, account: string, opts: { error?: string; status?: number; kind?: string; name?: string } = {}): Promise<void> {
+export interface SignInOptions {
+  error?: string;
+  status?: number;
+  kind?: string;
+  name?: string;
+}
+
+export async function signInPage(rq: Rq, app: Console, account: string, opts: SignInOptions = {}): Promise<void> {
   if (rq.session?.stage === 'active' && !opts.error) return redirect(rq, APP);
   const pre = app.preToken(rq);
   const t = rq.t;
@@ -27,7 +34,8 @@ ${opts.error ? notice('error', opts.error) : ''}
   <form method="post" action="${PREFIX}/signin" autocomplete="on">
     <input type="hidden" name="_pre" value="${pre}"><input type="hidden" name="kind" value="user">
     <label>${t('signin.account')}<input name="account" id="account" value="${shown}" required autocomplete="organization"></label>
-    <label>${t('signin.userName')}<input name="name" id="username" value="${opts.kind === 'user' ? (opts.name ?? '') : ''}" required autocomplete="username" autocapitalize="none"></label>
+    <label>${t('signin.userName')}\
+<input name="name" id="username" value="${opts.kind === 'user' ? (opts.name ?? '') : ''}" required autocomplete="username" autocapitalize="none"></label>
     <label>${t('signin.password')}<input type="password" name="password" id="password" required autocomplete="current-password"></label>
     <button type="submit" class="primary" id="signin">${t('signin.submit')}</button>
   </form>
@@ -38,7 +46,8 @@ ${opts.error ? notice('error', opts.error) : ''}
   <form method="post" action="${PREFIX}/signin" autocomplete="on">
     <input type="hidden" name="_pre" value="${pre}"><input type="hidden" name="kind" value="root">
     <input type="hidden" name="account" value="${shown}">
-    <label>${t('signin.email')}<input type="email" name="name" id="root-email" value="${opts.kind === 'root' ? (opts.name ?? '') : ''}" required autocomplete="username"></label>
+    <label>${t('signin.email')}\
+<input type="email" name="name" id="root-email" value="${opts.kind === 'root' ? (opts.name ?? '') : ''}" required autocomplete="username"></label>
     <label>${t('signin.password')}<input type="password" name="password" id="root-password" required autocomplete="current-password"></label>
     <button type="submit" class="primary" id="root-signin-submit">${t('signin.submit')}</button>
   </form>
@@ -56,7 +65,8 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
   // Root signs in with email alone on AWS; here the account comes with it (one iamd may hold several).
   const result = await rq.deps.signin.signIn({ account, kind, name, password });
   if (!result.ok) {
-    const error = result.reason === 'locked' ? rq.t('signin.locked', { minutes: Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60000)) }) : rq.t('signin.invalid');
+    const minutes = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60000));
+    const error = result.reason === 'locked' ? rq.t('signin.locked', { minutes }) : rq.t('signin.invalid');
     return signInPage(rq, app, account, { error, status: result.reason === 'locked' ? 429 : 401, kind, name });
   }
   const p = result.principal;
@@ -72,7 +82,8 @@ export async function mfaPage(rq: Rq, error?: string): Promise<void> {
 <form method="post" action="${APP}/mfa"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">
 <label>${t('mfa.code')}<input name="code" id="mfa-code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code"></label>
 <button type="submit" class="primary" id="mfa-submit">${t('mfa.submit')}</button></form>
-<form method="post" action="${PREFIX}/signout"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}"><button class="link" type="submit">${t('common.cancel')}</button></form>`;
+<form method="post" action="${PREFIX}/signout"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">\
+<button class="link" type="submit">${t('common.cancel')}</button></form>`;
   send(rq, error ? 401 : 200, bare(rq, t('mfa.title'), body));
 }
 

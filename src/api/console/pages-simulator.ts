@@ -5,27 +5,26 @@
 // text at the positions the API returns, the context values that were missing, and the
 // permissions boundary's decision.
 import { awsManagedPolicy } from '../../catalog/aws-managed-policies.ts';
-import { APP, call, csrfField, errorText, flash, notice, send, type Rq } from './core.ts';
+import { APP, csrfField, errorText, flash, notice, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import type { MessageKey } from './messages.ts';
-import { listAll } from './pages-users.ts';
+import { listAll, read, type AttachedPolicy, type EvaluationResult, type MatchedStatement, type Position } from './outputs.ts';
+import { degraded, load, loadFailed, type Loaded } from './sections.ts';
 
 export const COMMON_ACTIONS = [
-  'iam:GetUser', 'iam:ListUsers', 'iam:CreateUser', 'iam:DeleteUser', 'iam:ChangePassword', 'iam:CreateAccessKey', 'iam:ListAccessKeys', 'iam:GetAccountSummary',
-  'iam:ListGroups', 'iam:AddUserToGroup', 'iam:ListRoles', 'iam:GetRole', 'iam:CreateRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy',
-  'iam:ListPolicies', 'iam:CreatePolicy', 'iam:AttachUserPolicy', 'iam:SimulatePrincipalPolicy', 'iam:EnableMFADevice',
+  'iam:GetUser', 'iam:ListUsers', 'iam:CreateUser', 'iam:DeleteUser', 'iam:ChangePassword', 'iam:CreateAccessKey', 'iam:ListAccessKeys',
+  'iam:GetAccountSummary', 'iam:ListGroups', 'iam:AddUserToGroup', 'iam:ListRoles', 'iam:GetRole', 'iam:CreateRole', 'iam:PassRole',
+  'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:ListPolicies', 'iam:CreatePolicy', 'iam:AttachUserPolicy', 'iam:SimulatePrincipalPolicy',
+  'iam:EnableMFADevice',
   'sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:GetSessionToken', 'sts:GetFederationToken', 'sts:TagSession',
-  's3:ListAllMyBuckets', 's3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:CreateBucket', 's3:DeleteBucket', 's3:GetBucketPolicy', 's3:PutBucketPolicy',
-  'ec2:DescribeInstances', 'ec2:RunInstances', 'ec2:TerminateInstances', 'lambda:InvokeFunction', 'dynamodb:GetItem', 'dynamodb:PutItem', 'logs:PutLogEvents',
+  's3:ListAllMyBuckets', 's3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:CreateBucket', 's3:DeleteBucket',
+  's3:GetBucketPolicy', 's3:PutBucketPolicy',
+  'ec2:DescribeInstances', 'ec2:RunInstances', 'ec2:TerminateInstances', 'lambda:InvokeFunction', 'dynamodb:GetItem', 'dynamodb:PutItem',
+  'logs:PutLogEvents',
 ];
 
 const POLICY_SLOTS = 3;
-
-interface Position {
-  Line: number;
-  Column: number;
-}
 
 /** Character offsets of a 1-based, inclusive line/column range in `text`. */
 export function offsetsOf(text: string, start: Position, end: Position): [number, number] | undefined {
@@ -80,45 +79,73 @@ const decode = (s: unknown) => {
   }
 };
 
-/** Where the texts of a principal's policies come from (listed cheaply; a text is loaded only when a statement of it matched). */
-async function principalSources(rq: Rq, arn: string): Promise<PolicySourceText[]> {
+/** The actions that list and read each kind of principal's policies. */
+const ENTITY_POLICIES = {
+  user: { key: 'UserName', inline: 'ListUserPolicies', get: 'GetUserPolicy', attached: 'ListAttachedUserPolicies' },
+  group: { key: 'GroupName', inline: 'ListGroupPolicies', get: 'GetGroupPolicy', attached: 'ListAttachedGroupPolicies' },
+  role: { key: 'RoleName', inline: 'ListRolePolicies', get: 'GetRolePolicy', attached: 'ListAttachedRolePolicies' },
+} as const;
+
+type EntityKind = keyof typeof ENTITY_POLICIES;
+
+/**
+ * Where the texts of a principal's policies come from (listed cheaply; a text is loaded only when
+ * a statement of it matched). Only the highlighting needs them: a listing that fails leaves its
+ * policies unhighlighted, and its reason is returned to be shown with the results.
+ */
+async function principalSources(rq: Rq, arn: string): Promise<{ sources: PolicySourceText[]; problems: string[] }> {
   const m = /:(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m) return [];
-  const out: PolicySourceText[] = [];
-  const managed = (p: { PolicyArn: string; PolicyName: string }) => {
+  if (!m) return { sources: [], problems: [] };
+  const sources: PolicySourceText[] = [];
+  const problems: string[] = [];
+  const got = async <T>(lookup: () => Promise<T>): Promise<T | undefined> => {
+    const r = await load(rq, lookup);
+    if (r.ok) return r.value;
+    problems.push(r.reason);
+    return undefined;
+  };
+  const managed = (p: AttachedPolicy) => {
     const aws = /:iam::aws:policy\//.test(p.PolicyArn);
-    out.push({
+    sources.push({
       type: aws ? 'aws-managed' : 'user-managed',
       id: p.PolicyName,
       load: async () => {
         if (aws) return awsManagedPolicy(p.PolicyArn)?.document;
-        const policy = (await call(rq, 'GetPolicy', { PolicyArn: p.PolicyArn })).Policy;
-        return decode((await call(rq, 'GetPolicyVersion', { PolicyArn: p.PolicyArn, VersionId: policy.DefaultVersionId })).PolicyVersion.Document);
+        const policy = (await read(rq, 'GetPolicy', { PolicyArn: p.PolicyArn })).Policy;
+        return decode((await read(rq, 'GetPolicyVersion', { PolicyArn: p.PolicyArn, VersionId: policy.DefaultVersionId })).PolicyVersion.Document);
       },
     });
   };
-  const entity = async (kind: string, name: string) => {
-    const K = kind[0].toUpperCase() + kind.slice(1);
-    const key = `${K}Name`;
-    for (const n of await listAll(rq, `List${K}Policies`, 'PolicyNames', { [key]: name }).catch(() => [] as string[])) {
-      out.push({ type: kind, id: n, load: async () => decode((await call(rq, `Get${K}Policy`, { [key]: name, PolicyName: n })).PolicyDocument) });
+  const entity = async (kind: EntityKind, name: string) => {
+    const spec = ENTITY_POLICIES[kind];
+    const by = { [spec.key]: name };
+    for (const n of (await got(() => listAll(rq, spec.inline, by))) ?? []) {
+      sources.push({ type: kind, id: n, load: async () => decode((await read(rq, spec.get, { ...by, PolicyName: n })).PolicyDocument) });
     }
-    for (const p of await listAll(rq, `ListAttached${K}Policies`, 'AttachedPolicies', { [key]: name }).catch(() => [] as any[])) managed(p);
+    for (const p of (await got(() => listAll(rq, spec.attached, by))) ?? []) managed(p);
   };
-  const [, kind, name] = m;
+  const kind = m[1] as EntityKind;
+  const name = m[2];
   await entity(kind, name);
-  if (kind === 'user') for (const g of await listAll(rq, 'ListGroupsForUser', 'Groups', { UserName: name }).catch(() => [] as any[])) await entity('group', g.GroupName);
+  if (kind === 'user') for (const g of (await got(() => listAll(rq, 'ListGroupsForUser', { UserName: name }))) ?? []) await entity('group', g.GroupName);
   if (kind !== 'group') {
-    const boundary = kind === 'user' ? (await call(rq, 'GetUser', { UserName: name }).catch(() => undefined))?.User?.PermissionsBoundary : (await call(rq, 'GetRole', { RoleName: name }).catch(() => undefined))?.Role?.PermissionsBoundary;
-    if (boundary?.PermissionsBoundaryArn) managed({ PolicyArn: boundary.PermissionsBoundaryArn, PolicyName: /[^/]+$/.exec(boundary.PermissionsBoundaryArn)![0] });
+    const boundary = await got(async () =>
+      kind === 'user'
+        ? (await read(rq, 'GetUser', { UserName: name })).User.PermissionsBoundary
+        : (await read(rq, 'GetRole', { RoleName: name })).Role.PermissionsBoundary,
+    );
+    const boundaryArn = boundary?.PermissionsBoundaryArn;
+    if (boundaryArn) managed({ PolicyArn: boundaryArn, PolicyName: /[^/]+$/.exec(boundaryArn)![0] });
   }
-  return out;
+  return { sources, problems };
 }
 
 /** A problem with the form itself (shown as is). */
 class FormProblem extends Error {}
 
 const lines = (s: string | null) => (s ?? '').split(/\r?\n/).map((x) => x.trim()).filter(Boolean);
+
+type TextOf = (type: string, id: string) => Promise<Loaded<string | undefined>>;
 
 export async function simulatorPage(rq: Rq): Promise<void> {
   const t = rq.t;
@@ -131,98 +158,121 @@ export async function simulatorPage(rq: Rq): Promise<void> {
   const actions = [...new Set([...f.getAll('action'), ...lines(f.get('actions'))])];
   const resources = lines(f.get('resources'));
   const [users, groups, roles] = await Promise.all([
-    listAll(rq, 'ListUsers', 'Users').catch(() => [] as any[]),
-    listAll(rq, 'ListGroups', 'Groups').catch(() => [] as any[]),
-    listAll(rq, 'ListRoles', 'Roles').catch(() => [] as any[]),
+    load(rq, () => listAll(rq, 'ListUsers')),
+    load(rq, () => listAll(rq, 'ListGroups')),
+    load(rq, () => listAll(rq, 'ListRoles')),
   ]);
   const customTexts = policies.filter((p) => p.trim() !== '');
 
   let error: string | undefined;
   let contextKeys: string[] = [];
-  let results: any[] | undefined;
+  let results: EvaluationResult[] | undefined;
   let sources: PolicySourceText[] = [];
+  let sourceProblems: string[] = [];
   if (run) {
     try {
       if (mode === 'principal' && !principal) throw new FormProblem(t('sim.chooseMode'));
       if (mode === 'custom' && customTexts.length === 0) throw new FormProblem(t('sim.chooseMode'));
       contextKeys = (
         mode === 'principal'
-          ? await call(rq, 'GetContextKeysForPrincipalPolicy', { PolicySourceArn: principal })
-          : await call(rq, 'GetContextKeysForCustomPolicy', { PolicyInputList: customTexts })
+          ? await read(rq, 'GetContextKeysForPrincipalPolicy', { PolicySourceArn: principal })
+          : await read(rq, 'GetContextKeysForCustomPolicy', { PolicyInputList: customTexts })
       ).ContextKeyNames ?? [];
       if (actions.length === 0) throw new FormProblem(t('sim.needActions'));
       const entries = contextKeys
         .map((k) => ({ k, values: (f.get(`ctx:${k}`) ?? '').split(',').map((v) => v.trim()).filter(Boolean) }))
         .filter((e) => e.values.length > 0)
         .map((e) => ({ ContextKeyName: e.k, ContextKeyValues: e.values, ContextKeyType: contextType(e.k, e.values) }));
-      const input = { ActionNames: actions, ResourceArns: resources.length > 0 ? resources : undefined, ContextEntries: entries.length > 0 ? entries : undefined, MaxItems: 1000 };
+      const input = {
+        ActionNames: actions,
+        ResourceArns: resources.length > 0 ? resources : undefined,
+        ContextEntries: entries.length > 0 ? entries : undefined,
+        MaxItems: 1000,
+      };
+      const boundaries = boundary.trim() ? [boundary] : undefined;
       const out =
         mode === 'principal'
-          ? await call(rq, 'SimulatePrincipalPolicy', { ...input, PolicySourceArn: principal })
-          : await call(rq, 'SimulateCustomPolicy', { ...input, PolicyInputList: customTexts, PermissionsBoundaryPolicyInputList: boundary.trim() ? [boundary] : undefined });
+          ? await read(rq, 'SimulatePrincipalPolicy', { ...input, PolicySourceArn: principal })
+          : await read(rq, 'SimulateCustomPolicy', { ...input, PolicyInputList: customTexts, PermissionsBoundaryPolicyInputList: boundaries });
       results = out.EvaluationResults ?? [];
-      sources =
-        mode === 'principal'
-          ? await principalSources(rq, principal)
-          : [
-              ...customTexts.map((text, i) => ({ type: 'none', id: `PolicyInputList.${i + 1}`, load: async () => text })),
-              ...(boundary.trim() ? [{ type: 'none', id: 'PermissionsBoundaryPolicyInputList.1', load: async () => boundary }] : []),
-            ];
+      if (mode === 'principal') ({ sources, problems: sourceProblems } = await principalSources(rq, principal));
+      else {
+        sources = [
+          ...customTexts.map((text, i) => ({ type: 'none', id: `PolicyInputList.${i + 1}`, load: async () => text })),
+          ...(boundary.trim() ? [{ type: 'none', id: 'PermissionsBoundaryPolicyInputList.1', load: async () => boundary }] : []),
+        ];
+      }
     } catch (e) {
       error = e instanceof FormProblem ? e.message : errorText(rq, e);
     }
   }
 
-  const texts = new Map<string, Promise<string | undefined>>();
-  const textOf = (type: string, id: string): Promise<string | undefined> => {
+  const texts = new Map<string, Promise<Loaded<string | undefined>>>();
+  const textOf: TextOf = (type, id) => {
     const key = `${type}|${id}`;
     if (!texts.has(key)) {
       const s = sources.find((x) => x.type === type && x.id === id) ?? sources.find((x) => x.id === id);
-      texts.set(key, s ? s.load().catch(() => undefined) : Promise.resolve(undefined));
+      texts.set(key, load(rq, async () => (s ? s.load() : undefined)));
     }
     return texts.get(key)!;
   };
   const resultRows = results ? await Promise.all(results.map((r, i) => resultRow(rq, r, i, textOf))) : [];
 
   const option = (arn: string, label: string) => html`<option value="${arn}"${arn === principal ? ' selected' : ''}>${label}</option>`;
+  const listFailures = ([[t('nav.users'), users], [t('nav.groups'), groups], [t('nav.roles'), roles]] as const).map(([what, r]) =>
+    r.ok ? '' : loadFailed(rq, what, r.reason),
+  );
+  const checkedIf = (on: boolean) => (on ? ' checked' : '');
+  const commonAction = (a: string) => html`<tr data-name="${a.toLowerCase()}"><td><label class="check">\
+<input type="checkbox" name="action" value="${a}"${checkedIf(f.getAll('action').includes(a))}> ${a}</label></td></tr>`;
+  const contextCard = html`<section class="card" id="context-keys"><h2>${t('sim.contextKeys')}</h2>
+${contextKeys.length === 0
+    ? html`<p class="empty">${t('sim.noContextKeys')}</p>`
+    : html`<p class="hint">${t('sim.contextHint')}</p>${contextKeys.map(
+      (k) => html`<label>${k}<input name="ctx:${k}" data-context-key="${k}" value="${f.get(`ctx:${k}`) ?? ''}"></label>`,
+    )}`}</section>`;
   const body = html`${flash(rq)}${error ? notice('error', error) : ''}
 <p class="hint">${t('sim.intro')}</p>
 <form method="post" action="${APP}/simulator" id="simulator-form">${csrfField(rq)}
 <section class="card"><h2>${t('sim.mode')}</h2>
-<label class="check"><input type="radio" name="mode" value="principal" id="mode-principal"${mode === 'principal' ? ' checked' : ''}> ${t('sim.mode.principal')}</label>
-<label class="check"><input type="radio" name="mode" value="custom" id="mode-custom"${mode === 'custom' ? ' checked' : ''}> ${t('sim.mode.custom')}</label>
-<div data-mode="principal"><label>${t('sim.principal')}<select name="principal" id="sim-principal"><option value=""></option>
-<optgroup label="${t('nav.users')}">${users.map((u) => option(u.Arn, u.UserName))}</optgroup>
-<optgroup label="${t('nav.groups')}">${groups.map((g) => option(g.Arn, g.GroupName))}</optgroup>
-<optgroup label="${t('nav.roles')}">${roles.map((r) => option(r.Arn, r.RoleName))}</optgroup></select></label></div>
+<label class="check"><input type="radio" name="mode" value="principal" id="mode-principal"${checkedIf(mode === 'principal')}> ${t('sim.mode.principal')}</label>
+<label class="check"><input type="radio" name="mode" value="custom" id="mode-custom"${checkedIf(mode === 'custom')}> ${t('sim.mode.custom')}</label>
+<div data-mode="principal">${listFailures}<label>${t('sim.principal')}<select name="principal" id="sim-principal"><option value=""></option>
+<optgroup label="${t('nav.users')}">${(users.ok ? users.value : []).map((u) => option(u.Arn, u.UserName))}</optgroup>
+<optgroup label="${t('nav.groups')}">${(groups.ok ? groups.value : []).map((g) => option(g.Arn, g.GroupName))}</optgroup>
+<optgroup label="${t('nav.roles')}">${(roles.ok ? roles.value : []).map((r) => option(r.Arn, r.RoleName))}</optgroup></select></label></div>
 <div data-mode="custom"><h3>${t('sim.customPolicies')}</h3>
-${policies.map((p, i) => html`<label>${t('sim.customPolicy', { n: i + 1 })}<textarea name="policy${i + 1}" id="sim-policy-${i + 1}" rows="${i === 0 ? '10' : '4'}" spellcheck="false">${p}</textarea></label>`)}
+${policies.map((p, i) => html`<label>${t('sim.customPolicy', { n: i + 1 })}\
+<textarea name="policy${i + 1}" id="sim-policy-${i + 1}" rows="${i === 0 ? '10' : '4'}" spellcheck="false">${p}</textarea></label>`)}
 <label>${t('sim.boundaryPolicy')}<textarea name="boundary" id="sim-boundary" rows="4" spellcheck="false">${boundary}</textarea></label></div>
 </section>
 <section class="card"><h2>${t('sim.actions')}</h2>
-<label>${t('sim.actions')}<textarea name="actions" id="sim-actions" rows="4" spellcheck="false">${lines(f.get('actions')).join('\n')}</textarea></label><p class="hint">${t('sim.actionsHint')}</p>
+<label>${t('sim.actions')}<textarea name="actions" id="sim-actions" rows="4" spellcheck="false">${lines(f.get('actions')).join('\n')}</textarea></label>\
+<p class="hint">${t('sim.actionsHint')}</p>
 <details id="common-actions"${f.getAll('action').length > 0 ? ' open' : ''}><summary>${t('sim.commonActions')}</summary>
 <label>${t('common.filter')}<input type="search" id="action-filter" data-filter-table="action-picker"></label>
-<div class="scroll"><table class="list" id="action-picker"><tbody>${COMMON_ACTIONS.map((a) => html`<tr data-name="${a.toLowerCase()}"><td><label class="check"><input type="checkbox" name="action" value="${a}"${f.getAll('action').includes(a) ? ' checked' : ''}> ${a}</label></td></tr>`)}</tbody></table></div></details>
-<label>${t('sim.resources')}<textarea name="resources" id="sim-resources" rows="3" spellcheck="false">${resources.join('\n')}</textarea></label><p class="hint">${t('sim.resourcesHint')}</p>
+<div class="scroll"><table class="list" id="action-picker"><tbody>${COMMON_ACTIONS.map(commonAction)}</tbody></table></div></details>
+<label>${t('sim.resources')}<textarea name="resources" id="sim-resources" rows="3" spellcheck="false">${resources.join('\n')}</textarea></label>\
+<p class="hint">${t('sim.resourcesHint')}</p>
 </section>
-${run && !error?.startsWith(t('sim.chooseMode')) ? html`<section class="card" id="context-keys"><h2>${t('sim.contextKeys')}</h2>
-${contextKeys.length === 0 ? html`<p class="empty">${t('sim.noContextKeys')}</p>` : html`<p class="hint">${t('sim.contextHint')}</p>${contextKeys.map((k) => html`<label>${k}<input name="ctx:${k}" data-context-key="${k}" value="${f.get(`ctx:${k}`) ?? ''}"></label>`)}`}</section>` : ''}
+${run && !error?.startsWith(t('sim.chooseMode')) ? contextCard : ''}
 <div class="actions"><button type="submit" class="primary" id="sim-run">${t('sim.run')}</button></div>
 </form>
 ${results ? html`<section class="card" id="sim-results"><h2>${t('sim.results')}</h2>
-<table class="list results"><thead><tr><th>${t('sim.action')}</th><th>${t('sim.resource')}</th><th>${t('sim.decision')}</th></tr></thead><tbody>${resultRows}</tbody></table></section>` : ''}`;
+${sourceProblems.length > 0 ? degraded(t('sim.sourcesFailed', { reason: [...new Set(sourceProblems)].join(' ') })) : ''}
+<table class="list results"><thead><tr><th>${t('sim.action')}</th><th>${t('sim.resource')}</th><th>${t('sim.decision')}</th></tr></thead>\
+<tbody>${resultRows}</tbody></table></section>` : ''}`;
   send(rq, 200, layout(rq, t('nav.simulator'), body, '/simulator'));
 }
 
 const DECISION_KEYS: Record<string, MessageKey> = { allowed: 'sim.allowed', explicitDeny: 'sim.explicitDeny', implicitDeny: 'sim.implicitDeny' };
 
-async function resultRow(rq: Rq, r: any, i: number, textOf: (type: string, id: string) => Promise<string | undefined>): Promise<SafeHtml> {
+async function resultRow(rq: Rq, r: EvaluationResult, i: number, textOf: TextOf): Promise<SafeHtml> {
   const t = rq.t;
   const decision = String(r.EvalDecision);
-  const matched = (r.MatchedStatements as any[]) ?? [];
+  const matched = r.MatchedStatements ?? [];
   // One highlighted text per policy, with every matched statement of it marked.
-  const byPolicy = new Map<string, { type: string; id: string; statements: any[] }>();
+  const byPolicy = new Map<string, { type: string; id: string; statements: MatchedStatement[] }>();
   for (const m of matched) {
     const key = `${m.SourcePolicyType}|${m.SourcePolicyId}`;
     if (!byPolicy.has(key)) byPolicy.set(key, { type: m.SourcePolicyType, id: m.SourcePolicyId, statements: [] });
@@ -231,16 +281,22 @@ async function resultRow(rq: Rq, r: any, i: number, textOf: (type: string, id: s
   const blocks = await Promise.all(
     [...byPolicy.values()].map(async (p) => {
       const text = await textOf(p.type, p.id);
-      const ranges = p.statements.filter((s) => s.StartPosition && s.EndPosition).map((s) => ({ start: s.StartPosition, end: s.EndPosition, deny: decision === 'explicitDeny' }));
-      return html`<div class="matched" data-policy="${p.id}">${p.statements.map((s) => html`<p>${t('sim.statementIn', { policy: p.id, type: p.type, from: s.StartPosition?.Line ?? '?', to: s.EndPosition?.Line ?? '?' })}</p>`)}${text ? highlighted(text, ranges) : ''}</div>`;
+      const deny = decision === 'explicitDeny';
+      const ranges = p.statements.flatMap((s) => (s.StartPosition && s.EndPosition ? [{ start: s.StartPosition, end: s.EndPosition, deny }] : []));
+      const where = (s: MatchedStatement) =>
+        t('sim.statementIn', { policy: p.id, type: p.type, from: s.StartPosition?.Line ?? '?', to: s.EndPosition?.Line ?? '?' });
+      const shown = !text.ok ? degraded(t('sim.textFailed', { reason: text.reason })) : text.value ? highlighted(text.value, ranges) : '';
+      return html`<div class="matched" data-policy="${p.id}">${p.statements.map((s) => html`<p>${where(s)}</p>`)}${shown}</div>`;
     }),
   );
-  const missing = (r.MissingContextValues as string[]) ?? [];
-  const boundary = r.PermissionsBoundaryDecisionDetail as { AllowedByPermissionsBoundary?: boolean } | undefined;
+  const missing = r.MissingContextValues ?? [];
+  const boundary = r.PermissionsBoundaryDecisionDetail;
   return html`<tr class="result" data-action="${r.EvalActionName}" data-resource="${r.EvalResourceName}" data-decision="${decision}" id="result-${String(i)}">
 <td><code>${r.EvalActionName}</code></td><td><code>${r.EvalResourceName}</code></td>
 <td><span class="decision ${decision}">${t(DECISION_KEYS[decision] ?? 'sim.implicitDeny')}</span>
-${boundary ? html`<p class="boundary" data-allowed="${String(Boolean(boundary.AllowedByPermissionsBoundary))}">${boundary.AllowedByPermissionsBoundary ? t('sim.boundaryAllows') : t('sim.boundaryDenies')}</p>` : ''}
+${boundary ? html`<p class="boundary" data-allowed="${String(Boolean(boundary.AllowedByPermissionsBoundary))}">\
+${boundary.AllowedByPermissionsBoundary ? t('sim.boundaryAllows') : t('sim.boundaryDenies')}</p>` : ''}
 ${missing.length > 0 ? html`<p class="missing">${t('sim.missingContext', { keys: missing.join(', ') })}</p>` : ''}
-${blocks.length > 0 ? html`<details class="why"${decision !== 'implicitDeny' ? ' open' : ''}><summary>${t('sim.matched')} (${matched.length})</summary>${blocks}</details>` : ''}</td></tr>`;
+${blocks.length > 0 ? html`<details class="why"${decision !== 'implicitDeny' ? ' open' : ''}>\
+<summary>${t('sim.matched')} (${matched.length})</summary>${blocks}</details>` : ''}</td></tr>`;
 }

@@ -2,28 +2,22 @@
 // credentials page with its CSV, and a user's page (groups, policies, credentials, MFA, tags).
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
-import { APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, withQuery, type Rq } from './core.ts';
+import {
+  APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, setFlashError, type Rq,
+} from './core.ts';
 import type { Console } from './console.ts';
-import { html, type SafeHtml } from './html.ts';
+import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { itemLink, listPage, searchOrPage } from './list-page.ts';
 import { csvField } from './one-time.ts';
+import { readPasswordPolicy } from './pages-account.ts';
 import { signInUrl } from './pages-dashboard.ts';
+import { listAll, read, type AccessKeyLastUsed, type AccessKeyRow, type GroupRow, type Tag, type UserRow } from './outputs.ts';
 import { passwordRules } from './password-rules.ts';
-import type { PasswordPolicy } from '../../iam/password-policy.ts';
+import { degraded, isMissing, load, loaded, loadFailed, section, type Loaded } from './sections.ts';
 
 export const MAX_NEW_USERS = 5;
 const CHANGE_PASSWORD_POLICY = 'arn:aws:iam::aws:policy/IAMUserChangePassword';
-
-export async function listAll(rq: Rq, action: string, key: string, input: Record<string, unknown> = {}): Promise<any[]> {
-  const out: any[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await call(rq, action, { ...input, Marker: marker, MaxItems: 1000 });
-    out.push(...((page[key] as any[]) ?? []));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return out;
-}
 
 export const back = (rq: Rq, path: string, error: unknown) => redirectWithError(rq, path, error);
 const userPath = (name: string) => `${APP}/users/${encodeURIComponent(name)}`;
@@ -31,100 +25,117 @@ const userPath = (name: string) => `${APP}/users/${encodeURIComponent(name)}`;
 export async function usersList(rq: Rq): Promise<void> {
   const t = rq.t;
   const q = (rq.url.searchParams.get('q') ?? '').trim().toLowerCase();
-  const marker = rq.url.searchParams.get('marker') ?? undefined;
-  const allowedCreate = await can(rq, 'iam:CreateUser', arnOf(rq, 'user', '*'));
-  let body: SafeHtml;
-  try {
-    let users: any[];
-    let next: string | undefined;
-    if (q) {
-      users = (await listAll(rq, 'ListUsers', 'Users')).filter((u) => String(u.UserName).toLowerCase().includes(q));
-    } else {
-      const page = await call(rq, 'ListUsers', { Marker: marker, MaxItems: 50 });
-      users = page.Users ?? [];
-      next = page.IsTruncated ? page.Marker : undefined;
-    }
-    body = html`<table class="list" id="users-table"><thead><tr><th>${t('users.name')}</th><th>${t('users.created')}</th><th>${t('users.passwordLastUsed')}</th></tr></thead>
-<tbody>${users.map((u) => html`<tr><td><a href="${userPath(u.UserName)}">${u.UserName}</a></td><td>${fmtDate(rq, u.CreateDate)}</td><td>${u.PasswordLastUsed ? fmtDate(rq, u.PasswordLastUsed) : t('common.never')}</td></tr>`)}</tbody></table>
-${users.length === 0 ? html`<p class="empty">${t('users.none')}</p>` : ''}
-${next ? html`<a class="button" href="${withQuery(`${APP}/users`, { marker: next })}">${t('common.next')}</a>` : ''}`;
-  } catch (error) {
-    body = notice('error', errorText(rq, error));
-  }
-  send(rq, 200, layout(rq, t('nav.users'), html`${flash(rq)}
-<div class="toolbar"><a class="button primary${allowedCreate.allowed ? '' : ' disabled'}" id="add-user" href="${APP}/users/new"${allowedCreate.allowed ? '' : html` aria-disabled="true" title="${allowedCreate.reason ?? ''}"`}>${t('users.add')}</a>
-<form method="get" action="${APP}/users" class="search"><input type="search" name="q" value="${q}" placeholder="${t('common.search')}" aria-label="${t('common.search')}"><button type="submit">${t('common.search')}</button></form></div>
-${allowedCreate.allowed ? '' : html`<p class="reason">${allowedCreate.reason ?? ''}</p>`}
-${body}`, '/users'));
+  await listPage<UserRow>(rq, {
+    title: t('nav.users'),
+    nav: '/users',
+    what: t('nav.users'),
+    id: 'users',
+    create: { action: 'iam:CreateUser', resource: arnOf(rq, 'user', '*'), href: `${APP}/users/new`, label: t('users.add'), id: 'add-user' },
+    search: { q },
+    columns: [
+      { header: t('users.name'), cell: (u) => itemLink(userPath(u.UserName), u.UserName) },
+      { header: t('users.created'), cell: (u) => fmtDate(rq, u.CreateDate) },
+      { header: t('users.passwordLastUsed'), cell: (u) => (u.PasswordLastUsed ? fmtDate(rq, u.PasswordLastUsed) : t('common.never')) },
+    ],
+    empty: t('users.none'),
+    list: () => searchOrPage(rq, 'ListUsers', q, (u) => u.UserName.toLowerCase().includes(q)),
+  });
 }
 
 export async function newUserPage(rq: Rq, error?: string): Promise<void> {
   const t = rq.t;
   const f = rq.form;
-  const groups = await listAll(rq, 'ListGroups', 'Groups').catch(() => [] as any[]);
-  const policy = (await call(rq, 'GetAccountPasswordPolicy').catch(() => ({}) as Record<string, any>)).PasswordPolicy as PasswordPolicy | undefined;
+  const [groups, policy] = await Promise.all([load(rq, () => listAll(rq, 'ListGroups')), readPasswordPolicy(rq)]);
   const names = Array.from({ length: MAX_NEW_USERS }, (_, i) => f.get(`name${i + 1}`) ?? '');
   const passwordMode = f.get('passwordMode') ?? 'auto';
+  const checked = (on: unknown) => (on ? ' checked' : '');
+  const nameField = (n: string, i: number) => html`<label class="${i > 0 && !n ? 'extra' : ''}">${t('users.name')} ${i + 1}\
+<input name="name${i + 1}" id="user-name-${i + 1}" value="${n}" maxlength="64" pattern="[A-Za-z0-9+=,.@_-]+" data-validate-name="64"\
+${i === 0 ? ' required' : ''}>\
+<span class="field-error" aria-live="polite"></span></label>`;
+  const groupItem = (g: GroupRow) => html`<li><label class="check"><input type="checkbox" name="group" value="${g.GroupName}"> ${g.GroupName}</label></li>`;
+  const groupList = (list: GroupRow[]) =>
+    list.length === 0 ? html`<p class="empty">${t('groups.none')}</p>` : html`<ul class="plain">${list.map(groupItem)}</ul>`;
   const body = html`${error ? notice('error', error) : ''}
 <form method="post" action="${APP}/users/new" id="new-user-form">${csrfField(rq)}
 <section class="card"><h2>${t('users.step.details')}</h2>
 <p class="hint">${t('users.upToFive')}</p>
-${names.map((n, i) => html`<label class="${i > 0 && !n ? 'extra' : ''}">${t('users.name')} ${i + 1}<input name="name${i + 1}" id="user-name-${i + 1}" value="${n}" maxlength="64" pattern="[A-Za-z0-9+=,.@_-]+" data-validate-name="64"${i === 0 ? ' required' : ''}><span class="field-error" aria-live="polite"></span></label>`)}
+${names.map(nameField)}
 <p class="hint">${t('users.nameRules')}</p>
 </section>
 <section class="card"><h2>${t('users.accessType')}</h2>
-<label class="check"><input type="checkbox" name="programmatic" id="programmatic" value="1"${f.get('programmatic') ? ' checked' : ''}> ${t('users.programmatic')}</label><p class="hint">${t('users.programmaticHint')}</p>
-<label class="check"><input type="checkbox" name="console" id="console-access" value="1"${f.get('console') ? ' checked' : ''}> ${t('users.consoleAccess')}</label><p class="hint">${t('users.consoleHint')}</p>
+<label class="check"><input type="checkbox" name="programmatic" id="programmatic" value="1"${checked(f.get('programmatic'))}> ${t('users.programmatic')}</label>
+<p class="hint">${t('users.programmaticHint')}</p>
+<label class="check"><input type="checkbox" name="console" id="console-access" value="1"${checked(f.get('console'))}> ${t('users.consoleAccess')}</label>
+<p class="hint">${t('users.consoleHint')}</p>
 <fieldset id="password-options"><legend>${t('users.consolePassword')}</legend>
-<label class="check"><input type="radio" name="passwordMode" value="auto" id="password-auto"${passwordMode === 'auto' ? ' checked' : ''}> ${t('users.autoPassword')}</label>
-<label class="check"><input type="radio" name="passwordMode" value="custom" id="password-custom"${passwordMode === 'custom' ? ' checked' : ''}> ${t('users.customPassword')}</label>
+<label class="check"><input type="radio" name="passwordMode" value="auto" id="password-auto"${checked(passwordMode === 'auto')}> \
+${t('users.autoPassword')}</label>
+<label class="check"><input type="radio" name="passwordMode" value="custom" id="password-custom"${checked(passwordMode === 'custom')}> \
+${t('users.customPassword')}</label>
 <label>${t('users.customPassword')}<input type="password" name="customPassword" id="custom-password" autocomplete="new-password"></label>
-<ul class="rules">${passwordRules(rq, policy).map((r) => html`<li>${r}</li>`)}</ul>
-<label class="check"><input type="checkbox" name="resetRequired" id="reset-required" value="1"${f.get('resetRequired') || rq.method === 'GET' ? ' checked' : ''}> ${t('users.requireReset')}</label>
+${policy.ok ? '' : degraded(t('users.policyUnknown', { reason: policy.reason }))}
+<ul class="rules">${passwordRules(rq, policy.ok ? policy.value : undefined).map((r) => html`<li>${r}</li>`)}</ul>
+<label class="check"><input type="checkbox" name="resetRequired" id="reset-required" value="1"${checked(f.get('resetRequired') || rq.method === 'GET')}> \
+${t('users.requireReset')}</label>
 <p class="hint">${t('users.requireResetHint')}</p>
 </fieldset></section>
 <section class="card"><h2>${t('users.step.groups')}</h2>
-${groups.length === 0 ? html`<p class="empty">${t('groups.none')}</p>` : html`<ul class="plain">${groups.map((g) => html`<li><label class="check"><input type="checkbox" name="group" value="${g.GroupName}"> ${g.GroupName}</label></li>`)}</ul>`}
+${section(rq, t('nav.groups'), groups, groupList)}
 </section>
-<div class="actions"><a class="button" href="${APP}/users">${t('common.cancel')}</a><button type="submit" class="primary" id="create-users">${t('users.create')}</button></div>
+<div class="actions"><a class="button" href="${APP}/users">${t('common.cancel')}</a>\
+<button type="submit" class="primary" id="create-users">${t('users.create')}</button></div>
 </form>`;
   send(rq, error ? 400 : 200, layout(rq, t('users.addTitle'), body, '/users'));
 }
 
-interface Issued {
+export interface Issued {
   userName: string;
   password?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Why nothing (or not everything) was created. */
   error?: string;
+  /** What was created but did not go entirely as asked (shown with the credentials). */
+  warnings?: string[];
 }
 
 export function credentialsCsv(rq: Rq, rows: Issued[]): string {
   const link = signInUrl(rq, rq.principal!.alias ?? rq.principal!.accountId);
   const lines = [['User name', 'Password', 'Access key ID', 'Secret access key', 'Console login link'].join(',')];
-  for (const r of rows) lines.push([r.userName, r.password ?? '', r.accessKeyId ?? '', r.secretAccessKey ?? '', r.password ? link : ''].map(csvField).join(','));
+  for (const r of rows) {
+    lines.push([r.userName, r.password ?? '', r.accessKeyId ?? '', r.secretAccessKey ?? '', r.password ? link : ''].map(csvField).join(','));
+  }
   return lines.join('\r\n') + '\r\n';
 }
 
-/** The page that shows new passwords and secret keys: once, never again. */
-export function credentialsPage(rq: Rq, app: Console, title: string, rows: Issued[], closeTo: string): void {
+/** The page that shows new passwords and secret keys: once, never again. `notes`: what the whole batch should know. */
+export function credentialsPage(rq: Rq, app: Console, title: string, rows: Issued[], closeTo: string, notes: string[] = []): void {
   const t = rq.t;
   const ok = rows.filter((r) => !r.error && (r.password || r.secretAccessKey));
   const token = ok.length > 0 ? rq.deps.oneTime.put(rq.session!.id_hash, 'credentials.csv', credentialsCsv(rq, ok), rq.facts.now.getTime()) : undefined;
   void app;
   const link = signInUrl(rq, rq.principal!.alias ?? rq.principal!.accountId);
+  const secret = (value: string | undefined) =>
+    value ? html`<span class="secret" hidden data-secret>${value}</span><button type="button" class="link" data-reveal>${t('common.show')}</button>` : '—';
+  const failed = rows.filter((r) => r.error);
+  const warnings = [...notes, ...rows.flatMap((r) => (r.warnings ?? []).map((w) => `${r.userName}: ${w}`))];
   const body = html`
-${rows.some((r) => r.error) ? notice('error', html`<ul>${rows.filter((r) => r.error).map((r) => html`<li>${r.userName}: ${r.error}</li>`)}</ul>`) : ''}
+${failed.length > 0 ? notice('error', html`<ul>${failed.map((r) => html`<li>${r.userName}: ${r.error}</li>`)}</ul>`) : ''}
 ${ok.length > 0 ? notice('ok', t('creds.success')) : ''}
+${warnings.length > 0 ? notice('error', html`<ul id="credentials-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>`) : ''}
 ${ok.length > 0 ? html`<p class="warning" id="once-warning">${t('creds.once')}</p>
 <p>${t('creds.signinLink')} <code>${link}</code></p>
-<table class="list" id="credentials-table"><thead><tr><th>${t('users.name')}</th><th>${t('creds.password')}</th><th>${t('creds.accessKeyId')}</th><th>${t('creds.secret')}</th></tr></thead><tbody>
+<table class="list" id="credentials-table"><thead><tr><th>${t('users.name')}</th><th>${t('creds.password')}</th><th>${t('creds.accessKeyId')}</th>\
+<th>${t('creds.secret')}</th></tr></thead><tbody>
 ${ok.map((r) => html`<tr data-user="${r.userName}"><td>${r.userName}</td>
-<td>${r.password ? html`<span class="secret" hidden data-secret>${r.password}</span><button type="button" class="link" data-reveal>${t('common.show')}</button>` : '—'}</td>
+<td>${secret(r.password)}</td>
 <td><code class="key-id">${r.accessKeyId ?? '—'}</code></td>
-<td>${r.secretAccessKey ? html`<span class="secret" hidden data-secret>${r.secretAccessKey}</span><button type="button" class="link" data-reveal>${t('common.show')}</button>` : '—'}</td></tr>`)}
+<td>${secret(r.secretAccessKey)}</td></tr>`)}
 </tbody></table>` : ''}
-<div class="actions">${token ? html`<a class="button primary" id="download-csv" href="${APP}/download/${token}" download="credentials.csv">${t('creds.download')}</a>` : ''}<a class="button" id="close" href="${closeTo}">${t('common.close')}</a></div>`;
+<div class="actions">\
+${token ? html`<a class="button primary" id="download-csv" href="${APP}/download/${token}" download="credentials.csv">${t('creds.download')}</a>` : ''}\
+<a class="button" id="close" href="${closeTo}">${t('common.close')}</a></div>`;
   send(rq, 200, layout(rq, title, body, '/users'));
 }
 
@@ -133,6 +144,21 @@ export async function download(rq: Rq, params: Record<string, string>): Promise<
   if (!entry) return send(rq, 410, rq.t('creds.gone'), 'text/plain; charset=utf-8');
   rq.res.setHeader('content-disposition', `attachment; filename="${entry.filename}"`);
   send(rq, 200, entry.csv, 'text/csv; charset=utf-8');
+}
+
+/**
+ * As AWS's console does: a user who must choose a new password gets IAMUserChangePassword. When
+ * that fails the password is still set; the reason is returned, to be shown with it.
+ */
+async function allowPasswordChange(rq: Rq, name: string): Promise<string | undefined> {
+  if (!rq.deps.invoker.has('AttachUserPolicy')) return undefined;
+  const attached = await load(rq, () => call(rq, 'AttachUserPolicy', { UserName: name, PolicyArn: CHANGE_PASSWORD_POLICY }));
+  return attached.ok ? undefined : rq.t('users.changePasswordNotAttached', { reason: attached.reason });
+}
+
+/** The note for passwords generated without the account's policy (it could not be read). */
+function policyNote(rq: Rq, policy: Loaded<unknown>): string[] {
+  return policy.ok ? [] : [rq.t('creds.policyUnknown', { reason: policy.reason })];
 }
 
 export async function postNewUsers(rq: Rq, app: Console): Promise<void> {
@@ -149,7 +175,7 @@ export async function postNewUsers(rq: Rq, app: Console): Promise<void> {
   if (consoleAccess && custom && !customPassword) return newUserPage(rq, t('users.customRequired'));
   const resetRequired = f.get('resetRequired') === '1';
   const groups = f.getAll('group');
-  const policy = consoleAccess && !custom ? ((await call(rq, 'GetAccountPasswordPolicy').catch(() => ({}) as Record<string, any>)).PasswordPolicy as PasswordPolicy | undefined) : undefined;
+  const policy = consoleAccess && !custom ? await readPasswordPolicy(rq) : loaded(undefined);
   const rows: Issued[] = [];
   for (const name of names) {
     const row: Issued = { userName: name };
@@ -157,14 +183,14 @@ export async function postNewUsers(rq: Rq, app: Console): Promise<void> {
     try {
       await call(rq, 'CreateUser', { UserName: name });
       if (consoleAccess) {
-        const password = custom ? customPassword : generatePassword(policy?.MinimumPasswordLength ?? 6);
+        const password = custom ? customPassword : generatePassword((policy.ok ? policy.value : undefined)?.MinimumPasswordLength ?? 6);
         await call(rq, 'CreateLoginProfile', { UserName: name, Password: password, PasswordResetRequired: resetRequired });
         row.password = password;
-        // As AWS's console does: a user who must choose a new password may do so.
-        if (resetRequired && rq.deps.invoker.has('AttachUserPolicy')) await call(rq, 'AttachUserPolicy', { UserName: name, PolicyArn: CHANGE_PASSWORD_POLICY }).catch(() => undefined);
+        const warning = resetRequired ? await allowPasswordChange(rq, name) : undefined;
+        if (warning) row.warnings = [warning];
       }
       if (programmatic) {
-        const key = (await call(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
+        const key = (await read(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
         row.accessKeyId = key.AccessKeyId;
         row.secretAccessKey = key.SecretAccessKey;
       }
@@ -173,55 +199,144 @@ export async function postNewUsers(rq: Rq, app: Console): Promise<void> {
       row.error = errorText(rq, error);
     }
   }
-  credentialsPage(rq, app, t('users.addTitle'), rows, `${APP}/users`);
+  credentialsPage(rq, app, t('users.addTitle'), rows, `${APP}/users`, rows.some((r) => r.password) ? policyNote(rq, policy) : []);
 }
 
-async function safe<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string; missing?: boolean }> {
-  try {
-    return { value: await fn() };
-  } catch (error) {
-    if (error instanceof AwsError && error.code === 'NoSuchEntity') return { missing: true };
-    return { error: error instanceof AwsError ? `${error.code}: ${error.message}` : 'error' };
-  }
-}
+type KeyView = AccessKeyRow & { lastUsed: Loaded<AccessKeyLastUsed | undefined> };
 
 export async function userPage(rq: Rq, params: Record<string, string>): Promise<void> {
   const t = rq.t;
   const name = params.name;
   const base = userPath(name);
-  let user: any;
-  try {
-    user = (await call(rq, 'GetUser', { UserName: name })).User;
-  } catch (error) {
-    return send(rq, error instanceof AwsError && error.code === 'NoSuchEntity' ? 404 : 403, layout(rq, name, notice('error', errorText(rq, error)), '/users'));
+  const got = await load(rq, () => read(rq, 'GetUser', { UserName: name }));
+  if (!got.ok) {
+    const status = got.error instanceof AwsError && got.error.code === 'NoSuchEntity' ? 404 : 403;
+    return send(rq, status, layout(rq, name, notice('error', got.reason), '/users'));
   }
-  const arn = user.Arn as string;
+  const user = got.value.User;
+  const arn = user.Arn;
   const has = (a: string) => rq.deps.invoker.has(a);
+  const byUser = { UserName: name };
   const [groups, attached, inline, profile, keys, mfa, allGroups] = await Promise.all([
-    safe(() => listAll(rq, 'ListGroupsForUser', 'Groups', { UserName: name })),
-    has('ListAttachedUserPolicies') ? safe(() => listAll(rq, 'ListAttachedUserPolicies', 'AttachedPolicies', { UserName: name })) : Promise.resolve({ value: [] as any[], error: undefined as string | undefined }),
-    has('ListUserPolicies') ? safe(() => listAll(rq, 'ListUserPolicies', 'PolicyNames', { UserName: name })) : Promise.resolve({ value: [] as any[], error: undefined as string | undefined }),
-    safe(() => call(rq, 'GetLoginProfile', { UserName: name })),
-    safe(() => call(rq, 'ListAccessKeys', { UserName: name })),
-    safe(() => call(rq, 'ListMFADevices', { UserName: name })),
-    safe(() => listAll(rq, 'ListGroups', 'Groups')),
+    load(rq, () => listAll(rq, 'ListGroupsForUser', byUser)),
+    has('ListAttachedUserPolicies') ? load(rq, () => listAll(rq, 'ListAttachedUserPolicies', byUser)) : loaded([]),
+    has('ListUserPolicies') ? load(rq, () => listAll(rq, 'ListUserPolicies', byUser)) : loaded([]),
+    load(rq, () => read(rq, 'GetLoginProfile', byUser)),
+    load(rq, () => listAll(rq, 'ListAccessKeys', byUser)),
+    load(rq, () => listAll(rq, 'ListMFADevices', byUser)),
+    load(rq, () => listAll(rq, 'ListGroups')),
   ]);
-  const keyRows = await Promise.all(
-    ((keys.value?.AccessKeyMetadata as any[]) ?? []).map(async (k) => ({ ...k, lastUsed: (await safe(() => call(rq, 'GetAccessKeyLastUsed', { AccessKeyId: k.AccessKeyId }))).value?.AccessKeyLastUsed })),
+  const keyRows: KeyView[] = await Promise.all(
+    (keys.ok ? keys.value : []).map(async (k) => ({
+      ...k,
+      lastUsed: await load(rq, async () => (await read(rq, 'GetAccessKeyLastUsed', { AccessKeyId: k.AccessKeyId })).AccessKeyLastUsed),
+    })),
   );
+  // No login profile (NoSuchEntity) is a user without a console password; any other failure is unknown.
+  const hasPassword = profile.ok;
   const [canKey, canUpdateKey, canDeleteKey, canProfile, canDelete, canAddGroup, canMfa, canTag] = await Promise.all([
     can(rq, 'iam:CreateAccessKey', arn),
     can(rq, 'iam:UpdateAccessKey', arn),
     can(rq, 'iam:DeleteAccessKey', arn),
-    can(rq, profile.value ? 'iam:UpdateLoginProfile' : 'iam:CreateLoginProfile', arn),
+    can(rq, hasPassword ? 'iam:UpdateLoginProfile' : 'iam:CreateLoginProfile', arn),
     can(rq, 'iam:DeleteUser', arn),
     can(rq, 'iam:AddUserToGroup', arnOf(rq, 'group', '*')),
     can(rq, 'iam:EnableMFADevice', arn),
     can(rq, 'iam:TagUser', arn),
   ]);
-  const memberOf = new Set(((groups.value as any[]) ?? []).map((g) => g.GroupName));
-  const joinable = ((allGroups.value as any[]) ?? []).filter((g) => !memberOf.has(g.GroupName));
-  const tags = (user.Tags as { Key: string; Value: string }[] | undefined) ?? [];
+  const memberOf = new Set((groups.ok ? groups.value : []).map((g) => g.GroupName));
+  const joinable = (allGroups.ok ? allGroups.value : []).filter((g) => !memberOf.has(g.GroupName));
+  const tags: Tag[] = user.Tags ?? [];
+  const disabledIf = (a: { allowed: boolean; reason?: string }) => (a.allowed ? '' : html` disabled title="${a.reason ?? ''}"`);
+  const inlineHref = (n: string) => `${APP}/inline?kind=user&name=${encodeURIComponent(name)}&policy=${encodeURIComponent(n)}`;
+
+  const permissions = html`<section class="card" id="permissions"><h2>${t('users.permissions')}</h2>
+<h3>${t('users.attachedPolicies')}</h3>
+${section(rq, t('users.attachedPolicies'), attached, (list) => html`<ul class="plain" id="user-attached">${list.map(
+    (p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> \
+${postButton(rq, `${base}/detach`, t('common.detach'), { fields: { arn: p.PolicyArn } })}</li>`,
+  )}</ul>`)}
+${has('AttachUserPolicy') ? html`<a class="button" href="${APP}/attach?kind=user&name=${encodeURIComponent(name)}">${t('common.attachPolicies')}</a>` : ''}
+<h3>${t('users.inlinePolicies')}</h3>
+${section(rq, t('users.inlinePolicies'), inline, (list) => html`<ul class="plain">${list.map((n) => html`<li><a href="${inlineHref(n)}">${n}</a></li>`)}</ul>`)}
+${has('PutUserPolicy') ? html`<a class="button" href="${APP}/inline?kind=user&name=${encodeURIComponent(name)}">${t('common.addInline')}</a>` : ''}
+</section>`;
+
+  const groupsCard = html`<section class="card" id="groups"><h2>${t('users.groups')}${groups.ok ? ` (${memberOf.size})` : ''}</h2>
+${section(rq, t('users.groups'), groups, () => html`<ul class="plain" id="user-groups">${[...memberOf].map(
+    (g) => html`<li><a href="${APP}/groups/${encodeURIComponent(g)}">${g}</a> \
+${postButton(rq, `${base}/groups/remove`, t('common.remove'), { fields: { group: g } })}</li>`,
+  )}</ul>`)}
+${allGroups.ok ? '' : degraded(t('users.joinableUnknown', { reason: allGroups.reason }))}
+${joinable.length > 0 ? html`<form method="post" action="${base}/groups/add" class="inline">${csrfField(rq)}\
+<select name="group" aria-label="${t('users.groups')}">${joinable.map((g) => html`<option>${g.GroupName}</option>`)}</select>\
+<button type="submit"${disabledIf(canAddGroup)}>${t('users.addToGroup')}</button></form>` : ''}
+</section>`;
+
+  const passwordState = hasPassword
+    ? html`${t('users.passwordEnabled')}${profile.value.LoginProfile.PasswordResetRequired ? html` <span class="tag">${t('users.resetPending')}</span>` : ''}`
+    : isMissing(profile) ? t('users.passwordDisabled') : '';
+  const keyRow = (k: KeyView) => {
+    const active = k.Status === 'Active';
+    const lastUsed = !k.lastUsed.ok
+      ? html`<span class="reason">${k.lastUsed.reason}</span>`
+      : k.lastUsed.value?.LastUsedDate ? html`${fmtDate(rq, k.lastUsed.value.LastUsedDate)} (${k.lastUsed.value.ServiceName})` : t('common.never');
+    return html`<tr><td><code>${k.AccessKeyId}</code></td><td>${active ? t('common.active') : t('common.inactive')}</td><td>${fmtDate(rq, k.CreateDate)}</td>
+<td>${lastUsed}</td>
+<td>${postButton(rq, `${base}/keys/status`, active ? t('users.makeInactive') : t('users.makeActive'), {
+      allowed: canUpdateKey,
+      fields: { key: k.AccessKeyId, status: active ? 'Inactive' : 'Active' },
+    })}
+${postButton(rq, `${base}/keys/delete`, t('common.delete'), {
+      allowed: canDeleteKey,
+      danger: true,
+      fields: { key: k.AccessKeyId },
+      confirm: t('users.deleteKeyConfirm'),
+    })}</td></tr>`;
+  };
+  const credentials = html`<section class="card" id="security-credentials"><h2>${t('users.securityCredentials')}</h2>
+<h3>${t('users.consolePassword')}</h3>
+${!profile.ok && !isMissing(profile) ? loadFailed(rq, t('users.consolePassword'), profile.reason) : ''}
+<p id="console-password-state">${passwordState}</p>
+<details id="manage-password"><summary>${t('users.managePassword')}</summary>
+<form method="post" action="${base}/password">${csrfField(rq)}
+<label class="check"><input type="radio" name="access" value="enable" checked> ${t('common.enable')}</label>
+${hasPassword ? html`<label class="check"><input type="radio" name="access" value="disable"> ${t('common.disable')}</label>` : ''}
+<label class="check"><input type="radio" name="passwordMode" value="auto" checked> ${t('users.autoPassword')}</label>
+<label class="check"><input type="radio" name="passwordMode" value="custom"> ${t('users.customPassword')}</label>
+<label>${t('users.customPassword')}<input type="password" name="customPassword" autocomplete="new-password"></label>
+<label class="check"><input type="checkbox" name="resetRequired" value="1" checked> ${t('users.requireReset')}</label>
+<button type="submit" id="apply-password"${disabledIf(canProfile)}>${t('common.apply')}</button></form></details>
+
+<h3>${t('users.accessKeys')}</h3>
+${section(rq, t('users.accessKeys'), keys, () => html`<table class="list" id="access-keys"><thead><tr><th>${t('creds.accessKeyId')}</th>\
+<th>${t('common.status')}</th><th>${t('users.created')}</th><th>${t('users.lastUsed')}</th><th></th></tr></thead><tbody>
+${keyRows.map(keyRow)}
+</tbody></table>`)}
+${postButton(rq, `${base}/keys/create`, t('users.createKey'), {
+    allowed: keyRows.length >= 2 ? { allowed: false, reason: t('users.twoKeys') } : canKey,
+    id: 'create-access-key',
+  })}
+
+<h3>${t('users.mfa')}</h3>
+${section(rq, t('users.mfa'), mfa, (devices) => html`<ul class="plain" id="mfa-devices">${devices.map(
+    (d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} \
+${postButton(rq, `${base}/mfa/remove`, t('common.remove'), { fields: { serial: d.SerialNumber }, danger: true })}</li>`,
+  )}</ul>`)}
+${canMfa.allowed
+    ? html`<a class="button" id="assign-mfa" href="${APP}/mfa-assign?user=${encodeURIComponent(name)}">${t('users.assignMfa')}</a>`
+    : html`<button disabled title="${canMfa.reason ?? ''}">${t('users.assignMfa')}</button>`}
+</section>`;
+
+  const tagsCard = html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
+<table class="list"><tbody>${tags.map((tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
+<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`)}</tbody></table>
+<form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
+<input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
+<input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\
+<button type="submit"${disabledIf(canTag)}>${t('common.addTag')}</button></form>
+</section>`;
+
   const body = html`${flash(rq)}
 <section class="card"><h2>${t('users.summary')}</h2><dl class="facts">
 <dt>${t('common.arn')}</dt><dd><code id="user-arn">${arn}</code></dd><dt>${t('common.path')}</dt><dd>${user.Path}</dd>
@@ -229,51 +344,13 @@ export async function userPage(rq: Rq, params: Record<string, string>): Promise<
 <dt>${t('users.boundary')}</dt><dd>${user.PermissionsBoundary?.PermissionsBoundaryArn ?? t('users.noBoundary')}</dd></dl>
 ${postButton(rq, `${base}/delete`, t('users.delete'), { allowed: canDelete, danger: true, confirm: t('users.deleteConfirm', { name }) })}</section>
 
-<section class="card" id="permissions"><h2>${t('users.permissions')}</h2>
-<h3>${t('users.attachedPolicies')}</h3>
-${attached.error ? html`<p class="reason">${attached.error}</p>` : html`<ul class="plain" id="user-attached">${(attached.value as any[]).map((p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> ${postButton(rq, `${base}/detach`, t('common.detach'), { fields: { arn: p.PolicyArn } })}</li>`)}</ul>`}
-${has('AttachUserPolicy') ? html`<a class="button" href="${APP}/attach?kind=user&name=${encodeURIComponent(name)}">${t('common.attachPolicies')}</a>` : ''}
-<h3>${t('users.inlinePolicies')}</h3>
-${inline.error ? html`<p class="reason">${inline.error}</p>` : html`<ul class="plain">${(inline.value as any[]).map((n) => html`<li><a href="${APP}/inline?kind=user&name=${encodeURIComponent(name)}&policy=${encodeURIComponent(n)}">${n}</a></li>`)}</ul>`}
-${has('PutUserPolicy') ? html`<a class="button" href="${APP}/inline?kind=user&name=${encodeURIComponent(name)}">${t('common.addInline')}</a>` : ''}
-</section>
+${permissions}
 
-<section class="card" id="groups"><h2>${t('users.groups')} (${memberOf.size})</h2>
-<ul class="plain" id="user-groups">${[...memberOf].map((g) => html`<li><a href="${APP}/groups/${encodeURIComponent(g)}">${g}</a> ${postButton(rq, `${base}/groups/remove`, t('common.remove'), { fields: { group: g } })}</li>`)}</ul>
-${joinable.length > 0 ? html`<form method="post" action="${base}/groups/add" class="inline">${csrfField(rq)}<select name="group" aria-label="${t('users.groups')}">${joinable.map((g) => html`<option>${g.GroupName}</option>`)}</select><button type="submit"${canAddGroup.allowed ? '' : html` disabled title="${canAddGroup.reason ?? ''}"`}>${t('users.addToGroup')}</button></form>` : ''}
-</section>
+${groupsCard}
 
-<section class="card" id="security-credentials"><h2>${t('users.securityCredentials')}</h2>
-<h3>${t('users.consolePassword')}</h3>
-<p id="console-password-state">${profile.value ? t('users.passwordEnabled') : t('users.passwordDisabled')}${profile.value?.LoginProfile?.PasswordResetRequired ? html` <span class="tag">${t('users.resetPending')}</span>` : ''}</p>
-<details id="manage-password"><summary>${t('users.managePassword')}</summary>
-<form method="post" action="${base}/password">${csrfField(rq)}
-<label class="check"><input type="radio" name="access" value="enable" checked> ${t('common.enable')}</label>
-${profile.value ? html`<label class="check"><input type="radio" name="access" value="disable"> ${t('common.disable')}</label>` : ''}
-<label class="check"><input type="radio" name="passwordMode" value="auto" checked> ${t('users.autoPassword')}</label>
-<label class="check"><input type="radio" name="passwordMode" value="custom"> ${t('users.customPassword')}</label>
-<label>${t('users.customPassword')}<input type="password" name="customPassword" autocomplete="new-password"></label>
-<label class="check"><input type="checkbox" name="resetRequired" value="1" checked> ${t('users.requireReset')}</label>
-<button type="submit" id="apply-password"${canProfile.allowed ? '' : html` disabled title="${canProfile.reason ?? ''}"`}>${t('common.apply')}</button></form></details>
+${credentials}
 
-<h3>${t('users.accessKeys')}</h3>
-<table class="list" id="access-keys"><thead><tr><th>${t('creds.accessKeyId')}</th><th>${t('common.status')}</th><th>${t('users.created')}</th><th>${t('users.lastUsed')}</th><th></th></tr></thead><tbody>
-${keyRows.map((k) => html`<tr><td><code>${k.AccessKeyId}</code></td><td>${k.Status === 'Active' ? t('common.active') : t('common.inactive')}</td><td>${fmtDate(rq, k.CreateDate)}</td>
-<td>${k.lastUsed?.LastUsedDate ? html`${fmtDate(rq, k.lastUsed.LastUsedDate)} (${k.lastUsed.ServiceName})` : t('common.never')}</td>
-<td>${postButton(rq, `${base}/keys/status`, k.Status === 'Active' ? t('users.makeInactive') : t('users.makeActive'), { allowed: canUpdateKey, fields: { key: k.AccessKeyId, status: k.Status === 'Active' ? 'Inactive' : 'Active' } })}
-${postButton(rq, `${base}/keys/delete`, t('common.delete'), { allowed: canDeleteKey, danger: true, fields: { key: k.AccessKeyId }, confirm: t('users.deleteKeyConfirm') })}</td></tr>`)}
-</tbody></table>
-${postButton(rq, `${base}/keys/create`, t('users.createKey'), { allowed: keyRows.length >= 2 ? { allowed: false, reason: t('users.twoKeys') } : canKey, id: 'create-access-key' })}
-
-<h3>${t('users.mfa')}</h3>
-<ul class="plain" id="mfa-devices">${((mfa.value?.MFADevices as any[]) ?? []).map((d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} ${postButton(rq, `${base}/mfa/remove`, t('common.remove'), { fields: { serial: d.SerialNumber }, danger: true })}</li>`)}</ul>
-${canMfa.allowed ? html`<a class="button" id="assign-mfa" href="${APP}/mfa-assign?user=${encodeURIComponent(name)}">${t('users.assignMfa')}</a>` : html`<button disabled title="${canMfa.reason ?? ''}">${t('users.assignMfa')}</button>`}
-</section>
-
-<section class="card" id="tags"><h2>${t('common.tags')}</h2>
-<table class="list"><tbody>${tags.map((tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td><td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`)}</tbody></table>
-<form method="post" action="${base}/tag" class="inline">${csrfField(rq)}<input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required><input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}"><button type="submit"${canTag.allowed ? '' : html` disabled title="${canTag.reason ?? ''}"`}>${t('common.addTag')}</button></form>
-</section>`;
+${tagsCard}`;
   send(rq, 200, layout(rq, t('users.userTitle', { name }), body, '/users'));
 }
 
@@ -286,9 +363,10 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
   try {
     switch (params.op) {
       case 'delete': {
-        const userId = (await call(rq, 'GetUser', { UserName: name })).User.UserId as string;
-        await deleteUserCompletely(rq, name);
+        const userId = (await read(rq, 'GetUser', { UserName: name })).User.UserId;
+        const warnings = await deleteUserCompletely(rq, name);
         await app.endSessionsOf(rq.principal!.accountId, userId);
+        if (warnings.length > 0) setFlashError(rq, `${APP}/users`, warnings.join(' '));
         return redirect(rq, `${APP}/users?ok=userDeleted`);
       }
       case 'groups/add':
@@ -301,8 +379,9 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
         await call(rq, 'DetachUserPolicy', { UserName: name, PolicyArn: f.get('arn') ?? '' });
         return redirect(rq, `${base}?ok=saved`);
       case 'keys/create': {
-        const key = (await call(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
-        return credentialsPage(rq, app, t('users.createKey'), [{ userName: name, accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey }], base);
+        const key = (await read(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
+        const issued: Issued = { userName: name, accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
+        return credentialsPage(rq, app, t('users.createKey'), [issued], base);
       }
       case 'keys/status':
         await call(rq, 'UpdateAccessKey', { UserName: name, AccessKeyId: f.get('key') ?? '', Status: f.get('status') ?? '' });
@@ -310,24 +389,13 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
       case 'keys/delete':
         await call(rq, 'DeleteAccessKey', { UserName: name, AccessKeyId: f.get('key') ?? '' });
         return redirect(rq, `${base}?ok=saved`);
-      case 'password': {
-        if (f.get('access') === 'disable') {
-          await call(rq, 'DeleteLoginProfile', { UserName: name });
-          return redirect(rq, `${base}?ok=saved`);
-        }
-        const custom = f.get('passwordMode') === 'custom';
-        const policy = (await call(rq, 'GetAccountPasswordPolicy').catch(() => ({}) as Record<string, any>)).PasswordPolicy as PasswordPolicy | undefined;
-        const password = custom ? (f.get('customPassword') ?? '') : generatePassword(policy?.MinimumPasswordLength ?? 6);
-        const resetRequired = f.get('resetRequired') === '1';
-        const exists = await call(rq, 'GetLoginProfile', { UserName: name }).then(() => true, () => false);
-        await call(rq, exists ? 'UpdateLoginProfile' : 'CreateLoginProfile', { UserName: name, Password: password, PasswordResetRequired: resetRequired });
-        if (resetRequired && rq.deps.invoker.has('AttachUserPolicy')) await call(rq, 'AttachUserPolicy', { UserName: name, PolicyArn: CHANGE_PASSWORD_POLICY }).catch(() => undefined);
-        return credentialsPage(rq, app, t('users.managePassword'), [{ userName: name, password }], base);
-      }
+      case 'password':
+        return await setPassword(rq, app, name);
       case 'mfa/remove': {
         const serial = f.get('serial') ?? '';
         await call(rq, 'DeactivateMFADevice', { UserName: name, SerialNumber: serial });
-        await call(rq, 'DeleteVirtualMFADevice', { SerialNumber: serial }).catch(() => undefined);
+        const warning = await deleteVirtualDevice(rq, serial);
+        if (warning) setFlashError(rq, base, warning);
         return redirect(rq, `${base}?ok=saved`);
       }
       case 'tag':
@@ -343,21 +411,64 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
   send(rq, 404, t('error.notFound'), 'text/plain; charset=utf-8');
 }
 
-/** As AWS's console does: a user is deleted with its password, keys, MFA, groups and policies. */
-async function deleteUserCompletely(rq: Rq, name: string): Promise<void> {
-  await call(rq, 'DeleteLoginProfile', { UserName: name }).catch((e) => ignoreMissing(e));
-  for (const k of (await call(rq, 'ListAccessKeys', { UserName: name })).AccessKeyMetadata ?? []) await call(rq, 'DeleteAccessKey', { UserName: name, AccessKeyId: k.AccessKeyId });
-  for (const d of (await call(rq, 'ListMFADevices', { UserName: name })).MFADevices ?? []) {
-    await call(rq, 'DeactivateMFADevice', { UserName: name, SerialNumber: d.SerialNumber });
-    await call(rq, 'DeleteVirtualMFADevice', { SerialNumber: d.SerialNumber }).catch(() => undefined);
+/** The user page's password form: disable, or set (a generated or given password). */
+async function setPassword(rq: Rq, app: Console, name: string): Promise<void> {
+  const f = rq.form;
+  const base = userPath(name);
+  if (f.get('access') === 'disable') {
+    await call(rq, 'DeleteLoginProfile', { UserName: name });
+    return redirect(rq, `${base}?ok=saved`);
   }
-  for (const g of await listAll(rq, 'ListGroupsForUser', 'Groups', { UserName: name })) await call(rq, 'RemoveUserFromGroup', { UserName: name, GroupName: g.GroupName });
-  if (rq.deps.invoker.has('ListAttachedUserPolicies')) for (const p of await listAll(rq, 'ListAttachedUserPolicies', 'AttachedPolicies', { UserName: name })) await call(rq, 'DetachUserPolicy', { UserName: name, PolicyArn: p.PolicyArn });
-  if (rq.deps.invoker.has('ListUserPolicies')) for (const p of await listAll(rq, 'ListUserPolicies', 'PolicyNames', { UserName: name })) await call(rq, 'DeleteUserPolicy', { UserName: name, PolicyName: p });
-  if (rq.deps.invoker.has('DeleteUserPermissionsBoundary')) await call(rq, 'DeleteUserPermissionsBoundary', { UserName: name }).catch(() => undefined);
-  await call(rq, 'DeleteUser', { UserName: name });
+  const custom = f.get('passwordMode') === 'custom';
+  const policy = custom ? loaded(undefined) : await readPasswordPolicy(rq);
+  const password = custom ? (f.get('customPassword') ?? '') : generatePassword((policy.ok ? policy.value : undefined)?.MinimumPasswordLength ?? 6);
+  const resetRequired = f.get('resetRequired') === '1';
+  // Update the password if there is one, create it if not (NoSuchEntity); any other failure is shown.
+  const current = await load(rq, () => read(rq, 'GetLoginProfile', { UserName: name }));
+  if (!current.ok && !isMissing(current)) throw current.error;
+  await call(rq, current.ok ? 'UpdateLoginProfile' : 'CreateLoginProfile', { UserName: name, Password: password, PasswordResetRequired: resetRequired });
+  const warning = resetRequired ? await allowPasswordChange(rq, name) : undefined;
+  const issued: Issued = { userName: name, password, warnings: warning ? [warning] : undefined };
+  return credentialsPage(rq, app, rq.t('users.managePassword'), [issued], base, policyNote(rq, policy));
+}
+
+/**
+ * Deletes a deactivated virtual MFA device (it would otherwise stay, unassigned). The device is
+ * already off the user, so a failure here is reported, not thrown; NoSuchEntity means there was
+ * no virtual device to delete.
+ */
+export async function deleteVirtualDevice(rq: Rq, serial: string): Promise<string | undefined> {
+  const deleted = await load(rq, () => call(rq, 'DeleteVirtualMFADevice', { SerialNumber: serial }));
+  return deleted.ok || isMissing(deleted) ? undefined : rq.t('mfa.deviceNotDeleted', { serial, reason: deleted.reason });
+}
+
+/**
+ * As AWS's console does: a user is deleted with its password, keys, MFA, groups and policies.
+ * Returns what did not go as asked but did not stop the deletion (a virtual MFA device left).
+ * (A permissions boundary needs no step: DeleteUser takes it with the user.)
+ */
+async function deleteUserCompletely(rq: Rq, name: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const byUser = { UserName: name };
+  await call(rq, 'DeleteLoginProfile', byUser).catch(ignoreMissing);
+  for (const k of await listAll(rq, 'ListAccessKeys', byUser)) await call(rq, 'DeleteAccessKey', { ...byUser, AccessKeyId: k.AccessKeyId });
+  for (const d of await listAll(rq, 'ListMFADevices', byUser)) {
+    await call(rq, 'DeactivateMFADevice', { ...byUser, SerialNumber: d.SerialNumber });
+    const warning = await deleteVirtualDevice(rq, d.SerialNumber);
+    if (warning) warnings.push(warning);
+  }
+  for (const g of await listAll(rq, 'ListGroupsForUser', byUser)) await call(rq, 'RemoveUserFromGroup', { ...byUser, GroupName: g.GroupName });
+  if (rq.deps.invoker.has('ListAttachedUserPolicies')) {
+    for (const p of await listAll(rq, 'ListAttachedUserPolicies', byUser)) await call(rq, 'DetachUserPolicy', { ...byUser, PolicyArn: p.PolicyArn });
+  }
+  if (rq.deps.invoker.has('ListUserPolicies')) {
+    for (const p of await listAll(rq, 'ListUserPolicies', byUser)) await call(rq, 'DeleteUserPolicy', { ...byUser, PolicyName: p });
+  }
+  await call(rq, 'DeleteUser', byUser);
+  return warnings;
 }
 
 function ignoreMissing(e: unknown): void {
   if (!(e instanceof AwsError && e.code === 'NoSuchEntity')) throw e;
 }
+

@@ -4,10 +4,12 @@ import { APP, PREFIX, isLocalPath, redirect, send, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { dashboard, postAlias, postDeleteAlias } from './pages-dashboard.ts';
 import { attachPage, groupPage, groupsList, newGroupPage, postAttach, postGroupOp, postNewGroup } from './pages-groups.ts';
-import {
-  accountSettings, inlinePage, mfaAssignPage, myCredentials, newPolicyPage, policiesList, policyView, postDeletePasswordPolicy, postInline, postMfaAssign, postMyCredentials,
-  postNewPolicy, postPasswordPolicy, postPolicyVersion, validatePolicy,
-} from './pages-settings.ts';
+import { accountSettings, postDeletePasswordPolicy, postPasswordPolicy } from './pages-account.ts';
+import { myCredentials, postMyCredentials } from './pages-credentials.ts';
+import { inlinePage, postInline } from './pages-inline.ts';
+import { mfaAssignPage, postMfaAssign } from './pages-mfa.ts';
+import { newPolicyPage, policiesList, policyView, postNewPolicy, postPolicyVersion } from './pages-policies.ts';
+import { validatePolicy } from './pages-policy-editor.ts';
 import { changePasswordPage, isReservedSegment, mfaPage, postChangePassword, postMfa, postSignIn, signInPage, signOut } from './pages-signin.ts';
 import { simulatorPage } from './pages-simulator.ts';
 import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
@@ -67,7 +69,12 @@ export const routes: Route[] = [
   { method: 'GET', pattern: p('/users/new'), auth: 'active', handler: (rq) => newUserPage(rq) },
   { method: 'POST', pattern: p('/users/new'), auth: 'active', handler: (rq, _p, app) => postNewUsers(rq, app) },
   { method: 'GET', pattern: p(`/users/${SEG}`), auth: 'active', handler: userPage },
-  { method: 'POST', pattern: p(`/users/${SEG}/(?<op>delete|groups/add|groups/remove|detach|keys/create|keys/status|keys/delete|password|mfa/remove|tag|untag)`), auth: 'active', handler: postUserOp },
+  {
+    method: 'POST',
+    pattern: p(`/users/${SEG}/(?<op>delete|groups/add|groups/remove|detach|keys/create|keys/status|keys/delete|password|mfa/remove|tag|untag)`),
+    auth: 'active',
+    handler: postUserOp,
+  },
   { method: 'GET', pattern: p('/download/(?<token>[A-Za-z0-9_-]+)'), auth: 'active', keepsOneTime: true, handler: download },
   { method: 'GET', pattern: p('/groups'), auth: 'active', handler: groupsList },
   { method: 'GET', pattern: p('/groups/new'), auth: 'active', handler: (rq) => newGroupPage(rq) },
@@ -95,7 +102,12 @@ export const routes: Route[] = [
   { method: 'GET', pattern: p('/roles/new'), auth: 'active', handler: (rq) => newRolePage(rq) },
   { method: 'POST', pattern: p('/roles/new'), auth: 'active', handler: postNewRole },
   { method: 'GET', pattern: p(`/roles/${SEG}`), auth: 'active', handler: rolePage },
-  { method: 'POST', pattern: p(`/roles/${SEG}/(?<op>update|trust|detach|boundary|boundary/delete|revoke-sessions|instance-profile|workloads/revoke|tag|untag|delete)`), auth: 'active', handler: postRoleOp },
+  {
+    method: 'POST',
+    pattern: p(`/roles/${SEG}/(?<op>update|trust|detach|boundary|boundary/delete|revoke-sessions|instance-profile|workloads/revoke|tag|untag|delete)`),
+    auth: 'active',
+    handler: postRoleOp,
+  },
   { method: 'GET', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
   { method: 'POST', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
   // Last: /console/ACCOUNT_ID or /console/ALIAS, the sign-in page for that account.
@@ -103,6 +115,7 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: /^\/console\/(?<account>[^/]+)\/?$/,
     auth: 'none',
-    handler: (rq, params, app) => (isReservedSegment(params.account) ? send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8') : signInPage(rq, app, params.account)),
+    handler: (rq, params, app) =>
+      isReservedSegment(params.account) ? send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8') : signInPage(rq, app, params.account),
   },
 ];

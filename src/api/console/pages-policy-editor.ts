@@ -1,0 +1,27 @@
+// The policy editor shared by every page that takes a policy document (policies, inline
+// policies, trust policies), and the endpoint that validates a document as it is typed.
+import { unknownActionWarnings } from '../../catalog/iam-actions.ts';
+import { parsePolicy } from '../../policy/index.ts';
+import { badJson, jsonObject, send, type Rq } from './core.ts';
+import { html, type SafeHtml } from './html.ts';
+
+/** The document a new policy starts from. */
+export const EMPTY_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '', Resource: '*' }] }, null, 4);
+
+/** POST /console/api/validate-policy {document, kind}: iamd's own findings, as you type. */
+export async function validatePolicy(rq: Rq): Promise<void> {
+  const body: { document?: unknown; kind?: unknown } | undefined = jsonObject(rq);
+  if (!body) return badJson(rq);
+  const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
+  const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition });
+  // A valid document also gets warnings for actions that no AWS service defines.
+  const findings = result.document ? [...result.findings, ...(await unknownActionWarnings(result.document))] : result.findings;
+  send(rq, 200, JSON.stringify({ valid: !findings.some((f) => f.severity === 'error'), findings }), 'application/json');
+}
+
+/** The document's textarea (checked as it is typed by console.js) and the list of its findings. */
+export function policyEditor(rq: Rq, name: string, value: string, kind = 'identity'): SafeHtml {
+  return html`<label>${rq.t('policies.document')}\
+<textarea name="${name}" id="policy-document" rows="18" spellcheck="false" data-policy-editor="${kind}">${value}</textarea></label>
+<ul class="findings" id="policy-findings" aria-live="polite"></ul>`;
+}
