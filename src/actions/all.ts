@@ -19,15 +19,42 @@ import { assumeRoleHandlers } from '../sts/assume-role.ts';
 import { sessionTokenHandlers } from '../sts/session-token.ts';
 import { authorizationMessageHandlers } from '../sts/authorization-message.ts';
 
+// Each table is checked against the operations' generated types (registry.ts): a handler whose
+// input or output does not fit its operation, or a name that is no operation, does not compile.
 export function buildRegistry(): ActionRegistry {
   const registry = new ActionRegistry();
-  registry.add('iam', { ...userHandlers, ...groupHandlers, ...accessKeyHandlers, ...loginProfileHandlers, ...accountHandlers, ...mfaHandlers, ...policyHandlers, ...attachmentHandlers, ...inlinePolicyHandlers, ...simulateHandlers, ...authorizationDetailsHandlers });
-  registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
   registry.add('iam', {
-    ...taggingHandlers('user', 'User', 'UserName'),
-    ...taggingHandlers('role', 'Role', 'RoleName'),
-    ...taggingHandlers('instance-profile', 'InstanceProfile', 'InstanceProfileName', profileNotFound),
+    ...userHandlers,
+    ...groupHandlers,
+    ...accessKeyHandlers,
+    ...loginProfileHandlers,
+    ...accountHandlers,
+    ...mfaHandlers,
+    ...policyHandlers,
+    ...attachmentHandlers,
+    ...inlinePolicyHandlers,
+    ...simulateHandlers,
+    ...authorizationDetailsHandlers,
   });
-  registry.add('sts', { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers }, { public: ['GetCallerIdentity', 'GetSessionToken'] });
+  registry.add('iam', { ...roleHandlers, ...instanceProfileHandlers });
+  const userTags = taggingHandlers('user', 'User', 'UserName');
+  const roleTags = taggingHandlers('role', 'Role', 'RoleName');
+  const profileTags = taggingHandlers('instance-profile', 'InstanceProfile', 'InstanceProfileName', profileNotFound);
+  registry.add('iam', {
+    TagUser: userTags.tag,
+    UntagUser: userTags.untag,
+    ListUserTags: userTags.list,
+    TagRole: roleTags.tag,
+    UntagRole: roleTags.untag,
+    ListRoleTags: roleTags.list,
+    TagInstanceProfile: profileTags.tag,
+    UntagInstanceProfile: profileTags.untag,
+    ListInstanceProfileTags: profileTags.list,
+  });
+  registry.add(
+    'sts',
+    { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers },
+    { public: ['GetCallerIdentity', 'GetSessionToken'] },
+  );
   return registry;
 }

@@ -1,18 +1,18 @@
 // Account-wide settings: the password policy, the alias (one per account, unique across iamd),
 // and GetAccountSummary's real counts and AWS's default quotas.
 import { entityAlreadyExists, noSuchEntity, validationError } from '../errors/aws-error.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
 import { mfaDevicesInUse, rootMfaEnabled } from './mfa.ts';
 import { policyFromInput, policyOutput, type PasswordPolicy } from './password-policy.ts';
 
 /** Resource for account-level actions that have no resource type in the Service Authorization Reference. */
 const ANY = '*';
 
-export const accountHandlers: Record<string, Handler> = {
+export const accountHandlers = {
   async UpdateAccountPasswordPolicy(ctx, input) {
     await ctx.authorize('iam:UpdateAccountPasswordPolicy', ANY);
     const policy = policyFromInput(input);
-    await ctx.services.store.write((repo) => repo.putPasswordPolicy(ctx.caller.accountId, policy as unknown as Record<string, unknown>));
+    await ctx.services.store.write((repo) => repo.putPasswordPolicy(ctx.caller.accountId, policy));
     return undefined;
   },
 
@@ -20,7 +20,7 @@ export const accountHandlers: Record<string, Handler> = {
     await ctx.authorize('iam:GetAccountPasswordPolicy', ANY);
     const policy = await ctx.services.store.read((repo) => repo.getPasswordPolicy(ctx.caller.accountId));
     if (!policy) throw noSuchEntity(`The Password Policy with domain name ${ctx.caller.accountId} cannot be found.`);
-    return { PasswordPolicy: policyOutput(policy as unknown as PasswordPolicy) };
+    return { PasswordPolicy: policyOutput(policy as PasswordPolicy) };
   },
 
   async DeleteAccountPasswordPolicy(ctx) {
@@ -33,7 +33,7 @@ export const accountHandlers: Record<string, Handler> = {
 
   async CreateAccountAlias(ctx, input) {
     await ctx.authorize('iam:CreateAccountAlias', ANY);
-    const alias = input.AccountAlias as string;
+    const alias = input.AccountAlias;
     if (/^\d{12}$/.test(alias)) throw validationError(`The account alias ${alias} cannot be a 12-digit number.`);
     return ctx.services.store.write(async (repo) => {
       const holder = await repo.getAccountByAlias(alias);
@@ -110,4 +110,4 @@ export const accountHandlers: Record<string, Handler> = {
       };
     });
   },
-};
+} satisfies IamHandlers;

@@ -4,9 +4,9 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 import { AwsError, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler, Input } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
+import { authorizeOnEntity, maxItemsOf, pageArray, pageInfo } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
 import { canonicalPolicyArn, findManagedPolicy } from './policy-lookup.ts';
@@ -18,10 +18,31 @@ export const MANAGED_POLICIES_PER_ENTITY = 10;
 export type PolicyHolderKind = 'user' | 'group' | 'role';
 
 /** How each kind is named in actions, parameters and quotas. */
-export const HOLDERS: Record<PolicyHolderKind, { word: 'User' | 'Group' | 'Role'; nameKey: 'UserName' | 'GroupName' | 'RoleName' }> = {
+export const HOLDERS = {
   user: { word: 'User', nameKey: 'UserName' },
   group: { word: 'Group', nameKey: 'GroupName' },
   role: { word: 'Role', nameKey: 'RoleName' },
+} as const satisfies Record<PolicyHolderKind, { word: string; nameKey: string }>;
+
+/** The input member that names an entity of kind K: 'UserName', 'GroupName' or 'RoleName'. */
+export type HolderNameKey<K extends PolicyHolderKind> = (typeof HOLDERS)[K]['nameKey'];
+
+/** An input or output naming an entity of kind K (`{ UserName: string }` for 'user'). */
+export type HolderNamed<K extends PolicyHolderKind> = { [P in HolderNameKey<K>]: string };
+
+// A mapped type, so that indexing it with a generic kind gives that kind's key (not the union).
+const NAME_KEYS: { [K in PolicyHolderKind]: HolderNameKey<K> } = { user: 'UserName', group: 'GroupName', role: 'RoleName' };
+
+/** The member of the input that names the entity: `input[holderNameKey(kind)]` is a string. */
+export function holderNameKey<K extends PolicyHolderKind>(kind: K): HolderNameKey<K> {
+  return NAME_KEYS[kind];
+}
+
+/** `{ UserName: name }`, `{ GroupName: name }` or `{ RoleName: name }`. */
+export const holderNamed: { [K in PolicyHolderKind]: (name: string) => HolderNamed<K> } = {
+  user: (name) => ({ UserName: name }),
+  group: (name) => ({ GroupName: name }),
+  role: (name) => ({ RoleName: name }),
 };
 
 /** The attached managed policies of an entity as AttachedPolicy structures, by name. */
@@ -37,16 +58,18 @@ export async function attachedPolicies(repo: Repo, entityId: string): Promise<{ 
 const attachedKey = (p: { PolicyName: string; PolicyArn: string }) => `${p.PolicyName.toLowerCase()}\u0000${p.PolicyArn}`;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function attach(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
-    const arn = input.PolicyArn as string;
+/** Attach{User,Group,Role}Policy. */
+function attach<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyArn: string }): Promise<undefined> => {
+    const arn = input.PolicyArn;
     return ctx.services.store.write(async (repo) => {
       const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], policy?.arn ?? arn);
       if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
       // AWS's service-role policies belong to service-linked roles only.
-      if (policy.awsManaged && policy.path.startsWith('/aws-service-role/') && !(kind === 'role' && (entity.data as { serviceLinked?: string }).serviceLinked)) {
+      if (policy.awsManaged && policy.path.startsWith('/aws-service-role/') && !(kind === 'role' && entity.data.serviceLinked)) {
         throw new AwsError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
       }
       const attached = await repo.attachedPolicyArns(entity.id);
@@ -58,10 +81,12 @@ function attach(kind: PolicyHolderKind): Handler {
   };
 }
 
-function detach(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
-    const arn = input.PolicyArn as string;
+/** Detach{User,Group,Role}Policy. */
+function detach<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyArn: string }): Promise<undefined> => {
+    const arn = input.PolicyArn;
     return ctx.services.store.write(async (repo) => {
       const policyArn = parsePolicyArn(arn) ? await canonicalPolicyArn(repo, ctx, arn) : arn;
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], policyArn);
@@ -73,30 +98,34 @@ function detach(kind: PolicyHolderKind): Handler {
 }
 
 /** authorizeOnEntity with `iam:PolicyARN` in the request context. */
-async function authorizeWithPolicy(repo: Repo, ctx: ActionContext, action: string, kind: PolicyHolderKind, name: string, policyArn: string): Promise<EntityRow> {
+async function authorizeWithPolicy(repo: Repo, ctx: ActionContext, action: string, kind: PolicyHolderKind, name: string, policyArn: string): Promise<EntityRow<{ serviceLinked?: string }>> {
   const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PolicyARN': policyArn }) };
-  const entity = await authorizeOnEntity<Record<string, unknown>>(repo, scoped, action, kind, name);
+  const entity = await authorizeOnEntity<{ serviceLinked?: string }>(repo, scoped, action, kind, name);
   ctx.authorized = ctx.authorized || scoped.authorized;
   return entity;
 }
 
-function listAttached(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** ListAttached{User,Group,Role}Policies. */
+function listAttached<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PathPrefix?: string; Marker?: string; MaxItems?: number }) => {
     return ctx.services.store.read(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:ListAttached${word}Policies`, kind, input[nameKey]);
-      const prefix = (input.PathPrefix as string | undefined) ?? '/';
+      const prefix = input.PathPrefix ?? '/';
       const all = (await attachedPolicies(repo, entity.id)).filter((p) => p.path.startsWith(prefix));
       const page = pageArray(all, attachedKey, input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'AttachedPolicies', page.items.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn })));
+      return { AttachedPolicies: page.items.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn })), ...pageInfo(page) };
     });
   };
 }
 
-function putBoundary(kind: 'user' | 'role'): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
-    const arn = input.PermissionsBoundary as string;
+/** Put{User,Role}PermissionsBoundary. */
+function putBoundary<K extends 'user' | 'role'>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PermissionsBoundary: string }): Promise<undefined> => {
+    const arn = input.PermissionsBoundary;
     return ctx.services.store.write(async (repo) => {
       const boundaryArn = await canonicalPolicyArn(repo, ctx, arn);
       const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': boundaryArn }) };
@@ -109,9 +138,11 @@ function putBoundary(kind: 'user' | 'role'): Handler {
   };
 }
 
-function deleteBoundary(kind: 'user' | 'role'): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** Delete{User,Role}PermissionsBoundary. */
+function deleteBoundary<K extends 'user' | 'role'>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K>): Promise<undefined> => {
     return ctx.services.store.write(async (repo) => {
       const current = (await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, input[nameKey]))?.data.permissionsBoundary;
       const scoped: ActionContext = current ? { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': current }) } : ctx;
@@ -129,7 +160,7 @@ function deleteBoundary(kind: 'user' | 'role'): Handler {
 
 const ENTITY_FILTER_KINDS: Record<string, PolicyHolderKind> = { User: 'user', Group: 'group', Role: 'role' };
 
-export const attachmentHandlers: Record<string, Handler> = {
+export const attachmentHandlers = {
   AttachUserPolicy: attach('user'),
   DetachUserPolicy: detach('user'),
   AttachGroupPolicy: attach('group'),
@@ -144,12 +175,12 @@ export const attachmentHandlers: Record<string, Handler> = {
   PutRolePermissionsBoundary: putBoundary('role'),
   DeleteRolePermissionsBoundary: deleteBoundary('role'),
 
-  async ListEntitiesForPolicy(ctx, input: Input) {
+  async ListEntitiesForPolicy(ctx, input) {
     return ctx.services.store.read(async (repo) => {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:ListEntitiesForPolicy', input.PolicyArn);
-      const filter = input.EntityFilter as string | undefined;
-      const usage = input.PolicyUsageFilter as string | undefined;
-      const prefix = (input.PathPrefix as string | undefined) ?? '/';
+      const filter = input.EntityFilter;
+      const usage = input.PolicyUsageFilter;
+      const prefix = input.PathPrefix ?? '/';
       const kinds: PolicyHolderKind[] = filter === undefined ? ['group', 'user', 'role'] : ENTITY_FILTER_KINDS[filter] ? [ENTITY_FILTER_KINDS[filter]] : [];
       const found: { kind: PolicyHolderKind; entity: EntityRow }[] = [];
       const attachedIds = new Set(await repo.entityIdsAttachedTo(view.arn));
@@ -177,4 +208,4 @@ export const attachmentHandlers: Record<string, Handler> = {
       };
     });
   },
-};
+} satisfies IamHandlers;

@@ -1,7 +1,8 @@
 // GetAccountAuthorizationDetails: every user, group, role and managed policy of the account with
 // their policies, in one (paged) answer.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import type { AttachedPermissionsBoundary, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
 import { arnOf, maxItemsOf, pageArray } from './common.ts';
@@ -9,7 +10,11 @@ import { findManagedPolicy, type CustomerPolicyData } from './policy-lookup.ts';
 import { attachedPolicies } from './attachments.ts';
 import { allEntities, boundaryUsage, encodeDocument, policyOutput, versionOutput, versionsOf } from './policies.ts';
 
-type Item = { kind: 'user' | 'group' | 'role' | 'policy'; build: () => Promise<Record<string, unknown>> };
+type Item =
+  | { kind: 'user'; build: () => Promise<UserDetail> }
+  | { kind: 'group'; build: () => Promise<GroupDetail> }
+  | { kind: 'role'; build: () => Promise<RoleDetail> }
+  | { kind: 'policy'; build: () => Promise<ManagedPolicyDetail> };
 
 const FILTERS = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -21,7 +26,7 @@ async function attachedList(repo: Repo, entityId: string) {
   return (await attachedPolicies(repo, entityId)).map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.PolicyArn }));
 }
 
-function boundaryOf(e: EntityRow<{ permissionsBoundary?: string }>) {
+function boundaryOf(e: EntityRow<{ permissionsBoundary?: string }>): AttachedPermissionsBoundary | undefined {
   return e.data.permissionsBoundary ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: e.data.permissionsBoundary } : undefined;
 }
 
@@ -32,10 +37,11 @@ function trustPolicyOf(role: EntityRow<Record<string, unknown>>): string | undef
   return typeof text === 'string' ? text : undefined;
 }
 
-export const authorizationDetailsHandlers: Record<string, Handler> = {
+export const authorizationDetailsHandlers = {
   async GetAccountAuthorizationDetails(ctx, input) {
     await ctx.authorize('iam:GetAccountAuthorizationDetails', '*');
-    const filter = new Set<string>(((input.Filter as string[] | undefined) ?? []).length > 0 ? (input.Filter as string[]) : FILTERS);
+    const requested = input.Filter ?? [];
+    const filter = new Set<string>(requested.length > 0 ? requested : FILTERS);
     return ctx.services.store.read(async (repo) => {
       const account = ctx.caller.accountId;
       const items: Item[] = [];
@@ -108,16 +114,24 @@ export const authorizationDetailsHandlers: Record<string, Handler> = {
       }
       const keyed = items.map((item, i) => ({ item, key: String(i).padStart(8, '0') }));
       const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input));
-      const out: Record<string, Record<string, unknown>[]> = { user: [], group: [], role: [], policy: [] };
-      for (const { item } of page.items) out[item.kind].push(await item.build());
+      const users: UserDetail[] = [];
+      const groups: GroupDetail[] = [];
+      const roles: RoleDetail[] = [];
+      const policies: ManagedPolicyDetail[] = [];
+      for (const { item } of page.items) {
+        if (item.kind === 'user') users.push(await item.build());
+        else if (item.kind === 'group') groups.push(await item.build());
+        else if (item.kind === 'role') roles.push(await item.build());
+        else policies.push(await item.build());
+      }
       return {
-        UserDetailList: out.user,
-        GroupDetailList: out.group,
-        RoleDetailList: out.role,
-        Policies: out.policy,
+        UserDetailList: users,
+        GroupDetailList: groups,
+        RoleDetailList: roles,
+        Policies: policies,
         IsTruncated: page.marker !== undefined,
         Marker: page.marker,
       };
     });
   },
-};
+} satisfies IamHandlers;

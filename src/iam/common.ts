@@ -4,6 +4,7 @@ import { AwsError, invalidInput, noSuchEntity } from '../errors/aws-error.ts';
 import { iamArn, type EntityKind } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { EntityRow, Page, Repo, Tag } from '../store/repo.ts';
+import type { AttachedPermissionsBoundary, Group, User } from '../actions/generated/iam.ts';
 
 export const DEFAULT_MAX_ITEMS = 100;
 
@@ -17,12 +18,12 @@ const KIND_WORDS: Record<string, string> = {
   mfa: 'MFA device',
 };
 
-export function arnOf(ctx: ActionContext, e: Pick<EntityRow<unknown>, 'kind' | 'path' | 'name'>): string {
+export function arnOf(ctx: Pick<ActionContext, 'caller'>, e: Pick<EntityRow<unknown>, 'kind' | 'path' | 'name'>): string {
   return iamArn(ctx.caller.partition, ctx.caller.accountId, e.kind as EntityKind, e.path, e.name);
 }
 
 /** The resource ARN of a named entity for authorization, whether or not it exists yet. */
-export function arnFor(ctx: ActionContext, kind: EntityKind, name: string, path = '/'): string {
+export function arnFor(ctx: Pick<ActionContext, 'caller'>, kind: EntityKind, name: string, path = '/'): string {
   return iamArn(ctx.caller.partition, ctx.caller.accountId, kind, path, name);
 }
 
@@ -89,8 +90,9 @@ export function maxItemsOf(input: { MaxItems?: number }): number {
   return input.MaxItems ?? DEFAULT_MAX_ITEMS;
 }
 
-export function pageOutput<T>(page: Page<unknown>, key: string, items: T[]): Record<string, unknown> {
-  return { [key]: items, IsTruncated: page.marker !== undefined, Marker: page.marker };
+/** IsTruncated and Marker of a List… output, next to the page's items: `{ Users: items, ...pageInfo(page) }`. */
+export function pageInfo(page: Page<unknown>): { IsTruncated: boolean; Marker?: string } {
+  return { IsTruncated: page.marker !== undefined, Marker: page.marker };
 }
 
 /** Pages an in-memory, already ordered list with the same opaque markers as the store. */
@@ -109,12 +111,23 @@ export function pageArray<T>(all: T[], keyOf: (t: T) => string, marker: string |
 export interface UserData {
   permissionsBoundary?: string;
   passwordLastUsed?: string;
+  /** Serial numbers of the MFA devices enabled for the user (src/iam/mfa.ts; DeleteUser checks the list). */
+  mfaSerials?: string[];
+}
+
+/**
+ * The PermissionsBoundary of GetUser/GetRole/CreateUser/CreateRole. KNOWN WIRE MISMATCH: the model
+ * (and AWS) say PermissionsBoundaryType is `PermissionsBoundaryPolicy`; iamd sends `Policy`
+ * (test/policies.test.ts expects it). Kept as is until it is fixed on purpose, with its test.
+ */
+export function attachedBoundary(arn: string): AttachedPermissionsBoundary {
+  return { PermissionsBoundaryType: 'Policy' as AttachedPermissionsBoundary['PermissionsBoundaryType'], PermissionsBoundaryArn: arn };
 }
 
 /** A user as GetUser/CreateUser return it (with tags when it has any). */
-export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, withTags: boolean): Promise<Record<string, unknown>> {
+export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, withTags: boolean): Promise<User> {
   const out = userListOutput(ctx, user);
-  if (user.data.permissionsBoundary) out.PermissionsBoundary = { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: user.data.permissionsBoundary };
+  if (user.data.permissionsBoundary) out.PermissionsBoundary = attachedBoundary(user.data.permissionsBoundary);
   if (withTags) {
     const tags = await repo.getTags(user.id);
     if (tags.length > 0) out.Tags = tags;
@@ -123,7 +136,7 @@ export async function userOutput(repo: Repo, ctx: ActionContext, user: EntityRow
 }
 
 /** A user as list operations return it: no tags and no permissions boundary, as on AWS. */
-export function userListOutput(ctx: ActionContext, user: EntityRow<UserData>): Record<string, unknown> {
+export function userListOutput(ctx: ActionContext, user: EntityRow<UserData>): User {
   return {
     Path: user.path,
     UserName: user.name,
@@ -134,6 +147,6 @@ export function userListOutput(ctx: ActionContext, user: EntityRow<UserData>): R
   };
 }
 
-export function groupOutput(ctx: ActionContext, group: EntityRow<unknown>): Record<string, unknown> {
+export function groupOutput(ctx: ActionContext, group: EntityRow<unknown>): Group {
   return { Path: group.path, GroupName: group.name, GroupId: group.id, Arn: arnOf(ctx, group), CreateDate: group.createdAt };
 }

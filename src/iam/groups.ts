@@ -2,17 +2,17 @@
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html
 import { deleteConflict, entityAlreadyExists, limitExceeded } from '../errors/aws-error.ts';
 import { newUniqueId } from '../domain/ids.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow } from '../store/repo.ts';
-import { arnFor, authorizeOnEntity, notFound, groupOutput, maxItemsOf, pageArray, pageOutput, userListOutput, type UserData } from './common.ts';
+import { arnFor, authorizeOnEntity, notFound, groupOutput, maxItemsOf, pageArray, pageInfo, userListOutput, type UserData } from './common.ts';
 
 /** AWS quota: a user can be in at most 10 groups. */
 export const GROUPS_PER_USER = 10;
 
-export const groupHandlers: Record<string, Handler> = {
+export const groupHandlers = {
   async CreateGroup(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.GroupName as string;
+    const path = input.Path ?? '/';
+    const name = input.GroupName;
     await ctx.authorize('iam:CreateGroup', arnFor(ctx, 'group', name, path));
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'group', name)) throw entityAlreadyExists(`Group with name ${name} already exists.`);
@@ -28,15 +28,15 @@ export const groupHandlers: Record<string, Handler> = {
       const users = await repo.getEntitiesByIds<UserData>(await repo.userIdsOfGroup(group.id));
       const page = pageArray(users, (u) => u.name.toLowerCase(), input.Marker, maxItemsOf(input));
       const items = page.items.map((u) => userListOutput(ctx, u));
-      return { Group: groupOutput(ctx, group), ...pageOutput(page, 'Users', items) };
+      return { Group: groupOutput(ctx, group), Users: items, ...pageInfo(page) };
     });
   },
 
   async UpdateGroup(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const group = await authorizeOnEntity(repo, ctx, 'iam:UpdateGroup', 'group', input.GroupName);
-      const newName = input.NewGroupName as string | undefined;
-      const newPath = input.NewPath as string | undefined;
+      const newName = input.NewGroupName;
+      const newPath = input.NewPath;
       if (newName !== undefined && newName.toLowerCase() !== group.name.toLowerCase()) {
         await ctx.authorize('iam:UpdateGroup', arnFor(ctx, 'group', newName, newPath ?? group.path));
         if (await repo.getEntityByName(ctx.caller.accountId, 'group', newName)) throw entityAlreadyExists(`Group with name ${newName} already exists.`);
@@ -58,11 +58,11 @@ export const groupHandlers: Record<string, Handler> = {
   },
 
   async ListGroups(ctx, input) {
-    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    const prefix = input.PathPrefix ?? '/';
     await ctx.authorize('iam:ListGroups', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:group${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities(ctx.caller.accountId, 'group', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
-      return pageOutput(page, 'Groups', page.items.map((g) => groupOutput(ctx, g)));
+      return { Groups: page.items.map((g) => groupOutput(ctx, g)), ...pageInfo(page) };
     });
   },
 
@@ -93,7 +93,7 @@ export const groupHandlers: Record<string, Handler> = {
       const user = await authorizeOnEntity(repo, ctx, 'iam:ListGroupsForUser', 'user', input.UserName);
       const groups = await repo.getEntitiesByIds(await repo.groupIdsOfUser(user.id));
       const page = pageArray(groups, (g) => g.name.toLowerCase(), input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'Groups', page.items.map((g) => groupOutput(ctx, g)));
+      return { Groups: page.items.map((g) => groupOutput(ctx, g)), ...pageInfo(page) };
     });
   },
-};
+} satisfies IamHandlers;

@@ -4,9 +4,10 @@
 // 5,120 (group) or 10,240 (role) characters.
 import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
 import { policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
-import type { Handler } from '../actions/registry.ts';
-import { authorizeOnEntity, maxItemsOf, pageArray, pageOutput } from './common.ts';
-import { HOLDERS, type PolicyHolderKind } from './attachments.ts';
+import type { ActionContext } from '../actions/context.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import { authorizeOnEntity, maxItemsOf, pageArray, pageInfo } from './common.ts';
+import { HOLDERS, holderNamed, holderNameKey, type HolderNamed, type PolicyHolderKind } from './attachments.ts';
 import { checkIdentityDocument, encodeDocument } from './policies.ts';
 
 export const INLINE_SIZE_LIMITS: Record<PolicyHolderKind, number> = {
@@ -17,14 +18,16 @@ export const INLINE_SIZE_LIMITS: Record<PolicyHolderKind, number> = {
 
 const notFound = (kind: PolicyHolderKind, name: string) => noSuchEntity(`The ${kind} policy with name ${name} cannot be found.`);
 
-function put(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** Put{User,Group,Role}Policy. */
+function put<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyName: string; PolicyDocument: string }): Promise<undefined> => {
     return ctx.services.store.write(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:Put${word}Policy`, kind, input[nameKey]);
-      const document = input.PolicyDocument as string;
+      const document = input.PolicyDocument;
       checkIdentityDocument(document, ctx.caller.partition);
-      const name = input.PolicyName as string;
+      const name = input.PolicyName;
       let total = policySizeWithoutWhitespace(document);
       for (const other of await repo.listInlinePolicies(entity.id)) {
         if (other.name.toLowerCase() !== name.toLowerCase()) total += policySizeWithoutWhitespace(other.document);
@@ -37,21 +40,25 @@ function put(kind: PolicyHolderKind): Handler {
   };
 }
 
-function get(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** Get{User,Group,Role}Policy. */
+function get<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyName: string }) => {
     return ctx.services.store.read(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:Get${word}Policy`, kind, input[nameKey]);
       const policy = await repo.getInlinePolicy(entity.id, input.PolicyName);
       if (!policy) throw notFound(kind, input.PolicyName);
-      return { [nameKey]: entity.name, PolicyName: policy.name, PolicyDocument: encodeDocument(policy.document) };
+      return { ...holderNamed[kind](entity.name), PolicyName: policy.name, PolicyDocument: encodeDocument(policy.document) };
     });
   };
 }
 
-function remove(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** Delete{User,Group,Role}Policy. */
+function remove<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyName: string }): Promise<undefined> => {
     return ctx.services.store.write(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:Delete${word}Policy`, kind, input[nameKey]);
       if (!(await repo.deleteInlinePolicy(entity.id, input.PolicyName))) throw notFound(kind, input.PolicyName);
@@ -60,19 +67,21 @@ function remove(kind: PolicyHolderKind): Handler {
   };
 }
 
-function list(kind: PolicyHolderKind): Handler {
-  const { word, nameKey } = HOLDERS[kind];
-  return async (ctx, input) => {
+/** List{User,Group,Role}Policies. */
+function list<K extends PolicyHolderKind>(kind: K) {
+  const { word } = HOLDERS[kind];
+  const nameKey = holderNameKey(kind);
+  return async (ctx: ActionContext, input: HolderNamed<K> & { Marker?: string; MaxItems?: number }) => {
     return ctx.services.store.read(async (repo) => {
       const entity = await authorizeOnEntity(repo, ctx, `iam:List${word}Policies`, kind, input[nameKey]);
       const names = (await repo.listInlinePolicies(entity.id)).map((p) => p.name);
       const page = pageArray(names, (n) => n.toLowerCase(), input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'PolicyNames', page.items);
+      return { PolicyNames: page.items, ...pageInfo(page) };
     });
   };
 }
 
-export const inlinePolicyHandlers: Record<string, Handler> = {
+export const inlinePolicyHandlers = {
   PutUserPolicy: put('user'),
   GetUserPolicy: get('user'),
   DeleteUserPolicy: remove('user'),
@@ -85,4 +94,4 @@ export const inlinePolicyHandlers: Record<string, Handler> = {
   GetRolePolicy: get('role'),
   DeleteRolePolicy: remove('role'),
   ListRolePolicies: list('role'),
-};
+} satisfies IamHandlers;

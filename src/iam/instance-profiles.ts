@@ -5,9 +5,10 @@
 import { deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import type { InstanceProfile } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, checkTags, maxItemsOf, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
+import { arnFor, arnOf, checkTags, maxItemsOf, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
 import { roleOutput, type RoleData, type RoleRow } from './roles.ts';
 
 /** AWS's quota: one role per instance profile, and it cannot be raised. */
@@ -33,7 +34,7 @@ async function authorizeOnProfile(repo: Repo, ctx: ActionContext, action: string
   return profile;
 }
 
-async function profileOutput(repo: Repo, ctx: ActionContext, profile: Profile, withTags: boolean): Promise<Record<string, unknown>> {
+async function profileOutput(repo: Repo, ctx: ActionContext, profile: Profile, withTags: boolean): Promise<InstanceProfile> {
   const role = profile.data.roleId ? await repo.getEntityById<RoleData>(profile.data.roleId) : undefined;
   const tags = withTags ? await repo.getTags(profile.id) : [];
   return {
@@ -53,10 +54,10 @@ async function roleByName(repo: Repo, ctx: ActionContext, name: string): Promise
   return role;
 }
 
-export const instanceProfileHandlers: Record<string, Handler> = {
+export const instanceProfileHandlers = {
   async CreateInstanceProfile(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.InstanceProfileName as string;
+    const path = input.Path ?? '/';
+    const name = input.InstanceProfileName;
     const tags = checkTags(input.Tags);
     const arn = arnFor(ctx, 'instance-profile', name, path);
     await ctx.authorize('iam:CreateInstanceProfile', arn, requestTagContext(tags));
@@ -87,12 +88,12 @@ export const instanceProfileHandlers: Record<string, Handler> = {
   },
 
   async ListInstanceProfiles(ctx, input) {
-    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    const prefix = input.PathPrefix ?? '/';
     await ctx.authorize('iam:ListInstanceProfiles', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:instance-profile${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
       const profiles = await Promise.all(page.items.map((p) => profileOutput(repo, ctx, p, false)));
-      return pageOutput(page, 'InstanceProfiles', profiles);
+      return { InstanceProfiles: profiles, ...pageInfo(page) };
     });
   },
 
@@ -102,7 +103,7 @@ export const instanceProfileHandlers: Record<string, Handler> = {
       const role = await repo.getEntityByName<RoleData>(ctx.caller.accountId, 'role', input.RoleName);
       // The caller must be allowed to pass the role (iam:PassRole), as AWS requires.
       await ctx.authorize('iam:PassRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName));
-      if (!role) throw noSuchEntity(`The role with name ${input.RoleName as string} cannot be found.`);
+      if (!role) throw noSuchEntity(`The role with name ${input.RoleName} cannot be found.`);
       if (profile.data.roleId) {
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: one role, not adjustable.
         throw limitExceeded(`Cannot exceed quota for InstanceSessionsPerInstanceProfile: ${ROLES_PER_INSTANCE_PROFILE}`);
@@ -131,9 +132,7 @@ export const instanceProfileHandlers: Record<string, Handler> = {
       const role = await roleByName(repo, ctx, input.RoleName);
       const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', { marker: input.Marker, maxItems: maxItemsOf(input), filter: (p) => p.data.roleId === role.id });
       const profiles = await Promise.all(page.items.map((p) => profileOutput(repo, ctx, p, false)));
-      return pageOutput(page, 'InstanceProfiles', profiles);
+      return { InstanceProfiles: profiles, ...pageInfo(page) };
     });
   },
-
-};
-
+} satisfies IamHandlers;

@@ -3,7 +3,7 @@
 import { AwsError, entityAlreadyExists, noSuchEntity } from '../errors/aws-error.ts';
 import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import type { UserData } from './common.ts';
 import { assertPasswordAllowed, type PasswordPolicy } from './password-policy.ts';
@@ -33,7 +33,7 @@ async function storePassword(repo: Repo, ctx: ActionContext, user: EntityRow<Use
   await repo.addPasswordHistory(user.id, hash, ctx.request.now);
 }
 
-export const loginProfileHandlers: Record<string, Handler> = {
+export const loginProfileHandlers = {
   async CreateLoginProfile(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const user = await resolveUser(repo, ctx, 'iam:CreateLoginProfile', input);
@@ -102,4 +102,4 @@ export const loginProfileHandlers: Record<string, Handler> = {
       return undefined;
     });
   },
-};
+} satisfies IamHandlers;

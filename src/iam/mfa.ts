@@ -13,9 +13,10 @@ import { rootArn } from '../domain/arn.ts';
 import { timeStepAt, verifyConsecutiveTotp, verifyTotp, newSeed, provisioningUri, qrCodePng } from '../crypto/totp.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler, Input } from '../actions/registry.ts';
-import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, userOutput, type UserData, requestTagContext } from './common.ts';
+import type { IamHandlers, IamInput } from '../actions/registry.ts';
+import type { User } from '../actions/generated/iam.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { arnFor, checkTags, maxItemsOf, pageArray, pageInfo, userOutput, type UserData, requestTagContext } from './common.ts';
 import { resolveUser } from './users.ts';
 
 /** AWS's quota: up to 8 MFA devices of any kind per user (and for the root user). */
@@ -40,16 +41,11 @@ export interface MfaDeviceData {
   drift?: number;
 }
 
-/** What an IAM user's entity data holds about MFA (DeleteUser checks the list). */
-interface MfaUserData extends UserData {
-  mfaSerials?: string[];
-}
-
 type Device = EntityRow<MfaDeviceData>;
 
 /** Whose devices an action is about: an IAM user, or (user null) the root user. */
 interface Owner {
-  user: EntityRow<MfaUserData> | null;
+  user: EntityRow<UserData> | null;
 }
 
 const deviceNotFound = (serial: string) => noSuchEntity(`MFA Device with serial number ${serial} does not exist.`);
@@ -73,7 +69,7 @@ async function findDevice(repo: Repo, accountId: string, serial: string): Promis
  * The owner an action names: UserName, else the calling user, else (for root, when the request
  * names no user) the root user. Authorized on the user's ARN, or on root's for root.
  */
-async function mfaOwner(repo: Repo, ctx: ActionContext, action: string, input: Input): Promise<Owner> {
+async function mfaOwner(repo: Repo, ctx: ActionContext, action: string, input: { UserName?: string }): Promise<Owner> {
   if (input.UserName === undefined && ctx.caller.type === 'Root') {
     await ctx.authorize(action, ctx.caller.arn);
     return { user: null };
@@ -99,31 +95,36 @@ async function ownerSerials(repo: Repo, accountId: string, owner: Owner): Promis
   return (await allDevices(repo, accountId, (d) => isAssigned(d) && d.data.userId === null)).map((d) => d.id);
 }
 
-async function setUserSerials(repo: Repo, user: EntityRow<MfaUserData>, serials: string[]): Promise<void> {
-  const data: MfaUserData = { ...user.data, mfaSerials: serials };
+async function setUserSerials(repo: Repo, user: EntityRow<UserData>, serials: string[]): Promise<void> {
+  const data: UserData = { ...user.data, mfaSerials: serials };
   if (serials.length === 0) delete data.mfaSerials;
   await repo.updateEntity(user.id, { data });
 }
 
 /** The User structure of an assigned device: the IAM user, or the root user as GetUser shows it. */
-async function deviceUser(repo: Repo, ctx: ActionContext, device: Device): Promise<Record<string, unknown> | undefined> {
+async function deviceUser(repo: Repo, ctx: ActionContext, device: Device): Promise<User | undefined> {
   if (!isAssigned(device)) return undefined;
   if (device.data.userId === null) {
+    // The caller's own account: it exists (the caller authenticated against it).
     const account = await repo.getAccount(ctx.caller.accountId);
-    return {
-      UserId: ctx.caller.accountId,
-      Arn: rootArn(ctx.caller.partition, ctx.caller.accountId),
-      CreateDate: account ? new Date(account.created_at) : undefined,
-    };
+    if (!account) return undefined;
+    return { UserId: ctx.caller.accountId, Arn: rootArn(ctx.caller.partition, ctx.caller.accountId), CreateDate: new Date(account.created_at) };
   }
   const user = await repo.getEntityById<UserData>(device.data.userId!);
   return user ? userOutput(repo, ctx, user, false) : undefined;
 }
 
-export const mfaHandlers: Record<string, Handler> = {
+/**
+ * The input of EnableMFADevice and ResyncMFADevice with UserName optional: the model requires it
+ * (so the Query API always gives one), but mfaOwner also serves the root user's own device when
+ * there is none, and test/mfa.test.ts calls the handler that way.
+ */
+type OwnDevice<T extends { UserName: string }> = Omit<T, 'UserName'> & { UserName?: string };
+
+export const mfaHandlers = {
   async CreateVirtualMFADevice(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.VirtualMFADeviceName as string;
+    const path = input.Path ?? '/';
+    const name = input.VirtualMFADeviceName;
     const tags = checkTags(input.Tags);
     const serial = arnFor(ctx, 'mfa', name, path);
     const context = requestTagContext(tags);
@@ -157,10 +158,10 @@ export const mfaHandlers: Record<string, Handler> = {
     };
   },
 
-  async EnableMFADevice(ctx, input) {
+  async EnableMFADevice(ctx, input: OwnDevice<IamInput<'EnableMFADevice'>>) {
     return ctx.services.store.write(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:EnableMFADevice', input);
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device) throw deviceNotFound(serial);
       if (isAssigned(device)) throw entityAlreadyExists('MFA Device is already in use.');
@@ -177,10 +178,10 @@ export const mfaHandlers: Record<string, Handler> = {
     });
   },
 
-  async ResyncMFADevice(ctx, input) {
+  async ResyncMFADevice(ctx, input: OwnDevice<IamInput<'ResyncMFADevice'>>) {
     return ctx.services.store.write(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:ResyncMFADevice', input);
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device) throw deviceNotFound(serial);
       if (!assignedTo(device, owner)) throw invalidForUser();
@@ -195,7 +196,7 @@ export const mfaHandlers: Record<string, Handler> = {
   async DeactivateMFADevice(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:DeactivateMFADevice', input);
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device) throw deviceNotFound(serial);
       if (!assignedTo(device, owner)) throw invalidForUser();
@@ -211,7 +212,7 @@ export const mfaHandlers: Record<string, Handler> = {
 
   async DeleteVirtualMFADevice(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       // The serial number of a virtual device is its ARN, whether or not it exists.
       await ctx.authorize('iam:DeleteVirtualMFADevice', device ? device.id : serial);
@@ -231,14 +232,14 @@ export const mfaHandlers: Record<string, Handler> = {
       devices.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
       const page = pageArray(devices, keyOf, input.Marker, maxItemsOf(input));
       const userName = owner.user ? owner.user.name : ctx.caller.accountId;
-      return pageOutput(page, 'MFADevices', page.items.map((d) => ({ UserName: userName, SerialNumber: d.id, EnableDate: new Date(d.data.enableDate!) })));
+      return { MFADevices: page.items.map((d) => ({ UserName: userName, SerialNumber: d.id, EnableDate: new Date(d.data.enableDate!) })), ...pageInfo(page) };
     });
   },
 
   async ListVirtualMFADevices(ctx, input) {
     // No resource type in the Service Authorization Reference: authorized on "*".
     await ctx.authorize('iam:ListVirtualMFADevices', '*');
-    const status = (input.AssignmentStatus as string | undefined) ?? 'Any';
+    const status = input.AssignmentStatus ?? 'Any';
     const filter = (d: Device) => status === 'Any' || (status === 'Assigned') === isAssigned(d);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<MfaDeviceData>(ctx.caller.accountId, 'mfa', { marker: input.Marker, maxItems: maxItemsOf(input), filter });
@@ -250,14 +251,14 @@ export const mfaHandlers: Record<string, Handler> = {
           EnableDate: d.data.enableDate ? new Date(d.data.enableDate) : undefined,
         })),
       );
-      return pageOutput(page, 'VirtualMFADevices', items);
+      return { VirtualMFADevices: items, ...pageInfo(page) };
     });
   },
 
   async GetMFADevice(ctx, input) {
     return ctx.services.store.read(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:GetMFADevice', input);
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device || !assignedTo(device, owner)) throw deviceNotFound(serial);
       return { UserName: owner.user?.name, SerialNumber: device.id, EnableDate: new Date(device.data.enableDate!) };
@@ -266,9 +267,9 @@ export const mfaHandlers: Record<string, Handler> = {
 
   async TagMFADevice(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
-      await ctx.authorize('iam:TagMFADevice', device ? device.id : serial, requestTagContext(input.Tags as Tag[]));
+      await ctx.authorize('iam:TagMFADevice', device ? device.id : serial, requestTagContext(input.Tags));
       if (!device) throw deviceNotFound(serial);
       const tags = checkTags(input.Tags, await repo.getTags(device.id));
       await repo.putTags(device.id, tags);
@@ -278,7 +279,7 @@ export const mfaHandlers: Record<string, Handler> = {
 
   async UntagMFADevice(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       await ctx.authorize('iam:UntagMFADevice', device ? device.id : serial, { 'aws:TagKeys': input.TagKeys });
       if (!device) throw deviceNotFound(serial);
@@ -289,16 +290,16 @@ export const mfaHandlers: Record<string, Handler> = {
 
   async ListMFADeviceTags(ctx, input) {
     return ctx.services.store.read(async (repo) => {
-      const serial = input.SerialNumber as string;
+      const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       await ctx.authorize('iam:ListMFADeviceTags', device ? device.id : serial);
       if (!device) throw deviceNotFound(serial);
       const tags = (await repo.getTags(device.id)).map((t, i) => ({ t, key: String(i).padStart(4, '0') }));
       const page = pageArray(tags, (x) => x.key, input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'Tags', page.items.map((x) => x.t));
+      return { Tags: page.items.map((x) => x.t), ...pageInfo(page) };
     });
   },
-};
+} satisfies IamHandlers;
 
 /**
  * For STS (GetSessionToken, AssumeRole with SerialNumber/TokenCode) and console sign-in: true when

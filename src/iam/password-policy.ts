@@ -1,8 +1,10 @@
 // The account password policy and the check every new console password passes.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
 import { AwsError } from '../errors/aws-error.ts';
+import type { PasswordPolicy as PasswordPolicyOutput, UpdateAccountPasswordPolicyRequest } from '../actions/generated/iam.ts';
 
-export interface PasswordPolicy {
+// A type, not an interface, so that it is a Record<string, unknown> for the store.
+export type PasswordPolicy = {
   MinimumPasswordLength: number;
   RequireSymbols: boolean;
   RequireNumbers: boolean;
@@ -12,25 +14,25 @@ export interface PasswordPolicy {
   MaxPasswordAge?: number;
   PasswordReusePrevention?: number;
   HardExpiry?: boolean;
-}
+};
 
 /** UpdateAccountPasswordPolicy: every parameter left out reverts to its default. */
-export function policyFromInput(input: Record<string, unknown>): PasswordPolicy {
+export function policyFromInput(input: UpdateAccountPasswordPolicyRequest): PasswordPolicy {
   const p: PasswordPolicy = {
-    MinimumPasswordLength: (input.MinimumPasswordLength as number | undefined) ?? 6,
+    MinimumPasswordLength: input.MinimumPasswordLength ?? 6,
     RequireSymbols: Boolean(input.RequireSymbols),
     RequireNumbers: Boolean(input.RequireNumbers),
     RequireUppercaseCharacters: Boolean(input.RequireUppercaseCharacters),
     RequireLowercaseCharacters: Boolean(input.RequireLowercaseCharacters),
     AllowUsersToChangePassword: Boolean(input.AllowUsersToChangePassword),
   };
-  if (input.MaxPasswordAge !== undefined) p.MaxPasswordAge = input.MaxPasswordAge as number;
-  if (input.PasswordReusePrevention !== undefined) p.PasswordReusePrevention = input.PasswordReusePrevention as number;
-  if (input.HardExpiry !== undefined) p.HardExpiry = input.HardExpiry as boolean;
+  if (input.MaxPasswordAge !== undefined) p.MaxPasswordAge = input.MaxPasswordAge;
+  if (input.PasswordReusePrevention !== undefined) p.PasswordReusePrevention = input.PasswordReusePrevention;
+  if (input.HardExpiry !== undefined) p.HardExpiry = input.HardExpiry;
   return p;
 }
 
-export function policyOutput(p: PasswordPolicy): Record<string, unknown> {
+export function policyOutput(p: PasswordPolicy): PasswordPolicyOutput {
   return { ...p, ExpirePasswords: (p.MaxPasswordAge ?? 0) > 0 };
 }
 

@@ -7,9 +7,10 @@ import { newUniqueId } from '../domain/ids.ts';
 import { awsManagedPolicies } from '../catalog/aws-managed-policies.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler, Input } from '../actions/registry.ts';
-import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { arnFor, checkTags, maxItemsOf, pageArray, pageOutput, resourceTagContext, requestTagContext } from './common.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import type { Policy, PolicyVersion } from '../actions/generated/iam.ts';
+import type { EntityRow, Repo } from '../store/repo.ts';
+import { arnFor, checkTags, maxItemsOf, pageArray, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
 import { findManagedPolicy, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
 
@@ -45,7 +46,7 @@ function usageOf(usage: Map<string, number>, arn: string): number {
   return usage.get(arn) ?? 0;
 }
 
-export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: Map<string, number>, withTags: boolean): Promise<Record<string, unknown>> {
+export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: Map<string, number>, withTags: boolean): Promise<Policy> {
   const tags = withTags && view.entity ? await repo.getTags(view.entity.id) : [];
   return {
     PolicyName: view.name,
@@ -105,7 +106,7 @@ function versionNumber(id: string): number {
   return Number.parseInt(id.slice(1), 10) || 0;
 }
 
-export function versionOutput(v: Version, withDocument: boolean): Record<string, unknown> {
+export function versionOutput(v: Version, withDocument: boolean): PolicyVersion {
   return { Document: withDocument ? encodeDocument(v.document) : undefined, VersionId: v.versionId, IsDefaultVersion: v.isDefault, CreateDate: v.createdAt };
 }
 
@@ -118,22 +119,22 @@ function versionNotFound(arn: string, versionId: string): AwsError {
   return noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
 }
 
-export const policyHandlers: Record<string, Handler> = {
+export const policyHandlers = {
   async CreatePolicy(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.PolicyName as string;
+    const path = input.Path ?? '/';
+    const name = input.PolicyName;
     const arn = arnFor(ctx, 'policy', name, path);
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
     await ctx.authorize('iam:CreatePolicy', arn, tags.length > 0 ? context : undefined);
     if (tags.length > 0) await ctx.authorize('iam:TagPolicy', arn, context);
-    const document = input.PolicyDocument as string;
+    const document = input.PolicyDocument;
     checkManagedDocument(document, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'policy', name)) throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
       const now = ctx.request.now;
       const data: CustomerPolicyData = { defaultVersionId: 'v1', nextVersion: 2, updatedAt: now.toISOString() };
-      if (input.Description !== undefined) data.description = input.Description as string;
+      if (input.Description !== undefined) data.description = input.Description;
       const entity: EntityRow<CustomerPolicyData> = { id: newUniqueId('ANPA'), accountId: ctx.caller.accountId, kind: 'policy', name, path, createdAt: now, data };
       await repo.insertEntity(entity);
       await repo.insertPolicyVersion(entity.id, 'v1', document, true, now);
@@ -166,9 +167,9 @@ export const policyHandlers: Record<string, Handler> = {
 
   async ListPolicies(ctx, input) {
     await ctx.authorize('iam:ListPolicies', '*');
-    const scope = (input.Scope as string | undefined) ?? 'All';
-    const prefix = (input.PathPrefix as string | undefined) ?? '/';
-    const usageFilter = input.PolicyUsageFilter as string | undefined;
+    const scope = input.Scope ?? 'All';
+    const prefix = input.PathPrefix ?? '/';
+    const usageFilter = input.PolicyUsageFilter;
     return ctx.services.store.read(async (repo) => {
       const usage = await boundaryUsage(repo, ctx.caller.accountId);
       const views: ManagedPolicyView[] = [];
@@ -197,7 +198,7 @@ export const policyHandlers: Record<string, Handler> = {
       selected.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
       const page = pageArray(selected, keyOf, input.Marker, maxItemsOf(input));
       const items = await Promise.all(page.items.map(async (v) => ({ ...(await policyOutput(repo, v, usage, false)), Description: undefined })));
-      return pageOutput(page, 'Policies', items);
+      return { Policies: items, ...pageInfo(page) };
     });
   },
 
@@ -205,7 +206,7 @@ export const policyHandlers: Record<string, Handler> = {
     return ctx.services.store.write(async (repo) => {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:CreatePolicyVersion', input.PolicyArn);
       const entity = customerOnly(view, input.PolicyArn);
-      const document = input.PolicyDocument as string;
+      const document = input.PolicyDocument;
       checkManagedDocument(document, ctx.caller.partition);
       const versions = await repo.listPolicyVersions(entity.id);
       if (versions.length >= VERSIONS_PER_POLICY) {
@@ -239,7 +240,7 @@ export const policyHandlers: Record<string, Handler> = {
       // Newest first; markers need an ascending key, so key on the reversed position.
       const keyed = versions.map((v, i) => ({ v, key: String(i).padStart(6, '0') }));
       const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input));
-      return pageOutput(page, 'Versions', page.items.map((x) => versionOutput(x.v, false)));
+      return { Versions: page.items.map((x) => versionOutput(x.v, false)), ...pageInfo(page) };
     });
   },
 
@@ -269,7 +270,7 @@ export const policyHandlers: Record<string, Handler> = {
 
   async TagPolicy(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const tags = input.Tags as Tag[];
+      const tags = input.Tags;
       const view = await authorizeOnPolicy(repo, ctx, 'iam:TagPolicy', input.PolicyArn, requestTagContext(tags));
       const entity = customerOnly(view, input.PolicyArn);
       await repo.putTags(entity.id, checkTags(tags, await repo.getTags(entity.id)));
@@ -291,8 +292,8 @@ export const policyHandlers: Record<string, Handler> = {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:ListPolicyTags', input.PolicyArn);
       const tags = view.entity ? await repo.getTags(view.entity.id) : [];
       const keyed = tags.map((t, i) => ({ t, key: String(i).padStart(6, '0') }));
-      const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input as Input));
-      return pageOutput(page, 'Tags', page.items.map((x) => x.t));
+      const page = pageArray(keyed, (x) => x.key, input.Marker, maxItemsOf(input));
+      return { Tags: page.items.map((x) => x.t), ...pageInfo(page) };
     });
   },
-};
+} satisfies IamHandlers;

@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { AwsError, deleteConflict, entityAlreadyExists, invalidInput, limitExceeded } from '../errors/aws-error.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import type { Role } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
-import { arnFor, arnOf, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageOutput, requestTagContext } from './common.ts';
+import { arnFor, arnOf, attachedBoundary, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageInfo, requestTagContext } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { canonicalPolicyArn } from './policy-lookup.ts';
 
@@ -41,7 +42,7 @@ export function checkTrustPolicy(text: string, partition: string): string {
 }
 
 /** The Role structure. `full` adds what only GetRole/CreateRole show: boundary, tags and last use. */
-export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, full: boolean): Promise<Record<string, unknown>> {
+export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, full: boolean): Promise<Role> {
   const tags = full ? await repo.getTags(role.id) : [];
   return {
     Path: role.path,
@@ -52,7 +53,7 @@ export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, 
     AssumeRolePolicyDocument: encodeURIComponent(role.data.trustPolicy),
     Description: role.data.description,
     MaxSessionDuration: role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
-    PermissionsBoundary: full && role.data.permissionsBoundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.data.permissionsBoundary } : undefined,
+    PermissionsBoundary: full && role.data.permissionsBoundary ? attachedBoundary(role.data.permissionsBoundary) : undefined,
     Tags: tags.length > 0 ? tags : undefined,
     RoleLastUsed: full ? (role.data.lastUsed ? { LastUsedDate: new Date(role.data.lastUsed.date), Region: role.data.lastUsed.region } : {}) : undefined,
   };
@@ -102,22 +103,23 @@ export function serviceLinkedRoleName(service: string, suffix?: string): string 
 
 const DELETION_TASK = /^task\/aws-service-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)\/([0-9a-f-]{36})$/;
 
-export const roleHandlers: Record<string, Handler> = {
+export const roleHandlers = {
   async CreateRole(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.RoleName as string;
+    const path = input.Path ?? '/';
+    const name = input.RoleName;
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
-    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, input.PermissionsBoundary));
+    const boundary = input.PermissionsBoundary;
+    if (boundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, boundary));
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateRole', arn, context);
     if (tags.length > 0) await ctx.authorize('iam:TagRole', arn, context);
     const trustPolicy = checkTrustPolicy(input.AssumeRolePolicyDocument, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
-      const data: RoleData = { trustPolicy, maxSessionDuration: (input.MaxSessionDuration as number | undefined) ?? DEFAULT_MAX_SESSION_DURATION };
+      const data: RoleData = { trustPolicy, maxSessionDuration: input.MaxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION };
       if (input.Description !== undefined) data.description = input.Description;
-      if (input.PermissionsBoundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, input.PermissionsBoundary);
+      if (boundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, boundary);
       const role: RoleRow = { id: newUniqueId('AROA'), accountId: ctx.caller.accountId, kind: 'role', name, path, createdAt: ctx.request.now, data };
       await repo.insertEntity(role);
       await repo.putTags(role.id, tags);
@@ -149,7 +151,7 @@ export const roleHandlers: Record<string, Handler> = {
   async UpdateRoleDescription(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:UpdateRoleDescription', 'role', input.RoleName);
-      const data = { ...role.data, description: input.Description as string };
+      const data = { ...role.data, description: input.Description };
       await repo.updateEntity(role.id, { data });
       return { Role: await roleOutput(repo, ctx, { ...role, data }, true) };
     });
@@ -175,18 +177,18 @@ export const roleHandlers: Record<string, Handler> = {
   },
 
   async ListRoles(ctx, input) {
-    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    const prefix = input.PathPrefix ?? '/';
     await ctx.authorize('iam:ListRoles', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:role${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<RoleData>(ctx.caller.accountId, 'role', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
       const roles = await Promise.all(page.items.map((r) => roleOutput(repo, ctx, r, false)));
-      return pageOutput(page, 'Roles', roles);
+      return { Roles: roles, ...pageInfo(page) };
     });
   },
 
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
   async CreateServiceLinkedRole(ctx, input) {
-    const service = input.AWSServiceName as string;
+    const service = input.AWSServiceName;
     if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(service)) throw invalidInput(`Service name ${service} is not a valid service principal.`);
     const name = serviceLinkedRoleName(service, input.CustomSuffix);
     const path = `/aws-service-role/${service}/`;
@@ -216,14 +218,14 @@ export const roleHandlers: Record<string, Handler> = {
   },
 
   async GetServiceLinkedRoleDeletionStatus(ctx, input) {
-    const m = DELETION_TASK.exec(input.DeletionTaskId as string);
+    const m = DELETION_TASK.exec(input.DeletionTaskId);
     const roleArn = m ? arnFor(ctx, 'role', m[2], `/aws-service-role/${m[1]}/`) : '*';
     await ctx.authorize('iam:GetServiceLinkedRoleDeletionStatus', roleArn);
-    if (!m) throw invalidInput(`Invalid deletion task id ${input.DeletionTaskId as string}.`);
+    if (!m) throw invalidInput(`Invalid deletion task id ${input.DeletionTaskId}.`);
     const exists = await ctx.services.store.read((repo) => repo.getEntityByName(ctx.caller.accountId, 'role', m[2]));
     return { Status: exists ? 'IN_PROGRESS' : 'SUCCEEDED' };
   },
-};
+} satisfies IamHandlers;
 
 /** Used by instance profiles and STS: a role by name, or NoSuchEntity. */
 export async function findRole(repo: Repo, ctx: ActionContext, name: string): Promise<RoleRow> {

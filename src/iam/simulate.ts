@@ -8,7 +8,8 @@ import { parseArn } from '../domain/arn.ts';
 import { compilePolicy, contextKeysOf, evaluate, firstErrorMessage, parsePolicy, type CompiledPolicy, type Decision, type PolicySource } from '../policy/index.ts';
 import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
 import type { ActionContext, Caller } from '../actions/context.ts';
-import type { Handler, Input } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
+import type { ContextEntry, EvaluationResult, PolicyEvaluationDecisionType, PolicySourceType, SimulatePolicyResponse, Statement } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnOf, maxItemsOf, notFound, pageArray } from './common.ts';
 import { defaultPolicyDocument } from './policy-lookup.ts';
@@ -17,6 +18,12 @@ import { defaultPolicyDocument } from './policy-lookup.ts';
 const REQUEST_FACT_KEYS = ['aws:SourceIp', 'aws:UserAgent', 'aws:SecureTransport', 'aws:RequestedRegion', 'aws:CurrentTime', 'aws:EpochTime'];
 
 type Kind = 'user' | 'group' | 'role';
+const KINDS: readonly Kind[] = ['user', 'group', 'role'];
+
+/** The Kind a regular expression matched (one of KINDS). */
+function kindOf(text: string): Kind | undefined {
+  return KINDS.find((k) => k === text);
+}
 
 interface Principal {
   kind: Kind;
@@ -50,8 +57,8 @@ function oneBoundary(inputs: InputPolicy[]): CompiledPolicy | null {
 async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Promise<Principal | AwsError> {
   const parsed = parseArn(arn);
   const m = parsed && parsed.service === 'iam' ? /^(user|group|role)(\/(?:.*\/)?)?([^/]+)$/.exec(parsed.resource) : null;
-  if (!parsed || !m) return invalidInput(`Invalid ARN: ${arn}`);
-  const kind = m[1] as Kind;
+  const kind = m ? kindOf(m[1]) : undefined;
+  if (!parsed || !m || !kind) return invalidInput(`Invalid ARN: ${arn}`);
   const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, m[3]) : undefined;
   if (!entity) return notFound(kind, m[3]);
   return { kind, entity, arn: arnOf(ctx, entity) };
@@ -100,9 +107,9 @@ function simulatedCaller(ctx: ActionContext, p: Principal | undefined, callerArn
   return undefined;
 }
 
-function contextEntries(input: Input): Record<string, string | string[]> {
+function contextEntries(input: { ContextEntries?: ContextEntry[] }): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const e of (input.ContextEntries ?? []) as { ContextKeyName?: string; ContextKeyValues?: string[]; ContextKeyType?: string }[]) {
+  for (const e of input.ContextEntries ?? []) {
     if (!e.ContextKeyName) continue;
     const values = e.ContextKeyValues ?? [];
     out[e.ContextKeyName] = e.ContextKeyType?.endsWith('List') || values.length !== 1 ? values : values[0];
@@ -110,15 +117,15 @@ function contextEntries(input: Input): Record<string, string | string[]> {
   return out;
 }
 
-function resourceAccountOf(input: Input, fallback: string): string {
-  const owner = input.ResourceOwner as string | undefined;
+function resourceAccountOf(input: { ResourceOwner?: string }, fallback: string): string {
+  const owner = input.ResourceOwner;
   if (!owner) return fallback;
   const m = /(\d{12})/.exec(owner);
   if (!m) throw invalidInput(`Invalid ResourceOwner: ${owner}`);
   return m[1];
 }
 
-const DECISIONS: Record<Decision['decision'], string> = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' };
+const DECISIONS: Record<Decision['decision'], PolicyEvaluationDecisionType> = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' };
 
 interface Position {
   Line: number;
@@ -219,10 +226,11 @@ export function statementPositions(text: string): { start: Position; end: Positi
 }
 
 /** SourcePolicyId and SourcePolicyType of a matched statement's policy, as AWS names them. */
-function sourceOf(source: PolicySource): { id: string; type: string; inline?: { kind: string; entity: string; name: string } } {
+function sourceOf(source: PolicySource): { id: string; type: PolicySourceType; inline?: { kind: Kind; entity: string; name: string } } {
   if (source.arn) return { id: source.name, type: /:iam::aws:policy\//.test(source.arn) ? 'aws-managed' : 'user-managed' };
   const inline = /^(user|group|role)\/([^/]+)\/(.+)$/.exec(source.name);
-  if (inline && source.type === 'identity') return { id: inline[3], type: inline[1], inline: { kind: inline[1], entity: inline[2], name: inline[3] } };
+  const kind = inline ? kindOf(inline[1]) : undefined;
+  if (inline && kind && source.type === 'identity') return { id: inline[3], type: kind, inline: { kind, entity: inline[2], name: inline[3] } };
   if (source.type === 'resource') return { id: source.name, type: 'resource' };
   return { id: source.name, type: 'none' };
 }
@@ -247,9 +255,18 @@ interface Simulation {
   texts: Map<string, string>;
 }
 
-async function simulate(ctx: ActionContext, input: Input, sim: Simulation): Promise<Record<string, unknown>> {
-  const actions = input.ActionNames as string[];
-  const resources = ((input.ResourceArns as string[] | undefined) ?? []).length > 0 ? (input.ResourceArns as string[]) : ['*'];
+/** What SimulatePrincipalPolicy and SimulateCustomPolicy both ask for. */
+interface SimulateInput {
+  ActionNames: string[];
+  ResourceArns?: string[];
+  Marker?: string;
+  MaxItems?: number;
+}
+
+async function simulate(ctx: ActionContext, input: SimulateInput, sim: Simulation): Promise<SimulatePolicyResponse> {
+  const actions = input.ActionNames;
+  const requested = input.ResourceArns ?? [];
+  const resources = requested.length > 0 ? requested : ['*'];
   // Spellings of context keys as the policies write them (the engine reports them lower-cased).
   const spelling = new Map<string, string>();
   for (const p of [...sim.identity, ...(sim.boundary ? [sim.boundary] : []), ...(sim.resourcePolicy ? [sim.resourcePolicy] : [])]) {
@@ -281,10 +298,10 @@ async function simulate(ctx: ActionContext, input: Input, sim: Simulation): Prom
     }
     return positions.get(key)!;
   };
-  const evaluationResults = [];
+  const evaluationResults: EvaluationResult[] = [];
   for (const { r } of page.items) {
     const d = r.decision;
-    const matched = [];
+    const matched: Statement[] = [];
     for (const m of d.matchedStatements) {
       // Report the statements that decided: the denies for a deny, the allows for an allow.
       if (d.decision === 'ExplicitlyDenied' ? m.effect !== 'Deny' : m.effect !== 'Allow') continue;
@@ -292,7 +309,7 @@ async function simulate(ctx: ActionContext, input: Input, sim: Simulation): Prom
       const pos = (await positionsOf(m.source))[m.index];
       matched.push({ SourcePolicyId: s.id, SourcePolicyType: s.type, StartPosition: pos?.start, EndPosition: pos?.end });
     }
-    const result: Record<string, unknown> = {
+    const result: EvaluationResult = {
       EvalActionName: r.action,
       EvalResourceName: r.resource,
       EvalDecision: DECISIONS[d.decision],
@@ -310,7 +327,7 @@ async function simulate(ctx: ActionContext, input: Input, sim: Simulation): Prom
 }
 
 /** The request context the simulated principal's call would carry, with the request's ContextEntries. */
-function contextFor(ctx: ActionContext, caller: Caller | undefined, tags: Record<string, string>, input: Input): Record<string, string | string[]> {
+function contextFor(ctx: ActionContext, caller: Caller | undefined, tags: Record<string, string>, input: { ContextEntries?: ContextEntry[] }): Record<string, string | string[]> {
   const context = caller ? ctx.services.authorizer.requestContext(caller, ctx.request, tags) : {};
   for (const k of REQUEST_FACT_KEYS) delete context[k];
   return { ...context, ...contextEntries(input) };
@@ -322,14 +339,15 @@ function textsOf(...lists: InputPolicy[][]): Map<string, string> {
   return texts;
 }
 
-function resourcePolicyOf(input: Input): InputPolicy[] {
-  if (input.ResourcePolicy === undefined) return [];
-  const parsed = parsePolicy(input.ResourcePolicy as string, 'resource');
+function resourcePolicyOf(input: { ResourcePolicy?: string }): InputPolicy[] {
+  const text = input.ResourcePolicy;
+  if (text === undefined) return [];
+  const parsed = parsePolicy(text, 'resource');
   if (!parsed.document) throw invalidInput(`ResourcePolicy: ${firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing'}`);
-  return [{ compiled: compilePolicy(parsed.document, { type: 'resource', name: 'ResourcePolicy' }), text: input.ResourcePolicy as string }];
+  return [{ compiled: compilePolicy(parsed.document, { type: 'resource', name: 'ResourcePolicy' }), text }];
 }
 
-export const simulateHandlers: Record<string, Handler> = {
+export const simulateHandlers = {
   async SimulatePrincipalPolicy(ctx, input) {
     const principal = await authorizedPrincipal(ctx, 'iam:SimulatePrincipalPolicy', input.PolicySourceArn);
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
@@ -379,7 +397,7 @@ export const simulateHandlers: Record<string, Handler> = {
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
     return { ContextKeyNames: keysOf(extra.map((p) => p.compiled)) };
   },
-};
+} satisfies IamHandlers;
 
 function keysOf(policies: CompiledPolicy[]): string[] {
   const seen = new Map<string, string>();

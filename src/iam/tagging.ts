@@ -3,15 +3,18 @@
 import type { AwsError } from '../errors/aws-error.ts';
 import type { EntityKind } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler } from '../actions/registry.ts';
-import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, checkTags, maxItemsOf, notFound, pageArray, pageOutput, requestTagContext, resourceTagContext } from './common.ts';
+import type { EntityRow, Repo, Tag } from '../store/repo.ts';
+import { arnFor, arnOf, checkTags, maxItemsOf, notFound, pageArray, pageInfo, requestTagContext, resourceTagContext } from './common.ts';
+
+/** An input that names its entity under `K` (e.g. `{ RoleName: string }`). */
+type Named<K extends string> = { [P in K]: string };
 
 /**
  * `Tag${word}`, `Untag${word}` and `List${word}Tags` for entities of `kind` named by the input's
- * `nameKey` (e.g. 'role', 'Role', 'RoleName').
+ * `nameKey` (e.g. 'role', 'Role', 'RoleName'), as `tag`, `untag` and `list`: register them under
+ * those operation names, which checks them against each operation's types.
  */
-export function taggingHandlers(kind: EntityKind, word: string, nameKey: string, missing: (name: string) => AwsError = (name) => notFound(kind, name)): Record<string, Handler> {
+export function taggingHandlers<K extends string>(kind: EntityKind, word: string, nameKey: K, missing: (name: string) => AwsError = (name) => notFound(kind, name)) {
   /** Authorizes on the entity's ARN (or the one its name would have), then requires it to exist. */
   async function authorized(repo: Repo, ctx: ActionContext, action: string, name: string, requestContext: Record<string, string | string[]> = {}): Promise<EntityRow<unknown>> {
     const entity = await repo.getEntityByName(ctx.caller.accountId, kind, name);
@@ -22,7 +25,7 @@ export function taggingHandlers(kind: EntityKind, word: string, nameKey: string,
   }
 
   return {
-    async [`Tag${word}`](ctx, input) {
+    async tag(ctx: ActionContext, input: Named<K> & { Tags: Tag[] }): Promise<undefined> {
       return ctx.services.store.write(async (repo) => {
         const entity = await authorized(repo, ctx, `iam:Tag${word}`, input[nameKey], requestTagContext(input.Tags));
         await repo.putTags(entity.id, checkTags(input.Tags, await repo.getTags(entity.id)));
@@ -30,7 +33,7 @@ export function taggingHandlers(kind: EntityKind, word: string, nameKey: string,
       });
     },
 
-    async [`Untag${word}`](ctx, input) {
+    async untag(ctx: ActionContext, input: Named<K> & { TagKeys: string[] }): Promise<undefined> {
       return ctx.services.store.write(async (repo) => {
         const entity = await authorized(repo, ctx, `iam:Untag${word}`, input[nameKey], { 'aws:TagKeys': input.TagKeys });
         await repo.removeTags(entity.id, input.TagKeys);
@@ -38,12 +41,12 @@ export function taggingHandlers(kind: EntityKind, word: string, nameKey: string,
       });
     },
 
-    async [`List${word}Tags`](ctx, input) {
+    async list(ctx: ActionContext, input: Named<K> & { Marker?: string; MaxItems?: number }): Promise<{ Tags: Tag[]; IsTruncated: boolean; Marker?: string }> {
       return ctx.services.store.read(async (repo) => {
         const entity = await authorized(repo, ctx, `iam:List${word}Tags`, input[nameKey]);
         const tags = (await repo.getTags(entity.id)).map((t, i) => ({ t, key: String(i).padStart(4, '0') }));
         const page = pageArray(tags, (x) => x.key, input.Marker, maxItemsOf(input));
-        return pageOutput(page, 'Tags', page.items.map((x) => x.t));
+        return { Tags: page.items.map((x) => x.t), ...pageInfo(page) };
       });
     },
   };

@@ -3,20 +3,20 @@
 import { AwsError, deleteConflict, entityAlreadyExists } from '../errors/aws-error.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler, Input } from '../actions/registry.ts';
+import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageOutput, userOutput, userListOutput, type UserData } from './common.ts';
+import { arnFor, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageInfo, userOutput, userListOutput, type UserData } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { canonicalPolicyArn } from './policy-lookup.ts';
 
 /** The user a request names, or the calling user when it names none. */
-export function targetUserName(ctx: ActionContext, input: Input): string | undefined {
-  if (input.UserName !== undefined) return input.UserName as string;
+export function targetUserName(ctx: ActionContext, input: { UserName?: string }): string | undefined {
+  if (input.UserName !== undefined) return input.UserName;
   return ctx.caller.type === 'User' ? ctx.caller.userName : undefined;
 }
 
 /** Resolves the user an action applies to (explicit or the caller), authorized on its ARN. */
-export async function resolveUser(repo: Repo, ctx: ActionContext, action: string, input: Input): Promise<EntityRow<UserData>> {
+export async function resolveUser(repo: Repo, ctx: ActionContext, action: string, input: { UserName?: string }): Promise<EntityRow<UserData>> {
   const name = targetUserName(ctx, input);
   if (name === undefined) {
     await ctx.authorize(action, ctx.caller.arn);
@@ -25,19 +25,20 @@ export async function resolveUser(repo: Repo, ctx: ActionContext, action: string
   return authorizeOnEntity<UserData>(repo, ctx, action, 'user', name);
 }
 
-export const userHandlers: Record<string, Handler> = {
+export const userHandlers = {
   async CreateUser(ctx, input) {
-    const path = (input.Path as string | undefined) ?? '/';
-    const name = input.UserName as string;
+    const path = input.Path ?? '/';
+    const name = input.UserName;
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
-    if (input.PermissionsBoundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, input.PermissionsBoundary));
+    const boundary = input.PermissionsBoundary;
+    if (boundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, boundary));
     await ctx.authorize('iam:CreateUser', arnFor(ctx, 'user', name, path), context);
     if (tags.length > 0) await ctx.authorize('iam:TagUser', arnFor(ctx, 'user', name, path), context);
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'user', name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
       const data: UserData = {};
-      if (input.PermissionsBoundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, input.PermissionsBoundary);
+      if (boundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, boundary);
       const user: EntityRow<UserData> = { id: newUniqueId('AIDA'), accountId: ctx.caller.accountId, kind: 'user', name, path, createdAt: ctx.request.now, data };
       await repo.insertEntity(user);
       await repo.putTags(user.id, tags);
@@ -60,8 +61,8 @@ export const userHandlers: Record<string, Handler> = {
   async UpdateUser(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const user = await authorizeOnEntity<UserData>(repo, ctx, 'iam:UpdateUser', 'user', input.UserName);
-      const newName = input.NewUserName as string | undefined;
-      const newPath = input.NewPath as string | undefined;
+      const newName = input.NewUserName;
+      const newPath = input.NewPath;
       if (newName !== undefined && newName.toLowerCase() !== user.name.toLowerCase()) {
         await ctx.authorize('iam:UpdateUser', arnFor(ctx, 'user', newName, newPath ?? user.path));
         if (await repo.getEntityByName(ctx.caller.accountId, 'user', newName)) throw entityAlreadyExists(`User with name ${newName} already exists.`);
@@ -78,7 +79,7 @@ export const userHandlers: Record<string, Handler> = {
       const dependents = await repo.userDependents(ctx.caller.accountId, user.id);
       if (dependents.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
       if (dependents.accessKeys) throw deleteConflict('Cannot delete entity, must delete access keys first.');
-      if (user.data && (user.data as { mfaSerials?: string[] }).mfaSerials?.length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
+      if (user.data?.mfaSerials?.length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
       if (dependents.inlinePolicies) throw deleteConflict('Cannot delete entity, must delete policies first.');
       if (dependents.attachedPolicies) throw deleteConflict('Cannot delete entity, must detach all policies first.');
       if (dependents.groups) throw deleteConflict('Cannot delete entity, must remove users from group first.');
@@ -89,13 +90,12 @@ export const userHandlers: Record<string, Handler> = {
   },
 
   async ListUsers(ctx, input) {
-    const prefix = (input.PathPrefix as string | undefined) ?? '/';
+    const prefix = input.PathPrefix ?? '/';
     await ctx.authorize('iam:ListUsers', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<UserData>(ctx.caller.accountId, 'user', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
       const users = page.items.map((u) => userListOutput(ctx, u));
-      return pageOutput(page, 'Users', users);
+      return { Users: users, ...pageInfo(page) };
     });
   },
-
-};
+} satisfies IamHandlers;

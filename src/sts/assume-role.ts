@@ -3,7 +3,7 @@
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 import { AwsError, validationError } from '../errors/aws-error.ts';
 import { assumedRoleArn, iamArn, parseArn } from '../domain/arn.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { StsHandlers } from '../actions/registry.ts';
 import { compileStored } from '../authz/principal-policies.ts';
 import type { RoleData } from '../iam/roles.ts';
 import { DEFAULT_MAX_SESSION_DURATION } from '../iam/roles.ts';
@@ -39,17 +39,17 @@ function tagsOf(list: Tag[] | undefined): Record<string, string> {
   return out;
 }
 
-export const assumeRoleHandlers: Record<string, Handler> = {
+export const assumeRoleHandlers = {
   async AssumeRole(ctx, input) {
-    const roleArnInput = input.RoleArn as string;
-    const sessionName = input.RoleSessionName as string;
+    const roleArnInput = input.RoleArn;
+    const sessionName = input.RoleSessionName;
     const caller = ctx.caller;
     const chained = caller.type === 'AssumedRole';
     const denied = () => new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArnInput}`);
 
     // Session tags: the caller's transitive tags (role chaining) carry over and cannot be changed.
     const requestTags = tagsOf(input.Tags);
-    const transitive = new Set<string>((input.TransitiveTagKeys as string[] | undefined) ?? []);
+    const transitive = new Set<string>(input.TransitiveTagKeys ?? []);
     for (const key of transitive) {
       if (!Object.keys(requestTags).some((k) => k.toLowerCase() === key.toLowerCase())) {
         throw new AwsError('InvalidParameterValue', 'The specified transitive tag key must be included in the requested tags.');
@@ -109,7 +109,7 @@ export const assumeRoleHandlers: Record<string, Handler> = {
         throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArnInput}`);
       }
 
-      const duration = (input.DurationSeconds as number | undefined) ?? DEFAULT_ASSUME_ROLE_SECONDS;
+      const duration = input.DurationSeconds ?? DEFAULT_ASSUME_ROLE_SECONDS;
       if (chained && duration > ROLE_CHAINING_MAX_SECONDS) throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
       if (duration > (role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION)) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
 
@@ -141,4 +141,4 @@ export const assumeRoleHandlers: Record<string, Handler> = {
       };
     });
   },
-};
+} satisfies StsHandlers;

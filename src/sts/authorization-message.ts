@@ -1,13 +1,13 @@
 // STS DecodeAuthorizationMessage: the details of an AccessDenied, for callers allowed to read them.
 import { AwsError } from '../errors/aws-error.ts';
-import type { Handler } from '../actions/registry.ts';
+import type { StsHandlers } from '../actions/registry.ts';
 import { decodeAuthorizationMessage } from '../authz/authorization-message.ts';
 
-export const authorizationMessageHandlers: Record<string, Handler> = {
+export const authorizationMessageHandlers = {
   async DecodeAuthorizationMessage(ctx, input) {
     await ctx.authorize('sts:DecodeAuthorizationMessage', '*');
-    const decoded = decodeAuthorizationMessage(ctx.services.secrets, input.EncodedMessage as string);
+    const decoded = decodeAuthorizationMessage(ctx.services.secrets, input.EncodedMessage);
     if (decoded === undefined) throw new AwsError('InvalidAuthorizationMessageException', 'Message is not valid');
     return { DecodedMessage: decoded };
   },
-};
+} satisfies StsHandlers;

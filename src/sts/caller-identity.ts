@@ -1,8 +1,8 @@
 // STS GetCallerIdentity: who signed this request. Needs no permission, as on AWS.
-import type { Handler } from '../actions/registry.ts';
+import type { StsHandlers } from '../actions/registry.ts';
 
-export const callerIdentityHandlers: Record<string, Handler> = {
+export const callerIdentityHandlers = {
   async GetCallerIdentity(ctx) {
     return { UserId: ctx.caller.userId, Account: ctx.caller.accountId, Arn: ctx.caller.arn };
   },
-};
+} satisfies StsHandlers;

@@ -5,8 +5,7 @@
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
 import { AwsError } from '../errors/aws-error.ts';
 import type { ActionContext } from '../actions/context.ts';
-import type { Handler } from '../actions/registry.ts';
-import type { Tag } from '../store/repo.ts';
+import type { StsHandlers } from '../actions/registry.ts';
 import { accountOfKeyId, checkMfa, checkSessionPolicies, issueCredentials, packedPolicySize } from './sessions.ts';
 
 /** IAM users: 900 s to 129,600 s, 43,200 s by default; root's sessions last at most an hour. */
@@ -26,7 +25,7 @@ function durationFor(ctx: ActionContext, requested: number | undefined): number 
   return ctx.caller.type === 'Root' ? Math.min(duration, ROOT_SESSION_MAX_SECONDS) : duration;
 }
 
-export const sessionTokenHandlers: Record<string, Handler> = {
+export const sessionTokenHandlers = {
   // "No permissions are required for users to perform this operation."
   async GetSessionToken(ctx, input) {
     longTermCaller(ctx, 'GetSessionToken');
@@ -47,9 +46,9 @@ export const sessionTokenHandlers: Record<string, Handler> = {
 
   async GetFederationToken(ctx, input) {
     longTermCaller(ctx, 'GetFederationToken');
-    const name = input.Name as string;
+    const name = input.Name;
     const tags: Record<string, string> = {};
-    for (const t of (input.Tags as Tag[] | undefined) ?? []) tags[t.Key] = t.Value;
+    for (const t of input.Tags ?? []) tags[t.Key] = t.Value;
     const extra: Record<string, string | string[]> = {};
     if (Object.keys(tags).length > 0) {
       for (const [k, v] of Object.entries(tags)) extra[`aws:RequestTag/${k}`] = v;
@@ -83,10 +82,10 @@ export const sessionTokenHandlers: Record<string, Handler> = {
 
   async GetAccessKeyInfo(ctx, input) {
     await ctx.authorize('sts:GetAccessKeyInfo', '*');
-    const id = input.AccessKeyId as string;
+    const id = input.AccessKeyId;
     const key = await ctx.services.store.read((repo) => repo.getAccessKey(id));
     const account = key?.account_id ?? accountOfKeyId(id);
     if (!account) throw new AwsError('InvalidParameterValue', `The access key ID ${id} is not valid.`);
     return { Account: account };
   },
-};
+} satisfies StsHandlers;
