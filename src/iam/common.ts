@@ -115,13 +115,9 @@ export interface UserData {
   mfaSerials?: string[];
 }
 
-/**
- * The PermissionsBoundary of GetUser/GetRole/CreateUser/CreateRole. KNOWN WIRE MISMATCH: the model
- * (and AWS) say PermissionsBoundaryType is `PermissionsBoundaryPolicy`; iamd sends `Policy`
- * (test/policies.test.ts expects it). Kept as is until it is fixed on purpose, with its test.
- */
+/** The PermissionsBoundary of GetUser/GetRole/CreateUser/CreateRole (the type's only value, as AWS sends it). */
 export function attachedBoundary(arn: string): AttachedPermissionsBoundary {
-  return { PermissionsBoundaryType: 'Policy' as AttachedPermissionsBoundary['PermissionsBoundaryType'], PermissionsBoundaryArn: arn };
+  return { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn };
 }
 
 /** A user as GetUser/CreateUser return it (with tags when it has any). */
