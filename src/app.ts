@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { buildRegistry } from './actions/all.ts';
+import { buildRegistry } from './operations.ts';
 import { Dispatcher } from './actions/dispatch.ts';
 import type { Services } from './actions/context.ts';
 import { QueryApi } from './api/query/query-api.ts';

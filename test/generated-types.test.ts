@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { outputPath, readModel, renderActionTypes, SERVICES } from '../scripts/gen-action-types.ts';
-import { buildRegistry } from '../src/actions/all.ts';
+import { buildRegistry } from '../src/operations.ts';
 
 for (const spec of SERVICES) {
   test(`src/actions/generated/${spec.service}.ts is up to date with models/${spec.service}.json (npm run gen:types)`, () => {

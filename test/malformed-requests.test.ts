@@ -15,7 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { AddRoleToInstanceProfileCommand, CreateGroupCommand, CreateInstanceProfileCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { startApp, type App } from '../src/app.ts';
-import { buildRegistry } from '../src/actions/all.ts';
+import { buildRegistry } from '../src/operations.ts';
 import { configFromEnv } from '../src/config.ts';
 import { iamModel, stsModel, type ServiceModel, type Shape } from '../src/actions/model/service-model.ts';
 import { startImdsServer, type ImdsServer } from '../src/cli-tools/imds-server.ts';

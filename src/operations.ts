@@ -1,23 +1,24 @@
-// Every action iamd serves, registered once for all transports.
-import { ActionRegistry } from './registry.ts';
-import { userHandlers } from '../iam/users.ts';
-import { groupHandlers } from '../iam/groups.ts';
-import { accessKeyHandlers } from '../iam/access-keys.ts';
-import { loginProfileHandlers } from '../iam/login-profiles.ts';
-import { accountHandlers } from '../iam/account.ts';
-import { mfaHandlers } from '../iam/mfa.ts';
-import { policyHandlers } from '../iam/policies.ts';
-import { attachmentHandlers } from '../iam/attachments.ts';
-import { inlinePolicyHandlers } from '../iam/inline-policies.ts';
-import { simulateHandlers } from '../iam/simulate.ts';
-import { authorizationDetailsHandlers } from '../iam/authorization-details.ts';
-import { roleHandlers } from '../iam/roles.ts';
-import { instanceProfileHandlers, profileNotFound } from '../iam/instance-profiles.ts';
-import { taggingHandlers } from '../iam/tagging.ts';
-import { callerIdentityHandlers } from '../sts/caller-identity.ts';
-import { assumeRoleHandlers } from '../sts/assume-role.ts';
-import { sessionTokenHandlers } from '../sts/session-token.ts';
-import { authorizationMessageHandlers } from '../sts/authorization-message.ts';
+// Every operation iamd serves, registered once for all transports (the handler tables of src/iam
+// and src/sts; part of the composition root, so the action layer never imports its handlers).
+import { ActionRegistry } from './actions/registry.ts';
+import { userHandlers } from './iam/users.ts';
+import { groupHandlers } from './iam/groups.ts';
+import { accessKeyHandlers } from './iam/access-keys.ts';
+import { loginProfileHandlers } from './iam/login-profiles.ts';
+import { accountHandlers } from './iam/account.ts';
+import { mfaHandlers } from './iam/mfa.ts';
+import { policyHandlers } from './iam/policies.ts';
+import { attachmentHandlers } from './iam/attachments.ts';
+import { inlinePolicyHandlers } from './iam/inline-policies.ts';
+import { simulateHandlers } from './iam/simulate.ts';
+import { authorizationDetailsHandlers } from './iam/authorization-details.ts';
+import { roleHandlers } from './iam/roles.ts';
+import { instanceProfileHandlers, profileNotFound } from './iam/instance-profiles.ts';
+import { taggingHandlers } from './iam/tagging.ts';
+import { callerIdentityHandlers } from './sts/caller-identity.ts';
+import { assumeRoleHandlers } from './sts/assume-role.ts';
+import { sessionTokenHandlers } from './sts/session-token.ts';
+import { authorizationMessageHandlers } from './sts/authorization-message.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
