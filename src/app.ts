@@ -52,7 +52,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const credentials = new CredentialResolver(store, secrets);
   const api = new QueryApi(services, dispatcher, credentials, logger);
   // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
-  const workloads = new WorkloadApi(services, new Authenticator(credentials, config.partition), logger);
+  const workloads = new WorkloadApi(services, dispatcher, new Authenticator(credentials, config.partition), logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher);
 

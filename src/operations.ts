@@ -19,6 +19,7 @@ import { callerIdentityHandlers } from './sts/caller-identity.ts';
 import { assumeRoleHandlers } from './sts/assume-role.ts';
 import { sessionTokenHandlers } from './sts/session-token.ts';
 import { authorizationMessageHandlers } from './sts/authorization-message.ts';
+import { workloadHandlers } from './workloads/handlers.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
@@ -57,5 +58,6 @@ export function buildRegistry(): ActionRegistry {
     { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers },
     { public: ['GetCallerIdentity', 'GetSessionToken'] },
   );
+  registry.add('iamd', workloadHandlers);
   return registry;
 }

@@ -7,10 +7,10 @@ import { createActionContext, type Caller, type RequestFacts, type Services } fr
 import type { ActionRegistry } from './registry.ts';
 import { decodeInput, type Params } from './model/decode-input.ts';
 import { checkInputArns } from './model/input-arns.ts';
-import { iamModel, stsModel, type ServiceModel } from './model/service-model.ts';
+import { iamdModel, iamModel, stsModel, type ServiceModel } from './model/service-model.ts';
 
-/** The AWS services whose operations are described by a vendored botocore model. */
-const MODELS: Readonly<Record<string, ServiceModel>> = { iam: iamModel, sts: stsModel };
+/** The services iamd speaks, each described by a service model (AWS's vendored; iamd's own). */
+const MODELS: Readonly<Record<string, ServiceModel>> = { iam: iamModel, sts: stsModel, iamd: iamdModel };
 
 /** What an operation answers: its output structure, or nothing. */
 export type OperationOutput = Record<string, unknown> | undefined;

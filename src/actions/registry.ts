@@ -10,11 +10,14 @@
 import type { ActionContext } from './context.ts';
 import type { IamOperations } from './generated/iam.ts';
 import type { StsOperations } from './generated/sts.ts';
+import type { IamdOperations } from './generated/iamd.ts';
 
 /** Every operation of each service iamd speaks, with its input and output types. */
 export interface Operations {
   iam: IamOperations;
   sts: StsOperations;
+  /** iamd's own operations (models/iamd.json): the workload API. */
+  iamd: IamdOperations;
 }
 
 export type ServiceName = keyof Operations;
@@ -36,6 +39,7 @@ export type IamOutput<Op extends keyof IamOperations> = IamOperations[Op]['outpu
 export type Handlers<S extends ServiceName> = { [Op in OperationName<S>]?: Handler<S, Op> };
 export type IamHandlers = Handlers<'iam'>;
 export type StsHandlers = Handlers<'sts'>;
+export type IamdHandlers = Handlers<'iamd'>;
 
 /** An operation's input as the transports hand it over: decoded and validated against the model. */
 export type DecodedInput = Record<string, unknown>;

@@ -42,6 +42,8 @@ function load(name: string): ServiceModel {
 
 export const iamModel = load('iam');
 export const stsModel = load('sts');
+/** iamd's own operations (the workload API), described in the same format. */
+export const iamdModel = load('iamd');
 
 const compiledPatterns = new Map<string, RegExp>();
 

@@ -3,13 +3,12 @@
 // (attached, inline, boundary), trust relationships, tags, "Revoke active sessions", instance
 // profiles with their workloads (iamd exec), delete.
 import { AwsError } from '../../errors/aws-error.ts';
-import { listWorkloads, revokeWorkload, type WorkloadView } from '../../workloads/workloads.ts';
+import type { Workload as WorkloadView } from '../../actions/generated/iamd.ts';
 import {
   APP, arnOf, badJson, call, can, csrfField, errorText, flash, fmtDate, jsonObject, me, notice, postButton, redirect, redirectWithError, send, setFlashError,
   type Rq,
 } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
-import { actionContext } from './invoke.ts';
 import { layout } from './layout.ts';
 import { itemLink, listPage, searchOrPage, type Allowed } from './list-page.ts';
 import type { MessageKey } from './messages.ts';
@@ -208,10 +207,6 @@ export async function postNewRole(rq: Rq): Promise<void> {
   redirect(rq, `${rolePath(name)}?ok=roleCreated`);
 }
 
-function ctxOf(rq: Rq) {
-  return actionContext(rq.deps.services, me(rq).caller, rq.facts);
-}
-
 function workloadStatus(rq: Rq, w: WorkloadView): string {
   return w.Status === 'Active' ? rq.t('common.active') : w.Status === 'Revoked' ? rq.t('workloads.revoked') : rq.t('workloads.expired');
 }
@@ -242,7 +237,7 @@ export async function rolePage(rq: Rq, params: Record<string, string>): Promise<
     boundaryOptions(rq),
   ]);
   const profileList = profiles.ok ? profiles.value : [];
-  const workloads = await Promise.all(profileList.map((ip) => load(rq, () => listWorkloads(ctxOf(rq), ip.InstanceProfileName))));
+  const workloads = await Promise.all(profileList.map((ip) => load(rq, async () => (await call(rq, 'ListWorkloads', { InstanceProfileName: ip.InstanceProfileName }, 'iamd')).Workloads as WorkloadView[])));
   const revoked = inline.ok && inline.value.includes(REVOKE_POLICY_NAME) ? await load(rq, () => revokedBefore(rq, name)) : loaded(undefined);
   const profileArn = (n: string) => `arn:${me(rq).caller.partition}:iam::${me(rq).accountId}:instance-profile/${n}`;
   const [canDelete, canUpdate, canTrust, canPut, canTag, canBoundary, canProfile, canRevokeWorkload] = await Promise.all([
@@ -428,7 +423,7 @@ export async function postRoleOp(rq: Rq, params: Record<string, string>): Promis
         await call(rq, 'AddRoleToInstanceProfile', { InstanceProfileName: name, RoleName: name });
         return redirect(rq, `${base}?ok=saved#instance-profiles`);
       case 'workloads/revoke':
-        await revokeWorkload(ctxOf(rq), f.get('id') ?? '');
+        await call(rq, 'RevokeWorkload', { WorkloadId: f.get('id') ?? '' }, 'iamd');
         return redirect(rq, `${base}?ok=workloadRevoked#instance-profiles`);
       case 'tag':
         await call(rq, 'TagRole', { ...byRole, Tags: [{ Key: f.get('key') ?? '', Value: f.get('value') ?? '' }] });

@@ -19,6 +19,8 @@ import { encodeError, encodeResponse } from './encode.ts';
 /** Bodies larger than this are refused before they are read (the largest IAM input is ~400 KB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+const QUERY_SERVICES = new Set(['iam', 'sts']);
+
 /** The client closed the connection before sending the whole body its Content-Length declared. */
 const incompleteBody = () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.');
 
@@ -53,7 +55,8 @@ export class QueryApi {
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
       action = params.get('Action') ?? '';
       if (parsed instanceof AwsError) throw parsed;
-      const model = this.dispatcher.model(parsed.scope.service);
+      // The Query protocol speaks AWS's services only (iamd's own operations are JSON).
+      const model = QUERY_SERVICES.has(parsed.scope.service) ? this.dispatcher.model(parsed.scope.service) : undefined;
       if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
       namespace = model.metadata.xmlNamespace;
       const { caller, facts } = await this.authenticator.verify(req, parsed, now);

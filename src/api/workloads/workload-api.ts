@@ -7,19 +7,23 @@
 // nothing else: every other endpoint requires Signature V4.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { createActionContext, type Services } from '../../actions/context.ts';
+import type { Services } from '../../actions/context.ts';
+import type { Dispatcher } from '../../actions/dispatch.ts';
+import { toParams } from '../../actions/model/flatten-params.ts';
 import type { Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { readBody } from '../read-body.ts';
-import { issueWorkloadCredentials, listWorkloads, registerWorkload, revokeWorkload } from '../../workloads/workloads.ts';
+import { WORKLOAD_CREDENTIALS_PATH } from '../../workloads/handlers.ts';
+import { issueWorkloadCredentials } from '../../workloads/workloads.ts';
 
-export const WORKLOAD_CREDENTIALS_PATH = '/iamd/workload-credentials';
+export { WORKLOAD_CREDENTIALS_PATH };
 const MAX_BODY = 16 * 1024;
 
 export class WorkloadApi {
   constructor(
     private readonly services: Services,
+    private readonly dispatcher: Dispatcher,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
   ) {}
@@ -69,27 +73,23 @@ export class WorkloadApi {
     if (parsed instanceof AwsError) throw parsed;
     if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
     const { caller, facts } = await this.authenticator.verify(req, parsed, now);
-    const ctx = createActionContext(caller, facts, this.services, requestId);
+    // Route → operation of iamd's own model; the one dispatch decodes, authorizes and runs it.
     const query = new URL(req.url ?? '/', 'http://iamd').searchParams;
+    let action: string;
+    let input: Record<string, unknown>;
     if (path === '/iamd/workloads' && req.method === 'POST') {
-      const input = parseJson(raw) as Record<string, unknown>;
-      if (typeof input.InstanceProfileName !== 'string' || typeof input.Name !== 'string') {
-        throw new AwsError('ValidationError', 'InstanceProfileName and Name are required strings.');
-      }
-      const { workload, token } = await registerWorkload(ctx, {
-        instanceProfileName: input.InstanceProfileName,
-        name: input.Name,
-        sessionDurationSeconds: optionalInteger(input.SessionDurationSeconds, 'SessionDurationSeconds'),
-        expiresInSeconds: optionalInteger(input.ExpiresInSeconds, 'ExpiresInSeconds'),
-      });
-      return { Workload: workload, AuthorizationToken: token, CredentialsPath: WORKLOAD_CREDENTIALS_PATH };
+      action = 'RegisterWorkload';
+      input = parseJson(raw);
+    } else if (path === '/iamd/workloads' && req.method === 'GET') {
+      action = 'ListWorkloads';
+      input = { InstanceProfileName: query.get('InstanceProfileName') ?? undefined };
+    } else if (path.length > '/iamd/workloads/'.length && req.method === 'DELETE') {
+      action = 'RevokeWorkload';
+      input = { WorkloadId: decodePathSegment(path.slice('/iamd/workloads/'.length)) };
+    } else {
+      throw new AwsError('InvalidAction', `${req.method} ${path} is not an iamd workload operation.`).withStatus(404);
     }
-    if (path === '/iamd/workloads' && req.method === 'GET') {
-      return { Workloads: await listWorkloads(ctx, query.get('InstanceProfileName') ?? undefined) };
-    }
-    const id = path.slice('/iamd/workloads/'.length);
-    if (id && req.method === 'DELETE') return { Workload: await revokeWorkload(ctx, decodePathSegment(id)) };
-    throw new AwsError('InvalidAction', `${req.method} ${path} is not an iamd workload operation.`).withStatus(404);
+    return this.dispatcher.run({ service: 'iamd', action, params: toParams(input), caller, facts, requestId });
   }
 }
 
@@ -102,17 +102,11 @@ function decodePathSegment(raw: string): string {
   }
 }
 
-function optionalInteger(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new AwsError('ValidationError', `${name} must be a whole number of seconds.`);
-  return value;
-}
-
-function parseJson(raw: Buffer): unknown {
+function parseJson(raw: Buffer): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(raw.toString('utf8') || '{}');
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value;
+    return value as Record<string, unknown>;
   } catch {
     throw new AwsError('ValidationError', 'The request body must be a JSON object.');
   }
