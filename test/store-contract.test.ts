@@ -2,7 +2,7 @@
 // the constraints, transactions and the pagination order must behave the same on both.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Store } from '../src/store/store.ts';
+import { getMeta, setMeta, Store } from '../src/store/store.ts';
 import type { EntityRow } from '../src/store/repo.ts';
 import pg from 'pg';
 import { createTestDatabase, PG_ADMIN_URL } from './pg.ts';
@@ -199,6 +199,91 @@ for (const dialect of dialects) {
       assert.equal(await store.write((repo) => repo.deletePasswordPolicy(ACCOUNT)), false);
     });
 
+    test('console sessions: insert, get, delete one, delete a user\'s or root\'s, delete the expired', async () => {
+      const session = (idHash: string, userId: string | null, expiresAt: string) => ({
+        id_hash: idHash,
+        account_id: ACCOUNT,
+        user_id: userId,
+        stage: 'active',
+        csrf: `csrf-${idHash}`,
+        password_fp: 'fp',
+        mfa_at: null,
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+      });
+      const later = '2026-01-03T00:00:00.000Z';
+      await store.write(async (repo) => {
+        await repo.insertConsoleSession(session('s-root', null, later));
+        await repo.insertConsoleSession(session('s-u1a', 'u1', later));
+        await repo.insertConsoleSession(session('s-u1b', 'u1', later));
+        await repo.insertConsoleSession(session('s-u2', 'u2', later));
+        await repo.insertConsoleSession(session('s-old', 'u2', '2026-01-01T00:00:00.000Z'));
+      });
+      assert.deepEqual(await store.read((repo) => repo.getConsoleSession('s-u1a')), session('s-u1a', 'u1', later));
+      assert.equal(await store.read((repo) => repo.getConsoleSession('nope')), undefined);
+      const exists = (ids: string[]) => store.read(async (repo) => Promise.all(ids.map(async (id) => (await repo.getConsoleSession(id)) !== undefined)));
+      await store.write((repo) => repo.deleteExpiredConsoleSessions(now));
+      assert.deepEqual(await exists(['s-old', 's-u2']), [false, true]);
+      await store.write((repo) => repo.deleteConsoleSessionsOfUser(ACCOUNT, 'u1'));
+      assert.deepEqual(await exists(['s-u1a', 's-u1b', 's-root', 's-u2']), [false, false, true, true]);
+      await store.write((repo) => repo.deleteConsoleSessionsOfUser('999988887777', null)); // another account's root
+      assert.deepEqual(await exists(['s-root']), [true]);
+      await store.write((repo) => repo.deleteConsoleSessionsOfUser(ACCOUNT, null));
+      assert.deepEqual(await exists(['s-root', 's-u2']), [false, true]);
+      await store.write((repo) => repo.deleteConsoleSession('s-u2'));
+      assert.deepEqual(await exists(['s-u2']), [false]);
+    });
+
+    test('sign-in failures: one row per key, overwritten in place, cleared', async () => {
+      assert.equal(await store.read((repo) => repo.getSigninFailures('k1')), undefined);
+      await store.write((repo) => repo.putSigninFailures({ key: 'k1', failures: 1, locked_until: null, updated_at: now.toISOString() }));
+      const locked = { key: 'k1', failures: 4, locked_until: '2026-01-02T03:05:05.000Z', updated_at: '2026-01-02T03:04:06.000Z' };
+      await store.write((repo) => repo.putSigninFailures(locked));
+      await store.write((repo) => repo.putSigninFailures({ key: 'k2', failures: 1, locked_until: null, updated_at: now.toISOString() }));
+      assert.deepEqual(await store.read((repo) => repo.getSigninFailures('k1')), locked);
+      await store.write((repo) => repo.clearSigninFailures('k1'));
+      assert.equal(await store.read((repo) => repo.getSigninFailures('k1')), undefined);
+      assert.equal((await store.read((repo) => repo.getSigninFailures('k2')))?.failures, 1);
+    });
+
+    test('meta: a value per key, set and overwritten; getMeta/setMeta are the same queries', async () => {
+      assert.equal(await store.read((repo) => repo.getMeta('contract')), undefined);
+      await store.write((repo) => repo.setMeta('contract', 'one'));
+      await store.write((repo) => setMeta(repo, 'contract', 'two'));
+      await store.write((repo) => repo.setMeta('contract-other', 'x'));
+      assert.equal(await store.read((repo) => getMeta(repo, 'contract')), 'two');
+      assert.equal(await store.read((repo) => repo.getMeta('contract-other')), 'x');
+    });
+
+    test('capabilities: what the dialect declares; touch never bumps the generation', async () => {
+      assert.deepEqual(
+        { ...store.capabilities },
+        dialect.name === 'sqlite'
+          ? { readCache: true, directStatements: true, serializableRetries: false, notify: false }
+          : { readCache: false, directStatements: false, serializableRetries: true, notify: true },
+      );
+      const before = store.generation;
+      await store.touch((repo) => repo.markAccessKeyUsed('AKIAROOT', now, 'sts', 'us-east-1'));
+      assert.equal(store.generation, before);
+      assert.equal((await store.read((repo) => repo.getAccessKey('AKIAROOT')))?.last_used_service, 'sts');
+      assert.equal(store.integrityCheck(), 'ok');
+    });
+
+    test('notify: another store on the same database learns of a write at once', { skip: dialect.name !== 'postgres' }, async () => {
+      assert.ok(store.capabilities.notify);
+      const other = await Store.openPostgres(url!, { cacheTtlMs: 60_000 });
+      try {
+        const heard = new Promise<unknown>((resolve) => other.once('change', resolve));
+        const before = other.generation;
+        await store.write((repo) => repo.setMeta('notify', 'sent'));
+        assert.equal(await Promise.race([heard, new Promise((r) => setTimeout(() => r('timeout'), 5_000))]), undefined, 'a notice, with no details: anything may have changed');
+        assert.ok(other.generation > before);
+        assert.equal(await other.read((repo) => repo.getMeta('notify')), 'sent');
+      } finally {
+        await other.close();
+      }
+    });
+
     test('a failed write changes nothing; reads inside a write see its changes; writes bump the generation', async () => {
       const before = store.generation;
       const session = store.session();
@@ -231,7 +316,7 @@ for (const dialect of dialects) {
       const first = await store.read((repo) => repo.getEntityByName<{ note: string }>(ACCOUNT, 'user', 'CACHED'));
       const again = await store.read((repo) => repo.getEntityById<{ note: string }>('user-cached'));
       assert.equal(first?.path, '/c/');
-      if (dialect.name === 'sqlite') {
+      if (store.capabilities.readCache) {
         // Shared between requests, so nobody may change it.
         assert.throws(() => {
           (first as { path: string }).path = '/x/';

@@ -110,6 +110,30 @@ export interface MetaTable {
   value: string;
 }
 
+/** A console sign-in session (migration 0002_console). The session token is stored only as its SHA-256. */
+export interface ConsoleSessionTable {
+  id_hash: string;
+  account_id: string;
+  /** null: the account's root user; else the IAM user's id (AIDA…). */
+  user_id: string | null;
+  /** 'mfa' (password accepted, code pending), 'reset' (must choose a new password), 'active'. */
+  stage: string;
+  csrf: string;
+  /** A fingerprint of the password hash at sign-in: a changed password ends the session. */
+  password_fp: string;
+  mfa_at: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** Console sign-in throttling (migration 0002_console): failures and lock per hashed account and name. */
+export interface ConsoleSigninFailureTable {
+  key: string;
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -125,4 +149,6 @@ export interface Database {
   workloads: WorkloadTable;
   boundaries: BoundaryTable;
   meta: MetaTable;
+  console_sessions: ConsoleSessionTable;
+  console_signin_failures: ConsoleSigninFailureTable;
 }

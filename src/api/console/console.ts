@@ -17,7 +17,7 @@ import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import { sameSecret } from '../../crypto/same-secret.ts';
 import { readBody } from '../read-body.ts';
 import { APP, PREFIX, redirect, securityHeaders, send, type Deps, type Principal, type Rq } from './core.ts';
-import { sessionRepo, sha256, type ConsoleSessionTable } from './data.ts';
+import { sha256, type ConsoleSessionTable } from './data.ts';
 import { Invoker } from './invoke.ts';
 import { chooseLang, isLang, translator } from './messages.ts';
 import { OneTimeStore } from './one-time.ts';
@@ -197,7 +197,7 @@ export class Console {
     const idHash = sha256(token);
     const now = rq.facts.now;
     const found = await this.deps.services.store.read(async (repo) => {
-      const row = await sessionRepo.get(repo, idHash);
+      const row = await repo.getConsoleSession(idHash);
       if (!row) return undefined;
       if (new Date(row.expires_at) <= now) return { row, end: true as const };
       const account = await repo.getAccount(row.account_id);
@@ -213,7 +213,7 @@ export class Console {
     });
     if (!found) return;
     if ('end' in found) {
-      await this.deps.services.store.write((repo) => sessionRepo.delete(repo, idHash));
+      await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
       this.deps.oneTime.dropSession(idHash);
       return;
     }
@@ -252,8 +252,8 @@ export class Console {
       expires_at: new Date(now.getTime() + ttl).toISOString(),
     };
     await this.deps.services.store.write(async (repo) => {
-      await sessionRepo.deleteExpired(repo, now);
-      await sessionRepo.insert(repo, row);
+      await repo.deleteExpiredConsoleSessions(now);
+      await repo.insertConsoleSession(row);
     });
     rq.session = { ...row, token };
     addCookie(rq.res, cookie(sessionCookieName(rq.secure), token, rq.secure));
@@ -262,7 +262,7 @@ export class Console {
   async endSession(rq: Rq, clearCookie = true): Promise<void> {
     if (rq.session) {
       const idHash = rq.session.id_hash;
-      await this.deps.services.store.write((repo) => sessionRepo.delete(repo, idHash));
+      await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
       this.deps.oneTime.dropSession(idHash);
     }
     rq.session = undefined;
@@ -272,7 +272,7 @@ export class Console {
 
   /** Ends every console session of a principal (password changed, user deleted). */
   async endSessionsOf(accountId: string, userId: string | null): Promise<void> {
-    await this.deps.services.store.write((repo) => sessionRepo.deleteForUser(repo, accountId, userId));
+    await this.deps.services.store.write((repo) => repo.deleteConsoleSessionsOfUser(accountId, userId));
   }
 
   /** The double-submit token for sign-in forms (set when missing). */

@@ -9,7 +9,7 @@ import type { Services } from '../../actions/context.ts';
 import { hashPassword, verifyPassword } from '../../crypto/passwords.ts';
 import { acceptMfaCode } from '../../iam/mfa.ts';
 import type { Repo } from '../../store/repo.ts';
-import { failureRepo, sha256, type ConsoleSigninFailureTable } from './data.ts';
+import { sha256, type ConsoleSigninFailureTable } from './data.ts';
 
 /** Failures allowed before any delay. */
 export const FREE_FAILURES = 2;
@@ -112,12 +112,12 @@ function lockRemaining(row: ConsoleSigninFailureTable | undefined, now: Date): n
  * one after another and no more are checked than would be one at a time.
  */
 async function chargeAttempt(repo: Repo, key: string, now: Date): Promise<number> {
-  const row = await failureRepo.get(repo, key);
+  const row = await repo.getSigninFailures(key);
   const locked = lockRemaining(row, now);
   if (locked > 0) return locked;
   const failures = (row?.failures ?? 0) + 1;
   const lock = lockDurationMs(failures);
-  await failureRepo.put(repo, { key, failures, locked_until: lock > 0 ? new Date(now.getTime() + lock).toISOString() : null, updated_at: now.toISOString() });
+  await repo.putSigninFailures({ key, failures, locked_until: lock > 0 ? new Date(now.getTime() + lock).toISOString() : null, updated_at: now.toISOString() });
   return 0;
 }
 
@@ -134,7 +134,7 @@ export class SignInService {
   }
 
   async clearFailures(key: string): Promise<void> {
-    await this.services.store.write((repo) => failureRepo.clear(repo, key));
+    await this.services.store.write((repo) => repo.clearSigninFailures(key));
   }
 
   async signIn(request: SignInRequest): Promise<SignInResult> {
@@ -143,7 +143,7 @@ export class SignInService {
       const account = await resolveAccount(repo, request.account);
       const key = this.throttleKey(account?.id ?? request.account, request.kind, request.name);
       // Checked here too, so that a burst against a locked name costs reads, not writes.
-      const locked = lockRemaining(await failureRepo.get(repo, key), now);
+      const locked = lockRemaining(await repo.getSigninFailures(key), now);
       return { key, locked, found: account && locked === 0 ? await findPrincipal(repo, account, request, now) : undefined };
     });
     if (locked > 0) return { ok: false, reason: 'locked', retryAfterMs: locked };
@@ -163,13 +163,13 @@ export class SignInService {
   async verifyMfa(accountId: string, userId: string | null, code: string, throttle: string): Promise<'ok' | 'invalid' | 'locked'> {
     const now = this.services.clock();
     // A read first, so that a burst against a locked session costs no writes.
-    if (lockRemaining(await this.services.store.read((repo) => failureRepo.get(repo, throttle)), now) > 0) return 'locked';
+    if (lockRemaining(await this.services.store.read((repo) => repo.getSigninFailures(throttle)), now) > 0) return 'locked';
     // The attempt is charged and the code checked in one transaction: parallel codes take turns.
     const outcome = await this.services.store.write(async (repo) => {
       if ((await chargeAttempt(repo, throttle, now)) > 0) return 'locked';
       for (const serial of await mfaSerialsOf(repo, accountId, userId)) {
         if (await acceptMfaCode(repo, accountId, serial, userId, code.trim(), now, this.services.secrets)) {
-          await failureRepo.clear(repo, throttle);
+          await repo.clearSigninFailures(throttle);
           return 'ok';
         }
       }
