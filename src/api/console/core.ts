@@ -2,6 +2,7 @@
 // small helpers to answer (HTML with security headers, redirects, errors).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, RequestFacts, Services } from '../../actions/context.ts';
+import type { InputOf, OperationName, OutputOf, ServiceName } from '../../actions/registry.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { html, type HtmlValue, type SafeHtml } from './html.ts';
 import type { Invoker } from './invoke.ts';
@@ -54,9 +55,30 @@ export function me(rq: Rq): Principal {
   return rq.principal;
 }
 
-export function call(rq: Rq, action: string, input: Record<string, unknown> = {}, service = 'iam'): Promise<Record<string, any>> {
+/**
+ * Runs an operation as the signed-in principal, through the same dispatch as the Query API. Typed
+ * by the operation's name: the input is what the model accepts (the console may give numbers and
+ * flags as strings: the model's decoder reads them as the Query API would), the output its result.
+ */
+export function call<S extends ServiceName = 'iam', Op extends OperationName<S> = OperationName<S>>(
+  rq: Rq,
+  action: Op,
+  input: ConsoleInput<InputOf<S, Op>> = {} as ConsoleInput<InputOf<S, Op>>,
+  service: S = 'iam' as S,
+): Promise<NonNullable<OutputOf<S, Op>> | Record<string, never>> {
+  return rq.deps.invoker.call(me(rq).caller, rq.facts, action, input, service) as Promise<NonNullable<OutputOf<S, Op>> | Record<string, never>>;
+}
+
+/**
+ * call() for an operation chosen at run time (the attach/put/delete of whichever kind a form
+ * names, the outputs.ts readers): the same dispatch, with the input and output untyped.
+ */
+export function callByName(rq: Rq, action: string, input: Record<string, unknown> = {}, service = 'iam'): Promise<Record<string, unknown>> {
   return rq.deps.invoker.call(me(rq).caller, rq.facts, action, input, service);
 }
+
+/** An operation's input as a console form gives it: any member may arrive as text. */
+type ConsoleInput<T> = { [K in keyof T]?: T[K] | string };
 
 export function can(rq: Rq, action: string, resource: string): Promise<{ allowed: boolean; reason?: string }> {
   return rq.deps.invoker.can(me(rq).caller, rq.facts, action, resource);

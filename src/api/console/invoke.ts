@@ -18,9 +18,9 @@ export class Invoker {
   }
 
   /** Runs one IAM/STS action as `caller`; throws AwsError as the Query API would answer it. */
-  async call(caller: Caller, facts: RequestFacts, action: string, input: Record<string, unknown> = {}, service = 'iam'): Promise<Record<string, any>> {
-    const output = await this.dispatcher.run({ service, action, params: toParams(input), caller, facts, requestId: newRequestId() });
-    return (output ?? {}) as Record<string, any>;
+  async call(caller: Caller, facts: RequestFacts, action: string, input: object = {}, service = 'iam'): Promise<Record<string, unknown>> {
+    const output = await this.dispatcher.run({ service, action, params: toParams(input as Record<string, unknown>), caller, facts, requestId: newRequestId() });
+    return output ?? {};
   }
 
   /** Whether the caller may do `action` on `resource`, and AWS's reason when not (for disabled buttons). */

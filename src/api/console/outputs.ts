@@ -5,7 +5,7 @@
 // model types. Then `Outputs` gives way to those types (the names here are AWS's, so the pages'
 // code stays as it is) and read() becomes a plain call.
 import type { PasswordPolicy } from '../../iam/password-policy.ts';
-import { call, type Rq } from './core.ts';
+import { callByName, type Rq } from './core.ts';
 
 export interface Tag {
   Key: string;
@@ -204,7 +204,7 @@ export type ReadAction = keyof Outputs;
  * untyped answer: every page reads outputs through here (or listAll/onePage, which use it).
  */
 export async function read<A extends ReadAction>(rq: Rq, action: A, input: Record<string, unknown> = {}): Promise<Outputs[A]> {
-  return (await call(rq, action, input)) as Outputs[A];
+  return (await callByName(rq, action, input)) as Outputs[A];
 }
 
 /** The items of one page of a List* action. */

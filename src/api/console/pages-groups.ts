@@ -1,7 +1,7 @@
 // Groups: list, create (name, then AWS-managed or customer policies to attach), a group's page
 // (users, attached and inline policies), and the shared "attach policies" picker.
 import { awsManagedPolicies } from '../../catalog/aws-managed-policies.ts';
-import { APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
+import { APP, arnOf, call, callByName, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { itemLink, listPage } from './list-page.ts';
@@ -225,7 +225,7 @@ export async function postAttach(rq: Rq): Promise<void> {
   if (!spec) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   const to = `${APP}/${spec.page}/${encodeURIComponent(name)}`;
   try {
-    for (const arn of rq.form.getAll('policy')) await call(rq, spec.attach, { [spec.key]: name, PolicyArn: arn });
+    for (const arn of rq.form.getAll('policy')) await callByName(rq, spec.attach, { [spec.key]: name, PolicyArn: arn });
   } catch (error) {
     return back(rq, to, error);
   }

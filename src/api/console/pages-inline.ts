@@ -1,5 +1,5 @@
 // Inline policies of a user, group or role: view and edit one, add one, delete one.
-import { APP, call, csrfField, flash, postButton, redirect, send, type Rq } from './core.ts';
+import { APP, callByName, csrfField, flash, postButton, redirect, send, type Rq } from './core.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { read } from './outputs.ts';
@@ -56,8 +56,8 @@ export async function postInline(rq: Rq, params: Record<string, string>): Promis
   if (!spec) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   const to = `${APP}/${spec.page}/${encodeURIComponent(name)}`;
   try {
-    if (params.op === 'delete') await call(rq, spec.del, { [spec.key]: name, PolicyName: f.get('policy') ?? '' });
-    else await call(rq, spec.put, { [spec.key]: name, PolicyName: f.get('policy') ?? '', PolicyDocument: f.get('document') ?? '' });
+    if (params.op === 'delete') await callByName(rq, spec.del, { [spec.key]: name, PolicyName: f.get('policy') ?? '' });
+    else await callByName(rq, spec.put, { [spec.key]: name, PolicyName: f.get('policy') ?? '', PolicyDocument: f.get('document') ?? '' });
   } catch (error) {
     return back(rq, to, error);
   }
