@@ -15,6 +15,7 @@ import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { Store } from './store/store.ts';
+import { pathOf } from './http/raw-header.ts';
 
 export interface App {
   server: Server;
@@ -62,7 +63,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       res.end(JSON.stringify({ status: 'ok', accountId: boot.accountId }));
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req.url);
     const handler = isConsolePath(req.url) ? webConsole.handle(req, res) : workloads.handles(path) ? workloads.handle(req, res) : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');

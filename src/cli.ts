@@ -101,9 +101,11 @@ program
   .option('--imds', 'also serve an IMDSv2-compatible endpoint to the command (AWS_EC2_METADATA_SERVICE_ENDPOINT), for tools that only know the instance metadata service')
   .argument('<command...>', 'the command to run, after --')
   .action(async (command: string[], flags: { instanceProfile: string; name?: string; sessionDuration?: number; endpoint?: string; imds?: boolean }) => {
+    const [program, ...args] = command;
+    if (program === undefined) throw new Error('iamd exec: name the command to run after --');
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
     const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
-    const name = flags.name ?? `${basename(command[0]).replace(/[^\w+=,.@-]/g, '-').slice(0, 48)}-${randomBytes(4).toString('hex')}`;
+    const name = flags.name ?? `${basename(program).replace(/[^\w+=,.@-]/g, '-').slice(0, 48)}-${randomBytes(4).toString('hex')}`;
     const registered = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: name, SessionDurationSeconds: flags.sessionDuration });
     const env = workloadEnvironment(process.env, endpoint + registered.CredentialsPath, registered.AuthorizationToken);
     const imds = flags.imds ? await startImdsServer(endpoint + registered.CredentialsPath, registered.AuthorizationToken) : undefined;
@@ -111,7 +113,7 @@ program
       env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.endpoint;
       delete env.AWS_EC2_METADATA_DISABLED;
     }
-    const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
+    const child = spawn(program, args, { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -23,7 +23,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () =>
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('end', () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', () => reject(incomplete()));
   });
 }

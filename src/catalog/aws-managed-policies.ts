@@ -53,7 +53,7 @@ function idFor(arn: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const digest = createHash('sha256').update(arn).digest();
   let id = 'ANPA';
-  for (let i = 0; i < 17; i++) id += alphabet[digest[i] % 32];
+  for (let i = 0; i < 17; i++) id += alphabet[digest[i]! % 32];
   return id;
 }
 

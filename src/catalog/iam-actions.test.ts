@@ -23,5 +23,5 @@ test('actions no AWS service defines are warned about, with their place; real on
       ['warning', 'unknown-service', 'Statement[1].NotAction[2]'],
     ],
   );
-  assert.match(warnings[0].message, /`s3:GetObjekt` matches no action of the service `s3`/);
+  assert.match(warnings[0]?.message ?? '', /`s3:GetObjekt` matches no action of the service `s3`/);
 });

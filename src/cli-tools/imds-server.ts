@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { sameSecret } from '../crypto/same-secret.ts';
+import { pathOf } from '../http/raw-header.ts';
 
 interface ContainerCredentials {
   AccessKeyId: string;
@@ -60,7 +61,7 @@ export async function startImdsServer(credentialsUrl: string, workloadToken: str
 
   const server = createServer((req, res) => {
     void (async () => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = pathOf(req.url);
       if (req.headers['x-forwarded-for']) return reply(res, 403, 'Forbidden'); // as IMDS: no proxied requests
       if (path === '/latest/api/token') {
         if (req.method !== 'PUT') return reply(res, 405, 'Method Not Allowed');

@@ -25,14 +25,15 @@ export interface ParsedArn {
 }
 
 export function parseArn(arn: string): ParsedArn | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
+  const [prefix, partition, service, region, account, ...resource] = arn.split(':');
+  if (prefix !== 'arn' || account === undefined || resource.length === 0) return undefined;
+  return { partition: partition!, service: service!, region: region!, account, resource: resource.join(':') };
 }
 
 /** Splits `arn:aws:iam::ACCOUNT:policy/PATH/NAME` into its path and name. */
 export function parsePolicyArn(arn: string): { partition: string; account: string; path: string; name: string } | undefined {
   const m = /^arn:([\w-]+):iam::(aws|\d{12}):policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
   if (!m) return undefined;
-  return { partition: m[1], account: m[2], path: m[3], name: m[4] };
+  // Every group of the pattern takes part in a match.
+  return { partition: m[1]!, account: m[2]!, path: m[3]!, name: m[4]! };
 }

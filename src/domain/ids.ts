@@ -17,7 +17,7 @@ function randomFrom(alphabet: string, length: number): string {
   }
   let out = '';
   // Both alphabets' lengths (32, 64) divide 256: no modulo bias.
-  for (let i = 0; i < length; i++) out += alphabet[pool[poolOffset + i] % alphabet.length];
+  for (let i = 0; i < length; i++) out += alphabet[pool[poolOffset + i]! % alphabet.length];
   pool.fill(0, poolOffset, poolOffset + length);
   poolOffset += length;
   return out;

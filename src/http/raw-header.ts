@@ -1,4 +1,4 @@
-// Reading a request header without Node's `req.headers` object.
+// Reading a request's header and path without Node's `req.headers` object or a URL parse.
 import type { IncomingMessage } from 'node:http';
 
 /**
@@ -8,8 +8,15 @@ import type { IncomingMessage } from 'node:http';
 export function rawHeader(req: IncomingMessage, lowerCaseName: string): string | undefined {
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
+    const name = raw[i]!; // rawHeaders is name, value, name, value…
     if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return raw[i + 1];
   }
   return undefined;
+}
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }

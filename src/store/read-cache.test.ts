@@ -15,7 +15,7 @@ test('cached pages are bounded by the entities they hold in all, and dropped by 
   assert.equal(cache.page('p0'), undefined, 'one more page drops the others');
   assert.equal(cache.page('p20')?.items.length, 1000);
   assert.throws(() => {
-    (cache.page<{ n: number }>('p20')!.items[0].data as { n: number }).n = 5;
+    (cache.page<{ n: number }>('p20')!.items[0]!.data as { n: number }).n = 5;
   }, TypeError);
   source.generation++;
   assert.equal(cache.page('p20'), undefined, 'a write drops every page');

@@ -3,7 +3,7 @@
 // ValidationError wording ("1 validation error detected: Value '…' at 'userName' failed to
 // satisfy constraint: …").
 import { AwsError } from '../../errors/aws-error.ts';
-import { patternRegExp, type ServiceModel, type Shape } from './service-model.ts';
+import { patternRegExp, shapeOf, type ServiceModel, type Shape } from './service-model.ts';
 
 export type Params = Map<string, string>;
 
@@ -25,7 +25,7 @@ class Decoder {
     const out: Record<string, unknown> = {};
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
       const key = prefix + (ref.locationName ?? name);
-      const memberShape = this.model.shapes[ref.shape];
+      const memberShape = shapeOf(this.model, ref.shape);
       const memberLabelPath = label ? `${label}.${memberLabel(name)}` : memberLabel(name);
       const value = this.decodeValue(memberShape, key, memberLabelPath);
       if (value !== undefined) out[name] = value;
@@ -45,7 +45,7 @@ class Decoder {
         return hasAny ? this.decodeStructure(shape, `${key}.`, label) : undefined;
       }
       case 'list': {
-        const itemShape = this.model.shapes[shape.member!.shape];
+        const itemShape = shapeOf(this.model, shape.member!.shape);
         const items: unknown[] = [];
         // An empty list is sent as `Name=` (botocore) — it decodes to [].
         if (this.params.has(key) && this.params.get(key) === '' && !this.hasPrefix(`${key}.`)) return this.checkList(shape, [], label);
@@ -58,8 +58,8 @@ class Decoder {
         return this.checkList(shape, items, label);
       }
       case 'map': {
-        const keyShape = this.model.shapes[shape.key!.shape];
-        const valueShape = this.model.shapes[shape.value!.shape];
+        const keyShape = shapeOf(this.model, shape.key!.shape);
+        const valueShape = shapeOf(this.model, shape.value!.shape);
         const out: Record<string, unknown> = {};
         if (!this.hasPrefix(`${key}.entry.`)) return undefined;
         for (let i = 1; i <= MAX_LIST_ITEMS; i++) {
@@ -158,7 +158,7 @@ class Decoder {
 export function decodeInput(model: ServiceModel, inputShapeName: string | undefined, params: Params): Record<string, unknown> {
   if (!inputShapeName) return {};
   const decoder = new Decoder(model, params);
-  const input = decoder.decodeStructure(model.shapes[inputShapeName], '', '');
+  const input = decoder.decodeStructure(shapeOf(model, inputShapeName), '', '');
   const n = decoder.errors.length;
   if (n > 0) {
     throw new AwsError('ValidationError', `${n} validation error${n > 1 ? 's' : ''} detected: ${decoder.errors.join('; ')}`);

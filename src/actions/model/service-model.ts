@@ -45,6 +45,13 @@ export const stsModel = load('sts');
 /** iamd's own operations (the workload API), described in the same format. */
 export const iamdModel = load('iamd');
 
+/** A shape the model names; a name it does not define is a broken model (a bug), never user input. */
+export function shapeOf(model: ServiceModel, name: string): Shape {
+  const shape = model.shapes[name];
+  if (!shape) throw new Error(`${model.metadata.endpointPrefix} model: no shape ${name}`);
+  return shape;
+}
+
 const compiledPatterns = new Map<string, RegExp>();
 
 /** A model pattern (Java regex, whole value) as a JS RegExp anchored at both ends. */

@@ -4,7 +4,7 @@
 // once per shape: it runs on every response, and a general XML builder cost more than the rest of
 // a GetCallerIdentity together.
 import type { AwsError } from '../../errors/aws-error.ts';
-import type { ServiceModel, Shape } from '../../actions/model/service-model.ts';
+import { shapeOf, type ServiceModel, type Shape } from '../../actions/model/service-model.ts';
 
 // The same creation dates are written again and again (every GetUser, every page of ListUsers).
 const isoByTime = new Map<number, string>();
@@ -31,7 +31,7 @@ const SPECIAL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 /** Text content, escaped for XML. */
 export function escapeXml(text: string): string {
   if (!SPECIAL.test(text)) return text;
-  return text.replace(NOT_XML, '').replace(/[&<>"'\r]/g, (c) => ESCAPES[c]);
+  return text.replace(NOT_XML, '').replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c);
 }
 
 /** Writes one value of a shape as the content of its element. */
@@ -72,7 +72,7 @@ class Child {
 function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
   switch (shape.type) {
     case 'structure': {
-      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, child: new Child(model, ref.locationName ?? name, model.shapes[ref.shape]) }));
+      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, child: new Child(model, ref.locationName ?? name, shapeOf(model, ref.shape)) }));
       return (value) => {
         const obj = value as Record<string, unknown>;
         let out = '';
@@ -84,7 +84,7 @@ function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
       };
     }
     case 'list': {
-      const item = new Child(model, 'member', model.shapes[shape.member!.shape]);
+      const item = new Child(model, 'member', shapeOf(model, shape.member!.shape));
       return (value) => {
         let out = '';
         for (const v of value as unknown[]) out += item.element(v);
@@ -92,8 +92,8 @@ function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
       };
     }
     case 'map': {
-      const key = new Child(model, 'key', model.shapes[shape.key!.shape]);
-      const val = new Child(model, 'value', model.shapes[shape.value!.shape]);
+      const key = new Child(model, 'key', shapeOf(model, shape.key!.shape));
+      const val = new Child(model, 'value', shapeOf(model, shape.value!.shape));
       return (value) => {
         let out = '';
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) out += `<entry>${key.element(k)}${val.element(v)}</entry>`;
@@ -114,10 +114,11 @@ function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
 /** `<OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata>…</ResponseMetadata></OpResponse>` */
 export function encodeResponse(model: ServiceModel, operationName: string, output: Record<string, unknown> | undefined, requestId: string): string {
   const op = model.operations[operationName];
+  if (!op) throw new Error(`no operation ${operationName} to encode`);
   let body = `<${operationName}Response xmlns="${model.metadata.xmlNamespace}">`;
   if (op.output?.resultWrapper) {
     const wrapper = op.output.resultWrapper;
-    body += `<${wrapper}>${encoderFor(model, model.shapes[op.output.shape])(output ?? {})}</${wrapper}>`;
+    body += `<${wrapper}>${encoderFor(model, shapeOf(model, op.output.shape))(output ?? {})}</${wrapper}>`;
   }
   body += `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${operationName}Response>`;
   return body;

@@ -14,6 +14,7 @@ import type { Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { readBody } from '../read-body.ts';
+import { pathOf } from '../../http/raw-header.ts';
 import { WORKLOAD_CREDENTIALS_PATH } from '../../workloads/handlers.ts';
 import { issueWorkloadCredentials } from '../../workloads/workloads.ts';
 
@@ -34,7 +35,7 @@ export class WorkloadApi {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req.url);
     let status = 200;
     let body: unknown;
     try {

@@ -79,7 +79,7 @@ const preparedByShape = new Map<string, Prepared>();
 function bind(p: Prepared, args: readonly unknown[]): unknown[] {
   const params = new Array<unknown>(p.slots.length);
   for (let i = 0; i < params.length; i++) {
-    const slot = p.slots[i];
+    const slot = p.slots[i]!;
     params[i] = typeof slot === 'number' ? args[slot] : slot.value;
   }
   return params;

@@ -120,11 +120,11 @@ export abstract class IdentityQueries extends RepoCore {
           data: JSON.parse(row.data) as D,
         };
         if (opts.filter && !opts.filter(e)) continue;
-        if (items.length === opts.maxItems) return { items, marker: encodeMarker(items[items.length - 1].name.toLowerCase()) };
+        if (items.length === opts.maxItems) return { items, marker: encodeMarker(items[items.length - 1]!.name.toLowerCase()) };
         items.push(e);
       }
       if (rows.length <= opts.maxItems) return { items };
-      cursor = rows[rows.length - 1].name.toLowerCase();
+      cursor = rows[rows.length - 1]!.name.toLowerCase();
     }
   }
   /**
