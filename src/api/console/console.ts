@@ -32,7 +32,7 @@ export const PENDING_TTL_MS = 15 * 60 * 1000;
 const MAX_FORM_BYTES = 1024 * 1024;
 
 export function isConsolePath(url: string | undefined): boolean {
-  const path = (url ?? '').split('?')[0];
+  const [path = ''] = (url ?? '').split('?');
   return path === PREFIX || path.startsWith(`${PREFIX}/`);
 }
 
@@ -115,7 +115,7 @@ export class Console {
     if (!url) return badRequest(res, 'error.badPath', req.headers['accept-language']);
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname.startsWith(`${PREFIX}/static/`)) return serveStatic(url.pathname.slice(`${PREFIX}/static/`.length), res);
-    const secure = Boolean((req.socket as TLSSocket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+    const secure = Boolean((req.socket as TLSSocket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
     const cookies = parseCookies(req.headers.cookie);
     const langCookie = cookies.get('iamd-lang');
     const lang = langCookie && isLang(langCookie) ? langCookie : chooseLang(String(req.headers['accept-language'] ?? ''));

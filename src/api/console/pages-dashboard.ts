@@ -42,8 +42,8 @@ export async function dashboard(rq: Rq): Promise<void> {
   const items: CheckItem[] = [
     { id: 'root-keys', done: fromSummary(s.AccountAccessKeysPresent === 0), label: t('check.rootKeys'), link: credentials, fix: t('check.rootKeysFix') },
     { id: 'root-mfa', done: fromSummary(s.AccountMFAEnabled === 1), label: t('check.rootMfa'), link: credentials, fix: t('check.rootMfaFix') },
-    { id: 'users', done: fromSummary(s.Users > 0), label: t('check.users'), link: `${APP}/users`, fix: t('check.usersFix') },
-    { id: 'groups', done: fromSummary(s.Groups > 0), label: t('check.groups'), link: `${APP}/groups`, fix: t('check.groupsFix') },
+    { id: 'users', done: fromSummary((s.Users ?? 0) > 0), label: t('check.users'), link: `${APP}/users`, fix: t('check.usersFix') },
+    { id: 'groups', done: fromSummary((s.Groups ?? 0) > 0), label: t('check.groups'), link: `${APP}/groups`, fix: t('check.groupsFix') },
     {
       id: 'password-policy',
       done: hasPolicy,

@@ -29,12 +29,15 @@ export async function groupsList(rq: Rq): Promise<void> {
     empty: t('groups.none'),
     list: async () => {
       const groups = await listAll(rq, 'ListGroups');
-      const counts = await Promise.all(
-        groups.map((g) => load(rq, async () => (await read(rq, 'GetGroup', { GroupName: g.GroupName, MaxItems: 1000 })).Users.length)),
+      const items: GroupListRow[] = await Promise.all(
+        groups.map(async (g) => ({
+          ...g,
+          users: await load(rq, async () => (await read(rq, 'GetGroup', { GroupName: g.GroupName, MaxItems: 1000 })).Users.length),
+        })),
       );
-      const failed = counts.find((c) => !c.ok);
+      const failed = items.find((g) => !g.users.ok)?.users;
       return {
-        items: groups.map((g, i) => ({ ...g, users: counts[i] })),
+        items,
         notes: failed && !failed.ok ? degraded(t('groups.countsFailed', { reason: failed.reason })) : undefined,
       };
     },
@@ -115,6 +118,7 @@ export async function postNewGroup(rq: Rq): Promise<void> {
 export async function groupPage(rq: Rq, params: Record<string, string>): Promise<void> {
   const t = rq.t;
   const name = params.name;
+  if (name === undefined) return send(rq, 404, t('error.notFound'), 'text/plain; charset=utf-8');
   const base = groupPath(name);
   const got = await load(rq, () => read(rq, 'GetGroup', { GroupName: name, MaxItems: 1000 }));
   if (!got.ok) return send(rq, 404, layout(rq, name, notice('error', got.reason), '/groups'));
@@ -165,6 +169,7 @@ ${has('PutGroupPolicy') ? html`<a class="button" href="${APP}/inline?kind=group&
 
 export async function postGroupOp(rq: Rq, params: Record<string, string>): Promise<void> {
   const name = params.name;
+  if (name === undefined) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   const base = groupPath(name);
   const byGroup = { GroupName: name };
   try {
@@ -208,8 +213,9 @@ const KIND_ACTIONS: Record<string, { attach: string; key: string; page: string }
 export async function attachPage(rq: Rq): Promise<void> {
   const kind = rq.url.searchParams.get('kind') ?? '';
   const name = rq.url.searchParams.get('name') ?? '';
-  if (!Object.hasOwn(KIND_ACTIONS, kind)) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
-  const page = KIND_ACTIONS[kind].page;
+  const spec = Object.hasOwn(KIND_ACTIONS, kind) ? KIND_ACTIONS[kind] : undefined;
+  if (!spec) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
+  const page = spec.page;
   const body = html`<form method="post" action="${APP}/attach">${csrfField(rq)}\
 <input type="hidden" name="kind" value="${kind}"><input type="hidden" name="name" value="${name}">
 ${policyPicker(rq, await attachablePolicies(rq), new Set())}

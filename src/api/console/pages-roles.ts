@@ -16,7 +16,7 @@ import { listAll, read, type InstanceProfileRow, type RoleRow, type Tag, type Us
 import { attachablePolicies, policyPicker } from './pages-groups.ts';
 import { policyEditor } from './pages-policy-editor.ts';
 import { back } from './pages-users.ts';
-import { degraded, load, loaded, section } from './sections.ts';
+import { degraded, load, loaded, section, type Loaded } from './sections.ts';
 import { isTrustedEntity, TRUST_SERVICES, trustedEntities, trustPolicyFor, type TrustChoice, type TrustedEntityView } from './trust.ts';
 
 /** AWS's inline policy that denies every session of the role issued before it was written. */
@@ -217,9 +217,13 @@ async function revokedBefore(rq: Rq, name: string): Promise<string | undefined> 
   return /"aws:TokenIssueTime"\s*:\s*"([^"]+)"/.exec(decodeDoc(doc))?.[1];
 }
 
+/** An instance profile of the role, with its workloads (or why they could not be listed). */
+type ProfileView = InstanceProfileRow & { workloads: Loaded<WorkloadView[]> };
+
 export async function rolePage(rq: Rq, params: Record<string, string>): Promise<void> {
   const t = rq.t;
   const name = params.name;
+  if (name === undefined) return send(rq, 404, t('error.notFound'), 'text/plain; charset=utf-8');
   const base = rolePath(name);
   const got = await load(rq, () => read(rq, 'GetRole', { RoleName: name }));
   if (!got.ok) {
@@ -237,7 +241,12 @@ export async function rolePage(rq: Rq, params: Record<string, string>): Promise<
     boundaryOptions(rq),
   ]);
   const profileList = profiles.ok ? profiles.value : [];
-  const workloads = await Promise.all(profileList.map((ip) => load(rq, async () => (await call(rq, 'ListWorkloads', { InstanceProfileName: ip.InstanceProfileName }, 'iamd')).Workloads as WorkloadView[])));
+  const profileViews: ProfileView[] = await Promise.all(
+    profileList.map(async (ip) => ({
+      ...ip,
+      workloads: await load(rq, async () => ((await call(rq, 'ListWorkloads', { InstanceProfileName: ip.InstanceProfileName }, 'iamd')).Workloads ?? []) as WorkloadView[]),
+    })),
+  );
   const revoked = inline.ok && inline.value.includes(REVOKE_POLICY_NAME) ? await load(rq, () => revokedBefore(rq, name)) : loaded(undefined);
   const profileArn = (n: string) => `arn:${me(rq).caller.partition}:iam::${me(rq).accountId}:instance-profile/${n}`;
   const [canDelete, canUpdate, canTrust, canPut, canTag, canBoundary, canProfile, canRevokeWorkload] = await Promise.all([
@@ -319,18 +328,18 @@ ${postButton(rq, `${base}/revoke-sessions`, t('roles.revokeButton'), {
   })}
 </section>`;
 
-  const profile = (ip: InstanceProfileRow, i: number) => {
+  const profile = (ip: ProfileView) => {
     const exec = `iamd exec --instance-profile ${ip.InstanceProfileName} -- your-command`;
     return html`<div class="profile" data-profile="${ip.InstanceProfileName}"><h3>${ip.InstanceProfileName}</h3>
 <p>${t('workloads.start')}</p><div class="copy-row"><code class="exec">${exec}</code>\
 <button type="button" class="copy" data-copy="${exec}">${t('common.copy')}</button></div>
-${section(rq, t('workloads.title'), workloads[i], (list) => workloadTable(rq, base, list, canRevokeWorkload))}</div>`;
+${section(rq, t('workloads.title'), ip.workloads, (list) => workloadTable(rq, base, list, canRevokeWorkload))}</div>`;
   };
   const profilesCard = html`<section class="card" id="instance-profiles"><h2>${t('roles.instanceProfiles')}</h2>
 <p class="hint">${t('workloads.help')}</p>
-${section(rq, t('roles.instanceProfiles'), profiles, (list) =>
-    list.length > 0
-      ? list.map(profile)
+${section(rq, t('roles.instanceProfiles'), profiles, () =>
+    profileViews.length > 0
+      ? profileViews.map(profile)
       : html`<p class="empty">${t('roles.noProfiles')}</p>\
 ${postButton(rq, `${base}/instance-profile`, t('roles.createProfile'), { allowed: canProfile, id: 'create-profile' })}`,
   )}
@@ -395,6 +404,7 @@ ${list.map(row)}</tbody></table>`;
 /** POST /roles/:name/<op>: the role page's forms and buttons. */
 export async function postRoleOp(rq: Rq, params: Record<string, string>): Promise<void> {
   const name = params.name;
+  if (name === undefined) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   const base = rolePath(name);
   const f = rq.form;
   const byRole = { RoleName: name };

@@ -30,7 +30,10 @@ const POLICY_SLOTS = 3;
 export function offsetsOf(text: string, start: Position, end: Position): [number, number] | undefined {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
-  const at = (p: Position) => (p.Line >= 1 && p.Line <= lineStarts.length ? lineStarts[p.Line - 1] + p.Column - 1 : undefined);
+  const at = (p: Position) => {
+    const lineStart = p.Line >= 1 ? lineStarts[p.Line - 1] : undefined;
+    return lineStart === undefined ? undefined : lineStart + p.Column - 1;
+  };
   const a = at(start);
   const b = at(end);
   if (a === undefined || b === undefined || b < a || b >= text.length) return undefined;
@@ -124,8 +127,9 @@ async function principalSources(rq: Rq, arn: string): Promise<{ sources: PolicyS
     }
     for (const p of (await got(() => listAll(rq, spec.attached, by))) ?? []) managed(p);
   };
+  // Both groups always participate in a match.
   const kind = m[1] as EntityKind;
-  const name = m[2];
+  const name = m[2]!;
   await entity(kind, name);
   if (kind === 'user') for (const g of (await got(() => listAll(rq, 'ListGroupsForUser', { UserName: name }))) ?? []) await entity('group', g.GroupName);
   if (kind !== 'group') {

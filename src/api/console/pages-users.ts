@@ -140,6 +140,7 @@ ${token ? html`<a class="button primary" id="download-csv" href="${APP}/download
 }
 
 export async function download(rq: Rq, params: Record<string, string>): Promise<void> {
+  if (params.token === undefined) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   const entry = rq.deps.oneTime.take(params.token, rq.session!.id_hash, rq.facts.now.getTime());
   if (!entry) return send(rq, 410, rq.t('creds.gone'), 'text/plain; charset=utf-8');
   rq.res.setHeader('content-disposition', `attachment; filename="${entry.filename}"`);
@@ -207,6 +208,7 @@ type KeyView = AccessKeyRow & { lastUsed: Loaded<AccessKeyLastUsed | undefined> 
 export async function userPage(rq: Rq, params: Record<string, string>): Promise<void> {
   const t = rq.t;
   const name = params.name;
+  if (name === undefined) return send(rq, 404, t('error.notFound'), 'text/plain; charset=utf-8');
   const base = userPath(name);
   const got = await load(rq, () => read(rq, 'GetUser', { UserName: name }));
   if (!got.ok) {
@@ -358,6 +360,7 @@ ${tagsCard}`;
 export async function postUserOp(rq: Rq, params: Record<string, string>, app: Console): Promise<void> {
   const t = rq.t;
   const name = params.name;
+  if (name === undefined) return send(rq, 404, t('error.notFound'), 'text/plain; charset=utf-8');
   const base = userPath(name);
   const f = rq.form;
   try {

@@ -53,6 +53,7 @@ export const routes: Route[] = [
     auth: 'none',
     keepsOneTime: true,
     handler: (rq, params, app) => {
+      if (params.lang === undefined) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
       app.setLang(rq, params.lang);
       redirect(rq, consoleNext(rq.url.searchParams.get('next')));
     },
@@ -116,6 +117,8 @@ export const routes: Route[] = [
     pattern: /^\/console\/(?<account>[^/]+)\/?$/,
     auth: 'none',
     handler: (rq, params, app) =>
-      isReservedSegment(params.account) ? send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8') : signInPage(rq, app, params.account),
+      params.account === undefined || isReservedSegment(params.account)
+        ? send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8')
+        : signInPage(rq, app, params.account),
   },
 ];

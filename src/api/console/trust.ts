@@ -80,7 +80,7 @@ export function trustedEntities(trustPolicy: string): TrustedEntityView[] {
         if (kind === 'Service') add('service', text.replace(/\.amazonaws\.com$/, ''));
         else if (kind === 'AWS') {
           const root = /^arn:[\w-]+:iam::(\d{12}):root$/.exec(text);
-          if (root || /^\d{12}$/.test(text)) add('account', root ? root[1] : text);
+          if (root || /^\d{12}$/.test(text)) add('account', root?.[1] ?? text);
           else add(text === '*' ? 'any' : 'principal', text);
         } else add('principal', `${kind}: ${text}`);
       }
