@@ -15,9 +15,9 @@ export function compileAction(pattern: string): ActionMatcher {
 /** Compiles a list of action patterns into one matcher (any of them). */
 export function compileActions(patterns: readonly string[]): ActionMatcher {
   const ms = patterns.map(compileAction);
-  if (ms.length === 1) return ms[0];
+  if (ms.length === 1) return ms[0]!;
   return (a) => {
-    for (let i = 0; i < ms.length; i++) if (ms[i](a)) return true;
+    for (let i = 0; i < ms.length; i++) if (ms[i]!(a)) return true;
     return false;
   };
 }

@@ -39,18 +39,18 @@ function splitTokens(tokens: readonly Token[]): Token[][] | null {
   const parts: Token[][] = [[]];
   for (const t of tokens) {
     if (typeof t !== 'string' || parts.length === 6) {
-      parts[parts.length - 1].push(t);
+      parts[parts.length - 1]!.push(t);
       continue;
     }
     let rest = t;
     let at = rest.indexOf(':');
     while (at >= 0 && parts.length < 6) {
-      if (at > 0) parts[parts.length - 1].push(rest.slice(0, at));
+      if (at > 0) parts[parts.length - 1]!.push(rest.slice(0, at));
       parts.push([]);
       rest = rest.slice(at + 1);
       at = rest.indexOf(':');
     }
-    if (rest !== '') parts[parts.length - 1].push(rest);
+    if (rest !== '') parts[parts.length - 1]!.push(rest);
   }
   return parts.length === 6 ? parts : null;
 }
@@ -63,11 +63,11 @@ export function compileArnPattern(pattern: string, variables: boolean): ArnMatch
   if (pattern === '*') return ALWAYS;
   const parts = splitTokens(tokenize(pattern, { wildcards: true, variables }));
   if (parts === null) return NEVER;
-  const resource = compileTokens(parts[5]);
+  const resource = compileTokens(parts[5]!);
   // Fast path: the first five parts are plain text, so the ARN must start with exactly that prefix.
   if (parts.slice(0, 5).every((p) => p.every((t) => typeof t === 'string'))) {
     const prefix = parts.slice(0, 5).map((p) => p.join('')).join(':') + ':';
-    if (parts[0].join('') !== 'arn') return NEVER;
+    if (parts[0]!.join('') !== 'arn') return NEVER;
     return (arn, cuts, view) => cuts !== null && arn.startsWith(prefix) && resource(arn, prefix.length, arn.length, view);
   }
   const heads: RangeMatcher[] = parts.slice(0, 5).map(compileTokens);
@@ -75,8 +75,8 @@ export function compileArnPattern(pattern: string, variables: boolean): ArnMatch
     if (cuts === null) return false;
     let start = 0;
     for (let i = 0; i < 5; i++) {
-      if (!heads[i](arn, start, cuts[i], view)) return false;
-      start = cuts[i] + 1;
+      if (!heads[i]!(arn, start, cuts[i]!, view)) return false;
+      start = cuts[i]! + 1;
     }
     return resource(arn, start, arn.length, view);
   };

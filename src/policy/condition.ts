@@ -19,9 +19,9 @@ interface Clause {
 export type CompiledCondition = readonly Clause[] | null;
 
 function anyOf(preds: readonly ValuePredicate[]): ValuePredicate {
-  if (preds.length === 1) return preds[0];
+  if (preds.length === 1) return preds[0]!;
   return (c, view) => {
-    for (let i = 0; i < preds.length; i++) if (preds[i](c, view)) return true;
+    for (let i = 0; i < preds.length; i++) if (preds[i]!(c, view)) return true;
     return false;
   };
 }
@@ -73,16 +73,16 @@ export function compileCondition(condition: PolicyStatement['Condition'], variab
           }
           if (typeof value === 'string') return match(value, view) !== negated;
           if (set === 'all') {
-            for (let i = 0; i < value.length; i++) if (match(value[i], view) === negated) return false;
+            for (let i = 0; i < value.length; i++) if (match(value[i]!, view) === negated) return false;
             return true;
           }
           if (set === 'any') {
-            for (let i = 0; i < value.length; i++) if (match(value[i], view) !== negated) return true;
+            for (let i = 0; i < value.length; i++) if (match(value[i]!, view) !== negated) return true;
             return false;
           }
           // A single-valued operator on a multi-valued key: positive if any request value matches.
           let any = false;
-          for (let i = 0; i < value.length && !any; i++) any = match(value[i], view);
+          for (let i = 0; i < value.length && !any; i++) any = match(value[i]!, view);
           return any !== negated;
         },
       });
@@ -95,7 +95,7 @@ export function compileCondition(condition: PolicyStatement['Condition'], variab
 export function conditionHolds(condition: CompiledCondition, view: ContextView): boolean {
   if (condition === null) return true;
   for (let i = 0; i < condition.length; i++) {
-    const clause = condition[i];
+    const clause = condition[i]!;
     if (!clause.test(view.get(clause.key), view)) return false;
   }
   return true;

@@ -60,7 +60,7 @@ const scratchCuts = newCuts();
 function applies(s: CompiledStatement, scope: Scope): boolean {
   if (s.resources !== null) {
     let hit = false;
-    for (let i = 0; i < s.resources.length && !hit; i++) hit = s.resources[i](scope.resource, scope.cuts, scope.view);
+    for (let i = 0; i < s.resources.length && !hit; i++) hit = s.resources[i]!(scope.resource, scope.cuts, scope.view);
     if (hit === s.notResource) return false;
   }
   return conditionHolds(s.condition, scope.view);
@@ -83,7 +83,7 @@ function principalOf(s: CompiledStatement, scope: Scope): PrincipalMatch {
 function scan(policy: CompiledPolicy, list: readonly CompiledStatement[], scope: Scope): PrincipalMatch {
   let best: PrincipalMatch = NOT_NAMED;
   for (let i = 0; i < list.length; i++) {
-    const s = list[i];
+    const s = list[i]!;
     let m: PrincipalMatch;
     try {
       m = principalOf(s, scope);
@@ -109,7 +109,7 @@ function scan(policy: CompiledPolicy, list: readonly CompiledStatement[], scope:
 function anyAllows(policies: readonly CompiledPolicy[], action: string, scope: Scope): boolean {
   let allowed = false;
   for (let i = 0; i < policies.length; i++) {
-    if (scan(policies[i], statementsFor(policies[i], action).allow, scope) !== NOT_NAMED) {
+    if (scan(policies[i]!, statementsFor(policies[i]!, action).allow, scope) !== NOT_NAMED) {
       allowed = true;
       if (scope.matched === null) return true;
     }
@@ -120,7 +120,7 @@ function anyAllows(policies: readonly CompiledPolicy[], action: string, scope: S
 function anyDenies(policies: readonly CompiledPolicy[], action: string, scope: Scope): boolean {
   let denied = false;
   for (let i = 0; i < policies.length; i++) {
-    if (scan(policies[i], statementsFor(policies[i], action).deny, scope) !== NOT_NAMED) {
+    if (scan(policies[i]!, statementsFor(policies[i]!, action).deny, scope) !== NOT_NAMED) {
       denied = true;
       if (scope.matched === null) return true;
     }

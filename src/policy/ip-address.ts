@@ -38,7 +38,7 @@ function parseV6(text: string, out: Uint32Array): boolean {
     const out16: number[] = [];
     const pieces = part.split(':');
     for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i];
+      const p = pieces[i]!;
       if (i === pieces.length - 1 && p.includes('.')) {
         const v4 = parseV4(p, 0, p.length);
         if (v4 < 0) return null;
@@ -50,13 +50,13 @@ function parseV6(text: string, out: Uint32Array): boolean {
     }
     return out16;
   };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
   if (head === null || tail === null) return false;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return false;
   const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  for (let i = 0; i < 4; i++) out[i] = ((all[2 * i] << 16) | all[2 * i + 1]) >>> 0;
+  for (let i = 0; i < 4; i++) out[i] = ((all[2 * i]! << 16) | all[2 * i + 1]!) >>> 0;
   return true;
 }
 
@@ -91,7 +91,7 @@ export function inRange(ip: IpAddress, range: IpRange): boolean {
   let bits = range.v6 ? range.prefix : range.prefix + 96;
   for (let i = 0; i < 4 && bits > 0; i++, bits -= 32) {
     const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((ip.words[i] & mask) >>> 0) !== ((range.words[i] & mask) >>> 0)) return false;
+    if (((ip.words[i]! & mask) >>> 0) !== ((range.words[i]! & mask) >>> 0)) return false;
   }
   return true;
 }

@@ -94,7 +94,7 @@ export function compilePrincipal(block: PrincipalBlock | { [type: string]: strin
         if (v === '*') p.everyone = true;
         else if (v.includes('*') || v.includes('?')) continue; // never expanded
         else if (/^\d{12}$/.test(v)) p.accounts.add(v);
-        else if (ROOT.test(v)) p.accounts.add(ROOT.exec(v)![1]);
+        else if (ROOT.test(v)) p.accounts.add(ROOT.exec(v)![1]!);
         else {
           p.arns.add(v);
           const role = ROLE.exec(v);

@@ -51,7 +51,7 @@ export function tokenize(text: string, options: TemplateOptions): Token[] {
       const m = VARIABLE.exec(text.slice(i));
       if (m !== null) {
         flush();
-        tokens.push(m[2] === undefined ? { key: m[1].toLowerCase() } : { key: m[1].toLowerCase(), fallback: m[2] });
+        tokens.push(m[2] === undefined ? { key: m[1]!.toLowerCase() } : { key: m[1]!.toLowerCase(), fallback: m[2] });
         i += m[0].length - 1;
         continue;
       }

@@ -41,7 +41,7 @@ export function parseIsoBasic(value: string): Date | undefined {
 export function parseHttpDate(value: string): Date | undefined {
   const m = IMF_FIXDATE.exec(value);
   if (m === null) return undefined;
-  return utc(+m[3], MONTHS.indexOf(m[2]) + 1, +m[1], +m[4], +m[5], +m[6]);
+  return utc(+m[3]!, MONTHS.indexOf(m[2]!) + 1, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
 }
 
 /** Format as ISO 8601 basic, the form used in the string to sign and in AWS's messages. */

@@ -24,7 +24,7 @@ function isUnreservedAscii(s: string): boolean {
 function encodeBytes(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
+    const b = bytes[i]!;
     out += UNRESERVED[b] === 1 ? String.fromCharCode(b) : PERCENT[b];
   }
   return out;
@@ -48,10 +48,10 @@ export function percentDecode(raw: string): Buffer {
   const out = Buffer.allocUnsafe(src.length);
   let n = 0;
   for (let i = 0; i < src.length; i++) {
-    const b = src[i];
+    const b = src[i]!;
     if (b === 0x25 && i + 2 < src.length) {
-      const hi = hexValue(src[i + 1]);
-      const lo = hexValue(src[i + 2]);
+      const hi = hexValue(src[i + 1]!);
+      const lo = hexValue(src[i + 2]!);
       if (hi >= 0 && lo >= 0) {
         out[n++] = (hi << 4) | lo;
         i += 2;
@@ -125,7 +125,7 @@ export function canonicalQueryString(params: readonly QueryParam[], skip?: strin
   let out = '';
   for (let i = 0; i < kept.length; i++) {
     if (i > 0) out += '&';
-    out += `${kept[i].encodedKey}=${kept[i].encodedValue}`;
+    out += `${kept[i]!.encodedKey}=${kept[i]!.encodedValue}`;
   }
   return out;
 }

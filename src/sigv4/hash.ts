@@ -25,8 +25,8 @@ function padsFor(key: Buffer): Pads {
     const inner = Buffer.alloc(BLOCK, 0x36);
     const outer = Buffer.alloc(BLOCK, 0x5c);
     for (let i = 0; i < key.length; i++) {
-      inner[i] ^= key[i];
-      outer[i] ^= key[i];
+      inner[i]! ^= key[i]!;
+      outer[i]! ^= key[i]!;
     }
     pads = { inner, outer };
     padsByKey.set(key, pads);

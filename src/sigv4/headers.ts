@@ -76,11 +76,11 @@ export function canonicalHeaderValue(value: string): string {
 
 /** Canonical value of a (possibly repeated) header: each value canonicalized, joined with ','. */
 export function joinedHeaderValue(values: readonly string[]): string {
-  if (values.length === 1) return canonicalHeaderValue(values[0]);
+  if (values.length === 1) return canonicalHeaderValue(values[0]!);
   let out = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
-    out += canonicalHeaderValue(values[i]);
+    out += canonicalHeaderValue(values[i]!);
   }
   return out;
 }

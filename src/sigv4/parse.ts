@@ -161,10 +161,11 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
 
   // Credential: AKID/YYYYMMDD/region/service/aws4_request.
   const cred = parts.credential.split('/');
-  if (cred.length !== 5 || cred[0].length === 0 || cred[0].length > MAX_ACCESS_KEY_ID) {
+  if (cred.length !== 5 || cred[0]!.length === 0 || cred[0]!.length > MAX_ACCESS_KEY_ID) {
     return E.credentialElements(parts.credential);
   }
-  const [accessKeyId, scopeDate, region, service, terminator] = cred;
+  // Exactly five parts (checked above): every name below is defined.
+  const [accessKeyId, scopeDate, region, service, terminator] = cred as [string, string, string, string, string];
   if (terminator !== SCOPE_TERMINATOR) return E.badTerminator(terminator);
   if (!SCOPE_NAME.test(region) || !SCOPE_NAME.test(service)) return E.credentialElements(parts.credential);
   const amzDate = parts.amzDate ?? formatIsoBasic(parts.date);
@@ -175,8 +176,8 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
   // Signed headers: lower-case, strictly sorted, 'host' among them, each present.
   const signedHeaders = parts.signedHeaders === '' ? [] : parts.signedHeaders.split(';');
   for (let i = 0; i < signedHeaders.length; i++) {
-    const name = signedHeaders[i];
-    if (name.length === 0 || name !== name.toLowerCase() || (i > 0 && signedHeaders[i - 1] >= name)) {
+    const name = signedHeaders[i]!;
+    if (name.length === 0 || name !== name.toLowerCase() || (i > 0 && signedHeaders[i - 1]! >= name)) {
       return E.malformedSignedHeaders('header names must be lower-case, sorted, and listed once');
     }
   }
@@ -237,7 +238,7 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
 /** Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… */
 function headerForm(values: string[], headers: HeaderMap, nowMs: number): AuthParts | SigV4Error {
   if (values.length > 1) return E.duplicateHeader('Authorization');
-  const value = values[0].trim();
+  const value = values[0]!.trim();
   const sp = value.indexOf(' ');
   const algorithm = sp === -1 ? value : value.slice(0, sp);
   if (algorithm !== ALGORITHM) return E.unsupportedAlgorithm(algorithm);

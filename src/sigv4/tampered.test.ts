@@ -72,7 +72,7 @@ function expectError(req: RawRequest, code: string, reason?: string, now = NOW):
 }
 
 function headerValue(req: RawRequest, name: string): string {
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === name) return req.rawHeaders[i + 1];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === name) return req.rawHeaders[i + 1]!;
   throw new Error(`no ${name}`);
 }
 
@@ -80,10 +80,10 @@ function setHeader(req: RawRequest, name: string, value: string | undefined): Ra
   const rawHeaders: string[] = [];
   let done = false;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() === name) {
-      if (value !== undefined && !done) rawHeaders.push(req.rawHeaders[i], value);
+    if (req.rawHeaders[i]!.toLowerCase() === name) {
+      if (value !== undefined && !done) rawHeaders.push(req.rawHeaders[i]!, value);
       done = true;
-    } else rawHeaders.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    } else rawHeaders.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   }
   if (!done && value !== undefined) rawHeaders.push(name, value);
   return { ...req, rawHeaders };
@@ -122,7 +122,7 @@ describe('tampered content', () => {
   it('every flipped body byte is rejected', () => {
     for (let i = 0; i < header.body.length; i++) {
       const body = Buffer.from(header.body);
-      body[i] ^= 0x01;
+      body[i]! ^= 0x01;
       expectError({ ...header, body }, 'XAmzContentSHA256Mismatch', 'payload-hash-mismatch');
     }
   });
@@ -159,16 +159,16 @@ describe('tampered content', () => {
   });
 
   it('every flipped signature digit is rejected, in both forms', () => {
-    const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1];
+    const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1]!;
     for (let i = 0; i < 64; i++) {
       expectError(setAuth(header, (a) => a.replace(sig, flipHex(sig, i))), 'SignatureDoesNotMatch', 'signature-mismatch');
     }
-    const qsig = /X-Amz-Signature=([0-9a-f]{64})/.exec(query.url)![1];
+    const qsig = /X-Amz-Signature=([0-9a-f]{64})/.exec(query.url)![1]!;
     expectError(editUrl(query, (u) => u.replace(qsig, flipHex(qsig, 63))), 'SignatureDoesNotMatch', 'signature-mismatch');
   });
 
   it('non-hex, upper-case, short, long or empty signatures are rejected', () => {
-    const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1];
+    const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1]!;
     for (const bad of ['z'.repeat(64), sig.toUpperCase().replace(/^./, 'A'), sig.slice(1), `${sig}0`, '', `${sig.slice(0, 63)}g`]) {
       expectError(setAuth(header, (a) => a.replace(`Signature=${sig}`, `Signature=${bad}`)), 'SignatureDoesNotMatch');
     }

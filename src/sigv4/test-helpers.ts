@@ -13,7 +13,7 @@ export function parseHttpText(text: string): RawRequest {
   const head = headerEnd === -1 ? text : text.slice(0, headerEnd);
   const body = headerEnd === -1 ? '' : text.slice(headerEnd + 2);
   const lines = head.split('\n');
-  const requestLine = lines[0];
+  const requestLine = lines[0]!;
   const firstSpace = requestLine.indexOf(' ');
   const versionAt = requestLine.lastIndexOf(' HTTP/');
   const method = requestLine.slice(0, firstSpace);
@@ -32,7 +32,7 @@ export function withoutHeaders(req: RawRequest, ...names: string[]): RawRequest 
   const drop = new Set(names.map((n) => n.toLowerCase()));
   const rawHeaders: string[] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (!drop.has(req.rawHeaders[i].toLowerCase())) rawHeaders.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    if (!drop.has(req.rawHeaders[i]!.toLowerCase())) rawHeaders.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   }
   return { ...req, rawHeaders };
 }
