@@ -3,7 +3,7 @@
 // the way AWS does.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 import type { Caller, RequestFacts } from '../domain/caller.ts';
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
 import type { Store, Transactions } from '../store/store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -109,7 +109,8 @@ export class Authorizer {
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
     if (fast.decision.decision === 'Allowed') return;
     const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);
-    const error = new AwsError('AccessDenied', accessDeniedMessage(decision, caller.arn, action, resource) ?? 'Access denied');
+    const message = accessDeniedMessage(decision, caller.arn, action, resource);
+    const error = message === undefined ? awsError('accessDenied') : awsError('accessDeniedByPolicy', { detail: message });
     if (this.secrets) error.details = { EncodedAuthorizationMessage: encodeAuthorizationMessage(this.secrets, decision, caller, action, resource, context) };
     throw error;
   }

@@ -1,7 +1,7 @@
 // Access keys: AKIA… ids with a 40-character secret that appears in CreateAccessKey's response and
 // nowhere else, ever; at most 2 per user; sealed at rest.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
-import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { newAccessKeyId, newSecretAccessKey } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
@@ -35,7 +35,7 @@ function metadata(key: AccessKeyTable, userName: string | undefined): AccessKeyM
 async function ownedKey(repo: Repo, ctx: ActionContext, owner: { userId: string | null }, accessKeyId: string): Promise<AccessKeyTable> {
   const key = await repo.getAccessKey(accessKeyId);
   if (!key || key.account_id !== ctx.caller.accountId || key.user_id !== owner.userId) {
-    throw noSuchEntity(`The Access Key with id ${accessKeyId} cannot be found.`);
+    throw awsError('accessKeyNotFound', { accessKeyId });
   }
   return key;
 }
@@ -46,7 +46,7 @@ export const accessKeyHandlers = {
       const owner = await keyOwner(repo, ctx, 'iam:CreateAccessKey', input);
       const existing = await repo.listAccessKeys(ctx.caller.accountId, owner.userId);
       // INVARIANT: never more than 2 keys per user (checked inside the write transaction).
-      if (existing.length >= ACCESS_KEYS_PER_USER) throw limitExceeded(`Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`);
+      if (existing.length >= ACCESS_KEYS_PER_USER) throw awsError('quotaExceeded', { quota: 'AccessKeysPerUser', limit: ACCESS_KEYS_PER_USER });
       const id = newAccessKeyId('AKIA');
       const secret = newSecretAccessKey();
       const row: AccessKeyTable = {
@@ -106,7 +106,7 @@ export const accessKeyHandlers = {
       const owner = key && key.account_id === ctx.caller.accountId && key.user_id ? await repo.getEntityById(key.user_id) : undefined;
       const resource = owner ? `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${owner.path}${owner.name}` : `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:root`;
       await ctx.authorize('iam:GetAccessKeyLastUsed', resource);
-      if (!key || key.account_id !== ctx.caller.accountId) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+      if (!key || key.account_id !== ctx.caller.accountId) throw awsError('accessKeyNotFound', { accessKeyId: input.AccessKeyId });
       return {
         UserName: owner?.name ?? ctx.caller.accountId,
         // The store sets the three together (markAccessKeyUsed): service and region are not null once used.

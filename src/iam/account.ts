@@ -1,6 +1,6 @@
 // Account-wide settings: the password policy, the alias (one per account, unique across iamd),
 // and GetAccountSummary's real counts and AWS's default quotas.
-import { entityAlreadyExists, noSuchEntity, validationError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import { mfaDevicesInUse, rootMfaEnabled } from './mfa.ts';
 import { policyFromInput, policyOutput, type PasswordPolicy } from './password-policy.ts';
@@ -19,14 +19,14 @@ export const accountHandlers = {
   async GetAccountPasswordPolicy(ctx) {
     await ctx.authorize('iam:GetAccountPasswordPolicy', ANY);
     const policy = await ctx.services.store.read((repo) => repo.getPasswordPolicy(ctx.caller.accountId));
-    if (!policy) throw noSuchEntity(`The Password Policy with domain name ${ctx.caller.accountId} cannot be found.`);
+    if (!policy) throw awsError('passwordPolicyNotFound', { accountId: ctx.caller.accountId });
     return { PasswordPolicy: policyOutput(policy as PasswordPolicy) };
   },
 
   async DeleteAccountPasswordPolicy(ctx) {
     await ctx.authorize('iam:DeleteAccountPasswordPolicy', ANY);
     return ctx.services.store.write(async (repo) => {
-      if (!(await repo.deletePasswordPolicy(ctx.caller.accountId))) throw noSuchEntity(`The account policy with name PasswordPolicy cannot be found.`);
+      if (!(await repo.deletePasswordPolicy(ctx.caller.accountId))) throw awsError('accountPasswordPolicyNotFound');
       return undefined;
     });
   },
@@ -34,10 +34,10 @@ export const accountHandlers = {
   async CreateAccountAlias(ctx, input) {
     await ctx.authorize('iam:CreateAccountAlias', ANY);
     const alias = input.AccountAlias;
-    if (/^\d{12}$/.test(alias)) throw validationError(`The account alias ${alias} cannot be a 12-digit number.`);
+    if (/^\d{12}$/.test(alias)) throw awsError('accountAliasNumeric', { alias });
     return ctx.services.store.write(async (repo) => {
       const holder = await repo.getAccountByAlias(alias);
-      if (holder && holder.id !== ctx.caller.accountId) throw entityAlreadyExists(`The account alias ${alias} already exists.`);
+      if (holder && holder.id !== ctx.caller.accountId) throw awsError('accountAliasExists', { alias });
       await repo.setAccountAlias(ctx.caller.accountId, alias);
       return undefined;
     });
@@ -47,7 +47,7 @@ export const accountHandlers = {
     await ctx.authorize('iam:DeleteAccountAlias', ANY);
     return ctx.services.store.write(async (repo) => {
       const account = await repo.getAccount(ctx.caller.accountId);
-      if (account?.alias !== input.AccountAlias) throw noSuchEntity(`The account alias ${input.AccountAlias} cannot be found.`);
+      if (account?.alias !== input.AccountAlias) throw awsError('accountAliasNotFound', { alias: input.AccountAlias });
       await repo.setAccountAlias(ctx.caller.accountId, null);
       return undefined;
     });

@@ -2,7 +2,7 @@
 // permissions boundaries of users and roles.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
-import { AwsError, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
@@ -67,14 +67,14 @@ function attach<K extends PolicyHolderKind>(kind: K) {
     return ctx.services.store.write(async (repo) => {
       const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], policy?.arn ?? arn);
-      if (!policy) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+      if (!policy) throw awsError('policyNotAttachable', { arn });
       // AWS's service-role policies belong to service-linked roles only.
       if (policy.awsManaged && policy.path.startsWith('/aws-service-role/') && !(kind === 'role' && entity.data.serviceLinked)) {
-        throw new AwsError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
+        throw awsError('serviceRolePolicyNotAttachable');
       }
       const attached = await repo.attachedPolicyArns(entity.id);
       if (attached.includes(policy.arn)) return undefined;
-      if (attached.length >= MANAGED_POLICIES_PER_ENTITY) throw limitExceeded(`Cannot exceed quota for PoliciesPer${word}: ${MANAGED_POLICIES_PER_ENTITY}`);
+      if (attached.length >= MANAGED_POLICIES_PER_ENTITY) throw awsError('quotaExceeded', { quota: `PoliciesPer${word}`, limit: MANAGED_POLICIES_PER_ENTITY });
       await repo.attach(entity.id, policy.arn, ctx.request.now);
       return undefined;
     });
@@ -91,7 +91,7 @@ function detach<K extends PolicyHolderKind>(kind: K) {
       const policyArn = parsePolicyArn(arn) ? await canonicalPolicyArn(repo, ctx, arn) : arn;
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], policyArn);
       checkPolicyArn(arn);
-      if (!(await repo.detach(entity.id, policyArn))) throw noSuchEntity(`Policy ${arn} was not found.`);
+      if (!(await repo.detach(entity.id, policyArn))) throw awsError('policyNotFound', { arn });
       return undefined;
     });
   };

@@ -1,6 +1,7 @@
 // Pieces every IAM handler shares: entity lookups with AWS's NoSuchEntity wording, tag rules,
 // pagination, and the output structures of users and groups.
-import { AwsError, invalidInput, noSuchEntity } from '../errors/aws-error.ts';
+import type { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { iamArn, type EntityKind } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { EntityRow, Page, Repo, Tag } from '../store/repo.ts';
@@ -9,7 +10,7 @@ import type { AttachedPermissionsBoundary, Group, User } from '../actions/genera
 export const DEFAULT_MAX_ITEMS = 100;
 
 /** The word AWS uses for each kind in messages ("The user with name x cannot be found."). */
-const KIND_WORDS: Record<string, string> = {
+const KIND_WORDS: Record<EntityKind, string> = {
   user: 'user',
   group: 'group',
   role: 'role',
@@ -32,7 +33,7 @@ export async function findEntity<D>(repo: Repo, ctx: ActionContext, kind: Entity
 }
 
 export function notFound(kind: EntityKind, name: string): AwsError {
-  return noSuchEntity(`The ${KIND_WORDS[kind]} with name ${name} cannot be found.`);
+  return awsError('entityNotFound', { kind: KIND_WORDS[kind], name });
 }
 
 /**
@@ -68,12 +69,12 @@ export function checkTags(tags: Tag[] | undefined, existing: Tag[] = []): Tag[] 
   const seen = new Set<string>();
   for (const tag of tags) {
     const key = tag.Key.toLowerCase();
-    if (seen.has(key)) throw invalidInput('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    if (seen.has(key)) throw awsError('tagKeysDuplicate');
     seen.add(key);
-    if (key.startsWith('aws:')) throw invalidInput('User-defined tag keys can\'t start with "aws:". This prefix is reserved for AWS-defined tags.');
+    if (key.startsWith('aws:')) throw awsError('tagKeyReserved');
   }
   const total = new Set([...existing.map((t) => t.Key.toLowerCase()), ...seen]).size;
-  if (total > MAX_TAGS) throw new AwsError('LimitExceeded', `The number of tags has reached the maximum limit of ${MAX_TAGS}.`);
+  if (total > MAX_TAGS) throw awsError('tagsExceeded', { limit: MAX_TAGS });
   return tags;
 }
 

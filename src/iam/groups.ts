@@ -1,6 +1,6 @@
 // IAM groups and membership: users inherit the permissions of their groups.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html
-import { deleteConflict, entityAlreadyExists, limitExceeded } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow } from '../store/repo.ts';
@@ -15,7 +15,7 @@ export const groupHandlers = {
     const name = input.GroupName;
     await ctx.authorize('iam:CreateGroup', arnFor(ctx, 'group', name, path));
     return ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'group', name)) throw entityAlreadyExists(`Group with name ${name} already exists.`);
+      if (await repo.getEntityByName(ctx.caller.accountId, 'group', name)) throw awsError('groupExists', { name });
       const group: EntityRow = { id: newUniqueId('AGPA'), accountId: ctx.caller.accountId, kind: 'group', name, path, createdAt: ctx.request.now, data: {} };
       await repo.insertEntity(group);
       return { Group: groupOutput(ctx, group) };
@@ -39,7 +39,7 @@ export const groupHandlers = {
       const newPath = input.NewPath;
       if (newName !== undefined && newName.toLowerCase() !== group.name.toLowerCase()) {
         await ctx.authorize('iam:UpdateGroup', arnFor(ctx, 'group', newName, newPath ?? group.path));
-        if (await repo.getEntityByName(ctx.caller.accountId, 'group', newName)) throw entityAlreadyExists(`Group with name ${newName} already exists.`);
+        if (await repo.getEntityByName(ctx.caller.accountId, 'group', newName)) throw awsError('groupExists', { name: newName });
       }
       await repo.updateEntity(group.id, { name: newName, path: newPath });
       return undefined;
@@ -49,9 +49,9 @@ export const groupHandlers = {
   async DeleteGroup(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const group = await authorizeOnEntity(repo, ctx, 'iam:DeleteGroup', 'group', input.GroupName);
-      if ((await repo.userIdsOfGroup(group.id)).length > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
-      if ((await repo.listInlinePolicies(group.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if ((await repo.attachedPolicyArns(group.id)).length > 0) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+      if ((await repo.userIdsOfGroup(group.id)).length > 0) throw awsError('mustRemoveUsersFromGroup');
+      if ((await repo.listInlinePolicies(group.id)).length > 0) throw awsError('mustDeletePolicies');
+      if ((await repo.attachedPolicyArns(group.id)).length > 0) throw awsError('mustDetachPolicies');
       await repo.deleteEntity(group.id);
       return undefined;
     });
@@ -72,7 +72,7 @@ export const groupHandlers = {
       const user = await repo.getEntityByName(ctx.caller.accountId, 'user', input.UserName);
       if (!user) throw notFound('user', input.UserName);
       const groups = await repo.groupIdsOfUser(user.id);
-      if (!groups.includes(group.id) && groups.length >= GROUPS_PER_USER) throw limitExceeded(`Cannot exceed quota for GroupsPerUser: ${GROUPS_PER_USER}`);
+      if (!groups.includes(group.id) && groups.length >= GROUPS_PER_USER) throw awsError('quotaExceeded', { quota: 'GroupsPerUser', limit: GROUPS_PER_USER });
       await repo.addMembership(group.id, user.id);
       return undefined;
     });

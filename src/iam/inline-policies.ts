@@ -2,7 +2,7 @@
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPolicy.html
 // Quotas: the inline policies of one entity together, without whitespace, at most 2,048 (user),
 // 5,120 (group) or 10,240 (role) characters.
-import { limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
@@ -16,7 +16,7 @@ export const INLINE_SIZE_LIMITS: Record<PolicyHolderKind, number> = {
   role: POLICY_SIZE_LIMITS.roleInline,
 };
 
-const notFound = (kind: PolicyHolderKind, name: string) => noSuchEntity(`The ${kind} policy with name ${name} cannot be found.`);
+const notFound = (kind: PolicyHolderKind, name: string) => awsError('inlinePolicyNotFound', { kind, name });
 
 /** Put{User,Group,Role}Policy. */
 function put<K extends PolicyHolderKind>(kind: K) {
@@ -33,7 +33,7 @@ function put<K extends PolicyHolderKind>(kind: K) {
         if (other.name.toLowerCase() !== name.toLowerCase()) total += policySizeWithoutWhitespace(other.document);
       }
       const limit = INLINE_SIZE_LIMITS[kind];
-      if (total > limit) throw limitExceeded(`Maximum policy size of ${limit} bytes exceeded for ${kind} ${entity.name}`);
+      if (total > limit) throw awsError('inlinePolicySizeExceeded', { limit, kind, name: entity.name });
       await repo.putInlinePolicy(entity.id, name, document);
       return undefined;
     });

@@ -2,13 +2,13 @@
 // ListInstanceProfilesForRole and instance-profile tags. An instance profile (entity kind
 // 'instance-profile', id AIPA…) holds at most one role, by the role's id.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
-import { deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import type { InstanceProfile } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import { arnFor, arnOf, checkTags, maxItemsOf, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
+import { arnFor, arnOf, checkTags, maxItemsOf, notFound, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
 import { roleOutput, type RoleData, type RoleRow } from './roles.ts';
 
 /** AWS's quota: one role per instance profile, and it cannot be raised. */
@@ -19,7 +19,7 @@ interface ProfileData {
 }
 type Profile = EntityRow<ProfileData>;
 
-export const profileNotFound = (name: string) => noSuchEntity(`Instance Profile ${name} cannot be found.`);
+export const profileNotFound = (name: string) => awsError('instanceProfileNotFound', { name });
 
 async function findProfile(repo: Repo, ctx: ActionContext, name: string): Promise<Profile | undefined> {
   return repo.getEntityByName<ProfileData>(ctx.caller.accountId, 'instance-profile', name);
@@ -50,7 +50,7 @@ async function profileOutput(repo: Repo, ctx: ActionContext, profile: Profile, w
 
 async function roleByName(repo: Repo, ctx: ActionContext, name: string): Promise<RoleRow> {
   const role = await repo.getEntityByName<RoleData>(ctx.caller.accountId, 'role', name);
-  if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
+  if (!role) throw notFound('role', name);
   return role;
 }
 
@@ -63,7 +63,7 @@ export const instanceProfileHandlers = {
     await ctx.authorize('iam:CreateInstanceProfile', arn, requestTagContext(tags));
     if (tags.length > 0) await ctx.authorize('iam:TagInstanceProfile', arn, requestTagContext(tags));
     return ctx.services.store.write(async (repo) => {
-      if (await findProfile(repo, ctx, name)) throw entityAlreadyExists(`Instance Profile ${name} already exists.`);
+      if (await findProfile(repo, ctx, name)) throw awsError('instanceProfileExists', { name });
       const profile: Profile = { id: newUniqueId('AIPA'), accountId: ctx.caller.accountId, kind: 'instance-profile', name, path, createdAt: ctx.request.now, data: {} };
       await repo.insertEntity(profile);
       await repo.putTags(profile.id, tags);
@@ -81,7 +81,7 @@ export const instanceProfileHandlers = {
   async DeleteInstanceProfile(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const profile = await authorizeOnProfile(repo, ctx, 'iam:DeleteInstanceProfile', input.InstanceProfileName);
-      if (profile.data.roleId) throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
+      if (profile.data.roleId) throw awsError('mustRemoveRolesFromInstanceProfile');
       await repo.deleteEntity(profile.id);
       return undefined;
     });
@@ -103,10 +103,10 @@ export const instanceProfileHandlers = {
       const role = await repo.getEntityByName<RoleData>(ctx.caller.accountId, 'role', input.RoleName);
       // The caller must be allowed to pass the role (iam:PassRole), as AWS requires.
       await ctx.authorize('iam:PassRole', role ? arnOf(ctx, role) : arnFor(ctx, 'role', input.RoleName));
-      if (!role) throw noSuchEntity(`The role with name ${input.RoleName} cannot be found.`);
+      if (!role) throw notFound('role', input.RoleName);
       if (profile.data.roleId) {
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: one role, not adjustable.
-        throw limitExceeded(`Cannot exceed quota for InstanceSessionsPerInstanceProfile: ${ROLES_PER_INSTANCE_PROFILE}`);
+        throw awsError('quotaExceeded', { quota: 'InstanceSessionsPerInstanceProfile', limit: ROLES_PER_INSTANCE_PROFILE });
       }
       await repo.updateEntity(profile.id, { data: { ...profile.data, roleId: role.id } });
       return undefined;
@@ -117,7 +117,7 @@ export const instanceProfileHandlers = {
     return ctx.services.store.write(async (repo) => {
       const profile = await authorizeOnProfile(repo, ctx, 'iam:RemoveRoleFromInstanceProfile', input.InstanceProfileName);
       const role = await roleByName(repo, ctx, input.RoleName);
-      if (profile.data.roleId !== role.id) throw noSuchEntity(`The role with name ${role.name} cannot be found.`);
+      if (profile.data.roleId !== role.id) throw notFound('role', role.name);
       const data = { ...profile.data };
       delete data.roleId;
       await repo.updateEntity(profile.id, { data });

@@ -1,16 +1,16 @@
 // Console passwords (login profiles): argon2id hashes, AWS's password policy, forced change at
 // the next sign-in, and a user changing its own password.
-import { AwsError, entityAlreadyExists, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
-import type { UserData } from './common.ts';
+import { notFound, type UserData } from './common.ts';
 import { assertPasswordAllowed, type PasswordPolicy } from './password-policy.ts';
 import { resolveUser } from './users.ts';
 
 function missingProfile(userName: string) {
-  return noSuchEntity(`Login Profile for User ${userName} cannot be found.`);
+  return awsError('loginProfileNotFound', { name: userName });
 }
 
 /** Refuses a password the policy forbids, including one of the last N (PasswordReusePrevention). */
@@ -20,7 +20,7 @@ async function checkNewPassword(repo: Repo, ctx: ActionContext, user: EntityRow<
   if (policy?.PasswordReusePrevention) {
     for (const old of await repo.passwordHistory(user.id, policy.PasswordReusePrevention)) {
       if (await verifyPassword(old, password)) {
-        throw new AwsError('PasswordPolicyViolation', `Password does not conform to the account password policy. Password should not be one of your last ${policy.PasswordReusePrevention} passwords.`);
+        throw awsError('passwordReused', { count: policy.PasswordReusePrevention });
       }
     }
   }
@@ -37,8 +37,8 @@ export const loginProfileHandlers = {
   async CreateLoginProfile(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const user = await resolveUser(repo, ctx, 'iam:CreateLoginProfile', input);
-      if (await repo.getLoginProfile(user.id)) throw entityAlreadyExists(`Login Profile for user ${user.name} already exists.`);
-      if (input.Password === undefined) throw new AwsError('ValidationError', 'Password is required to create a login profile.');
+      if (await repo.getLoginProfile(user.id)) throw awsError('loginProfileExists', { name: user.name });
+      if (input.Password === undefined) throw awsError('passwordRequired');
       await checkNewPassword(repo, ctx, user, input.Password);
       const resetRequired = Boolean(input.PasswordResetRequired);
       await storePassword(repo, ctx, user, input.Password, resetRequired, ctx.request.now.toISOString());
@@ -83,11 +83,11 @@ export const loginProfileHandlers = {
   async ChangePassword(ctx, input) {
     if (ctx.caller.type !== 'User') {
       await ctx.authorize('iam:ChangePassword', ctx.caller.arn);
-      throw new AwsError('InvalidUserType', 'Only IAM Users can change their own password.');
+      throw awsError('changePasswordNotIamUser');
     }
     return ctx.services.store.write(async (repo) => {
       const user = await repo.getEntityById<UserData>(ctx.caller.entityId!);
-      if (!user) throw noSuchEntity(`The user with name ${ctx.caller.userName} cannot be found.`);
+      if (!user) throw notFound('user', String(ctx.caller.userName));
       const policy = (await repo.getPasswordPolicy(ctx.caller.accountId)) as PasswordPolicy | undefined;
       // AllowUsersToChangePassword lets every user change its own password with no policy granting it.
       if (!policy?.AllowUsersToChangePassword) await ctx.authorize('iam:ChangePassword', ctx.caller.arn);
@@ -95,7 +95,7 @@ export const loginProfileHandlers = {
       const profile = await repo.getLoginProfile(user.id);
       if (!profile) throw missingProfile(user.name);
       if (!(await verifyPassword(profile.password_hash, input.OldPassword))) {
-        throw new AwsError('InvalidUserType', 'The old password is incorrect.');
+        throw awsError('oldPasswordIncorrect');
       }
       await checkNewPassword(repo, ctx, user, input.NewPassword);
       await storePassword(repo, ctx, user, input.NewPassword, false, profile.created_at);

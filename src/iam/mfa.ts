@@ -8,7 +8,7 @@
 // user's id, or null for the account's root user. An accepted code's time step is recorded, so
 // no code (nor an older one) is accepted twice.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html
-import { AwsError, deleteConflict, entityAlreadyExists, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { rootArn } from '../domain/arn.ts';
 import { timeStepAt, verifyConsecutiveTotp, verifyTotp, newSeed, provisioningUri, qrCodePng } from '../crypto/totp.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -48,9 +48,9 @@ interface Owner {
   user: EntityRow<UserData> | null;
 }
 
-const deviceNotFound = (serial: string) => noSuchEntity(`MFA Device with serial number ${serial} does not exist.`);
-const invalidForUser = () => noSuchEntity('MFA Device invalid for user.');
-const invalidCode = () => new AwsError('InvalidAuthenticationCode', 'Authentication code for device is not valid.');
+const deviceNotFound = (serial: string) => awsError('mfaDeviceNotFound', { serial });
+const invalidForUser = () => awsError('mfaDeviceNotForUser');
+const invalidCode = () => awsError('mfaAuthenticationCodeInvalid');
 
 function isAssigned(device: Device): boolean {
   return device.data.enableDate !== undefined;
@@ -132,7 +132,7 @@ export const mfaHandlers = {
     if (tags.length > 0) await ctx.authorize('iam:TagMFADevice', serial, context);
     const seed = newSeed();
     const accountName = await ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'mfa', name)) throw entityAlreadyExists('MFA device already exists.');
+      if (await repo.getEntityByName(ctx.caller.accountId, 'mfa', name)) throw awsError('mfaDeviceExists');
       const device: Device = {
         id: serial,
         accountId: ctx.caller.accountId,
@@ -164,10 +164,10 @@ export const mfaHandlers = {
       const serial = input.SerialNumber;
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device) throw deviceNotFound(serial);
-      if (isAssigned(device)) throw entityAlreadyExists('MFA Device is already in use.');
+      if (isAssigned(device)) throw awsError('mfaDeviceAlreadyEnabled');
       const serials = await ownerSerials(repo, ctx.caller.accountId, owner);
       // INVARIANT: never more than 8 devices per user (checked inside the write transaction).
-      if (serials.length >= MFA_DEVICES_PER_USER) throw limitExceeded(`Cannot exceed quota for MFADevicesPerUser: ${MFA_DEVICES_PER_USER}`);
+      if (serials.length >= MFA_DEVICES_PER_USER) throw awsError('quotaExceeded', { quota: 'MFADevicesPerUser', limit: MFA_DEVICES_PER_USER });
       const seed = ctx.services.secrets.open(device.data.seed, device.id);
       const step = verifyConsecutiveTotp(seed, input.AuthenticationCode1, input.AuthenticationCode2, ctx.request.now, ENABLE_WINDOW_STEPS);
       if (step === undefined || step <= (device.data.lastStep ?? -1)) throw invalidCode();
@@ -217,7 +217,7 @@ export const mfaHandlers = {
       // The serial number of a virtual device is its ARN, whether or not it exists.
       await ctx.authorize('iam:DeleteVirtualMFADevice', device ? device.id : serial);
       if (!device) throw deviceNotFound(serial);
-      if (isAssigned(device)) throw deleteConflict('MFA VirtualDevice in use. Must deactivate first.');
+      if (isAssigned(device)) throw awsError('mfaDeviceInUse');
       await repo.deleteEntity(device.id);
       return undefined;
     });

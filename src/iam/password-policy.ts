@@ -1,6 +1,6 @@
 // The account password policy and the check every new console password passes.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { PasswordPolicy as PasswordPolicyOutput, UpdateAccountPasswordPolicyRequest } from '../actions/generated/iam.ts';
 
 // A type, not an interface, so that it is a Record<string, unknown> for the store.
@@ -40,7 +40,8 @@ export function policyOutput(p: PasswordPolicy): PasswordPolicyOutput {
 const SYMBOLS = /[!@#$%^&*()_+\-=[\]{}|']/;
 
 /**
- * The reasons a password breaks the policy (empty when it satisfies it). Without a custom
+ * The reasons a password breaks the policy (empty when it satisfies it): the `{reasons}` of the
+ * passwordPolicyViolation message (src/errors/messages.ts). Without a custom
  * policy, AWS's default applies: at least 8 characters with three of the four character types,
  * and not the user's name or the account's email.
  */
@@ -63,5 +64,5 @@ export function passwordViolations(password: string, policy: PasswordPolicy | un
 
 export function assertPasswordAllowed(password: string, policy: PasswordPolicy | undefined, userName?: string): void {
   const v = passwordViolations(password, policy, userName);
-  if (v.length > 0) throw new AwsError('PasswordPolicyViolation', `Password does not conform to the account password policy. ${v.join('. ')}.`);
+  if (v.length > 0) throw awsError('passwordPolicyViolation', { reasons: v.join('. ') });
 }

@@ -2,7 +2,8 @@
 // catalogue, and their tags.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html
-import { AwsError, deleteConflict, entityAlreadyExists, invalidInput, limitExceeded, noSuchEntity } from '../errors/aws-error.ts';
+import type { AwsError } from '../errors/aws-error.ts';
+import { awsError, messageText } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import { awsManagedPolicies } from '../catalog/aws-managed-policies.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
@@ -20,7 +21,7 @@ export const VERSIONS_PER_POLICY = 5;
 /** Validates an identity-based policy document: MalformedPolicyDocument with AWS's wording. */
 export function checkIdentityDocument(text: string, partition: string): void {
   const parsed = parsePolicy(text, 'identity', { partition });
-  if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing');
+  if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policyLegacyParsing') });
 }
 
 /**
@@ -66,10 +67,10 @@ export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: M
 
 /** A policy ARN from the request: InvalidInput when it is not one. */
 export function checkPolicyArn(arn: string): void {
-  if (!parsePolicyArn(arn)) throw invalidInput(`ARN ${arn} is not valid.`);
+  if (!parsePolicyArn(arn)) throw awsError('arnInvalid', { arn });
 }
 
-export const policyNotFound = (arn: string) => noSuchEntity(`Policy ${arn} was not found.`);
+export const policyNotFound = (arn: string) => awsError('policyNotFound', { arn });
 
 /**
  * Authorizes `action` on the policy the request names (on its ARN, with its tags when it exists), then
@@ -86,7 +87,7 @@ export async function authorizeOnPolicy(repo: Repo, ctx: ActionContext, action: 
 
 /** Customer-managed policies only: AWS managed policies cannot be changed by anyone in the account. */
 function customerOnly(view: ManagedPolicyView, arn: string): EntityRow<CustomerPolicyData> {
-  if (!view.entity) throw new AwsError('AccessDenied', `Cannot modify AWS managed policy ${arn}.`);
+  if (!view.entity) throw awsError('awsManagedPolicyReadOnly', { arn });
   return view.entity;
 }
 
@@ -112,11 +113,13 @@ export function versionOutput(v: Version, withDocument: boolean): PolicyVersion 
 
 function checkManagedDocument(text: string, partition: string): void {
   checkIdentityDocument(text, partition);
-  if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) throw limitExceeded(`Cannot exceed quota for PolicySize: ${POLICY_SIZE_LIMITS.managed}`);
+  if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) {
+    throw awsError('quotaExceeded', { quota: 'PolicySize', limit: POLICY_SIZE_LIMITS.managed });
+  }
 }
 
 function versionNotFound(arn: string, versionId: string): AwsError {
-  return noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+  return awsError('policyVersionNotFound', { arn, versionId });
 }
 
 export const policyHandlers = {
@@ -131,7 +134,7 @@ export const policyHandlers = {
     const document = input.PolicyDocument;
     checkManagedDocument(document, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'policy', name)) throw entityAlreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+      if (await repo.getEntityByName(ctx.caller.accountId, 'policy', name)) throw awsError('policyExists', { name });
       const now = ctx.request.now;
       const data: CustomerPolicyData = { defaultVersionId: 'v1', nextVersion: 2, updatedAt: now.toISOString() };
       if (input.Description !== undefined) data.description = input.Description;
@@ -156,9 +159,9 @@ export const policyHandlers = {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:DeletePolicy', input.PolicyArn);
       const entity = customerOnly(view, input.PolicyArn);
       const usage = await boundaryUsage(repo, ctx.caller.accountId);
-      if ((await repo.countAttachments(view.arn)) > 0 || usageOf(usage, view.arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+      if ((await repo.countAttachments(view.arn)) > 0 || usageOf(usage, view.arn) > 0) throw awsError('policyAttached');
       const versions = await repo.listPolicyVersions(entity.id);
-      if (versions.length > 1) throw deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+      if (versions.length > 1) throw awsError('policyHasVersions');
       for (const v of versions) await repo.deletePolicyVersion(entity.id, v.versionId);
       await repo.deleteEntity(entity.id);
       return undefined;
@@ -210,7 +213,7 @@ export const policyHandlers = {
       checkManagedDocument(document, ctx.caller.partition);
       const versions = await repo.listPolicyVersions(entity.id);
       if (versions.length >= VERSIONS_PER_POLICY) {
-        throw limitExceeded(`A managed policy can have up to ${VERSIONS_PER_POLICY} versions. Before you create a new version, you must delete an existing version.`);
+        throw awsError('policyVersionsExceeded', { limit: VERSIONS_PER_POLICY });
       }
       const now = ctx.request.now;
       const versionId = `v${entity.data.nextVersion}`;
@@ -250,7 +253,7 @@ export const policyHandlers = {
       const entity = customerOnly(view, input.PolicyArn);
       const version = (await repo.listPolicyVersions(entity.id)).find((v) => v.versionId === input.VersionId);
       if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
-      if (version.isDefault) throw deleteConflict('Cannot delete the default version of a policy.');
+      if (version.isDefault) throw awsError('defaultPolicyVersion');
       await repo.deletePolicyVersion(entity.id, version.versionId);
       return undefined;
     });

@@ -6,7 +6,8 @@
 // URL-encoded, as AWS returns policy documents. Sessions of a deleted role stop working on their
 // next request (src/auth/credentials.ts checks that the role still exists).
 import { randomUUID } from 'node:crypto';
-import { AwsError, deleteConflict, entityAlreadyExists, invalidInput, limitExceeded } from '../errors/aws-error.ts';
+import type { AwsError } from '../errors/aws-error.ts';
+import { awsError, messageText } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
@@ -36,8 +37,10 @@ export type RoleRow = EntityRow<RoleData>;
 /** Validates a trust policy the way CreateRole / UpdateAssumeRolePolicy do; returns it unchanged. */
 export function checkTrustPolicy(text: string, partition: string): string {
   const parsed = parsePolicy(text, 'trust', { partition });
-  if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'Syntax errors in policy.');
-  if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.trust) throw limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${POLICY_SIZE_LIMITS.trust}`);
+  if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policySyntaxErrors') });
+  if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.trust) {
+    throw awsError('quotaExceeded', { quota: 'ACLSizePerRole', limit: POLICY_SIZE_LIMITS.trust });
+  }
   return text;
 }
 
@@ -61,15 +64,15 @@ export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, 
 
 /** Service-linked roles may only be changed by their service. */
 function protectedRole(role: RoleRow): AwsError {
-  return new AwsError('UnmodifiableEntity', `Cannot perform the operation on the protected role '${role.name}' - this role is only modifiable by AWS`);
+  return awsError('protectedRole', { name: role.name });
 }
 
 /** Deletes a role after AWS's checks: no instance profile, inline policy or attached policy left. */
 async function deleteRoleChecked(repo: Repo, ctx: ActionContext, role: RoleRow): Promise<void> {
   const profiles = await repo.listEntities<{ roleId?: string }>(ctx.caller.accountId, 'instance-profile', { maxItems: 1, filter: (p) => p.data.roleId === role.id });
-  if (profiles.items.length > 0) throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
-  if ((await repo.listInlinePolicies(role.id)).length > 0) throw deleteConflict('Cannot delete entity, must delete policies first.');
-  if ((await repo.attachedPolicyArns(role.id)).length > 0) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  if (profiles.items.length > 0) throw awsError('mustRemoveRolesFromInstanceProfile');
+  if ((await repo.listInlinePolicies(role.id)).length > 0) throw awsError('mustDeletePolicies');
+  if ((await repo.attachedPolicyArns(role.id)).length > 0) throw awsError('mustDetachPolicies');
   await repo.deleteEntity(role.id);
 }
 
@@ -116,7 +119,7 @@ export const roleHandlers = {
     if (tags.length > 0) await ctx.authorize('iam:TagRole', arn, context);
     const trustPolicy = checkTrustPolicy(input.AssumeRolePolicyDocument, ctx.caller.partition);
     return ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw entityAlreadyExists(`Role with name ${name} already exists.`);
+      if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw awsError('roleExists', { name });
       const data: RoleData = { trustPolicy, maxSessionDuration: input.MaxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION };
       if (input.Description !== undefined) data.description = input.Description;
       if (boundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, boundary);
@@ -189,14 +192,14 @@ export const roleHandlers = {
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
   async CreateServiceLinkedRole(ctx, input) {
     const service = input.AWSServiceName;
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(service)) throw invalidInput(`Service name ${service} is not a valid service principal.`);
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(service)) throw awsError('servicePrincipalInvalid', { service });
     const name = serviceLinkedRoleName(service, input.CustomSuffix);
     const path = `/aws-service-role/${service}/`;
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateServiceLinkedRole', arn, { 'iam:AWSServiceName': service });
     const trustPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }] });
     return ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw invalidInput(`Service role name ${name} has been taken in this account, please try a different suffix.`);
+      if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw awsError('serviceRoleNameTaken', { name });
       const data: RoleData = { trustPolicy, maxSessionDuration: DEFAULT_MAX_SESSION_DURATION, serviceLinked: service };
       if (input.Description !== undefined) data.description = input.Description;
       const role: RoleRow = { id: newUniqueId('AROA'), accountId: ctx.caller.accountId, kind: 'role', name, path, createdAt: ctx.request.now, data };
@@ -210,7 +213,7 @@ export const roleHandlers = {
   async DeleteServiceLinkedRole(ctx, input) {
     return ctx.services.store.write(async (repo) => {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:DeleteServiceLinkedRole', 'role', input.RoleName);
-      if (!role.data.serviceLinked) throw invalidInput(`Role ${role.name} is not a service-linked role.`);
+      if (!role.data.serviceLinked) throw awsError('notServiceLinkedRole', { name: role.name });
       await deleteRoleChecked(repo, ctx, role);
       // Deletion completes at once: the task id names the role, and its status is read back from it.
       return { DeletionTaskId: `task/aws-service-role/${role.data.serviceLinked}/${role.name}/${randomUUID()}` };
@@ -221,7 +224,7 @@ export const roleHandlers = {
     const m = DELETION_TASK.exec(input.DeletionTaskId);
     const roleArn = m ? arnFor(ctx, 'role', m[2], `/aws-service-role/${m[1]}/`) : '*';
     await ctx.authorize('iam:GetServiceLinkedRoleDeletionStatus', roleArn);
-    if (!m) throw invalidInput(`Invalid deletion task id ${input.DeletionTaskId}.`);
+    if (!m) throw awsError('deletionTaskIdInvalid', { taskId: input.DeletionTaskId });
     const exists = await ctx.services.store.read((repo) => repo.getEntityByName(ctx.caller.accountId, 'role', m[2]));
     return { Status: exists ? 'IN_PROGRESS' : 'SUCCEEDED' };
   },

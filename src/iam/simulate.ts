@@ -3,7 +3,8 @@
 // GetContextKeysForCustomPolicy.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html
-import { AwsError, invalidInput } from '../errors/aws-error.ts';
+import { AwsError } from '../errors/aws-error.ts';
+import { awsError, messageText } from '../errors/messages.ts';
 import { parseArn } from '../domain/arn.ts';
 import { compilePolicy, contextKeysOf, evaluate, firstErrorMessage, parsePolicy, type CompiledPolicy, type Decision, type PolicySource } from '../policy/index.ts';
 import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
@@ -40,7 +41,10 @@ interface InputPolicy {
 function compileInputs(texts: string[] | undefined, label: string, type: PolicySource['type'], kind: 'identity' | 'resource'): InputPolicy[] {
   return (texts ?? []).map((text, i) => {
     const parsed = parsePolicy(text, kind);
-    if (!parsed.document) throw invalidInput(`${label}.${i + 1}: ${firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing'}`);
+    if (!parsed.document) {
+      const detail = firstErrorMessage(parsed.findings) ?? messageText('policyLegacyParsing');
+      throw awsError('simulationPolicyInvalid', { input: `${label}.${i + 1}`, detail });
+    }
     return { compiled: compilePolicy(parsed.document, { type, name: `${label}.${i + 1}` }), text };
   });
 }
@@ -58,7 +62,7 @@ async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Pr
   const parsed = parseArn(arn);
   const m = parsed && parsed.service === 'iam' ? /^(user|group|role)(\/(?:.*\/)?)?([^/]+)$/.exec(parsed.resource) : null;
   const kind = m ? kindOf(m[1]) : undefined;
-  if (!parsed || !m || !kind) return invalidInput(`Invalid ARN: ${arn}`);
+  if (!parsed || !m || !kind) return awsError('simulationArnInvalid', { arn });
   const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, m[3]) : undefined;
   if (!entity) return notFound(kind, m[3]);
   return { kind, entity, arn: arnOf(ctx, entity) };
@@ -121,7 +125,7 @@ function resourceAccountOf(input: { ResourceOwner?: string }, fallback: string):
   const owner = input.ResourceOwner;
   if (!owner) return fallback;
   const m = /(\d{12})/.exec(owner);
-  if (!m) throw invalidInput(`Invalid ResourceOwner: ${owner}`);
+  if (!m) throw awsError('simulationResourceOwnerInvalid', { owner });
   return m[1];
 }
 
@@ -343,7 +347,10 @@ function resourcePolicyOf(input: { ResourcePolicy?: string }): InputPolicy[] {
   const text = input.ResourcePolicy;
   if (text === undefined) return [];
   const parsed = parsePolicy(text, 'resource');
-  if (!parsed.document) throw invalidInput(`ResourcePolicy: ${firstErrorMessage(parsed.findings) ?? 'The policy failed legacy parsing'}`);
+  if (!parsed.document) {
+    const detail = firstErrorMessage(parsed.findings) ?? messageText('policyLegacyParsing');
+    throw awsError('simulationPolicyInvalid', { input: 'ResourcePolicy', detail });
+  }
   return [{ compiled: compilePolicy(parsed.document, { type: 'resource', name: 'ResourcePolicy' }), text }];
 }
 
@@ -353,7 +360,7 @@ export const simulateHandlers = {
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
     const boundaryInputs = compileInputs(input.PermissionsBoundaryPolicyInputList, 'PermissionsBoundaryPolicyInputList', 'boundary', 'identity');
     const resource = resourcePolicyOf(input);
-    if (resource.length > 0 && principal.kind === 'group' && !input.CallerArn) throw invalidInput('CallerArn must be specified when a resource policy is simulated for a group.');
+    if (resource.length > 0 && principal.kind === 'group' && !input.CallerArn) throw awsError('simulationCallerArnForGroup');
     const policies = await principalPolicies(ctx, principal);
     const caller = simulatedCaller(ctx, principal.kind === 'group' ? undefined : principal, input.CallerArn);
     return simulate(ctx, input, {
@@ -372,7 +379,7 @@ export const simulateHandlers = {
     const extra = compileInputs(input.PolicyInputList, 'PolicyInputList', 'identity', 'identity');
     const boundaryInputs = compileInputs(input.PermissionsBoundaryPolicyInputList, 'PermissionsBoundaryPolicyInputList', 'boundary', 'identity');
     const resource = resourcePolicyOf(input);
-    if (resource.length > 0 && !input.CallerArn) throw invalidInput('CallerArn must be specified when a resource policy is simulated.');
+    if (resource.length > 0 && !input.CallerArn) throw awsError('simulationCallerArnRequired');
     const caller = simulatedCaller(ctx, undefined, input.CallerArn);
     return simulate(ctx, input, {
       identity: extra.map((p) => p.compiled),

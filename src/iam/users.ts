@@ -1,6 +1,6 @@
 // IAM users: CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers and user tags.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
-import { AwsError, deleteConflict, entityAlreadyExists } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
@@ -20,7 +20,7 @@ export async function resolveUser(repo: Repo, ctx: ActionContext, action: string
   const name = targetUserName(ctx, input);
   if (name === undefined) {
     await ctx.authorize(action, ctx.caller.arn);
-    throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
+    throw awsError('userNameRequired');
   }
   return authorizeOnEntity<UserData>(repo, ctx, action, 'user', name);
 }
@@ -36,7 +36,7 @@ export const userHandlers = {
     await ctx.authorize('iam:CreateUser', arnFor(ctx, 'user', name, path), context);
     if (tags.length > 0) await ctx.authorize('iam:TagUser', arnFor(ctx, 'user', name, path), context);
     return ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'user', name)) throw entityAlreadyExists(`User with name ${name} already exists.`);
+      if (await repo.getEntityByName(ctx.caller.accountId, 'user', name)) throw awsError('userExists', { name });
       const data: UserData = {};
       if (boundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, boundary);
       const user: EntityRow<UserData> = { id: newUniqueId('AIDA'), accountId: ctx.caller.accountId, kind: 'user', name, path, createdAt: ctx.request.now, data };
@@ -65,7 +65,7 @@ export const userHandlers = {
       const newPath = input.NewPath;
       if (newName !== undefined && newName.toLowerCase() !== user.name.toLowerCase()) {
         await ctx.authorize('iam:UpdateUser', arnFor(ctx, 'user', newName, newPath ?? user.path));
-        if (await repo.getEntityByName(ctx.caller.accountId, 'user', newName)) throw entityAlreadyExists(`User with name ${newName} already exists.`);
+        if (await repo.getEntityByName(ctx.caller.accountId, 'user', newName)) throw awsError('userExists', { name: newName });
       }
       await repo.updateEntity(user.id, { name: newName, path: newPath });
       return undefined;
@@ -77,12 +77,12 @@ export const userHandlers = {
       const user = await authorizeOnEntity<UserData>(repo, ctx, 'iam:DeleteUser', 'user', input.UserName);
       // AWS's order of checks: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html
       const dependents = await repo.userDependents(ctx.caller.accountId, user.id);
-      if (dependents.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
-      if (dependents.accessKeys) throw deleteConflict('Cannot delete entity, must delete access keys first.');
-      if (user.data?.mfaSerials?.length) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
-      if (dependents.inlinePolicies) throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if (dependents.attachedPolicies) throw deleteConflict('Cannot delete entity, must detach all policies first.');
-      if (dependents.groups) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+      if (dependents.loginProfile) throw awsError('mustDeleteLoginProfile');
+      if (dependents.accessKeys) throw awsError('mustDeleteAccessKeys');
+      if (user.data?.mfaSerials?.length) throw awsError('mustDeleteMfaDevice');
+      if (dependents.inlinePolicies) throw awsError('mustDeletePolicies');
+      if (dependents.attachedPolicies) throw awsError('mustDetachPolicies');
+      if (dependents.groups) throw awsError('mustRemoveUsersFromGroup');
       await repo.deleteEntity(user.id);
       await repo.deletePasswordHistory(user.id);
       return undefined;

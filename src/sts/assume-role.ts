@@ -1,7 +1,7 @@
 // STS AssumeRole: temporary credentials for a role, when the role's trust policy (a resource-based
 // policy, evaluated together with the caller's identity policies by AWS's rules) allows the caller.
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
-import { AwsError, validationError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { assumedRoleArn, iamArn, parseArn } from '../domain/arn.ts';
 import type { StsHandlers } from '../actions/registry.ts';
 import { compileStored } from '../authz/principal-policies.ts';
@@ -31,9 +31,9 @@ function tagsOf(list: Tag[] | undefined): Record<string, string> {
   const seen = new Set<string>();
   for (const t of list ?? []) {
     const lower = t.Key.toLowerCase();
-    if (seen.has(lower)) throw new AwsError('InvalidParameterValue', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    if (seen.has(lower)) throw awsError('sessionTagKeysDuplicate');
     seen.add(lower);
-    if (lower.startsWith('aws:')) throw new AwsError('InvalidParameterValue', 'Tag keys can\'t start with "aws:". This prefix is reserved for AWS-defined tags.');
+    if (lower.startsWith('aws:')) throw awsError('sessionTagKeyReserved');
     out[t.Key] = t.Value;
   }
   return out;
@@ -45,14 +45,14 @@ export const assumeRoleHandlers = {
     const sessionName = input.RoleSessionName;
     const caller = ctx.caller;
     const chained = caller.type === 'AssumedRole';
-    const denied = () => new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArnInput}`);
+    const notAuthorized = (action: string) => awsError('notAuthorized', { principal: caller.arn, action, resource: roleArnInput });
 
     // Session tags: the caller's transitive tags (role chaining) carry over and cannot be changed.
     const requestTags = tagsOf(input.Tags);
     const transitive = new Set<string>(input.TransitiveTagKeys ?? []);
     for (const key of transitive) {
       if (!Object.keys(requestTags).some((k) => k.toLowerCase() === key.toLowerCase())) {
-        throw new AwsError('InvalidParameterValue', 'The specified transitive tag key must be included in the requested tags.');
+        throw awsError('transitiveTagKeyNotRequested');
       }
     }
     const inherited: Record<string, string> = {};
@@ -64,7 +64,7 @@ export const assumeRoleHandlers = {
     // AWS refuses root outright: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html
     if (caller.type === 'Root') {
       ctx.authorized = true;
-      throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.');
+      throw awsError('rootCannotAssumeRole');
     }
 
     return ctx.services.store.write(async (repo) => {
@@ -89,15 +89,15 @@ export const assumeRoleHandlers = {
       // The trust policy must allow (within one account too), and the caller's policies by AWS's rules.
       const trust = role ? compileStored(role.data.trustPolicy, { type: 'trust', name: `trust policy of ${role.name}` }, 'trust') : undefined;
       ctx.authorized = true;
-      if (!role || !trust) throw denied();
+      if (!role || !trust) throw notAuthorized('sts:AssumeRole');
       const roleArn = iamArn(caller.partition, role.accountId, 'role', role.path, role.name);
       const decide = (action: string) => ctx.services.authorizer.decide(caller, action, roleArn, ctx.request, extra, { resourcePolicy: trust, resourceAccount: role.accountId, store: ctx.services.store });
-      if ((await decide('sts:AssumeRole')).decision !== 'Allowed') throw denied();
+      if ((await decide('sts:AssumeRole')).decision !== 'Allowed') throw notAuthorized('sts:AssumeRole');
       if (tagKeys.length > 0 && (await decide('sts:TagSession')).decision !== 'Allowed') {
-        throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:TagSession on resource: ${roleArnInput}`);
+        throw notAuthorized('sts:TagSession');
       }
       if (input.SourceIdentity !== undefined && (await decide('sts:SetSourceIdentity')).decision !== 'Allowed') {
-        throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArnInput}`);
+        throw notAuthorized('sts:SetSourceIdentity');
       }
 
       // Session policies are checked once the caller may assume the role (no probing for policy names).
@@ -106,12 +106,12 @@ export const assumeRoleHandlers = {
       // A source identity, once set, stays for the whole chain.
       const previousSource = caller.session?.sourceIdentity;
       if (previousSource !== undefined && input.SourceIdentity !== undefined && input.SourceIdentity !== previousSource) {
-        throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArnInput}`);
+        throw notAuthorized('sts:SetSourceIdentity');
       }
 
       const duration = input.DurationSeconds ?? DEFAULT_ASSUME_ROLE_SECONDS;
-      if (chained && duration > ROLE_CHAINING_MAX_SECONDS) throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-      if (duration > (role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION)) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      if (chained && duration > ROLE_CHAINING_MAX_SECONDS) throw awsError('roleChainingDuration');
+      if (duration > (role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION)) throw awsError('maxSessionDurationExceeded');
 
       const tags = { ...requestTags, ...inherited };
       const transitiveKeys = [...new Set([...Object.keys(inherited), ...transitive])];

@@ -1,5 +1,5 @@
 // STS DecodeAuthorizationMessage: the details of an AccessDenied, for callers allowed to read them.
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { StsHandlers } from '../actions/registry.ts';
 import { decodeAuthorizationMessage } from '../authz/authorization-message.ts';
 
@@ -7,7 +7,7 @@ export const authorizationMessageHandlers = {
   async DecodeAuthorizationMessage(ctx, input) {
     await ctx.authorize('sts:DecodeAuthorizationMessage', '*');
     const decoded = decodeAuthorizationMessage(ctx.services.secrets, input.EncodedMessage);
-    if (decoded === undefined) throw new AwsError('InvalidAuthorizationMessageException', 'Message is not valid');
+    if (decoded === undefined) throw awsError('invalidAuthorizationMessage');
     return { DecodedMessage: decoded };
   },
 } satisfies StsHandlers;

@@ -3,7 +3,7 @@
 // user's and the session policies) and GetAccessKeyInfo.
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { StsHandlers } from '../actions/registry.ts';
 import { accountOfKeyId, checkMfa, checkSessionPolicies, issueCredentials, packedPolicySize } from './sessions.ts';
@@ -15,7 +15,7 @@ export const ROOT_SESSION_MAX_SECONDS = 3600;
 /** Long-term credentials only: GetSessionToken and GetFederationToken refuse session credentials. */
 function longTermCaller(ctx: ActionContext, action: string): void {
   if (ctx.caller.session || (ctx.caller.type !== 'User' && ctx.caller.type !== 'Root')) {
-    throw new AwsError('AccessDenied', `Cannot call ${action} with session credentials`);
+    throw awsError('sessionCredentialsRefused', { operation: action });
   }
 }
 
@@ -85,7 +85,7 @@ export const sessionTokenHandlers = {
     const id = input.AccessKeyId;
     const key = await ctx.services.store.read((repo) => repo.getAccessKey(id));
     const account = key?.account_id ?? accountOfKeyId(id);
-    if (!account) throw new AwsError('InvalidParameterValue', `The access key ID ${id} is not valid.`);
+    if (!account) throw awsError('accessKeyIdInvalid', { accessKeyId: id });
     return { Account: account };
   },
 } satisfies StsHandlers;

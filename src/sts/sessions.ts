@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { newSecretAccessKey } from '../domain/ids.ts';
-import { AwsError, validationError } from '../errors/aws-error.ts';
+import { awsError, messageText } from '../errors/messages.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace } from '../policy/index.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
 import type { Repo } from '../store/repo.ts';
@@ -148,18 +148,18 @@ export function issueCredentials(secrets: SecretBox, accountId: string, claims: 
 export async function checkSessionPolicies(repo: Repo, ctx: ActionContext, policy: string | undefined, descriptors: { arn?: string }[] | undefined): Promise<string[]> {
   if (policy !== undefined) {
     const parsed = parsePolicy(policy, 'identity', { partition: ctx.caller.partition });
-    if (!parsed.document) throw new AwsError('MalformedPolicyDocument', firstErrorMessage(parsed.findings) ?? 'Syntax errors in policy.');
+    if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policySyntaxErrors') });
   }
   const arns = (descriptors ?? []).map((d) => d.arn).filter((a): a is string => a !== undefined);
   if (arns.length > MAX_SESSION_POLICY_ARNS) {
-    throw validationError(`1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_SESSION_POLICY_ARNS}`);
+    throw awsError('sessionPolicyArnsTooMany', { limit: MAX_SESSION_POLICY_ARNS });
   }
   for (const arn of arns) {
     const parsed = parsePolicyArn(arn);
-    if (!parsed) throw validationError(`${arn} is invalid`);
-    if (parsed.account !== 'aws' && parsed.account !== ctx.caller.accountId) throw validationError(`${arn} is invalid`);
+    if (!parsed) throw awsError('sessionPolicyArnInvalid', { arn });
+    if (parsed.account !== 'aws' && parsed.account !== ctx.caller.accountId) throw awsError('sessionPolicyArnInvalid', { arn });
     const found = parsed.account === 'aws' || (await repo.getEntityByName(ctx.caller.accountId, 'policy', parsed.name));
-    if (!found) throw validationError(`${arn} is invalid`);
+    if (!found) throw awsError('sessionPolicyArnInvalid', { arn });
   }
   return arns;
 }
@@ -174,12 +174,9 @@ export function packedPolicySize(policy: string | undefined, arns: string[], tag
   for (const a of arns) size += a.length;
   for (const [k, v] of Object.entries(tags)) size += k.length + v.length;
   const percent = Math.ceil((size * 100) / SESSION_POLICY_PLAINTEXT_LIMIT);
-  if (percent > 100) throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${percent}% of allotted space, please use smaller policy.`);
+  if (percent > 100) throw awsError('packedPolicyTooLarge', { percent });
   return percent;
 }
-
-const MFA_UNKNOWN = 'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
-const MFA_INVALID = 'MultiFactorAuthentication failed with invalid MFA one time pass code. ';
 
 /**
  * SerialNumber + TokenCode of GetSessionToken / AssumeRole: the device must be enabled for the
@@ -187,13 +184,13 @@ const MFA_INVALID = 'MultiFactorAuthentication failed with invalid MFA one time 
  */
 export async function checkMfa(repo: Repo, ctx: ActionContext, serial: string | undefined, code: string | undefined): Promise<boolean> {
   if (serial === undefined && code === undefined) return false;
-  if (serial === undefined || code === undefined) throw new AwsError('AccessDenied', MFA_UNKNOWN);
+  if (serial === undefined || code === undefined) throw awsError('mfaDeviceUnknown');
   const owner = ctx.caller.type === 'Root' ? null : ctx.caller.type === 'User' ? (ctx.caller.entityId ?? '') : undefined;
-  if (owner === undefined) throw new AwsError('AccessDenied', MFA_UNKNOWN);
+  if (owner === undefined) throw awsError('mfaDeviceUnknown');
   const device = await repo.getEntityById<{ userId?: string | null; enableDate?: string }>(serial);
   if (!device || device.kind !== 'mfa' || device.accountId !== ctx.caller.accountId || device.data.enableDate === undefined || device.data.userId !== owner) {
-    throw new AwsError('AccessDenied', MFA_UNKNOWN);
+    throw awsError('mfaDeviceUnknown');
   }
-  if (!(await acceptMfaCode(repo, ctx.caller.accountId, serial, owner, code, ctx.request.now, ctx.services.secrets))) throw new AwsError('AccessDenied', MFA_INVALID);
+  if (!(await acceptMfaCode(repo, ctx.caller.accountId, serial, owner, code, ctx.request.now, ctx.services.secrets))) throw awsError('mfaCodeInvalid');
   return true;
 }

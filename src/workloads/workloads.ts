@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ActionContext, Services } from '../actions/context.ts';
 import { iamArn } from '../domain/arn.ts';
 import { DEFAULT_REGION } from '../sigv4/index.ts';
-import { AwsError, invalidInput, noSuchEntity, validationError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { arnOf } from '../iam/common.ts';
 import type { RoleData } from '../iam/roles.ts';
 import { compilePolicy, evaluate, parsePolicy } from '../policy/index.ts';
@@ -48,7 +48,7 @@ export function hashToken(token: string): string {
 
 async function profileAndRole(repo: Repo, ctx: ActionContext, profileName: string): Promise<{ profile: EntityRow<ProfileData>; role?: EntityRow<RoleData> }> {
   const profile = await repo.getEntityByName<ProfileData>(ctx.caller.accountId, 'instance-profile', profileName);
-  if (!profile) throw noSuchEntity(`Instance Profile ${profileName} cannot be found.`);
+  if (!profile) throw awsError('instanceProfileNotFound', { name: profileName });
   const role = profile.data.roleId ? await repo.getEntityById<RoleData>(profile.data.roleId) : undefined;
   return { profile, role };
 }
@@ -79,21 +79,21 @@ export async function registerWorkload(
   ctx: ActionContext,
   input: { instanceProfileName: string; name: string; sessionDurationSeconds?: number; expiresInSeconds?: number },
 ): Promise<{ workload: WorkloadView; token: string }> {
-  if (!NAME_PATTERN.test(input.name)) throw validationError(`Workload name ${JSON.stringify(input.name)} must be 2 to 64 characters of letters, digits and +=,.@_-.`);
+  if (!NAME_PATTERN.test(input.name)) throw awsError('workloadNameInvalid', { quotedName: JSON.stringify(input.name) });
   return ctx.services.store.write(async (repo) => {
     const { profile, role } = await profileAndRole(repo, ctx, input.instanceProfileName);
     if (!role) {
       await ctx.authorize('iam:PassRole', arnOf(ctx, profile));
-      throw invalidInput(`Instance profile ${profile.name} has no role to give a workload.`);
+      throw awsError('workloadProfileWithoutRole', { name: profile.name });
     }
     await ctx.authorize('iam:PassRole', arnOf(ctx, role), { 'iam:PassedToService': WORKLOAD_SERVICE_PRINCIPAL });
     const max = role.data.maxSessionDuration ?? 3600;
     const sessionSeconds = input.sessionDurationSeconds ?? Math.min(DEFAULT_WORKLOAD_SESSION_SECONDS, max);
     if (!Number.isInteger(sessionSeconds) || sessionSeconds < MIN_WORKLOAD_SESSION_SECONDS || sessionSeconds > max) {
-      throw validationError(`The requested session duration ${sessionSeconds} must be between ${MIN_WORKLOAD_SESSION_SECONDS} and the role's MaxSessionDuration (${max}) seconds.`);
+      throw awsError('workloadSessionDuration', { seconds: sessionSeconds, min: MIN_WORKLOAD_SESSION_SECONDS, max });
     }
     if (input.expiresInSeconds !== undefined && (!Number.isInteger(input.expiresInSeconds) || input.expiresInSeconds < 60)) {
-      throw validationError('A workload token must live at least 60 seconds.');
+      throw awsError('workloadTokenLifetime');
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = ctx.request.now;
@@ -121,7 +121,7 @@ export async function revokeWorkload(ctx: ActionContext, workloadId: string): Pr
     const profile = w && w.account_id === ctx.caller.accountId ? await repo.getEntityById<ProfileData>(w.instance_profile_id) : undefined;
     const resource = profile ? arnOf(ctx, profile) : iamArn(ctx.caller.partition, ctx.caller.accountId, 'instance-profile', '/', '*');
     await ctx.authorize('iam:RemoveRoleFromInstanceProfile', resource);
-    if (!w || w.account_id !== ctx.caller.accountId) throw noSuchEntity(`Workload ${workloadId} cannot be found.`);
+    if (!w || w.account_id !== ctx.caller.accountId) throw awsError('workloadNotFound', { workloadId });
     await repo.revokeWorkload(w.id, ctx.request.now);
     const role = profile?.data.roleId ? await repo.getEntityById<RoleData>(profile.data.roleId) : undefined;
     return workloadView(ctx, { ...w, revoked_at: w.revoked_at ?? ctx.request.now.toISOString() }, profile, role, ctx.request.now);
@@ -175,16 +175,15 @@ export interface ContainerCredentials {
  */
 export async function issueWorkloadCredentials(services: Services, token: string): Promise<ContainerCredentials> {
   const partition = services.partition;
-  const denied = (why: string) => new AwsError('AccessDenied', why);
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw denied('The authorization token is not valid.');
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw awsError('workloadTokenInvalid');
   const now = services.clock();
   const result = await services.store.read(async (repo) => {
     const w = await repo.getWorkloadByTokenHash(hashToken(token));
-    if (!w || w.revoked_at) throw denied('The authorization token is not valid.');
-    if (w.expires_at && new Date(w.expires_at).getTime() <= now.getTime()) throw denied('The authorization token has expired.');
+    if (!w || w.revoked_at) throw awsError('workloadTokenInvalid');
+    if (w.expires_at && new Date(w.expires_at).getTime() <= now.getTime()) throw awsError('workloadTokenExpired');
     const profile = await repo.getEntityById<ProfileData>(w.instance_profile_id);
     const role = profile?.data.roleId ? await repo.getEntityById<RoleData>(profile.data.roleId) : undefined;
-    if (!profile || !role) throw denied('The workload\'s instance profile has no role.');
+    if (!profile || !role) throw awsError('workloadProfileHasNoRole');
     const roleArn = iamArn(partition, role.accountId, 'role', role.path, role.name);
     const trust = parsePolicy(role.data.trustPolicy, 'trust');
     const decision = trust.document
@@ -196,7 +195,7 @@ export async function issueWorkloadCredentials(services: Services, token: string
           explain: false,
         })
       : undefined;
-    if (decision?.decision !== 'Allowed') throw denied(`The trust policy of role ${role.name} does not allow ${WORKLOAD_SERVICE_PRINCIPAL} to assume it.`);
+    if (decision?.decision !== 'Allowed') throw awsError('workloadRoleNotTrusted', { name: role.name, principal: WORKLOAD_SERVICE_PRINCIPAL });
     const seconds = Math.min(w.session_seconds, role.data.maxSessionDuration ?? 3600);
     const issued = issueCredentials(services.secrets, role.accountId, {
       kind: 'AssumeRole',

@@ -1,0 +1,635 @@
+// AWS's error messages, by name: each with its code, a template with named placeholders, where its
+// wording comes from, and a one-line note. Handlers throw `awsError('entityNotFound', { kind, name })`;
+// the placeholders are typed from the template, so a missing or extra value is a type error.
+// docs/errors.md is generated from this table and ERROR_REGISTRY (`npm run docs:errors`);
+// test/error-docs.test.ts fails when they drift.
+//
+// INVARIANT: a template's text is what goes on the wire, byte for byte (the tests assert many of
+// them): fixing a wording is a change of behaviour, with a test, never a tidy-up.
+//
+// Not here, on purpose: texts built by the pure modules, which import nothing of iamd's —
+// SigV4's (src/sigv4/errors.ts), the policy parser's MalformedPolicyDocument findings
+// (src/policy/messages.ts) and AccessDenied reasons (src/policy/access-denied.ts) — and the model
+// decoder's ValidationError details (src/actions/model/decode-input.ts). Messages that carry such a
+// text take it as a `{detail}` placeholder.
+import { AwsError, type ErrorCode } from './aws-error.ts';
+
+/**
+ * Where a message's wording comes from:
+ * - `aws`: AWS's text, from its documentation or its observed responses;
+ * - `aws-form`: AWS's pattern for this kind of error, but this exact text is not verified;
+ * - `iamd`: iamd's own (no AWS equivalent, or AWS's text is unknown);
+ * - `detail`: the text is built elsewhere (named in the note) and passed in whole.
+ */
+export type MessageSource = 'aws' | 'aws-form' | 'iamd' | 'detail';
+
+export interface MessageSpec {
+  readonly code: ErrorCode;
+  /** The message, with `{placeholder}`s (letters, digits and `_`) for the values a call site gives. */
+  readonly template: string;
+  readonly source: MessageSource;
+  /** One line: which operations answer it, what a placeholder holds, what is known of AWS's text. */
+  readonly note: string;
+}
+
+export const MESSAGES = {
+  // ---- AccessDenied
+  accessDeniedByPolicy: {
+    code: 'AccessDenied',
+    template: '{detail}',
+    source: 'detail',
+    note: "The policy engine's reason, in AWS's words (src/policy/access-denied.ts): User: … is not authorized to perform: … because …",
+  },
+  accessDenied: {
+    code: 'AccessDenied',
+    template: 'Access denied',
+    source: 'iamd',
+    note: 'Fallback when the policy engine gives no reason for a denial (not expected to happen).',
+  },
+  notAuthorized: {
+    code: 'AccessDenied',
+    template: 'User: {principal} is not authorized to perform: {action} on resource: {resource}',
+    source: 'aws',
+    note: "AssumeRole refused by the trust policy or the caller's policies (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity): AWS gives no reason.",
+  },
+  rootCannotAssumeRole: {
+    code: 'AccessDenied',
+    template: 'Roles may not be assumed by root accounts.',
+    source: 'aws',
+    note: "AssumeRole called with the root user's credentials.",
+  },
+  sessionCredentialsRefused: {
+    code: 'AccessDenied',
+    template: 'Cannot call {operation} with session credentials',
+    source: 'aws',
+    note: 'GetSessionToken and GetFederationToken called with temporary credentials.',
+  },
+  mfaDeviceUnknown: {
+    code: 'AccessDenied',
+    template: 'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.',
+    source: 'aws',
+    note: 'GetSessionToken/AssumeRole: SerialNumber or TokenCode alone, or a device not enabled for the caller (two spaces after "code.", as AWS sends it).',
+  },
+  mfaCodeInvalid: {
+    code: 'AccessDenied',
+    template: 'MultiFactorAuthentication failed with invalid MFA one time pass code. ',
+    source: 'aws',
+    note: 'GetSessionToken/AssumeRole: a wrong or already used TokenCode (trailing space, as AWS sends it).',
+  },
+  awsManagedPolicyReadOnly: {
+    code: 'AccessDenied',
+    template: 'Cannot modify AWS managed policy {arn}.',
+    source: 'iamd',
+    note: 'DeletePolicy, CreatePolicyVersion, SetDefaultPolicyVersion, Tag/UntagPolicy… on an AWS managed policy; unverified.',
+  },
+  workloadTokenInvalid: {
+    code: 'AccessDenied',
+    template: 'The authorization token is not valid.',
+    source: 'iamd',
+    note: 'Workload credentials endpoint: an unknown or revoked workload token.',
+  },
+  workloadTokenExpired: {
+    code: 'AccessDenied',
+    template: 'The authorization token has expired.',
+    source: 'iamd',
+    note: 'Workload credentials endpoint: a workload token past its expiry.',
+  },
+  workloadProfileHasNoRole: {
+    code: 'AccessDenied',
+    template: "The workload's instance profile has no role.",
+    source: 'iamd',
+    note: 'Workload credentials endpoint: the instance profile lost its role (or was deleted).',
+  },
+  workloadRoleNotTrusted: {
+    code: 'AccessDenied',
+    template: 'The trust policy of role {name} does not allow {principal} to assume it.',
+    source: 'iamd',
+    note: 'Workload credentials endpoint: the role does not trust the EC2 service principal.',
+  },
+
+  // ---- ValidationError
+  userNameRequired: {
+    code: 'ValidationError',
+    template: 'Must specify userName when calling with non-User credentials',
+    source: 'aws',
+    note: 'User-scoped operations (GetUser, CreateAccessKey, …) called by a role session or root without UserName.',
+  },
+  accountAliasNumeric: {
+    code: 'ValidationError',
+    template: 'The account alias {alias} cannot be a 12-digit number.',
+    source: 'iamd',
+    note: 'CreateAccountAlias; unverified.',
+  },
+  passwordRequired: {
+    code: 'ValidationError',
+    template: 'Password is required to create a login profile.',
+    source: 'iamd',
+    note: 'CreateLoginProfile without Password; unverified.',
+  },
+  roleChainingDuration: {
+    code: 'ValidationError',
+    template: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+    source: 'aws',
+    note: 'AssumeRole with role credentials and DurationSeconds over 3600.',
+  },
+  maxSessionDurationExceeded: {
+    code: 'ValidationError',
+    template: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    source: 'aws',
+    note: "AssumeRole with DurationSeconds over the role's MaxSessionDuration.",
+  },
+  sessionPolicyArnsTooMany: {
+    code: 'ValidationError',
+    template: "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to {limit}",
+    source: 'aws-form',
+    note: "AssumeRole/GetFederationToken with more than 10 PolicyArns: AWS's model-validation form (as src/actions/model/decode-input.ts words it).",
+  },
+  sessionPolicyArnInvalid: {
+    code: 'ValidationError',
+    template: '{arn} is invalid',
+    source: 'iamd',
+    note: 'AssumeRole/GetFederationToken: a PolicyArns entry that is not a managed policy of the account or AWS; unverified.',
+  },
+  workloadNameInvalid: {
+    code: 'ValidationError',
+    template: 'Workload name {quotedName} must be 2 to 64 characters of letters, digits and +=,.@_-.',
+    source: 'iamd',
+    note: 'Workload API: {quotedName} is the name as a JSON string.',
+  },
+  workloadSessionDuration: {
+    code: 'ValidationError',
+    template: "The requested session duration {seconds} must be between {min} and the role's MaxSessionDuration ({max}) seconds.",
+    source: 'iamd',
+    note: 'Workload API: a session duration out of range.',
+  },
+  workloadTokenLifetime: {
+    code: 'ValidationError',
+    template: 'A workload token must live at least 60 seconds.',
+    source: 'iamd',
+    note: 'Workload API: an expiry under a minute.',
+  },
+
+  // ---- InvalidParameterValue (STS)
+  sessionTagKeysDuplicate: {
+    code: 'InvalidParameterValue',
+    template: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+    source: 'aws-form',
+    note: "AssumeRole session tags: IAM's text (duplicateTagKeys); STS's exact text unverified.",
+  },
+  sessionTagKeyReserved: {
+    code: 'InvalidParameterValue',
+    template: 'Tag keys can\'t start with "aws:". This prefix is reserved for AWS-defined tags.',
+    source: 'iamd',
+    note: 'AssumeRole session tags with an aws: key; unverified.',
+  },
+  transitiveTagKeyNotRequested: {
+    code: 'InvalidParameterValue',
+    template: 'The specified transitive tag key must be included in the requested tags.',
+    source: 'aws',
+    note: 'AssumeRole: a TransitiveTagKeys entry that is not one of Tags.',
+  },
+  accessKeyIdInvalid: {
+    code: 'InvalidParameterValue',
+    template: 'The access key ID {accessKeyId} is not valid.',
+    source: 'iamd',
+    note: 'GetAccessKeyInfo with an id that encodes no account; unverified.',
+  },
+
+  // ---- DeleteConflict
+  mustDeleteLoginProfile: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must delete login profile first.',
+    source: 'aws',
+    note: 'DeleteUser (AWS checks in the order of id_users_remove.html).',
+  },
+  mustDeleteAccessKeys: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must delete access keys first.',
+    source: 'aws',
+    note: 'DeleteUser.',
+  },
+  mustDeleteMfaDevice: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must delete MFA device first.',
+    source: 'aws',
+    note: 'DeleteUser with an enabled MFA device.',
+  },
+  mustDeletePolicies: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must delete policies first.',
+    source: 'aws',
+    note: 'DeleteUser, DeleteGroup, DeleteRole with inline policies.',
+  },
+  mustDetachPolicies: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must detach all policies first.',
+    source: 'aws',
+    note: 'DeleteUser, DeleteGroup, DeleteRole with attached managed policies.',
+  },
+  mustRemoveUsersFromGroup: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must remove users from group first.',
+    source: 'aws',
+    note: 'DeleteGroup with members, and DeleteUser of a group member.',
+  },
+  mustRemoveRolesFromInstanceProfile: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete entity, must remove roles from instance profile first.',
+    source: 'aws',
+    note: 'DeleteInstanceProfile holding a role, and DeleteRole of a role in an instance profile.',
+  },
+  policyAttached: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete a policy attached to entities.',
+    source: 'aws',
+    note: 'DeletePolicy of a policy attached to, or the boundary of, a user, group or role.',
+  },
+  policyHasVersions: {
+    code: 'DeleteConflict',
+    template:
+      "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+    source: 'aws',
+    note: 'DeletePolicy of a policy with non-default versions.',
+  },
+  defaultPolicyVersion: {
+    code: 'DeleteConflict',
+    template: 'Cannot delete the default version of a policy.',
+    source: 'aws',
+    note: 'DeletePolicyVersion of the default version.',
+  },
+  mfaDeviceInUse: {
+    code: 'DeleteConflict',
+    template: 'MFA VirtualDevice in use. Must deactivate first.',
+    source: 'aws',
+    note: 'DeleteVirtualMFADevice of an enabled device.',
+  },
+
+  // ---- EntityAlreadyExists
+  userExists: {
+    code: 'EntityAlreadyExists',
+    template: 'User with name {name} already exists.',
+    source: 'aws',
+    note: 'CreateUser, UpdateUser (names are unique whatever their case).',
+  },
+  groupExists: {
+    code: 'EntityAlreadyExists',
+    template: 'Group with name {name} already exists.',
+    source: 'aws',
+    note: 'CreateGroup, UpdateGroup.',
+  },
+  roleExists: {
+    code: 'EntityAlreadyExists',
+    template: 'Role with name {name} already exists.',
+    source: 'aws',
+    note: 'CreateRole.',
+  },
+  instanceProfileExists: {
+    code: 'EntityAlreadyExists',
+    template: 'Instance Profile {name} already exists.',
+    source: 'aws',
+    note: 'CreateInstanceProfile.',
+  },
+  policyExists: {
+    code: 'EntityAlreadyExists',
+    template: 'A policy called {name} already exists. Duplicate names are not allowed.',
+    source: 'aws',
+    note: 'CreatePolicy.',
+  },
+  loginProfileExists: {
+    code: 'EntityAlreadyExists',
+    template: 'Login Profile for user {name} already exists.',
+    source: 'aws',
+    note: 'CreateLoginProfile.',
+  },
+  accountAliasExists: {
+    code: 'EntityAlreadyExists',
+    template: 'The account alias {alias} already exists.',
+    source: 'aws-form',
+    note: 'CreateAccountAlias of an alias another account holds; unverified.',
+  },
+  mfaDeviceExists: {
+    code: 'EntityAlreadyExists',
+    template: 'MFA device already exists.',
+    source: 'iamd',
+    note: "CreateVirtualMFADevice of a taken name; AWS's text is 'MFADevice entity at the same path and name already exists.'",
+  },
+  mfaDeviceAlreadyEnabled: {
+    code: 'EntityAlreadyExists',
+    template: 'MFA Device is already in use.',
+    source: 'aws-form',
+    note: 'EnableMFADevice of a device enabled for someone; unverified.',
+  },
+
+  // ---- InvalidAuthenticationCode
+  mfaAuthenticationCodeInvalid: {
+    code: 'InvalidAuthenticationCode',
+    template: 'Authentication code for device is not valid.',
+    source: 'aws',
+    note: 'EnableMFADevice, ResyncMFADevice with codes that are wrong, not consecutive or already used.',
+  },
+
+  // ---- InvalidInput
+  arnInvalid: {
+    code: 'InvalidInput',
+    template: 'ARN {arn} is not valid.',
+    source: 'aws',
+    note: 'A PolicyArn or PermissionsBoundary that is not a policy ARN.',
+  },
+  tagKeysDuplicate: {
+    code: 'InvalidInput',
+    template: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+    source: 'aws',
+    note: 'Tags of Create*/Tag* with the same key twice (whatever its case).',
+  },
+  tagKeyReserved: {
+    code: 'InvalidInput',
+    template: 'User-defined tag keys can\'t start with "aws:". This prefix is reserved for AWS-defined tags.',
+    source: 'aws-form',
+    note: "Tags with an aws: key: AWS's tagging wording; IAM's exact text unverified.",
+  },
+  servicePrincipalInvalid: {
+    code: 'InvalidInput',
+    template: 'Service name {service} is not a valid service principal.',
+    source: 'iamd',
+    note: 'CreateServiceLinkedRole with an AWSServiceName that is not …amazonaws.com; unverified.',
+  },
+  serviceRoleNameTaken: {
+    code: 'InvalidInput',
+    template: 'Service role name {name} has been taken in this account, please try a different suffix.',
+    source: 'aws',
+    note: 'CreateServiceLinkedRole when the role exists.',
+  },
+  notServiceLinkedRole: {
+    code: 'InvalidInput',
+    template: 'Role {name} is not a service-linked role.',
+    source: 'iamd',
+    note: 'DeleteServiceLinkedRole of an ordinary role; unverified.',
+  },
+  deletionTaskIdInvalid: {
+    code: 'InvalidInput',
+    template: 'Invalid deletion task id {taskId}.',
+    source: 'iamd',
+    note: 'GetServiceLinkedRoleDeletionStatus; unverified.',
+  },
+  simulationPolicyInvalid: {
+    code: 'InvalidInput',
+    template: '{input}: {detail}',
+    source: 'detail',
+    note: "Simulate*/GetContextKeysFor*: the policy parser's finding (src/policy/messages.ts) after the input's name (PolicyInputList.1, ResourcePolicy).",
+  },
+  simulationArnInvalid: {
+    code: 'InvalidInput',
+    template: 'Invalid ARN: {arn}',
+    source: 'iamd',
+    note: 'SimulatePrincipalPolicy/GetContextKeysForPrincipalPolicy: a PolicySourceArn that is no user, group or role.',
+  },
+  simulationResourceOwnerInvalid: {
+    code: 'InvalidInput',
+    template: 'Invalid ResourceOwner: {owner}',
+    source: 'iamd',
+    note: 'Simulate*: a ResourceOwner with no account id.',
+  },
+  simulationCallerArnForGroup: {
+    code: 'InvalidInput',
+    template: 'CallerArn must be specified when a resource policy is simulated for a group.',
+    source: 'iamd',
+    note: 'SimulatePrincipalPolicy of a group with a ResourcePolicy.',
+  },
+  simulationCallerArnRequired: {
+    code: 'InvalidInput',
+    template: 'CallerArn must be specified when a resource policy is simulated.',
+    source: 'iamd',
+    note: 'SimulateCustomPolicy with a ResourcePolicy.',
+  },
+  workloadProfileWithoutRole: {
+    code: 'InvalidInput',
+    template: 'Instance profile {name} has no role to give a workload.',
+    source: 'iamd',
+    note: 'Workload API: registering a workload on an instance profile with no role.',
+  },
+
+  // ---- InvalidUserType
+  changePasswordNotIamUser: {
+    code: 'InvalidUserType',
+    template: 'Only IAM Users can change their own password.',
+    source: 'iamd',
+    note: 'ChangePassword called by root or a role session; unverified.',
+  },
+  oldPasswordIncorrect: {
+    code: 'InvalidUserType',
+    template: 'The old password is incorrect.',
+    source: 'iamd',
+    note: 'ChangePassword with a wrong OldPassword; unverified (code and text).',
+  },
+
+  // ---- LimitExceeded
+  quotaExceeded: {
+    code: 'LimitExceeded',
+    template: 'Cannot exceed quota for {quota}: {limit}',
+    source: 'aws',
+    note: 'AccessKeysPerUser, GroupsPerUser, PoliciesPer{User,Group,Role}, PolicySize, ACLSizePerRole, InstanceSessionsPerInstanceProfile, MFADevicesPerUser (unverified).',
+  },
+  inlinePolicySizeExceeded: {
+    code: 'LimitExceeded',
+    template: 'Maximum policy size of {limit} bytes exceeded for {kind} {name}',
+    source: 'aws',
+    note: 'Put{User,Group,Role}Policy over the inline quota; {kind} is user, group or role.',
+  },
+  policyVersionsExceeded: {
+    code: 'LimitExceeded',
+    template: 'A managed policy can have up to {limit} versions. Before you create a new version, you must delete an existing version.',
+    source: 'aws',
+    note: 'CreatePolicyVersion with 5 versions kept.',
+  },
+  tagsExceeded: {
+    code: 'LimitExceeded',
+    template: 'The number of tags has reached the maximum limit of {limit}.',
+    source: 'iamd',
+    note: 'Create*/Tag* over 50 tags; unverified.',
+  },
+
+  // ---- MalformedPolicyDocument
+  malformedPolicyDocument: {
+    code: 'MalformedPolicyDocument',
+    template: '{detail}',
+    source: 'detail',
+    note: "The policy parser's first finding, in AWS's words where known (src/policy/messages.ts).",
+  },
+  policySyntaxErrors: {
+    code: 'MalformedPolicyDocument',
+    template: 'Syntax errors in policy.',
+    source: 'aws',
+    note: 'Trust and session policies the parser refuses without a finding (as src/policy/messages.ts SyntaxError).',
+  },
+  policyLegacyParsing: {
+    code: 'MalformedPolicyDocument',
+    template: 'The policy failed legacy parsing',
+    source: 'aws',
+    note: 'Identity policies the parser refuses without a finding (as src/policy/messages.ts LegacyParsing).',
+  },
+
+  // ---- NoSuchEntity
+  entityNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The {kind} with name {name} cannot be found.',
+    source: 'aws',
+    note: 'GetUser, GetGroup, GetRole and every operation on a user, group or role by name; {kind}: src/iam/common.ts.',
+  },
+  inlinePolicyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The {kind} policy with name {name} cannot be found.',
+    source: 'aws',
+    note: 'Get/Delete{User,Group,Role}Policy; {kind} is user, group or role.',
+  },
+  instanceProfileNotFound: {
+    code: 'NoSuchEntity',
+    template: 'Instance Profile {name} cannot be found.',
+    source: 'aws',
+    note: 'Every operation on an instance profile by name.',
+  },
+  accessKeyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The Access Key with id {accessKeyId} cannot be found.',
+    source: 'aws',
+    note: 'UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed.',
+  },
+  loginProfileNotFound: {
+    code: 'NoSuchEntity',
+    template: 'Login Profile for User {name} cannot be found.',
+    source: 'aws',
+    note: 'Get/Update/DeleteLoginProfile, ChangePassword.',
+  },
+  passwordPolicyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The Password Policy with domain name {accountId} cannot be found.',
+    source: 'aws',
+    note: 'GetAccountPasswordPolicy with no policy set.',
+  },
+  accountPasswordPolicyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The account policy with name PasswordPolicy cannot be found.',
+    source: 'aws',
+    note: 'DeleteAccountPasswordPolicy with no policy set.',
+  },
+  accountAliasNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The account alias {alias} cannot be found.',
+    source: 'aws-form',
+    note: 'DeleteAccountAlias of an alias the account does not have; unverified.',
+  },
+  policyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'Policy {arn} was not found.',
+    source: 'aws',
+    note: 'GetPolicy and every operation on a managed policy by ARN; Detach*Policy of a policy not attached.',
+  },
+  policyNotAttachable: {
+    code: 'NoSuchEntity',
+    template: 'Policy {arn} does not exist or is not attachable.',
+    source: 'aws',
+    note: 'Attach{User,Group,Role}Policy of a missing policy.',
+  },
+  policyVersionNotFound: {
+    code: 'NoSuchEntity',
+    template: 'Policy {arn} version {versionId} does not exist or is not attachable.',
+    source: 'aws',
+    note: 'GetPolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion.',
+  },
+  boundaryNotAttachable: {
+    code: 'NoSuchEntity',
+    template: 'Scope ARN: {arn} does not exist or is not attachable.',
+    source: 'aws',
+    note: 'A PermissionsBoundary naming no managed policy (CreateUser, CreateRole, Put*PermissionsBoundary).',
+  },
+  mfaDeviceNotFound: {
+    code: 'NoSuchEntity',
+    template: 'MFA Device with serial number {serial} does not exist.',
+    source: 'iamd',
+    note: "Operations on an MFA device by serial number; unverified (moto answers DeleteVirtualMFADevice with 'VirtualMFADevice with serial number … doesn't exist.').",
+  },
+  mfaDeviceNotForUser: {
+    code: 'NoSuchEntity',
+    template: 'MFA Device invalid for user.',
+    source: 'aws',
+    note: 'ResyncMFADevice, DeactivateMFADevice of a device not enabled for that user (as other IAM implementations reproduce it).',
+  },
+  workloadNotFound: {
+    code: 'NoSuchEntity',
+    template: 'Workload {workloadId} cannot be found.',
+    source: 'iamd',
+    note: 'Workload API: revoking an unknown workload.',
+  },
+
+  // ---- PasswordPolicyViolation
+  passwordPolicyViolation: {
+    code: 'PasswordPolicyViolation',
+    template: 'Password does not conform to the account password policy. {reasons}.',
+    source: 'aws-form',
+    note: "AWS's first sentence; {reasons} are src/iam/password-policy.ts's, joined with '. ' (unverified).",
+  },
+  passwordReused: {
+    code: 'PasswordPolicyViolation',
+    template: 'Password does not conform to the account password policy. Password should not be one of your last {count} passwords.',
+    source: 'aws-form',
+    note: "AWS's first sentence; the reason (PasswordReusePrevention) is unverified.",
+  },
+
+  // ---- PolicyNotAttachable
+  serviceRolePolicyNotAttachable: {
+    code: 'PolicyNotAttachable',
+    template: 'Cannot attach a Service Role Policy to a Customer Role.',
+    source: 'aws',
+    note: 'Attaching an AWS managed policy of /aws-service-role/ to anything but a service-linked role.',
+  },
+
+  // ---- UnmodifiableEntity
+  protectedRole: {
+    code: 'UnmodifiableEntity',
+    template: "Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS",
+    source: 'aws',
+    note: 'UpdateRole, UpdateAssumeRolePolicy, DeleteRole of a service-linked role.',
+  },
+
+  // ---- STS
+  invalidAuthorizationMessage: {
+    code: 'InvalidAuthorizationMessageException',
+    template: 'Message is not valid',
+    source: 'iamd',
+    note: 'DecodeAuthorizationMessage of a message this iamd did not issue, or altered; unverified.',
+  },
+  packedPolicyTooLarge: {
+    code: 'PackedPolicyTooLarge',
+    template: 'Packed policy consumes {percent}% of allotted space, please use smaller policy.',
+    source: 'aws',
+    note: 'AssumeRole/GetFederationToken whose session policies and tags exceed the packed size.',
+  },
+} as const satisfies Record<string, MessageSpec>;
+
+export type MessageName = keyof typeof MESSAGES;
+
+/** The placeholder names of a template: `Placeholders<'{a} and {b}'>` is `'a' | 'b'`. */
+export type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+
+/** The values a message needs: one per placeholder of its template, no more, no fewer. */
+export type MessageValues<N extends MessageName> = { readonly [P in Placeholders<(typeof MESSAGES)[N]['template']>]: string | number };
+
+/** The arguments after the name: none for a template without placeholders, else its values. */
+export type MessageArgs<N extends MessageName> = [Placeholders<(typeof MESSAGES)[N]['template']>] extends [never] ? [] : [values: MessageValues<N>];
+
+const PLACEHOLDER = /\{(\w+)\}/g;
+
+/** Fills a template: each `{name}` becomes `String(values[name])` (a value's own braces stay as they are). */
+export function fillTemplate(template: string, values: Readonly<Record<string, string | number>> | undefined): string {
+  if (values === undefined) return template;
+  return template.replace(PLACEHOLDER, (_, key: string) => String(values[key]));
+}
+
+/** The text of a message, e.g. `messageText('entityNotFound', { kind: 'user', name: 'bob' })`. */
+export function messageText<N extends MessageName>(name: N, ...args: MessageArgs<N>): string {
+  return fillTemplate(MESSAGES[name].template, args[0]);
+}
+
+/** The error of a message, with its code: `throw awsError('userExists', { name })`. */
+export function awsError<N extends MessageName>(name: N, ...args: MessageArgs<N>): AwsError {
+  return new AwsError(MESSAGES[name].code, fillTemplate(MESSAGES[name].template, args[0]));
+}
