@@ -40,7 +40,8 @@ async function pool(url: string, creds: Credentials, service: 'iam' | 'sts', act
 }
 
 /** Checks that a precomputed request is answered 200 before loading with it. */
-async function expectOk(url: string, req: SignedRequest, what: string): Promise<void> {
+async function expectOk(url: string, req: SignedRequest | undefined, what: string): Promise<void> {
+  if (req === undefined) throw new Error(`${what}: no request was signed (the fixture has no users?)`);
   const res = await send(url, req);
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
 }
@@ -55,7 +56,7 @@ export async function rowWorkload(row: string, t: Target): Promise<Workload> {
       return { requests: [r] };
     }
     case 'GetUser': {
-      const rs = await pool(url, ROOT, 'iam', 'GetUser', (i) => ({ UserName: users[i] }), users.length);
+      const rs = await pool(url, ROOT, 'iam', 'GetUser', (i) => ({ UserName: users[i]! }), users.length);
       await expectOk(url, rs[0], `${t.name} ${row}`);
       return { requests: rs };
     }
@@ -75,7 +76,7 @@ export async function rowWorkload(row: string, t: Target): Promise<Workload> {
       return { pairs: { first, second } };
     }
     case 'GetUser (non-root, 10 policies)': {
-      const rs = await pool(url, t.fixture.caller, 'iam', 'GetUser', (i) => ({ UserName: users[i] }), users.length);
+      const rs = await pool(url, t.fixture.caller, 'iam', 'GetUser', (i) => ({ UserName: users[i]! }), users.length);
       await expectOk(url, rs[0], `${t.name} ${row}`);
       if (t.name === 'iamd') {
         // The policies must really be evaluated: the caller may read users but not create them.
@@ -111,7 +112,7 @@ export async function runApiBench(): Promise<{ rows: ApiRow[] }> {
       const workloads = new Map<string, Workload>();
       for (const t of targets) workloads.set(t.name, await rowWorkload(name, t));
       const bareWorkload: Workload | undefined = name === 'GetCallerIdentity' ? { requests: [await signQuery(bare.url, ROOT, 'sts', 'GetCallerIdentity')] } : undefined;
-      const rounds: Record<string, LoadResult[]> = { iamd: [], moto: [], bare: [] };
+      const rounds: Record<Target['name'] | 'bare', LoadResult[]> = { iamd: [], moto: [], bare: [] };
       // Rounds interleave the targets, so that other work on the machine hits them alike.
       for (let round = 1; round <= ROUNDS; round++) {
         for (const t of targets) {

@@ -34,21 +34,35 @@ const resourcePolicy = workload.resourcePolicy && load(workload.resourcePolicy, 
 const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
 
 // Inputs are built up front so that the timing measures decisions, not request assembly.
-const inputs: EvaluationInput[] = workload.requests.map(([a, r, c]) => ({
-  principal: workload.principal,
-  identityPolicies,
-  permissionsBoundary,
-  sessionPolicies,
-  resourcePolicy,
-  request: { action: workload.actions[a], resource: workload.resources[r].arn, resourceAccount: workload.resources[r].account, context: workload.contexts[c] },
-  explain: false,
-}));
+// The workload's requests are indices into its lists: one out of range is a broken workload file.
+function entry<T>(list: T[], index: number, what: string, request: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`policy-workload.json: request ${request} names ${what} ${index}, but there are ${list.length}`);
+  return item;
+}
+const inputs: EvaluationInput[] = workload.requests.map(([a, r, c], i) => {
+  const resource = entry(workload.resources, r, 'resource', i);
+  return {
+    principal: workload.principal,
+    identityPolicies,
+    permissionsBoundary,
+    sessionPolicies,
+    resourcePolicy,
+    request: {
+      action: entry(workload.actions, a, 'action', i),
+      resource: resource.arn,
+      resourceAccount: resource.account,
+      context: entry(workload.contexts, c, 'context', i),
+    },
+    explain: false,
+  };
+});
 const n = inputs.length;
 const expected = [...workload.expected].map((ch) => workload.expectedLegend[ch]);
 
 function runAll(): number {
   let mismatches = 0;
-  for (let i = 0; i < n; i++) if (evaluate(inputs[i]).decision !== expected[i]) mismatches++;
+  for (let i = 0; i < n; i++) if (evaluate(inputs[i]!).decision !== expected[i]) mismatches++;
   return mismatches;
 }
 
@@ -58,7 +72,7 @@ for (let round = 0; round < 5; round++) runAll();
 // Correctness: every decision, fast path and explained path.
 const mismatches = runAll();
 let explainedMismatches = 0;
-for (let i = 0; i < n; i++) if (evaluate({ ...inputs[i], explain: true }).decision !== expected[i]) explainedMismatches++;
+for (let i = 0; i < n; i++) if (evaluate({ ...inputs[i]!, explain: true }).decision !== expected[i]) explainedMismatches++;
 
 // Throughput: whole passes over the workload.
 const passes = 10;
@@ -79,13 +93,13 @@ for (let i = 0; i < 10_000; i++) {
 for (let round = 0; round < 3; round++) {
   for (let i = 0; i < n; i++) {
     const a = process.hrtime.bigint();
-    evaluate(inputs[i]);
+    evaluate(inputs[i]!);
     const b = process.hrtime.bigint();
     samples[k++] = Math.max(0, Number(b - a) - overhead);
   }
 }
 samples.sort();
-const pct = (p: number): number => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] / 1000;
+const pct = (p: number): number => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]! / 1000;
 
 const results = {
   workload: 'shared/bench/policy-workload.json',

@@ -14,49 +14,64 @@ import { createApiFixture } from './lib/fixtures.ts';
 import { load } from './lib/load.ts';
 import { ROOT, startIamd } from './lib/processes.ts';
 
-const [mode, row, ...builds] = process.argv.slice(2);
+const [mode, rowArg, ...builds] = process.argv.slice(2);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** The API row to load (the second argument): without it there is nothing to measure. */
+function rowName(): string {
+  if (rowArg === undefined) throw new Error(`usage: node --import tsx bench/profile.ts ${mode} ROW ${mode === 'ab' ? 'BUILD…' : '[BUILD]'}`);
+  return rowArg;
+}
 
 /** iamd from a build folder, with the API fixture, and the CPU time its process has used. */
 async function startBuild(build: string, nodeArgs: string[] = []) {
   const child = await startIamd({ build, nodeArgs });
   const fixture = await createApiFixture(child.url, ROOT);
   const cpuMs = () => {
-    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1];
+    if (stat === undefined) throw new Error(`/proc/${child.pid}/stat: no ') ' after the command name`);
+    const f = stat.split(' ');
     return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
   };
   return { url: child.url, fixture, stop: () => child.stop(), cpuMs, child };
 }
 
 if (mode === 'ab') {
+  const row = rowName();
   // A build may carry node options after a colon: dist:--max-semi-space-size=32
-  const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0], b.split(':').slice(1))));
+  const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0]!, b.split(':').slice(1))));
   const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child, fixture: s.fixture })));
   const results: number[][] = builds.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < builds.length; i++) {
-      await load({ url: servers[i].url, workload: workloads[i], durationS: 1, warmupS: 0 });
-      const s0 = servers[i].cpuMs();
+      // servers, workloads and results have one entry per build.
+      const server = servers[i]!;
+      const workload = workloads[i]!;
+      await load({ url: server.url, workload, durationS: 1, warmupS: 0 });
+      const s0 = server.cpuMs();
       const c0 = process.cpuUsage();
-      const r = await load({ url: servers[i].url, workload: workloads[i], durationS: DURATION, warmupS: 0 });
+      const r = await load({ url: server.url, workload, durationS: DURATION, warmupS: 0 });
       const c1 = process.cpuUsage(c0);
-      const serverUs = ((servers[i].cpuMs() - s0) * 1000) / r.total;
+      const serverUs = ((server.cpuMs() - s0) * 1000) / r.total;
       const clientUs = (c1.user + c1.system) / r.total;
-      results[i].push(Math.round(r.requestsPerSecond));
+      results[i]!.push(Math.round(r.requestsPerSecond));
       process.stderr.write(`${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`);
     }
   }
-  for (let i = 0; i < builds.length; i++) console.log(`${builds[i]}\t${row}\tbest ${Math.max(...results[i])}\tall ${results[i].join(' ')}`);
+  for (const [i, build] of builds.entries()) console.log(`${build}\t${row}\tbest ${Math.max(...results[i]!)}\tall ${results[i]!.join(' ')}`);
   await Promise.all(servers.map((s) => s.stop()));
 } else if (mode === 'prof') {
+  const row = rowName();
   const dir = mkdtempSync(join(tmpdir(), 'iamd-prof-'));
   const server = await startBuild(builds[0] ?? 'dist', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const workload = await rowWorkload(row, { name: 'iamd', child: server.child, fixture: server.fixture });
   const r = await load({ url: server.url, workload, durationS: DURATION, warmupS: 1 });
   process.stderr.write(`${Math.round(r.requestsPerSecond)} req/s\n`);
   await server.stop();
-  const file = join(dir, readdirSync(dir)[0]);
+  const written = readdirSync(dir)[0];
+  if (written === undefined) throw new Error(`iamd wrote no CPU profile in ${dir}`);
+  const file = join(dir, written);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } ; hitCount: number }[] };
   const self = new Map<string, number>();
   let total = 0;

@@ -62,8 +62,8 @@ export async function runRevocationBench(): Promise<RevocationResult> {
   try {
     const env = { IAMD_DATABASE_URL: url.toString(), IAMD_MASTER_KEY: randomBytes(32).toString('hex') };
     // Started together: migrations run once, under the migrator's lock.
-    nodes.push(...(await Promise.all([startIamd({ dataDir, env }), startIamd({ dataDir, env })])));
-    const [a, b] = nodes;
+    const [a, b] = await Promise.all([startIamd({ dataDir, env }), startIamd({ dataDir, env })]);
+    nodes.push(a, b);
     await call(a.url, ROOT, 'iam', 'CreateUser', { UserName: 'revoked' });
     const samples: number[] = [];
     let notPropagated = 0;
@@ -87,13 +87,14 @@ export async function runRevocationBench(): Promise<RevocationResult> {
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
     }
     const sorted = [...samples].sort((x, y) => x - y);
-    const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    if (sorted.length === 0) throw new Error(`no revocation measured (BENCH_REVOCATIONS=${COUNT})`);
+    const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!; // p > 0: an index in range
     return {
       count: COUNT,
       notPropagated,
       p50Ms: pct(0.5),
       p99Ms: pct(0.99),
-      maxMs: sorted[sorted.length - 1],
+      maxMs: sorted[sorted.length - 1]!,
       meanMs: samples.reduce((s, x) => s + x, 0) / samples.length,
       staleAnswers,
       samplesMs: samples.map((x) => Number(x.toFixed(2))),

@@ -83,6 +83,11 @@ export async function buildDataFolder(dataDir: string, size: Size): Promise<Cred
     const entity = <D>(kind: string, prefix: 'AIDA' | 'AROA' | 'ANPA', name: string, data: D): EntityRow<D> => ({ id: newUniqueId(prefix), accountId: ACCOUNT_ID, kind, name, path: '/', createdAt: now, data });
 
     const policyArns: string[] = [];
+    const policyArn = (i: number): string => {
+      const arn = policyArns[i];
+      if (arn === undefined) throw new Error(`the account needs at least 10 policies (the caller's), it has ${size.policies}`);
+      return arn;
+    };
     await bulk(store, size.policies, async (repo, i) => {
       const name = `bench-policy-${i}`;
       const data: CustomerPolicyData = { defaultVersionId: 'v1', nextVersion: 2, updatedAt: now.toISOString() };
@@ -95,12 +100,12 @@ export async function buildDataFolder(dataDir: string, size: Size): Promise<Cred
     await bulk(store, size.roles, async (repo, i) => {
       const r = entity<RoleData>('role', 'AROA', `bench-role-${String(i).padStart(6, '0')}`, { trustPolicy: TRUST, maxSessionDuration: 3600 });
       await repo.insertEntity(r);
-      await repo.attach(r.id, policyArns[10 + (i % Math.max(1, size.policies - 10))] ?? policyArns[0], now);
+      await repo.attach(r.id, policyArns[10 + (i % Math.max(1, size.policies - 10))] ?? policyArn(0), now);
     });
     await store.write(async (repo) => {
       const caller = entity<UserData>('user', 'AIDA', CALLER, {});
       await repo.insertEntity(caller);
-      for (let i = 0; i < 10; i++) await repo.attach(caller.id, policyArns[i], now);
+      for (let i = 0; i < 10; i++) await repo.attach(caller.id, policyArn(i), now);
       await repo.insertAccessKey({ id: key.accessKeyId, account_id: ACCOUNT_ID, user_id: caller.id, secret_sealed: secrets.seal(key.secretAccessKey, key.accessKeyId), status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
     });
   } finally {
@@ -120,7 +125,9 @@ async function sign(url: string, creds: Credentials, action: string, params: Rec
 }
 
 async function checked(url: string, reqs: SignedRequest[], what: string, expectMembers?: number): Promise<SignedRequest[]> {
-  const res = await send(url, reqs[0]);
+  const first = reqs[0];
+  if (first === undefined) throw new Error(`${what}: no request was signed`);
+  const res = await send(url, first);
   const members = (res.text.match(/<member>/g) ?? []).length;
   if (res.status !== 200 || (expectMembers !== undefined && members !== expectMembers)) throw new Error(`${what}: HTTP ${res.status}, ${members} members: ${res.text.slice(0, 300)}`);
   return reqs;
@@ -180,21 +187,22 @@ export async function runScaleBench(): Promise<{ small: ScaleMeasurement; large:
         for (const [i, p] of prepared.entries()) {
           process.stderr.write(`  ${row} at ${fmt.int(p.size.users)} users (round ${round}/${ROUNDS}) … `);
           const r = await load({ url: p.iamd.url, connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, workload: { requests: p.rows[row] } });
-          rounds[i][row].push(r);
+          rounds[i]![row].push(r); // one entry of rounds per prepared account
           process.stderr.write(`${fmt.int(r.requestsPerSecond)} req/s, p99 ${fmt.ms(r.p99Ms)} ms\n`);
         }
       }
     }
     const results = rounds.map((r) => ({ authorizedGetUser: bestRound(r.authorizedGetUser), listUsersFirstPage: bestRound(r.listUsersFirstPage), listUsersDeepPage: bestRound(r.listUsersDeepPage) }));
-    const [small, large] = prepared.map((p, i): ScaleMeasurement => ({ size: p.size, buildS: p.buildS, dataBytes: p.dataBytes, startMs: p.iamd.startMs, rssBytes: rssBytes(p.iamd.pid), peakRssBytes: peakRssBytes(p.iamd.pid), ...results[i] }));
+    // prepared, rounds, results and measured: one entry per account, the small one then the large one.
+    const measured = prepared.map((p, i): ScaleMeasurement => ({ size: p.size, buildS: p.buildS, dataBytes: p.dataBytes, startMs: p.iamd.startMs, rssBytes: rssBytes(p.iamd.pid), peakRssBytes: peakRssBytes(p.iamd.pid), ...results[i]! }));
     // Start-up again, now that both folders exist and nothing else is being measured.
     for (const [i, p] of prepared.entries()) {
       await p.iamd.stop();
       const again = await startIamd({ dataDir: p.dataDir });
-      [small, large][i].restartMs = again.startMs;
+      measured[i]!.restartMs = again.startMs;
       await again.stop();
     }
-    return { small, large };
+    return { small: measured[0]!, large: measured[1]! };
   } finally {
     for (const p of prepared) {
       await p.iamd.stop();

@@ -128,7 +128,10 @@ export function renderActionTypes(model: ServiceModel, spec: ServiceSpec): strin
 
   // Named types: structures (interfaces) and enums (unions); scalars, lists and maps are inlined.
   const named = [...reached]
-    .filter((n) => shapes[n].type === 'structure' || (shapes[n].type === 'string' && shapes[n].enum))
+    .filter((n) => {
+      const shape = shapeOf(n);
+      return shape.type === 'structure' || (shape.type === 'string' && shape.enum);
+    })
     .sort((a, b) => byCodeUnit(typeName(a), typeName(b)) || byCodeUnit(a, b));
   const owner = new Map<string, string>();
   for (const n of named) {
@@ -182,7 +185,7 @@ export function renderActionTypes(model: ServiceModel, spec: ServiceSpec): strin
   );
 
   for (const name of named) {
-    const shape = shapes[name];
+    const shape = shapeOf(name);
     if (shape.type === 'string') {
       const literals = shape.enum!.map(literal);
       const oneLine = `export type ${typeName(name)} = ${literals.join(' | ')};`;
@@ -211,7 +214,7 @@ export function renderActionTypes(model: ServiceModel, spec: ServiceSpec): strin
   }
   for (const [shapeName, members] of Object.entries(overrides)) {
     for (const member of Object.keys(members)) {
-      if (!reached.has(shapeName) || !shapes[shapeName].members?.[member])
+      if (!reached.has(shapeName) || !shapeOf(shapeName).members?.[member])
         throw new Error(`${spec.service}: override ${shapeName}.${member} names no member of the model`);
     }
   }
@@ -220,8 +223,7 @@ export function renderActionTypes(model: ServiceModel, spec: ServiceSpec): strin
     `/** Every ${spec.service.toUpperCase()} operation of the model: what its handler receives and what it answers. */`,
     `export interface ${spec.operationsName} {`,
   );
-  for (const opName of Object.keys(model.operations).sort(byCodeUnit)) {
-    const op = model.operations[opName];
+  for (const [opName, op] of Object.entries(model.operations).sort(([a], [b]) => byCodeUnit(a, b))) {
     // No input shape: the decoder hands over {}. No output shape: the answer has no result element.
     const input = op.input ? typeOf(op.input.shape) : 'Record<string, never>';
     const output = op.output ? typeOf(op.output.shape) : 'undefined';

@@ -35,7 +35,7 @@ test('AccessDenied → EncodedAuthorizationMessage → DecodeAuthorizationMessag
     assert.equal(decoded.context.action, 'iam:CreateUser');
     assert.equal(decoded.context.resource, `arn:aws:iam::${ACCOUNT_ID}:user/x`);
     assert.equal(decoded.context.principal.arn, `arn:aws:iam::${ACCOUNT_ID}:user/dana`);
-    assert.ok(decoded.context.conditions.items.some((c: { key: string; values: { items: { value: string }[] } }) => c.key === 'aws:PrincipalTag/team' && c.values.items[0].value === 'blue'));
+    assert.ok(decoded.context.conditions.items.some((c: { key: string; values: { items: { value: string }[] } }) => c.key === 'aws:PrincipalTag/team' && c.values.items[0]?.value === 'blue'));
 
     const tampered = await awsError(() => stsClient(app, creds).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded.slice(0, -4) + 'AAAA' })));
     assert.equal(tampered.name, 'InvalidAuthorizationMessageException');

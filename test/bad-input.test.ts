@@ -23,7 +23,7 @@ describe('decoder and encoder', () => {
     fc.assert(
       fc.property(fc.constantFrom(...operations), fc.array(fc.tuple(key, fc.string({ unit: 'binary' })), { maxLength: 8 }), (op, pairs) => {
         try {
-          decodeInput(iamModel, iamModel.operations[op].input?.shape, new Map(pairs));
+          decodeInput(iamModel, iamModel.operations[op]!.input?.shape, new Map(pairs)); // op is one of its keys
         } catch (e) {
           assert.ok(e instanceof AwsError, `non-AWS error from ${op}: ${String(e)}`);
           assert.equal(e.code, 'ValidationError');

@@ -34,7 +34,7 @@ export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}): Promis
         // Keep draining the pipes without keeping everything a long run logs.
         child.stdout!.off('data', onData);
         child.stdout!.on('data', (more: Buffer) => (out = (out + more.toString()).slice(-20_000)));
-        resolve({ process: child, url: m[1], output: () => out });
+        resolve({ process: child, url: m[1]!, output: () => out }); // the regex's one group
       }
     };
     child.stdout!.on('data', onData);

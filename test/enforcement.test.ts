@@ -101,6 +101,7 @@ describe('enforcement of every call', () => {
     });
     const sim = await root.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: userArn('admin'), ActionNames: ['iam:CreateUser', 'iam:CreateGroup'] }));
     const [createUser, createGroup] = sim.EvaluationResults!;
+    assert.ok(createUser && createGroup, 'a result for each of the two actions');
     assert.equal(createUser.EvalDecision, 'explicitDeny');
     assert.deepEqual(createUser.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]), [['NoNewUsers', 'user']]);
     assert.deepEqual(createUser.MatchedStatements?.[0]?.StartPosition, { Line: 1, Column: 37 });

@@ -67,7 +67,7 @@ test('AWS texts whose spaces matter are kept as AWS sends them', () => {
 
 test('every template is well formed: placeholders are words, no other braces, every code registered', () => {
   for (const [name, spec] of Object.entries(MESSAGES)) {
-    const placeholders = [...spec.template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]);
+    const placeholders = [...spec.template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
     for (const p of placeholders) assert.match(p, /^\w+$/, `${name}: placeholder {${p}}`);
     const filled = fillTemplate(spec.template, Object.fromEntries(placeholders.map((p) => [p, 'X'])));
     assert.ok(!/[{}]/.test(filled), `${name}: a brace outside a placeholder`);

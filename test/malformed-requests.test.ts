@@ -207,7 +207,7 @@ const headerArbs: Record<string, fc.Arbitrary<string>> = {
   'user-agent': latin1,
 };
 const headerNames = Object.keys(headerArbs);
-const optionalHeaders = fc.uniqueArray(fc.constantFrom(...headerNames), { maxLength: 6 }).chain((names) => fc.tuple(...names.map((n) => headerArbs[n].map((v): [string, string] => [n, v]))));
+const optionalHeaders = fc.uniqueArray(fc.constantFrom(...headerNames), { maxLength: 6 }).chain((names) => fc.tuple(...names.map((n) => headerArbs[n]!.map((v): [string, string] => [n, v]))));
 
 const FORM_KEYS = ['mode', 'principal', 'actions', 'resources', 'policy1', 'boundary', 'ctx:aws:sourceip', 'ctx:aws:currenttime', 'ctx:aws:multifactorauthage', 'description', 'status', 'op', '_csrf', '_pre', '_json', 'kind', 'account', 'name', 'password', 'Action', 'Version', 'UserName', 'PolicyDocument', 'document', 'arn', 'policy', 'next', 'code', 'old', 'new', 'confirm', 'alias', 'user', 'key', 'serial', 'version', 'trust', 'entity', 'userArn', 'service', 'accountId', 'maxSessionHours', 'name1', 'programmatic', 'console', 'tagKey', 'tagValue', 'workload', 'action', 'resource', 'context'];
 const bodyArb = fc.oneof(
@@ -246,7 +246,7 @@ function randomRequest(base: string, paths: fc.Arbitrary<string> = pathArb, meth
     .record({
       method: methods,
       path: paths,
-      origin: rarely(headerArbs.origin, 3),
+      origin: rarely(headerArbs.origin!, 3),
       query: fc.option(queryArb, { nil: undefined }),
       bad: rarely(badRaw, 15),
       host: hostHeader(base),

@@ -155,9 +155,11 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
 
     const mine = await iam.send(new ListMFADevicesCommand({ UserName: 'alice' }));
     assert.equal(mine.MFADevices?.length, 1);
-    assert.equal(mine.MFADevices?.[0].UserName, 'alice');
-    assert.equal(mine.MFADevices?.[0].SerialNumber, serial);
-    assert.equal(mine.MFADevices?.[0].EnableDate?.getTime(), Math.floor(now.getTime() / 1000) * 1000);
+    const device = mine.MFADevices?.[0];
+    assert.ok(device);
+    assert.equal(device.UserName, 'alice');
+    assert.equal(device.SerialNumber, serial);
+    assert.equal(device.EnableDate?.getTime(), Math.floor(now.getTime() / 1000) * 1000);
 
     const got = await iam.send(new GetMFADeviceCommand({ UserName: 'alice', SerialNumber: serial }));
     assert.equal(got.UserName, 'alice');
@@ -167,6 +169,7 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     const assigned = await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }));
     assert.equal(assigned.VirtualMFADevices?.length, 1);
     const entry = assigned.VirtualMFADevices![0];
+    assert.ok(entry);
     assert.equal(entry.SerialNumber, serial);
     assert.equal(entry.User?.UserName, 'alice');
     assert.equal(entry.User?.Arn, `arn:aws:iam::${ACCOUNT_ID}:user/alice`);
@@ -183,7 +186,8 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
   test('acceptMfaCode: valid once, never a used or older code, only for its owner', async () => {
     const serial = serialOf('alice-phone');
     const seed = seeds.get(serial)!;
-    const aliceId = (await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }))).VirtualMFADevices![0].User!.UserId!;
+    const aliceId = (await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }))).VirtualMFADevices?.[0]?.User?.UserId;
+    assert.ok(aliceId, 'alice has an assigned device');
     // Enable consumed the codes it was given.
     const enabledStep = timeStepAt(now) - 1;
     assert.equal(await accept(serial, aliceId, totpForStep(seed, enabledStep)), false);
@@ -217,7 +221,8 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     await iam.send(new ResyncMFADeviceCommand({ UserName: 'alice', SerialNumber: serial, AuthenticationCode1: totpForStep(seed, ahead - 1), AuthenticationCode2: totpForStep(seed, ahead) }));
 
     tick();
-    const aliceId = (await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }))).VirtualMFADevices![0].User!.UserId!;
+    const aliceId = (await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }))).VirtualMFADevices?.[0]?.User?.UserId;
+    assert.ok(aliceId, 'alice has an assigned device');
     assert.equal(await accept(serial, aliceId, totpForStep(seed, timeStepAt(now))), false, 'the un-drifted code is now out of the window');
     assert.equal(await accept(serial, aliceId, totpForStep(seed, timeStepAt(now) + 6)), true);
 

@@ -102,7 +102,7 @@ describe('roles with @aws-sdk/client-iam', () => {
     const first = await iam.send(new ListRolesCommand({ PathPrefix: '/paged/', MaxItems: 2 }));
     assert.deepEqual(first.Roles!.map((r) => r.RoleName), ['r-a', 'r-b']);
     assert.equal(first.IsTruncated, true);
-    assert.equal(first.Roles![0].AssumeRolePolicyDocument, encodeURIComponent(EC2_TRUST));
+    assert.equal(first.Roles?.[0]?.AssumeRolePolicyDocument, encodeURIComponent(EC2_TRUST));
     const second = await iam.send(new ListRolesCommand({ PathPrefix: '/paged/', MaxItems: 2, Marker: first.Marker }));
     assert.deepEqual(second.Roles!.map((r) => r.RoleName), ['r-c']);
     assert.equal(second.IsTruncated, false);

@@ -122,7 +122,7 @@ test('a tampered sealed secret fails closed', async () => {
   const db = new BetterSqlite3(join(dir, 'iamd.sqlite'));
   const row = db.prepare('select secret_sealed from access_keys where id = ?').get(key.AccessKeyId) as { secret_sealed: string };
   const raw = Buffer.from(row.secret_sealed.slice(3), 'base64');
-  raw[raw.length - 1] ^= 0x01; // one bit of the ciphertext
+  raw[raw.length - 1]! ^= 0x01; // one bit of the ciphertext
   db.prepare('update access_keys set secret_sealed = ? where id = ?').run(`v1.${raw.toString('base64')}`, key.AccessKeyId);
   db.close();
 

@@ -31,7 +31,7 @@ async function burst(base: string | string[], attempts: Attempt[]): Promise<Repl
   for (const c of clients) await c.get(`/console/${ACCOUNT_ID}`);
   return Promise.all(
     attempts.map((a, i) => {
-      const c = clients[i % clients.length];
+      const c = clients[i % clients.length]!;
       return c.post('/console/signin', { _pre: c.token('_pre'), kind: a.kind ?? 'user', account: a.account, name: a.name, password: a.password }, { csrf: null });
     }),
   );
@@ -96,7 +96,7 @@ describe('console sign-in lockout under concurrency (SQLite)', () => {
   test('the account id, the alias and any case of the user name share one counter', async () => {
     const spellings = [ACCOUNT_ID, 'race-corp', 'RACE-Corp', ` ${ACCOUNT_ID} `];
     const names = ['carol', 'CAROL', 'Carol'];
-    const { checked, statuses } = tally(await burst(app.url, wrong(40, (i) => ({ account: spellings[i % spellings.length], name: names[i % names.length] }))));
+    const { checked, statuses } = tally(await burst(app.url, wrong(40, (i) => ({ account: spellings[i % spellings.length]!, name: names[i % names.length]! }))));
     assert.equal(checked, CHECKS_PER_WINDOW, statuses);
 
     // One at a time: failures under each spelling add up to the lock.
@@ -116,7 +116,7 @@ describe('console sign-in lockout under concurrency (SQLite)', () => {
   });
 
   test('unknown accounts and users lock the same way, by the name as typed', async () => {
-    for (const [account, name] of [['999988887777', 'nobody'], ['No-Such-Corp', 'erin']]) {
+    for (const [account, name] of [['999988887777', 'nobody'], ['No-Such-Corp', 'erin']] as const) {
       const { checked, statuses } = tally(await burst(app.url, wrong(20, (i) => ({ account: i % 2 ? account : account.toLowerCase(), name: i % 2 ? name : name.toUpperCase() }))));
       assert.equal(checked, CHECKS_PER_WINDOW, `${account}: ${statuses}`);
     }

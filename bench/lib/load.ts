@@ -58,6 +58,18 @@ const fixed = (req: SignedRequest): autocannon.Request => ({ method: req.method,
 const nextPair = new WeakMap<object, { next: number }>();
 
 /**
+ * A workload with no request, or with pairs that do not match up, would index past the end of
+ * its lists (every index into them below relies on this check).
+ */
+function checkWorkload(w: Workload): void {
+  if ('requests' in w) {
+    if (w.requests.length === 0) throw new Error('workload: no requests');
+  } else if (w.pairs.first.length === 0 || w.pairs.first.length !== w.pairs.second.length) {
+    throw new Error(`workload: ${w.pairs.first.length} first and ${w.pairs.second.length} second requests (want as many of each, at least one)`);
+  }
+}
+
+/**
  * A counter shared by every connection and every run over the same pairs, so that no two
  * connections take the same pair and a later run does not start again from the first.
  */
@@ -81,7 +93,7 @@ async function finishPairs(o: LoadOptions): Promise<void> {
   if (!state) return;
   const n = second.length;
   const last = Array.from({ length: Math.min(o.connections ?? 16, state.next) }, (_, i) => (state.next - 1 - i) % n);
-  await Promise.all(last.map((k) => send(o.url, second[k]).catch(() => undefined)));
+  await Promise.all(last.map((k) => send(o.url, second[k]!).catch(() => undefined)));
 }
 
 function autocannonRequests(w: Workload, take: () => number): autocannon.Request[] {
@@ -94,10 +106,10 @@ function autocannonRequests(w: Workload, take: () => number): autocannon.Request
       setupRequest: (req, context) => {
         const k = take();
         (context as { k: number }).k = k;
-        return { ...req, ...fixed(first[k]) };
+        return { ...req, ...fixed(first[k]!) };
       },
     },
-    { method: 'POST', setupRequest: (req, context) => ({ ...req, ...fixed(second[(context as { k: number }).k]) }) },
+    { method: 'POST', setupRequest: (req, context) => ({ ...req, ...fixed(second[(context as { k: number }).k]!) }) },
   ];
 }
 
@@ -145,7 +157,7 @@ async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => numb
   const worker = async (): Promise<void> => {
     let i = 0;
     while (performance.now() < end) {
-      const sequence = 'requests' in o.workload ? [o.workload.requests[i++ % o.workload.requests.length]] : ((k) => [o.workload.pairs.first[k], o.workload.pairs.second[k]])(take());
+      const sequence = 'requests' in o.workload ? [o.workload.requests[i++ % o.workload.requests.length]!] : ((k) => [o.workload.pairs.first[k]!, o.workload.pairs.second[k]!])(take());
       for (const req of sequence) {
         const a = performance.now();
         const status = await once(url, req);
@@ -158,11 +170,12 @@ async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => numb
   await Promise.all(Array.from({ length: o.connections ?? 16 }, worker));
   const elapsedS = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);
+  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
   return { requestsPerSecond: latencies.length / elapsedS, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1), total: latencies.length, non2xx, errors, durationS: elapsedS, client: 'connection-per-request' };
 }
 
 export async function load(o: LoadOptions): Promise<LoadResult> {
+  checkWorkload(o.workload);
   const take = pairCounter(o.workload);
   const run = o.connectionPerRequest ? viaClosedLoop : viaAutocannon;
   if ((o.warmupS ?? 2) > 0) {

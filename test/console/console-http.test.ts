@@ -5,9 +5,16 @@ import assert from 'node:assert/strict';
 import { CreateLoginProfileCommand, CreateUserCommand, DeleteUserCommand, DeleteLoginProfileCommand, UpdateLoginProfileCommand } from '@aws-sdk/client-iam';
 import type { App } from '../../src/app.ts';
 import { ACCOUNT_ID, iamClient } from '../helpers.ts';
-import { ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
+import { capture, ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
 import { lockDurationMs, MAX_LOCK_MS } from '../../src/api/console/signin.ts';
 import { catalogues } from '../../src/api/console/messages.ts';
+
+/** The first Set-Cookie header of an answer: the test fails plainly when there is none. */
+function firstSetCookie(headers: Headers): string {
+  const [cookie] = headers.getSetCookie();
+  assert.ok(cookie !== undefined, 'no Set-Cookie header');
+  return cookie;
+}
 
 describe('console over HTTP', () => {
   let app: App;
@@ -37,7 +44,7 @@ describe('console over HTTP', () => {
       const c = new ConsoleClient(app.url);
       const res = await c.signIn(ACCOUNT_ID, kind, name, password);
       assert.equal(res.status, 401);
-      messages.add(/class="notice error"[^>]*>([^<]*)</.exec(res.body)![1]);
+      messages.add(capture(/class="notice error"[^>]*>([^<]*)</, res.body));
     }
     assert.deepEqual([...messages], ['Your authentication information is incorrect. Please try again.']);
     const user = new ConsoleClient(app.url);
@@ -106,12 +113,12 @@ describe('console over HTTP', () => {
   test('cookies: HttpOnly, SameSite=Strict; __Host- and Secure over https', async () => {
     const c = new ConsoleClient(app.url);
     const page = await c.get(`/console/${ACCOUNT_ID}`);
-    assert.match(page.headers.getSetCookie()[0], /^iamd-pre=.*; Path=\/; HttpOnly; SameSite=Strict$/);
+    assert.match(firstSetCookie(page.headers), /^iamd-pre=.*; Path=\/; HttpOnly; SameSite=Strict$/);
     const r = await c.post('/console/signin', { _pre: c.token('_pre'), kind: 'root', account: ACCOUNT_ID, name: ROOT_EMAIL, password: ROOT_PASSWORD }, { csrf: null });
-    assert.match(r.headers.getSetCookie()[0], /^iamd-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    assert.match(firstSetCookie(r.headers), /^iamd-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
     const s = new ConsoleClient(app.url);
     const https = await s.request('GET', `/console/${ACCOUNT_ID}`, undefined, { 'x-forwarded-proto': 'https' });
-    assert.match(https.headers.getSetCookie()[0], /^__Host-iamd-pre=.*; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+    assert.match(firstSetCookie(https.headers), /^__Host-iamd-pre=.*; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
     assert.match(page.headers.get('content-security-policy')!, /default-src 'none'; script-src 'self'/);
     assert.equal(page.headers.get('cache-control'), 'no-store');
     assert.equal(page.headers.get('x-frame-options'), 'DENY');
@@ -124,19 +131,19 @@ describe('console over HTTP', () => {
     const created = await c.post('/console/iam/users/new', { name1: 'erin', name2: 'frank', programmatic: '1', console: '1', passwordMode: 'custom', customPassword: 'Custom-Passw0rd!', resetRequired: '1' });
     assert.equal(created.status, 200);
     assert.equal(created.headers.get('cache-control'), 'no-store');
-    const link = /href="(\/console\/iam\/download\/[\w-]+)"/.exec(created.body)![1];
+    const link = capture(/href="(\/console\/iam\/download\/[\w-]+)"/, created.body);
     const csv = await c.get(link);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-disposition')!, /attachment; filename="credentials.csv"/);
     const lines = csv.body.trim().split('\r\n');
     assert.equal(lines[0], 'User name,Password,Access key ID,Secret access key,Console login link');
     assert.equal(lines.length, 3);
-    assert.match(lines[1], /^erin,"Custom-Passw0rd!",AKIA/);
+    assert.match(lines[1]!, /^erin,"Custom-Passw0rd!",AKIA/);
     assert.equal((await c.get(link)).status, 410);
     // A second batch: leaving the page drops the download.
     await c.get('/console/iam/users/new');
     const again = await c.post('/console/iam/users/new', { name1: 'gina', programmatic: '1' });
-    const link2 = /href="(\/console\/iam\/download\/[\w-]+)"/.exec(again.body)![1];
+    const link2 = capture(/href="(\/console\/iam\/download\/[\w-]+)"/, again.body);
     await c.get('/console/iam/users');
     assert.equal((await c.get(link2)).status, 410);
     // The user's page never shows a secret again.
@@ -145,7 +152,7 @@ describe('console over HTTP', () => {
     // Another session cannot take someone else's download.
     await c.get('/console/iam/users/new');
     const third = await c.post('/console/iam/users/new', { name1: 'hank', programmatic: '1' });
-    const link3 = /href="(\/console\/iam\/download\/[\w-]+)"/.exec(third.body)![1];
+    const link3 = capture(/href="(\/console\/iam\/download\/[\w-]+)"/, third.body);
     const other = new ConsoleClient(app.url);
     await other.signIn(ACCOUNT_ID, 'root', ROOT_EMAIL, ROOT_PASSWORD);
     assert.equal((await other.get(link3)).status, 410);

@@ -12,7 +12,7 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { App } from '../../src/app.ts';
 import { WorkloadClient } from '../../src/cli-tools/workload-client.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient } from '../helpers.ts';
-import { ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
+import { capture, ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
 import { offsetsOf } from '../../src/api/console/pages-simulator.ts';
 
 const text = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
@@ -46,7 +46,7 @@ describe('console: roles, workloads, simulator', () => {
       Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } }],
     });
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'web' }))).AttachedPolicies!.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
-    assert.equal((await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' }))).InstanceProfile!.Roles![0].RoleName, 'web');
+    assert.equal((await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' }))).InstanceProfile!.Roles?.[0]?.RoleName, 'web');
     const rolePage = await c.get(r.location!);
     const shown = text(rolePage.body);
     assert.match(shown, /The role was created\./);
@@ -60,7 +60,7 @@ describe('console: roles, workloads, simulator', () => {
     for (let i = 0; i < 55; i++) await iam.send(new CreateRoleCommand({ RoleName: `bulk-${String(i).padStart(2, '0')}`, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
     const first = await c.get('/console/iam/roles');
     assert.equal((first.body.match(/data-role=/g) ?? []).length, 50);
-    const next = /id="roles-next" href="([^"]+)"/.exec(first.body)![1].replace(/&amp;/g, '&');
+    const next = capture(/id="roles-next" href="([^"]+)"/, first.body).replace(/&amp;/g, '&');
     assert.equal(((await c.get(next)).body.match(/data-role=/g) ?? []).length, 6);
     // Another account with an ExternalId and MFA: the generated policy, as the JSON endpoint gives it too.
     const gen = await c.request('POST', '/console/api/trust-policy', JSON.stringify({ entity: 'account', accountId: '444455556666', externalId: 'ext-1', requireMfa: true }), { 'content-type': 'application/json', 'x-csrf-token': c.token() });
@@ -183,12 +183,13 @@ describe('console: roles, workloads, simulator', () => {
     );
     await iam.send(new PutUserPolicyCommand({ UserName: 'sim-user', PolicyName: 's3-access', PolicyDocument: policy }));
     const actions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
-    const resources = ['arn:aws:s3:::public/a.txt', 'arn:aws:s3:::secrets/key'];
+    const resources: [string, string] = ['arn:aws:s3:::public/a.txt', 'arn:aws:s3:::secrets/key'];
     const principal = `arn:aws:iam::${ACCOUNT_ID}:user/sim-user`;
     await c.get('/console/iam/simulator');
     const page = await c.post('/console/iam/simulator', { mode: 'principal', principal, actions: 's3:GetObject\ns3:PutObject', action: 's3:DeleteObject', resources: resources.join('\n') });
     assert.equal(page.status, 200);
     const api = (await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: actions, ResourceArns: resources }))).EvaluationResults!;
+    // Each row's four groups always capture (none is optional): hence row[1]! … row[4]! below.
     const rows = [...page.body.matchAll(/<tr class="result" data-action="([^"]+)" data-resource="([^"]+)" data-decision="([^"]+)"[^>]*>([\s\S]*?)<\/tr>/g)];
     assert.equal(rows.length, 6);
     for (const r of api) {
@@ -197,12 +198,12 @@ describe('console: roles, workloads, simulator', () => {
       // The marked text is exactly the statement at the API's positions.
       for (const m of r.MatchedStatements ?? []) {
         const o = offsetsOf(policy, { Line: m.StartPosition!.Line!, Column: m.StartPosition!.Column! }, { Line: m.EndPosition!.Line!, Column: m.EndPosition!.Column! })!;
-        const marked = /<mark class="(?:allow|deny)">([\s\S]*?)<\/mark>/.exec(row[4])![1].replace(/&quot;/g, '"');
+        const marked = capture(/<mark class="(?:allow|deny)">([\s\S]*?)<\/mark>/, row[4]!).replace(/&quot;/g, '"');
         assert.equal(marked, policy.slice(o[0], o[1]));
       }
-      if ((r.MissingContextValues ?? []).length > 0) assert.match(text(row[4]), /Missing context values: aws:MultiFactorAuthPresent/);
+      if ((r.MissingContextValues ?? []).length > 0) assert.match(text(row[4]!), /Missing context values: aws:MultiFactorAuthPresent/);
     }
-    assert.match(text(rows.find((x) => x[1] === 's3:GetObject' && x[2].includes('secrets'))![4]), /NoSecrets/);
+    assert.match(text(rows.find((x) => x[1] === 's3:GetObject' && x[2]!.includes('secrets'))![4]!), /NoSecrets/);
     // The context key the policy uses is offered; with MFA present, PutObject is allowed.
     assert.match(page.body, /name="ctx:aws:MultiFactorAuthPresent"/);
     const withMfa = await c.post('/console/iam/simulator', { mode: 'principal', principal, actions: 's3:PutObject', resources: resources[0], 'ctx:aws:MultiFactorAuthPresent': 'true' });
@@ -215,7 +216,7 @@ describe('console: roles, workloads, simulator', () => {
     for (const r of apiCustom) {
       const row = new RegExp(`data-action="${r.EvalActionName}" data-resource="[^"]+" data-decision="([^"]+)"[^>]*>([\\s\\S]*?)</tr>`).exec(custom.body)!;
       assert.equal(row[1], r.EvalDecision);
-      assert.match(row[2], new RegExp(`class="boundary" data-allowed="${String(r.PermissionsBoundaryDecisionDetail!.AllowedByPermissionsBoundary)}"`));
+      assert.match(row[2]!, new RegExp(`class="boundary" data-allowed="${String(r.PermissionsBoundaryDecisionDetail!.AllowedByPermissionsBoundary)}"`));
     }
     // Form problems are said plainly.
     assert.match(errorBanner((await c.post('/console/iam/simulator', { mode: 'custom', actions: 's3:GetObject' })).body)!, /paste at least one policy/);

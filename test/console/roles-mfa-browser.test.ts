@@ -139,7 +139,7 @@ describe('console in Chromium: roles, simulator, MFA', () => {
     await page.waitForURL(`${app.url}/console/iam/users/mfa-user?ok=mfaAssigned`);
     const devices = (await iam.send(new ListMFADevicesCommand({ UserName: 'mfa-user' }))).MFADevices!;
     assert.equal(devices.length, 1);
-    assert.match((await page.textContent('#mfa-devices'))!, new RegExp(devices[0].SerialNumber!));
+    assert.match((await page.textContent('#mfa-devices'))!, new RegExp(devices[0]!.SerialNumber!)); // one device, as just asserted
 
     await page.click('#signout');
     await page.waitForURL(`${app.url}/console/${ACCOUNT_ID}`);

@@ -74,10 +74,14 @@ describe('console: the seed walkthrough in Chromium', () => {
     const rows = parseCsv(readFileSync((await download.path())!, 'utf8'));
     assert.equal(rows.length, 1);
     const creds = rows[0];
+    assert.ok(creds);
     assert.equal(creds['User name'], 'admin');
     assert.equal(creds['Access key ID'], keyId);
-    assert.equal(creds['Secret access key'].length, 40);
-    assert.ok(creds.Password.length >= 20);
+    const secretAccessKey = creds['Secret access key'];
+    const password = creds.Password;
+    assert.ok(secretAccessKey !== undefined && password !== undefined, `the CSV has no Secret access key or Password column: ${Object.keys(creds).join(', ')}`);
+    assert.equal(secretAccessKey.length, 40);
+    assert.ok(password.length >= 20);
     assert.equal(creds['Console login link'], `${app.url}/console/${ACCOUNT_ID}`);
     // Only once: the download is gone now.
     assert.equal((await page.request.get(`${app.url}${new URL((await page.getAttribute('#download-csv', 'href'))!, app.url).pathname}`)).status(), 410);
@@ -89,7 +93,7 @@ describe('console: the seed walkthrough in Chromium', () => {
     await page.click('#users-table >> text=admin');
     await page.waitForSelector('#access-keys');
     assert.ok((await page.textContent('#access-keys'))!.includes(keyId));
-    assert.ok(!(await page.content()).includes(creds['Secret access key']));
+    assert.ok(!(await page.content()).includes(secretAccessKey));
     assert.ok((await page.textContent('#console-password-state'))!.includes('Enabled'));
     await shot('user-admin');
 
@@ -124,7 +128,7 @@ describe('console: the seed walkthrough in Chromium', () => {
     await page.goto(signinUrl);
     assert.equal(await page.inputValue('#account'), ACCOUNT_ID);
     await page.fill('#username', 'admin');
-    await page.fill('#password', creds.Password);
+    await page.fill('#password', password);
     await shot('admin-signin');
     await page.click('#signin');
     await page.waitForURL(`${app.url}/console/iam/change-password`);
@@ -133,7 +137,7 @@ describe('console: the seed walkthrough in Chromium', () => {
     await page.goto(`${app.url}/console/iam/users`);
     await page.waitForURL(`${app.url}/console/iam/change-password`);
     await shot('forced-password-change');
-    await page.fill('#old-password', creds.Password);
+    await page.fill('#old-password', password);
     await page.fill('#new-password', 'N3w-Admin-Passw0rd!');
     await page.fill('#confirm-password', 'N3w-Admin-Passw0rd!');
     await page.click('#change-password');
@@ -142,7 +146,7 @@ describe('console: the seed walkthrough in Chromium', () => {
     await shot('admin-dashboard');
 
     // 9. The access key from the CSV works with the aws CLI.
-    const env = { AWS_ACCESS_KEY_ID: creds['Access key ID'], AWS_SECRET_ACCESS_KEY: creds['Secret access key'], AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const env = { AWS_ACCESS_KEY_ID: creds['Access key ID'], AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
     const who = await run('aws', ['--endpoint-url', app.url, '--output', 'json', 'sts', 'get-caller-identity'], env);
     assert.equal(who.code, 0, who.stderr);
     assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/admin`);

@@ -1,5 +1,6 @@
 // Console test support: an iamd with a known root sign-in, a cookie-keeping HTTP client that
 // submits forms the way a browser does, and headless Chromium through playwright-core.
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export class ConsoleClient {
 
   private remember(res: Response): void {
     for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
+      const pair = c.split(';')[0]!; // split gives one part at least
       const i = pair.indexOf('=');
       const name = pair.slice(0, i);
       const value = pair.slice(i + 1);
@@ -96,6 +97,13 @@ export function freshProfileDir(): string {
 
 export { run } from '../run-command.ts';
 
+/** The first group `re` captures in `text` (a page): fails the test, naming the pattern, when it does not match. */
+export function capture(re: RegExp, text: string): string {
+  const group = re.exec(text)?.[1];
+  assert.ok(group !== undefined, `${re} does not match in:\n${text.slice(0, 2_000)}`);
+  return group;
+}
+
 /** Parses the credentials CSV (RFC 4180) into objects keyed by its header. */
 export function parseCsv(text: string): Record<string, string>[] {
   const rows: string[][] = [];
@@ -123,5 +131,6 @@ export function parseCsv(text: string): Record<string, string>[] {
   }
   if (field || row.length) rows.push([...row, field]);
   const [header, ...data] = rows;
+  if (header === undefined) return []; // an empty text: no header, no row
   return data.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }
