@@ -106,7 +106,7 @@ export function pageArray<T>(all: T[], keyOf: (t: T) => string, marker: string |
   }
   const items = all.slice(start, start + maxItems);
   const more = start + maxItems < all.length;
-  return { items, marker: more ? Buffer.from(keyOf(items[items.length - 1]), 'utf8').toString('base64url') : undefined };
+  return { items, marker: more ? Buffer.from(keyOf(items[items.length - 1]!), 'utf8').toString('base64url') : undefined };
 }
 
 export interface UserData {

@@ -99,7 +99,7 @@ const SERVICE_ROLE_NAMES: Record<string, string> = {
 };
 
 export function serviceLinkedRoleName(service: string, suffix?: string): string {
-  const label = service.split('.')[0];
+  const label = service.split('.')[0] ?? service;
   const base = `AWSServiceRoleFor${SERVICE_ROLE_NAMES[service] ?? label.charAt(0).toUpperCase() + label.slice(1)}`;
   return suffix ? `${base}_${suffix}` : base;
 }
@@ -222,10 +222,11 @@ export const roleHandlers = {
 
   async GetServiceLinkedRoleDeletionStatus(ctx, input) {
     const m = DELETION_TASK.exec(input.DeletionTaskId);
-    const roleArn = m ? arnFor(ctx, 'role', m[2], `/aws-service-role/${m[1]}/`) : '*';
+    const [, service, roleName] = m ?? [];
+    const roleArn = service && roleName ? arnFor(ctx, 'role', roleName, `/aws-service-role/${service}/`) : '*';
     await ctx.authorize('iam:GetServiceLinkedRoleDeletionStatus', roleArn);
-    if (!m) throw awsError('deletionTaskIdInvalid', { taskId: input.DeletionTaskId });
-    const exists = await ctx.services.store.read((repo) => repo.getEntityByName(ctx.caller.accountId, 'role', m[2]));
+    if (!roleName) throw awsError('deletionTaskIdInvalid', { taskId: input.DeletionTaskId });
+    const exists = await ctx.services.store.read((repo) => repo.getEntityByName(ctx.caller.accountId, 'role', roleName));
     return { Status: exists ? 'IN_PROGRESS' : 'SUCCEEDED' };
   },
 } satisfies IamHandlers;

@@ -52,7 +52,7 @@ function compileInputs(texts: string[] | undefined, label: string, type: PolicyS
 /** Several boundary documents act as one boundary: their statements together. */
 function oneBoundary(inputs: InputPolicy[]): CompiledPolicy | null {
   if (inputs.length === 0) return null;
-  if (inputs.length === 1) return inputs[0].compiled;
+  if (inputs.length === 1) return inputs[0]!.compiled;
   const statements = inputs.flatMap((p) => p.compiled.document.Statement);
   return compilePolicy({ Version: '2012-10-17', Statement: statements }, { type: 'boundary', name: 'PermissionsBoundaryPolicyInputList.1' });
 }
@@ -61,10 +61,11 @@ function oneBoundary(inputs: InputPolicy[]): CompiledPolicy | null {
 async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Promise<Principal | AwsError> {
   const parsed = parseArn(arn);
   const m = parsed && parsed.service === 'iam' ? /^(user|group|role)(\/(?:.*\/)?)?([^/]+)$/.exec(parsed.resource) : null;
-  const kind = m ? kindOf(m[1]) : undefined;
-  if (!parsed || !m || !kind) return awsError('simulationArnInvalid', { arn });
-  const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, m[3]) : undefined;
-  if (!entity) return notFound(kind, m[3]);
+  const kind = m ? kindOf(m[1]!) : undefined;
+  const name = m?.[3];
+  if (!parsed || !kind || !name) return awsError('simulationArnInvalid', { arn });
+  const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, name) : undefined;
+  if (!entity) return notFound(kind, name);
   return { kind, entity, arn: arnOf(ctx, entity) };
 }
 
@@ -116,7 +117,7 @@ function contextEntries(input: { ContextEntries?: ContextEntry[] }): Record<stri
   for (const e of input.ContextEntries ?? []) {
     if (!e.ContextKeyName) continue;
     const values = e.ContextKeyValues ?? [];
-    out[e.ContextKeyName] = e.ContextKeyType?.endsWith('List') || values.length !== 1 ? values : values[0];
+    out[e.ContextKeyName] = e.ContextKeyType?.endsWith('List') || values.length !== 1 ? values : values[0]!;
   }
   return out;
 }
@@ -126,7 +127,7 @@ function resourceAccountOf(input: { ResourceOwner?: string }, fallback: string):
   if (!owner) return fallback;
   const m = /(\d{12})/.exec(owner);
   if (!m) throw awsError('simulationResourceOwnerInvalid', { owner });
-  return m[1];
+  return m[1]!;
 }
 
 const DECISIONS: Record<Decision['decision'], PolicyEvaluationDecisionType> = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' };
@@ -145,15 +146,15 @@ export function statementPositions(text: string): { start: Position; end: Positi
     let hi = lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
+      if (lineStarts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { Line: lo + 1, Column: offset - lineStarts[lo] + 1 };
+    return { Line: lo + 1, Column: offset - lineStarts[lo]! + 1 };
   };
   // A tiny scanner: skips strings, tracks depth, and records the spans of the top-level "Statement" value.
   let i = 0;
   const skipWs = () => {
-    while (i < text.length && /\s/.test(text[i])) i++;
+    while (i < text.length && /\s/.test(text[i]!)) i++;
   };
   const readString = (): string => {
     const start = i++;
@@ -192,7 +193,7 @@ export function statementPositions(text: string): { start: Position; end: Positi
       }
       return [start, i - 1];
     }
-    while (i < text.length && !/[\s,}\]]/.test(text[i])) i++;
+    while (i < text.length && !/[\s,}\]]/.test(text[i]!)) i++;
     return [start, i - 1];
   };
   skipWs();
@@ -233,8 +234,9 @@ export function statementPositions(text: string): { start: Position; end: Positi
 function sourceOf(source: PolicySource): { id: string; type: PolicySourceType; inline?: { kind: Kind; entity: string; name: string } } {
   if (source.arn) return { id: source.name, type: /:iam::aws:policy\//.test(source.arn) ? 'aws-managed' : 'user-managed' };
   const inline = /^(user|group|role)\/([^/]+)\/(.+)$/.exec(source.name);
-  const kind = inline ? kindOf(inline[1]) : undefined;
-  if (inline && kind && source.type === 'identity') return { id: inline[3], type: kind, inline: { kind, entity: inline[2], name: inline[3] } };
+  const kind = inline ? kindOf(inline[1]!) : undefined;
+  // The pattern's three groups take part in every match.
+  if (inline && kind && source.type === 'identity') return { id: inline[3]!, type: kind, inline: { kind, entity: inline[2]!, name: inline[3]! } };
   if (source.type === 'resource') return { id: source.name, type: 'resource' };
   return { id: source.name, type: 'none' };
 }
