@@ -31,7 +31,14 @@ interface Target {
 }
 
 /** Signs `count` variants of one call, spreading the signing over the event loop. */
-async function pool(url: string, creds: Credentials, service: 'iam' | 'sts', action: string, params: (i: number) => Record<string, string>, count: number): Promise<SignedRequest[]> {
+async function pool(
+  url: string,
+  creds: Credentials,
+  service: 'iam' | 'sts',
+  action: string,
+  params: (i: number) => Record<string, string>,
+  count: number,
+): Promise<SignedRequest[]> {
   const out: SignedRequest[] = [];
   for (let i = 0; i < count; i += 500) {
     out.push(...(await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, j) => signQuery(url, creds, service, action, params(i + j))))));
@@ -111,7 +118,8 @@ export async function runApiBench(): Promise<{ rows: ApiRow[] }> {
     for (const [name, description] of ROWS) {
       const workloads = new Map<string, Workload>();
       for (const t of targets) workloads.set(t.name, await rowWorkload(name, t));
-      const bareWorkload: Workload | undefined = name === 'GetCallerIdentity' ? { requests: [await signQuery(bare.url, ROOT, 'sts', 'GetCallerIdentity')] } : undefined;
+      const bareWorkload: Workload | undefined =
+        name === 'GetCallerIdentity' ? { requests: [await signQuery(bare.url, ROOT, 'sts', 'GetCallerIdentity')] } : undefined;
       const rounds: Record<Target['name'] | 'bare', LoadResult[]> = { iamd: [], moto: [], bare: [] };
       // Rounds interleave the targets, so that other work on the machine hits them alike.
       for (let round = 1; round <= ROUNDS; round++) {
@@ -163,6 +171,12 @@ export function apiTable(rows: ApiRow[]): string {
 
 if (isMain(import.meta.url)) {
   const { rows } = await runApiBench();
-  writeResult('api', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS }, targets: { iamdOverMoto: 30, iamdOverBare: 0.5 }, rows, date: new Date().toISOString() });
+  writeResult('api', {
+    machine: machine(),
+    settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS },
+    targets: { iamdOverMoto: 30, iamdOverBare: 0.5 },
+    rows,
+    date: new Date().toISOString(),
+  });
   if (!process.env.BENCH_QUIET) console.log(apiTable(rows));
 }

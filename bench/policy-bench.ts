@@ -118,7 +118,9 @@ const results = {
 console.log(`compiled ${identityPolicies.length + (permissionsBoundary ? 1 : 0)} policies in ${results.compileMs} ms`);
 console.log(`decisions checked: ${n} (mismatches: ${mismatches}, explained-path mismatches: ${explainedMismatches})`);
 console.log(`throughput: ${results.decisionsPerSecond.toLocaleString('en-US')} decisions/s`);
-console.log(`latency per decision: p50 ${results.latencyMicros.p50} µs, p90 ${results.latencyMicros.p90} µs, p99 ${results.latencyMicros.p99} µs (timer overhead ${overhead} ns subtracted)`);
+console.log(
+  `latency per decision: p50 ${results.latencyMicros.p50} µs, p90 ${results.latencyMicros.p90} µs, p99 ${results.latencyMicros.p99} µs (timer overhead ${overhead} ns subtracted)`,
+);
 
 const out = new URL('./results/', import.meta.url);
 mkdirSync(out, { recursive: true });

@@ -56,7 +56,9 @@ if (mode === 'ab') {
       const serverUs = ((server.cpuMs() - s0) * 1000) / r.total;
       const clientUs = (c1.user + c1.system) / r.total;
       results[i]!.push(Math.round(r.requestsPerSecond));
-      process.stderr.write(`${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`);
+      process.stderr.write(
+        `${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`,
+      );
     }
   }
   for (const [i, build] of builds.entries()) console.log(`${build}\t${row}\tbest ${Math.max(...results[i]!)}\tall ${results[i]!.join(' ')}`);
@@ -72,7 +74,9 @@ if (mode === 'ab') {
   const written = readdirSync(dir)[0];
   if (written === undefined) throw new Error(`iamd wrote no CPU profile in ${dir}`);
   const file = join(dir, written);
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } ; hitCount: number }[] };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number }[];
+  };
   const self = new Map<string, number>();
   let total = 0;
   for (const n of profile.nodes) {

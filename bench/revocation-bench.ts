@@ -42,7 +42,12 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** Repeats `req` on `url` until `done(status, text)` or the deadline; returns the number of tries. */
-async function until(url: string, req: SignedRequest, done: (status: number, text: string) => boolean, deadline: number): Promise<{ ok: boolean; tries: number }> {
+async function until(
+  url: string,
+  req: SignedRequest,
+  done: (status: number, text: string) => boolean,
+  deadline: number,
+): Promise<{ ok: boolean; tries: number }> {
   let tries = 0;
   while (performance.now() < deadline) {
     tries++;

@@ -26,7 +26,11 @@ for (const [name, file] of PARTS) {
   rmSync(result, { force: true });
   process.stderr.write(`\n== ${name} ==\n`);
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000, env: { ...process.env, BENCH_QUIET: '1' } });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 15 * 60_000,
+    env: { ...process.env, BENCH_QUIET: '1' },
+  });
   status[name] = { exitCode: run.status, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
   if (run.status !== 0) process.stderr.write(`!! ${name} failed (exit ${run.status ?? run.signal})\n`);
 }
@@ -35,7 +39,13 @@ const read = <T>(name: string): T | undefined => {
   const f = new URL(`${name}.json`, RESULTS_DIR);
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as T) : undefined;
 };
-const policy = read<{ decisionsPerSecond: number; latencyMicros: { p50: number; p99: number }; mismatches: number; explainedMismatches: number; requests: number }>('policy');
+const policy = read<{
+  decisionsPerSecond: number;
+  latencyMicros: { p50: number; p99: number };
+  mismatches: number;
+  explainedMismatches: number;
+  requests: number;
+}>('policy');
 const password = read<PasswordResult>('password');
 const api = read<{ rows: ApiRow[] }>('api');
 const scale = read<{ small: ScaleMeasurement; large: ScaleMeasurement }>('scale');
@@ -54,8 +64,18 @@ if (scale) {
 } else targets.push(['Scale', '–', '', verdict(undefined)]);
 if (policy) {
   targets.push(['Policy engine: decisions/s', fmt.int(policy.decisionsPerSecond), '≥ 500,000', verdict(policy.decisionsPerSecond >= 500_000)]);
-  targets.push(['Policy engine: p50 / p99 µs', `${policy.latencyMicros.p50} / ${policy.latencyMicros.p99}`, '≤ 2 / ≤ 20', verdict(policy.latencyMicros.p50 <= 2 && policy.latencyMicros.p99 <= 20)]);
-  targets.push(['Policy engine: wrong decisions', policy.mismatches + policy.explainedMismatches, `0 of ${fmt.int(policy.requests)}`, verdict(policy.mismatches + policy.explainedMismatches === 0)]);
+  targets.push([
+    'Policy engine: p50 / p99 µs',
+    `${policy.latencyMicros.p50} / ${policy.latencyMicros.p99}`,
+    '≤ 2 / ≤ 20',
+    verdict(policy.latencyMicros.p50 <= 2 && policy.latencyMicros.p99 <= 20),
+  ]);
+  targets.push([
+    'Policy engine: wrong decisions',
+    policy.mismatches + policy.explainedMismatches,
+    `0 of ${fmt.int(policy.requests)}`,
+    verdict(policy.mismatches + policy.explainedMismatches === 0),
+  ]);
 } else targets.push(['Policy engine', '–', '', verdict(undefined)]);
 if (revocation) {
   targets.push(['Revocation propagation p99 (ms)', fmt.ms(revocation.p99Ms), '< 1,000', verdict(revocation.p99Ms < 1000)]);
@@ -69,7 +89,13 @@ const sections = [
   policy &&
     table([
       ['Policy engine (shared/bench/policy-workload.json)', 'decisions/s', 'p50 µs', 'p99 µs', 'wrong'],
-      [`${fmt.int(policy.requests)} decisions, 10 policies + boundary`, fmt.int(policy.decisionsPerSecond), policy.latencyMicros.p50, policy.latencyMicros.p99, policy.mismatches + policy.explainedMismatches],
+      [
+        `${fmt.int(policy.requests)} decisions, 10 policies + boundary`,
+        fmt.int(policy.decisionsPerSecond),
+        policy.latencyMicros.p50,
+        policy.latencyMicros.p99,
+        policy.mismatches + policy.explainedMismatches,
+      ],
     ]),
   password && passwordTable(password),
   revocation && revocationTable(revocation),
@@ -78,5 +104,10 @@ const sections = [
 
 console.log('\n' + sections.join('\n\n'));
 console.log(`\n${JSON.stringify(machine())}  total ${((performance.now() - started) / 1000).toFixed(0)} s`);
-writeResult('summary', { machine: machine(), parts: status, targets: targets.slice(1).map(([what, measured, target, v]) => ({ what, measured, target, verdict: v })), date: new Date().toISOString() });
+writeResult('summary', {
+  machine: machine(),
+  parts: status,
+  targets: targets.slice(1).map(([what, measured, target, v]) => ({ what, measured, target, verdict: v })),
+  date: new Date().toISOString(),
+});
 if (Object.values(status).some((s) => s.exitCode !== 0)) process.exit(1);

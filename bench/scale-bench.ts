@@ -54,9 +54,15 @@ export interface ScaleMeasurement {
   listUsersDeepPage: LoadResult;
 }
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 const fillerPolicy = (i: number) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::data-${i}`, `arn:aws:s3:::data-${i}/*`] }] });
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::data-${i}`, `arn:aws:s3:::data-${i}/*`] }],
+  });
 
 /** Inserts `count` rows, `chunk` per write transaction. */
 async function bulk(store: Store, count: number, insert: (repo: Repo, i: number) => Promise<void>, chunk = 5_000): Promise<void> {
@@ -80,7 +86,15 @@ export async function buildDataFolder(dataDir: string, size: Size): Promise<Cred
     const secrets = new SecretBox(loadMasterKey(config));
     const now = new Date();
     await bootstrap(store, secrets, config, now);
-    const entity = <D>(kind: string, prefix: 'AIDA' | 'AROA' | 'ANPA', name: string, data: D): EntityRow<D> => ({ id: newUniqueId(prefix), accountId: ACCOUNT_ID, kind, name, path: '/', createdAt: now, data });
+    const entity = <D>(kind: string, prefix: 'AIDA' | 'AROA' | 'ANPA', name: string, data: D): EntityRow<D> => ({
+      id: newUniqueId(prefix),
+      accountId: ACCOUNT_ID,
+      kind,
+      name,
+      path: '/',
+      createdAt: now,
+      data,
+    });
 
     const policyArns: string[] = [];
     const policyArn = (i: number): string => {
@@ -106,7 +120,17 @@ export async function buildDataFolder(dataDir: string, size: Size): Promise<Cred
       const caller = entity<UserData>('user', 'AIDA', CALLER, {});
       await repo.insertEntity(caller);
       for (let i = 0; i < 10; i++) await repo.attach(caller.id, policyArn(i), now);
-      await repo.insertAccessKey({ id: key.accessKeyId, account_id: ACCOUNT_ID, user_id: caller.id, secret_sealed: secrets.seal(key.secretAccessKey, key.accessKeyId), status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+      await repo.insertAccessKey({
+        id: key.accessKeyId,
+        account_id: ACCOUNT_ID,
+        user_id: caller.id,
+        secret_sealed: secrets.seal(key.secretAccessKey, key.accessKeyId),
+        status: 'Active',
+        created_at: now.toISOString(),
+        last_used_at: null,
+        last_used_service: null,
+        last_used_region: null,
+      });
     });
   } finally {
     await store.close();
@@ -129,7 +153,8 @@ async function checked(url: string, reqs: SignedRequest[], what: string, expectM
   if (first === undefined) throw new Error(`${what}: no request was signed`);
   const res = await send(url, first);
   const members = (res.text.match(/<member>/g) ?? []).length;
-  if (res.status !== 200 || (expectMembers !== undefined && members !== expectMembers)) throw new Error(`${what}: HTTP ${res.status}, ${members} members: ${res.text.slice(0, 300)}`);
+  if (res.status !== 200 || (expectMembers !== undefined && members !== expectMembers))
+    throw new Error(`${what}: HTTP ${res.status}, ${members} members: ${res.text.slice(0, 300)}`);
   return reqs;
 }
 
@@ -192,9 +217,23 @@ export async function runScaleBench(): Promise<{ small: ScaleMeasurement; large:
         }
       }
     }
-    const results = rounds.map((r) => ({ authorizedGetUser: bestRound(r.authorizedGetUser), listUsersFirstPage: bestRound(r.listUsersFirstPage), listUsersDeepPage: bestRound(r.listUsersDeepPage) }));
+    const results = rounds.map((r) => ({
+      authorizedGetUser: bestRound(r.authorizedGetUser),
+      listUsersFirstPage: bestRound(r.listUsersFirstPage),
+      listUsersDeepPage: bestRound(r.listUsersDeepPage),
+    }));
     // prepared, rounds, results and measured: one entry per account, the small one then the large one.
-    const measured = prepared.map((p, i): ScaleMeasurement => ({ size: p.size, buildS: p.buildS, dataBytes: p.dataBytes, startMs: p.iamd.startMs, rssBytes: rssBytes(p.iamd.pid), peakRssBytes: peakRssBytes(p.iamd.pid), ...results[i]! }));
+    const measured = prepared.map(
+      (p, i): ScaleMeasurement => ({
+        size: p.size,
+        buildS: p.buildS,
+        dataBytes: p.dataBytes,
+        startMs: p.iamd.startMs,
+        rssBytes: rssBytes(p.iamd.pid),
+        peakRssBytes: peakRssBytes(p.iamd.pid),
+        ...results[i]!,
+      }),
+    );
     // Start-up again, now that both folders exist and nothing else is being measured.
     for (const [i, p] of prepared.entries()) {
       await p.iamd.stop();
@@ -214,7 +253,12 @@ export async function runScaleBench(): Promise<{ small: ScaleMeasurement; large:
 export function scaleTable(r: { small: ScaleMeasurement; large: ScaleMeasurement }): string {
   const { small, large } = r;
   const label = (s: Size) => `${fmt.int(s.users)} users, ${fmt.int(s.roles)} roles, ${fmt.int(s.policies)} policies`;
-  const row = (name: string, f: (m: ScaleMeasurement) => number, show: (n: number) => string) => [name, show(f(small)), show(f(large)), fmt.ratio(f(large) / f(small))];
+  const row = (name: string, f: (m: ScaleMeasurement) => number, show: (n: number) => string) => [
+    name,
+    show(f(small)),
+    show(f(large)),
+    fmt.ratio(f(large) / f(small)),
+  ];
   return table([
     ['Scale (SQLite data folder)', label(small.size), label(large.size), 'large/small'],
     row('GetUser by non-root (10 policies): p50 ms', (m) => m.authorizedGetUser.p50Ms, fmt.ms),
@@ -225,15 +269,37 @@ export function scaleTable(r: { small: ScaleMeasurement; large: ScaleMeasurement
     row('ListUsers page from the middle: p99 ms', (m) => m.listUsersDeepPage.p99Ms, fmt.ms),
     row('start-up, spawn to first answer (ms)', (m) => m.startMs, fmt.int),
     row('start-up again, after the load (ms)', (m) => m.restartMs ?? NaN, fmt.int),
-    row('RSS after the load (MiB)', (m) => m.rssBytes / 2 ** 20, (n) => n.toFixed(1)),
-    row('peak RSS (MiB)', (m) => m.peakRssBytes / 2 ** 20, (n) => n.toFixed(1)),
-    row('data folder (MiB)', (m) => m.dataBytes / 2 ** 20, (n) => n.toFixed(1)),
-    row('bulk load through the Store (s)', (m) => m.buildS, (n) => n.toFixed(1)),
+    row(
+      'RSS after the load (MiB)',
+      (m) => m.rssBytes / 2 ** 20,
+      (n) => n.toFixed(1),
+    ),
+    row(
+      'peak RSS (MiB)',
+      (m) => m.peakRssBytes / 2 ** 20,
+      (n) => n.toFixed(1),
+    ),
+    row(
+      'data folder (MiB)',
+      (m) => m.dataBytes / 2 ** 20,
+      (n) => n.toFixed(1),
+    ),
+    row(
+      'bulk load through the Store (s)',
+      (m) => m.buildS,
+      (n) => n.toFixed(1),
+    ),
   ]);
 }
 
 if (isMain(import.meta.url)) {
   const r = await runScaleBench();
-  writeResult('scale', { machine: machine(), settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS }, targets: { largeOverSmallP99: 2 }, ...r, date: new Date().toISOString() });
+  writeResult('scale', {
+    machine: machine(),
+    settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS },
+    targets: { largeOverSmallP99: 2 },
+    ...r,
+    date: new Date().toISOString(),
+  });
   if (!process.env.BENCH_QUIET) console.log(scaleTable(r));
 }

@@ -1,6 +1,5 @@
 // iamd console: small progressive enhancements. Every page works without this file.
 (() => {
-  'use strict';
   const csrf = () => document.querySelector('input[name="_csrf"]')?.value ?? '';
 
   // Copy buttons.
@@ -122,8 +121,19 @@
     };
     const generate = async () => {
       const fd = new FormData(trustForm);
-      const body = { entity: entity(), service: fd.get('service'), accountId: fd.get('accountId'), externalId: fd.get('externalId'), requireMfa: fd.get('requireMfa') === '1', userArn: fd.getAll('userArn') };
-      const res = await fetch('/console/api/trust-policy', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() }, body: JSON.stringify(body) });
+      const body = {
+        entity: entity(),
+        service: fd.get('service'),
+        accountId: fd.get('accountId'),
+        externalId: fd.get('externalId'),
+        requireMfa: fd.get('requireMfa') === '1',
+        userArn: fd.getAll('userArn'),
+      };
+      const res = await fetch('/console/api/trust-policy', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() },
+        body: JSON.stringify(body),
+      });
       if (!res.ok || !area) return;
       area.value = (await res.json()).document;
       area.dataset.generated = '1';

@@ -18,7 +18,10 @@ function walk(dir, out = []) {
 
 const includeLong = process.argv.includes('--long');
 const filters = process.argv.slice(2).filter((a) => a !== '--long');
-const files = ['src', 'test'].flatMap((d) => walk(d)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const files = ['src', 'test']
+  .flatMap((d) => walk(d))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -13,7 +13,7 @@ import { WorkloadApi } from './api/workloads/workload-api.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
-import { SecretBox } from './crypto/secret-box.ts';
+import type { SecretBox } from './crypto/secret-box.ts';
 import { Store } from './store/store.ts';
 import { pathOf } from './http/raw-header.ts';
 

@@ -149,7 +149,8 @@ async function bootstrapRootPassword(store: Store, config: Config, accountId: st
     return undefined;
   }
   if (account.root_password_hash) {
-    if (config.rootEmail && config.rootEmail !== account.root_email) await store.write((repo) => repo.setRootPassword(accountId, email, account.root_password_hash!));
+    if (config.rootEmail && config.rootEmail !== account.root_email)
+      await store.write((repo) => repo.setRootPassword(accountId, email, account.root_password_hash!));
     return undefined;
   }
   const password = generatePassword(20);
@@ -174,7 +175,17 @@ async function bootstrapKeys(store: Store, secrets: SecretBox, config: Config, n
       await repo.insertAccount({ id: accountId, alias: null, root_email: null, root_password_hash: null, created_at: now.toISOString() });
     }
     const insertRootKey = (id: string, secret: string) =>
-      repo.insertAccessKey({ id, account_id: accountId, user_id: null, secret_sealed: secrets.seal(secret, id), status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+      repo.insertAccessKey({
+        id,
+        account_id: accountId,
+        user_id: null,
+        secret_sealed: secrets.seal(secret, id),
+        status: 'Active',
+        created_at: now.toISOString(),
+        last_used_at: null,
+        last_used_service: null,
+        last_used_region: null,
+      });
     // Root keys given by environment are taken as they are, whatever their format — and created
     // once: a key deleted through the API stays deleted, whatever the environment says later.
     if (config.rootAccessKeyId && config.rootSecretAccessKey) {
@@ -185,7 +196,9 @@ async function bootstrapKeys(store: Store, secrets: SecretBox, config: Config, n
         if ((await getMeta(repo, marker)) !== undefined) {
           return {
             accountId,
-            warnings: [`IAMD_ROOT_ACCESS_KEY_ID ${id} was deleted after iamd created it from the environment: it is not created again. Remove IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY from the environment (or give a new key id).`],
+            warnings: [
+              `IAMD_ROOT_ACCESS_KEY_ID ${id} was deleted after iamd created it from the environment: it is not created again. Remove IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY from the environment (or give a new key id).`,
+            ],
           };
         }
         await insertRootKey(id, config.rootSecretAccessKey);

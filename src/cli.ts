@@ -25,45 +25,52 @@ program
   .addOption(new Option('--database-url <url>', 'postgres://… to keep state in PostgreSQL, shared by several nodes (IAMD_DATABASE_URL)'))
   .addOption(new Option('--account-id <id>', 'the 12-digit account id to create on first start (IAMD_ACCOUNT_ID)'))
   .addOption(new Option('--log-level <level>', 'pino log level (IAMD_LOG_LEVEL)').default(undefined, 'info'))
-  .addOption(new Option('--partition <partition>', 'the AWS partition served: its ARNs and regions only (IAMD_PARTITION)').choices(PARTITIONS).default(undefined, 'aws'))
-  .action(async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string; partition?: Partition }) => {
-    const config = configFromEnv(process.env, flags);
-    const app = await startApp(config);
-    const creds = app.boot.generatedRootCredentials;
-    if (creds) {
-      // Shown exactly once, on the terminal (never through the logger): the operator's only copy.
-      process.stdout.write(
-        [
-          '',
-          `iamd created account ${app.boot.accountId}. Root user's access key (shown only now — store it safely):`,
-          `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
-          `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
-          `  export AWS_REGION=${DEFAULT_REGION[config.partition]} AWS_DEFAULT_REGION=${DEFAULT_REGION[config.partition]}`,
-          `  export AWS_ENDPOINT_URL=${app.url}`,
-          '',
-        ].join('\n') + '\n',
-      );
-    }
-    const rootPassword = app.boot.generatedRootPassword;
-    if (rootPassword) {
-      // Shown exactly once, like the root key: the web console's root sign-in.
-      process.stdout.write(
-        [
-          `Root user's console sign-in (shown only now — store it safely; set IAMD_ROOT_PASSWORD to choose your own):`,
-          `  ${app.url}/console/${app.boot.accountId}`,
-          `  email:    ${rootPassword.email}`,
-          `  password: ${rootPassword.password}`,
-          '',
-        ].join('\n') + '\n',
-      );
-    }
-    app.services.logger.info({ url: app.url, accountId: app.boot.accountId, dataDir: config.dataDir }, 'iamd listening');
-    const stop = () => {
-      app.close().then(() => process.exit(0), () => process.exit(1));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  .addOption(
+    new Option('--partition <partition>', 'the AWS partition served: its ARNs and regions only (IAMD_PARTITION)').choices(PARTITIONS).default(undefined, 'aws'),
+  )
+  .action(
+    async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string; partition?: Partition }) => {
+      const config = configFromEnv(process.env, flags);
+      const app = await startApp(config);
+      const creds = app.boot.generatedRootCredentials;
+      if (creds) {
+        // Shown exactly once, on the terminal (never through the logger): the operator's only copy.
+        process.stdout.write(
+          [
+            '',
+            `iamd created account ${app.boot.accountId}. Root user's access key (shown only now — store it safely):`,
+            `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
+            `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
+            `  export AWS_REGION=${DEFAULT_REGION[config.partition]} AWS_DEFAULT_REGION=${DEFAULT_REGION[config.partition]}`,
+            `  export AWS_ENDPOINT_URL=${app.url}`,
+            '',
+          ].join('\n') + '\n',
+        );
+      }
+      const rootPassword = app.boot.generatedRootPassword;
+      if (rootPassword) {
+        // Shown exactly once, like the root key: the web console's root sign-in.
+        process.stdout.write(
+          [
+            `Root user's console sign-in (shown only now — store it safely; set IAMD_ROOT_PASSWORD to choose your own):`,
+            `  ${app.url}/console/${app.boot.accountId}`,
+            `  email:    ${rootPassword.email}`,
+            `  password: ${rootPassword.password}`,
+            '',
+          ].join('\n') + '\n',
+        );
+      }
+      app.services.logger.info({ url: app.url, accountId: app.boot.accountId, dataDir: config.dataDir }, 'iamd listening');
+      const stop = () => {
+        app.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+  );
 
 program
   .command('migrate')
@@ -77,8 +84,14 @@ program
     const to = await Store.openPostgres(flags.to);
     try {
       const counts = await copyStore(from, to);
-      process.stdout.write(`copied ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}\n`);
-      process.stdout.write(`Secrets stay sealed with this data folder's master key: start every node with\n  IAMD_MASTER_KEY=$(cat ${join(dataDir, 'master.key')}) IAMD_DATABASE_URL=${redactUrl(flags.to)} iamd serve\n`);
+      process.stdout.write(
+        `copied ${Object.entries(counts)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ')}\n`,
+      );
+      process.stdout.write(
+        `Secrets stay sealed with this data folder's master key: start every node with\n  IAMD_MASTER_KEY=$(cat ${join(dataDir, 'master.key')}) IAMD_DATABASE_URL=${redactUrl(flags.to)} iamd serve\n`,
+      );
     } finally {
       await from.close();
       await to.close();
@@ -96,17 +109,28 @@ program
   .description("run a command with an instance profile's role: it gets container credentials from iamd, never a long-lived key")
   .requiredOption('--instance-profile <name>', 'the instance profile whose role the command gets')
   .option('--name <name>', 'the workload (and role session) name; default: the command and a random suffix')
-  .option('--session-duration <seconds>', 'how long each set of credentials lasts (60 to the role\'s MaxSessionDuration)', Number)
+  .option('--session-duration <seconds>', "how long each set of credentials lasts (60 to the role's MaxSessionDuration)", Number)
   .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
-  .option('--imds', 'also serve an IMDSv2-compatible endpoint to the command (AWS_EC2_METADATA_SERVICE_ENDPOINT), for tools that only know the instance metadata service')
+  .option(
+    '--imds',
+    'also serve an IMDSv2-compatible endpoint to the command (AWS_EC2_METADATA_SERVICE_ENDPOINT), for tools that only know the instance metadata service',
+  )
   .argument('<command...>', 'the command to run, after --')
   .action(async (command: string[], flags: { instanceProfile: string; name?: string; sessionDuration?: number; endpoint?: string; imds?: boolean }) => {
     const [program, ...args] = command;
     if (program === undefined) throw new Error('iamd exec: name the command to run after --');
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
     const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
-    const name = flags.name ?? `${basename(program).replace(/[^\w+=,.@-]/g, '-').slice(0, 48)}-${randomBytes(4).toString('hex')}`;
-    const registered = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: name, SessionDurationSeconds: flags.sessionDuration });
+    const name =
+      flags.name ??
+      `${basename(program)
+        .replace(/[^\w+=,.@-]/g, '-')
+        .slice(0, 48)}-${randomBytes(4).toString('hex')}`;
+    const registered = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', {
+      InstanceProfileName: flags.instanceProfile,
+      Name: name,
+      SessionDurationSeconds: flags.sessionDuration,
+    });
     const env = workloadEnvironment(process.env, endpoint + registered.CredentialsPath, registered.AuthorizationToken);
     const imds = flags.imds ? await startImdsServer(endpoint + registered.CredentialsPath, registered.AuthorizationToken) : undefined;
     if (imds) {
@@ -144,7 +168,12 @@ workload
   .action(async (flags: { instanceProfile: string; name: string; expiresIn?: number; sessionDuration?: number; endpoint?: string }) => {
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
     const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
-    const r = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', { InstanceProfileName: flags.instanceProfile, Name: flags.name, ExpiresInSeconds: flags.expiresIn, SessionDurationSeconds: flags.sessionDuration });
+    const r = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', {
+      InstanceProfileName: flags.instanceProfile,
+      Name: flags.name,
+      ExpiresInSeconds: flags.expiresIn,
+      SessionDurationSeconds: flags.sessionDuration,
+    });
     process.stdout.write(
       [
         `workload ${r.Workload.WorkloadId} (${r.Workload.Name}) gets ${r.Workload.RoleArn ?? 'no role'}${r.Workload.Expiration ? ` until ${r.Workload.Expiration}` : ''}.`,
@@ -162,7 +191,12 @@ workload
   .option('--endpoint <url>', 'the iamd endpoint')
   .action(async (flags: { instanceProfile?: string; endpoint?: string }) => {
     const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
-    const r = await client.request<{ Workloads: unknown[] }>('GET', '/iamd/workloads', undefined, flags.instanceProfile ? { InstanceProfileName: flags.instanceProfile } : {});
+    const r = await client.request<{ Workloads: unknown[] }>(
+      'GET',
+      '/iamd/workloads',
+      undefined,
+      flags.instanceProfile ? { InstanceProfileName: flags.instanceProfile } : {},
+    );
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   });
 workload

@@ -11,7 +11,19 @@ test('AccessDenied → EncodedAuthorizationMessage → DecodeAuthorizationMessag
   try {
     const iam = iamClient(app);
     await iam.send(new CreateUserCommand({ UserName: 'dana', Tags: [{ Key: 'team', Value: 'blue' }] }));
-    await iam.send(new PutUserPolicyCommand({ UserName: 'dana', PolicyName: 'deny-create', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'NoCreate', Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }, { Effect: 'Allow', Action: 'sts:DecodeAuthorizationMessage', Resource: '*' }] }) }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'dana',
+        PolicyName: 'deny-create',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'NoCreate', Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' },
+            { Effect: 'Allow', Action: 'sts:DecodeAuthorizationMessage', Resource: '*' },
+          ],
+        }),
+      }),
+    );
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'dana' }))).AccessKey!;
     const creds = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
 
@@ -23,7 +35,10 @@ test('AccessDenied → EncodedAuthorizationMessage → DecodeAuthorizationMessag
       // The SDK puts the error element's extra children on the exception itself.
       const err = e as { Code?: string; message: string; EncodedAuthorizationMessage?: string };
       assert.equal(err.Code, 'AccessDenied');
-      assert.equal(err.message, `User: arn:aws:iam::${ACCOUNT_ID}:user/dana is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::${ACCOUNT_ID}:user/x with an explicit deny in an identity-based policy`);
+      assert.equal(
+        err.message,
+        `User: arn:aws:iam::${ACCOUNT_ID}:user/dana is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::${ACCOUNT_ID}:user/x with an explicit deny in an identity-based policy`,
+      );
       encoded = err.EncodedAuthorizationMessage ?? '';
     }
     assert.ok(encoded.length > 0 && encoded.length <= 10240, `encoded message of ${encoded.length} characters`);
@@ -35,7 +50,11 @@ test('AccessDenied → EncodedAuthorizationMessage → DecodeAuthorizationMessag
     assert.equal(decoded.context.action, 'iam:CreateUser');
     assert.equal(decoded.context.resource, `arn:aws:iam::${ACCOUNT_ID}:user/x`);
     assert.equal(decoded.context.principal.arn, `arn:aws:iam::${ACCOUNT_ID}:user/dana`);
-    assert.ok(decoded.context.conditions.items.some((c: { key: string; values: { items: { value: string }[] } }) => c.key === 'aws:PrincipalTag/team' && c.values.items[0]?.value === 'blue'));
+    assert.ok(
+      decoded.context.conditions.items.some(
+        (c: { key: string; values: { items: { value: string }[] } }) => c.key === 'aws:PrincipalTag/team' && c.values.items[0]?.value === 'blue',
+      ),
+    );
 
     const tampered = await awsError(() => stsClient(app, creds).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded.slice(0, -4) + 'AAAA' })));
     assert.equal(tampered.name, 'InvalidAuthorizationMessageException');
@@ -44,7 +63,11 @@ test('AccessDenied → EncodedAuthorizationMessage → DecodeAuthorizationMessag
     // A caller without sts:DecodeAuthorizationMessage may not read it.
     await iam.send(new CreateUserCommand({ UserName: 'eve' }));
     const eveKey = (await iam.send(new CreateAccessKeyCommand({ UserName: 'eve' }))).AccessKey!;
-    const denied = await awsError(() => stsClient(app, { accessKeyId: eveKey.AccessKeyId!, secretAccessKey: eveKey.SecretAccessKey! }).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded })));
+    const denied = await awsError(() =>
+      stsClient(app, { accessKeyId: eveKey.AccessKeyId!, secretAccessKey: eveKey.SecretAccessKey! }).send(
+        new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded }),
+      ),
+    );
     assert.equal(denied.name, 'AccessDenied');
   } finally {
     await app.close();

@@ -19,7 +19,21 @@ const operations = Object.keys(iamModel.operations);
 
 describe('decoder and encoder', () => {
   test('decodeInput never throws anything but an AwsError', () => {
-    const key = fc.oneof(fc.constantFrom('UserName', 'Path', 'Tags.member.1.Key', 'Tags.member.1.Value', 'MaxItems', 'Marker', 'PolicyDocument', 'Tags.member.2.Key', 'DurationSeconds', 'Status'), fc.string());
+    const key = fc.oneof(
+      fc.constantFrom(
+        'UserName',
+        'Path',
+        'Tags.member.1.Key',
+        'Tags.member.1.Value',
+        'MaxItems',
+        'Marker',
+        'PolicyDocument',
+        'Tags.member.2.Key',
+        'DurationSeconds',
+        'Status',
+      ),
+      fc.string(),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...operations), fc.array(fc.tuple(key, fc.string({ unit: 'binary' })), { maxLength: 8 }), (op, pairs) => {
         try {
@@ -56,7 +70,17 @@ describe('decoder and encoder', () => {
       fc.string(),
       fc.json(),
       fc.jsonValue().map((v) => JSON.stringify({ Version: '2012-10-17', Statement: v })),
-      fc.record({ Effect: fc.oneof(fc.constantFrom('Allow', 'Deny'), fc.string()), Action: fc.oneof(fc.string(), fc.array(fc.string())), Resource: fc.oneof(fc.string(), fc.jsonValue()), Condition: fc.jsonValue() }, { requiredKeys: [] }).map((s) => JSON.stringify({ Version: '2012-10-17', Statement: [s] })),
+      fc
+        .record(
+          {
+            Effect: fc.oneof(fc.constantFrom('Allow', 'Deny'), fc.string()),
+            Action: fc.oneof(fc.string(), fc.array(fc.string())),
+            Resource: fc.oneof(fc.string(), fc.jsonValue()),
+            Condition: fc.jsonValue(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((s) => JSON.stringify({ Version: '2012-10-17', Statement: [s] })),
     );
     fc.assert(
       fc.property(jsonish, fc.constantFrom('identity', 'resource', 'trust') as fc.Arbitrary<'identity' | 'resource' | 'trust'>, (text, kind) => {
@@ -95,7 +119,30 @@ describe('the HTTP endpoint under bad input', () => {
     const samples = fc.sample(
       fc.oneof(
         fc.string(),
-        fc.constantFrom(...operations).chain((op) => fc.array(fc.tuple(fc.constantFrom('UserName', 'Path', 'GroupName', 'PolicyArn', 'MaxItems', 'Marker', 'Tags.member.1.Key', 'Tags.member.51.Key', 'PolicyDocument', 'AccessKeyId'), fc.string()), { maxLength: 5 }).map((pairs) => new URLSearchParams([['Action', op], ['Version', '2010-05-08'], ...pairs]).toString())),
+        fc
+          .constantFrom(...operations)
+          .chain((op) =>
+            fc
+              .array(
+                fc.tuple(
+                  fc.constantFrom(
+                    'UserName',
+                    'Path',
+                    'GroupName',
+                    'PolicyArn',
+                    'MaxItems',
+                    'Marker',
+                    'Tags.member.1.Key',
+                    'Tags.member.51.Key',
+                    'PolicyDocument',
+                    'AccessKeyId',
+                  ),
+                  fc.string(),
+                ),
+                { maxLength: 5 },
+              )
+              .map((pairs) => new URLSearchParams([['Action', op], ['Version', '2010-05-08'], ...pairs]).toString()),
+          ),
       ),
       300,
     );
@@ -110,7 +157,11 @@ describe('the HTTP endpoint under bad input', () => {
   });
 
   test('an oversized body is refused before it is parsed', async () => {
-    const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(MAX_BODY_BYTES + 1) });
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a'.repeat(MAX_BODY_BYTES + 1),
+    });
     assert.equal(res.status, 413);
     assert.match(await res.text(), /<Code>RequestEntityTooLarge<\/Code>/);
   });
@@ -120,10 +171,20 @@ describe('the HTTP endpoint under bad input', () => {
       [{}, 'MissingAuthenticationToken'],
       [{ authorization: 'AWS4-HMAC-SHA256' }, 'IncompleteSignature'],
       [{ authorization: 'Bearer x' }, 'IncompleteSignature'],
-      [{ authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=zz', 'x-amz-date': '20260101T000000Z' }, 'SignatureDoesNotMatch'],
+      [
+        {
+          authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=zz',
+          'x-amz-date': '20260101T000000Z',
+        },
+        'SignatureDoesNotMatch',
+      ],
     ];
     for (const [headers, code] of cases) {
-      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'Action=ListUsers&Version=2010-05-08' });
+      const res = await fetch(app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: 'Action=ListUsers&Version=2010-05-08',
+      });
       const text = await res.text();
       assert.ok(res.status === 400 || res.status === 403, text);
       assert.ok(text.includes(`<Code>`) && !text.includes('<Code>ServiceFailure'), text);

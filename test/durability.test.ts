@@ -56,7 +56,15 @@ test('kill -9 during a burst of writes loses no acknowledged write', async () =>
       for (let i = 0; !stop; i++) {
         const name = `r${round}-w${w}-u${i}`;
         try {
-          await iam.send(new CreateUserCommand({ UserName: name, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+          await iam.send(
+            new CreateUserCommand({
+              UserName: name,
+              Tags: [
+                { Key: 'a', Value: '1' },
+                { Key: 'b', Value: '2' },
+              ],
+            }),
+          );
           acknowledged.add(name);
         } catch {
           return; // the server died mid-request: this write was never acknowledged

@@ -70,7 +70,10 @@ describe('enforcement of every call', () => {
     await admin.send(new CreateGroupCommand({ GroupName: 'Developers' }));
     assert.equal(await simulated('admin', 'iam:CreateUser', userArn('carol')), 'allowed');
     const sim = await root.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: userArn('admin'), ActionNames: ['iam:CreateUser'] }));
-    assert.deepEqual(sim.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]), [['AdministratorAccess', 'aws-managed']]);
+    assert.deepEqual(
+      sim.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
+      [['AdministratorAccess', 'aws-managed']],
+    );
     assert.equal(sim.EvaluationResults?.[0]?.EvalResourceName, '*');
   });
 
@@ -92,7 +95,13 @@ describe('enforcement of every call', () => {
   });
 
   test('an inline explicit Deny beats AdministratorAccess', async () => {
-    await root.send(new PutUserPolicyCommand({ UserName: 'admin', PolicyName: 'NoNewUsers', PolicyDocument: doc({ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }) }));
+    await root.send(
+      new PutUserPolicyCommand({
+        UserName: 'admin',
+        PolicyName: 'NoNewUsers',
+        PolicyDocument: doc({ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }),
+      }),
+    );
     const denied = await awsError(() => admin.send(new CreateUserCommand({ UserName: 'dave' })));
     assert.deepEqual(denied, {
       name: 'AccessDenied',
@@ -103,7 +112,10 @@ describe('enforcement of every call', () => {
     const [createUser, createGroup] = sim.EvaluationResults!;
     assert.ok(createUser && createGroup, 'a result for each of the two actions');
     assert.equal(createUser.EvalDecision, 'explicitDeny');
-    assert.deepEqual(createUser.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]), [['NoNewUsers', 'user']]);
+    assert.deepEqual(
+      createUser.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
+      [['NoNewUsers', 'user']],
+    );
     assert.deepEqual(createUser.MatchedStatements?.[0]?.StartPosition, { Line: 1, Column: 37 });
     assert.equal(createGroup.EvalDecision, 'allowed');
     await admin.send(new CreateGroupCommand({ GroupName: 'Testers' }));
@@ -112,7 +124,9 @@ describe('enforcement of every call', () => {
   });
 
   test('a permissions boundary of iam:Get* limits an administrator to reads', async () => {
-    const boundary = (await root.send(new CreatePolicyCommand({ PolicyName: 'GetOnly', PolicyDocument: doc({ Effect: 'Allow', Action: 'iam:Get*', Resource: '*' }) }))).Policy!.Arn!;
+    const boundary = (
+      await root.send(new CreatePolicyCommand({ PolicyName: 'GetOnly', PolicyDocument: doc({ Effect: 'Allow', Action: 'iam:Get*', Resource: '*' }) }))
+    ).Policy!.Arn!;
     await root.send(new PutUserPermissionsBoundaryCommand({ UserName: 'admin', PermissionsBoundary: boundary }));
     assert.equal((await admin.send(new GetUserCommand({ UserName: 'bob' }))).User?.UserName, 'bob');
     const denied = await awsError(() => admin.send(new CreateUserCommand({ UserName: 'erin' })));
@@ -124,10 +138,13 @@ describe('enforcement of every call', () => {
     const listDenied = await awsError(() => admin.send(new ListUsersCommand({})));
     assert.equal(listDenied.name, 'AccessDenied');
     const sim = await root.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: userArn('admin'), ActionNames: ['iam:CreateUser', 'iam:GetUser'] }));
-    assert.deepEqual(sim.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision, r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]), [
-      ['iam:CreateUser', 'implicitDeny', false],
-      ['iam:GetUser', 'allowed', true],
-    ]);
+    assert.deepEqual(
+      sim.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision, r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]),
+      [
+        ['iam:CreateUser', 'implicitDeny', false],
+        ['iam:GetUser', 'allowed', true],
+      ],
+    );
     await root.send(new DeleteUserPermissionsBoundaryCommand({ UserName: 'admin' }));
     await admin.send(new CreateUserCommand({ UserName: 'erin' }));
   });
@@ -137,7 +154,10 @@ describe('enforcement of every call', () => {
     await root.send(new RemoveUserFromGroupCommand({ GroupName: 'Administrators', UserName: 'admin' }));
     const denied = await awsError(() => admin.send(new ListUsersCommand({})));
     assert.equal(denied.name, 'AccessDenied');
-    assert.equal(denied.message, `User: ${userArn('admin')} is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::${ACCOUNT_ID}:user/ because no identity-based policy allows the iam:ListUsers action`);
+    assert.equal(
+      denied.message,
+      `User: ${userArn('admin')} is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::${ACCOUNT_ID}:user/ because no identity-based policy allows the iam:ListUsers action`,
+    );
     assert.equal(await simulated('admin', 'iam:ListUsers', '*'), 'implicitDeny');
     await root.send(new AddUserToGroupCommand({ GroupName: 'Administrators', UserName: 'admin' }));
     await admin.send(new ListUsersCommand({}));
@@ -150,14 +170,21 @@ describe('enforcement of every call', () => {
       new PutUserPolicyCommand({
         UserName: 'selfie',
         PolicyName: 'OwnKeys',
-        PolicyDocument: doc({ Effect: 'Allow', Action: ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys'], Resource: 'arn:aws:iam::*:user/${aws:username}' }),
+        PolicyDocument: doc({
+          Effect: 'Allow',
+          Action: ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys'],
+          Resource: 'arn:aws:iam::*:user/${aws:username}',
+        }),
       }),
     );
     const mine = (await self.send(new CreateAccessKeyCommand({ UserName: 'selfie' }))).AccessKey!;
     assert.equal((await self.send(new ListAccessKeysCommand({}))).AccessKeyMetadata?.length, 2);
     await self.send(new DeleteAccessKeyCommand({ UserName: 'selfie', AccessKeyId: mine.AccessKeyId }));
     const theirs = await awsError(() => self.send(new CreateAccessKeyCommand({ UserName: 'other' })));
-    assert.equal(theirs.message, `User: ${userArn('selfie')} is not authorized to perform: iam:CreateAccessKey on resource: ${userArn('other')} because no identity-based policy allows the iam:CreateAccessKey action`);
+    assert.equal(
+      theirs.message,
+      `User: ${userArn('selfie')} is not authorized to perform: iam:CreateAccessKey on resource: ${userArn('other')} because no identity-based policy allows the iam:CreateAccessKey action`,
+    );
     const list = await awsError(() => self.send(new ListAccessKeysCommand({ UserName: 'other' })));
     assert.equal(list.name, 'AccessDenied');
     assert.equal((await root.send(new ListAccessKeysCommand({ UserName: 'other' }))).AccessKeyMetadata?.length, 1);
@@ -181,8 +208,14 @@ describe('enforcement of every call', () => {
         ContextEntries: [{ ContextKeyName: 'aws:SourceIp', ContextKeyType: 'ip', ContextKeyValues: ['10.1.2.3'] }],
       }),
     );
-    assert.deepEqual(r.EvaluationResults?.map((x) => x.EvalDecision), ['allowed', 'explicitDeny', 'implicitDeny']);
-    assert.deepEqual(r.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]), [['PolicyInputList.1', 'none']]);
+    assert.deepEqual(
+      r.EvaluationResults?.map((x) => x.EvalDecision),
+      ['allowed', 'explicitDeny', 'implicitDeny'],
+    );
+    assert.deepEqual(
+      r.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
+      [['PolicyInputList.1', 'none']],
+    );
     const missing = await root.send(new SimulateCustomPolicyCommand({ PolicyInputList: [policy], ActionNames: ['s3:GetObject'] }));
     assert.equal(missing.EvaluationResults?.[0]?.EvalDecision, 'implicitDeny');
     assert.deepEqual(missing.EvaluationResults?.[0]?.MissingContextValues, ['aws:SourceIp']);
@@ -193,12 +226,38 @@ describe('enforcement of every call', () => {
         ActionNames: ['iam:GetUser', 'iam:CreateUser'],
       }),
     );
-    assert.deepEqual(bounded.EvaluationResults?.map((x) => [x.EvalDecision, x.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]), [['allowed', true], ['implicitDeny', false]]);
-    const paged = await root.send(new SimulateCustomPolicyCommand({ PolicyInputList: [policy], ActionNames: ['s3:A', 's3:B', 's3:C'], ResourceArns: ['arn:aws:s3:::x', 'arn:aws:s3:::y'], MaxItems: 4 }));
+    assert.deepEqual(
+      bounded.EvaluationResults?.map((x) => [x.EvalDecision, x.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]),
+      [
+        ['allowed', true],
+        ['implicitDeny', false],
+      ],
+    );
+    const paged = await root.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [policy],
+        ActionNames: ['s3:A', 's3:B', 's3:C'],
+        ResourceArns: ['arn:aws:s3:::x', 'arn:aws:s3:::y'],
+        MaxItems: 4,
+      }),
+    );
     assert.equal(paged.EvaluationResults?.length, 4);
     assert.equal(paged.IsTruncated, true);
-    const next = await root.send(new SimulateCustomPolicyCommand({ PolicyInputList: [policy], ActionNames: ['s3:A', 's3:B', 's3:C'], ResourceArns: ['arn:aws:s3:::x', 'arn:aws:s3:::y'], Marker: paged.Marker }));
-    assert.deepEqual(next.EvaluationResults?.map((x) => [x.EvalActionName, x.EvalResourceName]), [['s3:C', 'arn:aws:s3:::x'], ['s3:C', 'arn:aws:s3:::y']]);
+    const next = await root.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [policy],
+        ActionNames: ['s3:A', 's3:B', 's3:C'],
+        ResourceArns: ['arn:aws:s3:::x', 'arn:aws:s3:::y'],
+        Marker: paged.Marker,
+      }),
+    );
+    assert.deepEqual(
+      next.EvaluationResults?.map((x) => [x.EvalActionName, x.EvalResourceName]),
+      [
+        ['s3:C', 'arn:aws:s3:::x'],
+        ['s3:C', 'arn:aws:s3:::y'],
+      ],
+    );
     const bad = await awsError(() => root.send(new SimulateCustomPolicyCommand({ PolicyInputList: ['{'], ActionNames: ['s3:GetObject'] })));
     assert.equal(bad.name, 'InvalidInput');
     const keys = await root.send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [policy] }));

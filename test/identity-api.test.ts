@@ -58,7 +58,10 @@ describe('identity API with @aws-sdk/client-iam', () => {
     await iam.send(new AddUserToGroupCommand({ GroupName: 'Administrators', UserName: 'admin' }));
 
     const group = await iam.send(new GetGroupCommand({ GroupName: 'Administrators' }));
-    assert.deepEqual(group.Users?.map((u) => u.UserName), ['admin']);
+    assert.deepEqual(
+      group.Users?.map((u) => u.UserName),
+      ['admin'],
+    );
     const profile = await iam.send(new GetLoginProfileCommand({ UserName: 'admin' }));
     assert.equal(profile.LoginProfile?.PasswordResetRequired, true);
 
@@ -71,7 +74,10 @@ describe('identity API with @aws-sdk/client-iam', () => {
     const denied = await awsError(() => iamClient(app, adminKey).send(new GetUserCommand({})));
     assert.equal(denied.name, 'AccessDenied');
     assert.equal(denied.status, 403);
-    assert.equal(denied.message, `User: arn:aws:iam::${ACCOUNT_ID}:user/admin is not authorized to perform: iam:GetUser on resource: arn:aws:iam::${ACCOUNT_ID}:user/admin because no identity-based policy allows the iam:GetUser action`);
+    assert.equal(
+      denied.message,
+      `User: arn:aws:iam::${ACCOUNT_ID}:user/admin is not authorized to perform: iam:GetUser on resource: arn:aws:iam::${ACCOUNT_ID}:user/admin because no identity-based policy allows the iam:GetUser action`,
+    );
 
     // The secret is never returned again.
     const listed = await iam.send(new ListAccessKeysCommand({ UserName: 'admin' }));
@@ -142,7 +148,9 @@ describe('identity API with @aws-sdk/client-iam', () => {
   });
 
   test('a wrong secret is SignatureDoesNotMatch; an unknown key is InvalidClientTokenId', async () => {
-    const wrong = await awsError(() => stsClient(app, { accessKeyId: 'AKIAIOSFODNN7ROOTKEY', secretAccessKey: 'not-the-secret' }).send(new GetCallerIdentityCommand({})));
+    const wrong = await awsError(() =>
+      stsClient(app, { accessKeyId: 'AKIAIOSFODNN7ROOTKEY', secretAccessKey: 'not-the-secret' }).send(new GetCallerIdentityCommand({})),
+    );
     assert.equal(wrong.name, 'SignatureDoesNotMatch');
     assert.equal(wrong.status, 403);
     const unknown = await awsError(() => stsClient(app, { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' }).send(new GetCallerIdentityCommand({})));
@@ -153,18 +161,42 @@ describe('identity API with @aws-sdk/client-iam', () => {
     const iam = iamClient(app);
     await iam.send(new CreateUserCommand({ UserName: 'dave', Path: '/eng/', Tags: [{ Key: 'team', Value: 'core' }] }));
     assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'dave' }))).Tags, [{ Key: 'team', Value: 'core' }]);
-    await iam.send(new TagUserCommand({ UserName: 'dave', Tags: [{ Key: 'TEAM', Value: 'edge' }, { Key: 'cost', Value: '42' }] }));
-    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'dave' }))).Tags, [{ Key: 'TEAM', Value: 'edge' }, { Key: 'cost', Value: '42' }]);
+    await iam.send(
+      new TagUserCommand({
+        UserName: 'dave',
+        Tags: [
+          { Key: 'TEAM', Value: 'edge' },
+          { Key: 'cost', Value: '42' },
+        ],
+      }),
+    );
+    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'dave' }))).Tags, [
+      { Key: 'TEAM', Value: 'edge' },
+      { Key: 'cost', Value: '42' },
+    ]);
     await iam.send(new UntagUserCommand({ UserName: 'dave', TagKeys: ['team'] }));
     assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'dave' }))).Tags, [{ Key: 'cost', Value: '42' }]);
-    const dupTags = await awsError(() => iam.send(new TagUserCommand({ UserName: 'dave', Tags: [{ Key: 'a', Value: '1' }, { Key: 'A', Value: '2' }] })));
+    const dupTags = await awsError(() =>
+      iam.send(
+        new TagUserCommand({
+          UserName: 'dave',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'A', Value: '2' },
+          ],
+        }),
+      ),
+    );
     assert.equal(dupTags.name, 'InvalidInput');
 
     await iam.send(new UpdateUserCommand({ UserName: 'dave', NewUserName: 'david', NewPath: '/ops/' }));
     const renamed = await iam.send(new GetUserCommand({ UserName: 'david' }));
     assert.equal(renamed.User?.Arn, `arn:aws:iam::${ACCOUNT_ID}:user/ops/david`);
     const underOps = await iam.send(new ListUsersCommand({ PathPrefix: '/ops/' }));
-    assert.deepEqual(underOps.Users?.map((u) => u.UserName), ['david']);
+    assert.deepEqual(
+      underOps.Users?.map((u) => u.UserName),
+      ['david'],
+    );
 
     for (let i = 0; i < 5; i++) await iam.send(new CreateUserCommand({ UserName: `page-${i}` }));
     const names: string[] = [];
@@ -175,7 +207,10 @@ describe('identity API with @aws-sdk/client-iam', () => {
       names.push(...(page.Users ?? []).map((u) => u.UserName!));
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
-    assert.deepEqual(names, [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
+    );
     for (let i = 0; i < 5; i++) assert.ok(names.includes(`page-${i}`));
 
     await iam.send(new DeleteUserCommand({ UserName: 'page-0' }));
@@ -187,7 +222,10 @@ describe('identity API with @aws-sdk/client-iam', () => {
     await iam.send(new CreateUserCommand({ UserName: 'erin' }));
     await iam.send(new CreateGroupCommand({ GroupName: 'devs', Path: '/eng/' }));
     await iam.send(new AddUserToGroupCommand({ GroupName: 'devs', UserName: 'erin' }));
-    assert.deepEqual((await iam.send(new ListGroupsForUserCommand({ UserName: 'erin' }))).Groups?.map((g) => g.GroupName), ['devs']);
+    assert.deepEqual(
+      (await iam.send(new ListGroupsForUserCommand({ UserName: 'erin' }))).Groups?.map((g) => g.GroupName),
+      ['devs'],
+    );
     const userConflict = await awsError(() => iam.send(new DeleteUserCommand({ UserName: 'erin' })));
     assert.equal(userConflict.name, 'DeleteConflict');
     const groupConflict = await awsError(() => iam.send(new DeleteGroupCommand({ GroupName: 'devs' })));
@@ -195,13 +233,24 @@ describe('identity API with @aws-sdk/client-iam', () => {
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'devs', UserName: 'erin' }));
     await iam.send(new DeleteGroupCommand({ GroupName: 'devs' }));
     await iam.send(new DeleteUserCommand({ UserName: 'erin' }));
-    assert.equal((await iam.send(new ListGroupsCommand({}))).Groups?.some((g) => g.GroupName === 'devs'), false);
+    assert.equal(
+      (await iam.send(new ListGroupsCommand({}))).Groups?.some((g) => g.GroupName === 'devs'),
+      false,
+    );
   });
 
   test('password policy is enforced on console passwords', async () => {
     const iam = iamClient(app);
     await iam.send(new CreateUserCommand({ UserName: 'frank' }));
-    await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 12, RequireSymbols: true, RequireNumbers: true, AllowUsersToChangePassword: true, MaxPasswordAge: 90 }));
+    await iam.send(
+      new UpdateAccountPasswordPolicyCommand({
+        MinimumPasswordLength: 12,
+        RequireSymbols: true,
+        RequireNumbers: true,
+        AllowUsersToChangePassword: true,
+        MaxPasswordAge: 90,
+      }),
+    );
     const policy = await iam.send(new GetAccountPasswordPolicyCommand({}));
     assert.equal(policy.PasswordPolicy?.MinimumPasswordLength, 12);
     assert.equal(policy.PasswordPolicy?.ExpirePasswords, true);

@@ -161,41 +161,243 @@ async function signedRaw(base: string, r: ToSign): Promise<Buffer> {
 
 const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.IAMD_FUZZ_SCALE ?? 1)));
 
-const PCT = ['%', '%%', '%E0%A4%A', '%E0%A4', '%00', '%0d%0a', '%0D%0ASet-Cookie:%20x=1', '%C0%AF', '%ED%A0%80', '%FF', '%FE%FF', '%80', '%2F', '%2f', '%25', '%2e%2e', '%2E', '%5C', '%uD800', '%G1', '%1', '%F0%9F%98%80', '%E2%80%AE', '%3F', '%23', '%20', '+'];
+const PCT = [
+  '%',
+  '%%',
+  '%E0%A4%A',
+  '%E0%A4',
+  '%00',
+  '%0d%0a',
+  '%0D%0ASet-Cookie:%20x=1',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%FF',
+  '%FE%FF',
+  '%80',
+  '%2F',
+  '%2f',
+  '%25',
+  '%2e%2e',
+  '%2E',
+  '%5C',
+  '%uD800',
+  '%G1',
+  '%1',
+  '%F0%9F%98%80',
+  '%E2%80%AE',
+  '%3F',
+  '%23',
+  '%20',
+  '+',
+];
 const WORDS = [
-  'console', 'iam', 'users', 'roles', 'groups', 'policies', 'view', 'new', 'lang', 'en', 'ja', 'xx', 'static', 'app.js', 'style.css', 'signin', 'signout', 'api', 'validate-policy',
-  'trust-policy', 'iamd', 'workloads', 'workload-credentials', 'latest', 'meta-data', 'token', 'security-credentials', 'healthz', 'download', 'inline', 'attach', 'simulator', 'mfa',
-  'change-password', 'account-settings', 'mfa-assign', 'delete', 'tag', 'update', '111122223333', 'root', 'wl-1', '..', '.', '',
+  'console',
+  'iam',
+  'users',
+  'roles',
+  'groups',
+  'policies',
+  'view',
+  'new',
+  'lang',
+  'en',
+  'ja',
+  'xx',
+  'static',
+  'app.js',
+  'style.css',
+  'signin',
+  'signout',
+  'api',
+  'validate-policy',
+  'trust-policy',
+  'iamd',
+  'workloads',
+  'workload-credentials',
+  'latest',
+  'meta-data',
+  'token',
+  'security-credentials',
+  'healthz',
+  'download',
+  'inline',
+  'attach',
+  'simulator',
+  'mfa',
+  'change-password',
+  'account-settings',
+  'mfa-assign',
+  'delete',
+  'tag',
+  'update',
+  '111122223333',
+  'root',
+  'wl-1',
+  '..',
+  '.',
+  '',
 ];
 const pct = fc.constantFrom(...PCT);
 const word = fc.constantFrom(...WORDS);
 const urlChars = fc.string({ unit: fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@[]{}|^`"<>\\'.split('')), maxLength: 6 });
 /** Bytes the request line cannot carry: Node's parser must refuse them (400), never the app. */
 const badRaw = fc.constantFrom(' ', '\r\n', '\t', '\u00e9', '\u0000', '#', '\u007f');
-const segment = fc.array(fc.oneof({ weight: 4, arbitrary: word }, { weight: 3, arbitrary: pct }, { weight: 2, arbitrary: urlChars }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) }), { minLength: 1, maxLength: 3 }).map((a) => a.join(''));
+const segment = fc
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: word },
+      { weight: 3, arbitrary: pct },
+      { weight: 2, arbitrary: urlChars },
+      { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((a) => a.join(''));
 const cleanSegment = segment.map((s) => s.replace(/[^\x21-\x7e]/g, 'x').replace(/[?#]/g, '%3F'));
 
-const PREFIXES = ['/', '/console', '/console/', '/console/iam/', '/console/iam/users/', '/console/iam/roles/', '/console/lang/', '/console/static/', '/console/api/', '/iamd/workloads/', '/iamd/', '/iamd/workload-credentials', '/latest/', '/latest/api/token', '/latest/meta-data/iam/security-credentials/', '//', '/healthz', '*', 'http://evil.example/console/'];
-const pathArb = fc.tuple(fc.constantFrom(...PREFIXES), fc.array(cleanSegment, { maxLength: 3 }), fc.boolean()).map(([p, segs, slash]) => `${p}${segs.join('/')}${slash && segs.length ? '/' : ''}`);
+const PREFIXES = [
+  '/',
+  '/console',
+  '/console/',
+  '/console/iam/',
+  '/console/iam/users/',
+  '/console/iam/roles/',
+  '/console/lang/',
+  '/console/static/',
+  '/console/api/',
+  '/iamd/workloads/',
+  '/iamd/',
+  '/iamd/workload-credentials',
+  '/latest/',
+  '/latest/api/token',
+  '/latest/meta-data/iam/security-credentials/',
+  '//',
+  '/healthz',
+  '*',
+  'http://evil.example/console/',
+];
+const pathArb = fc
+  .tuple(fc.constantFrom(...PREFIXES), fc.array(cleanSegment, { maxLength: 3 }), fc.boolean())
+  .map(([p, segs, slash]) => `${p}${segs.join('/')}${slash && segs.length ? '/' : ''}`);
 
-const QUERY_KEYS = ['next', 'Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Expires', 'ok', 'q', 'marker', 'arn', 'kind', 'name', 'policy', 'user', 'scope', 'InstanceProfileName', 'UserName'];
-const NEXTS = ['/console/%0d%0aSet-Cookie:%20x=1', '//evil.example', '/console/../\\evil.example', '/console/..%2F..%2F%2Fevil.example', 'https://evil.example/console/', '/\\evil.example', '/console/\\\\evil.example', '/console/%E0%A4%A', '/console/iam', 'javascript:alert(1)'];
-const queryValue = fc.oneof(cleanSegment, fc.constantFrom(...NEXTS.map((n) => n.replace(/\\/g, '%5C'))), fc.constantFrom('ListUsers', 'GetUser', 'AWS4-HMAC-SHA256', '2010-05-08', 'AKIAIOSFODNN7ROOTKEY/20260101/us-east-1/iam/aws4_request', 'host', '99999999999999999999'));
-const queryArb = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), cleanSegment), fc.option(queryValue, { nil: undefined })), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join('&'));
+const QUERY_KEYS = [
+  'next',
+  'Action',
+  'Version',
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Signature',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Security-Token',
+  'X-Amz-Expires',
+  'ok',
+  'q',
+  'marker',
+  'arn',
+  'kind',
+  'name',
+  'policy',
+  'user',
+  'scope',
+  'InstanceProfileName',
+  'UserName',
+];
+const NEXTS = [
+  '/console/%0d%0aSet-Cookie:%20x=1',
+  '//evil.example',
+  '/console/../\\evil.example',
+  '/console/..%2F..%2F%2Fevil.example',
+  'https://evil.example/console/',
+  '/\\evil.example',
+  '/console/\\\\evil.example',
+  '/console/%E0%A4%A',
+  '/console/iam',
+  'javascript:alert(1)',
+];
+const queryValue = fc.oneof(
+  cleanSegment,
+  fc.constantFrom(...NEXTS.map((n) => n.replace(/\\/g, '%5C'))),
+  fc.constantFrom(
+    'ListUsers',
+    'GetUser',
+    'AWS4-HMAC-SHA256',
+    '2010-05-08',
+    'AKIAIOSFODNN7ROOTKEY/20260101/us-east-1/iam/aws4_request',
+    'host',
+    '99999999999999999999',
+  ),
+);
+const queryArb = fc
+  .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), cleanSegment), fc.option(queryValue, { nil: undefined })), { maxLength: 4 })
+  .map((pairs) => pairs.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join('&'));
 
 /** Header values: printable Latin-1 (what a header can carry), and a few chosen ones. */
-const latin1 = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 40 });
+const latin1 = fc.string({
+  unit: fc
+    .integer({ min: 0x20, max: 0xff })
+    .filter((c) => c !== 0x7f)
+    .map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
 const headerArbs: Record<string, fc.Arbitrary<string>> = {
-  origin: fc.oneof(latin1, fc.constantFrom('garbage', 'null', '', 'http://[::1', 'http://evil.example', '://', 'http://%', 'javascript:alert(1)', 'http://127.0.0.1:1', 'http://a b')),
+  origin: fc.oneof(
+    latin1,
+    fc.constantFrom('garbage', 'null', '', 'http://[::1', 'http://evil.example', '://', 'http://%', 'javascript:alert(1)', 'http://127.0.0.1:1', 'http://a b'),
+  ),
   referer: fc.oneof(latin1, fc.constantFrom('garbage', 'http://[', '/console/', 'http://evil.example/')),
-  cookie: fc.array(fc.oneof(latin1.map((v) => v.replace(/[;]/g, '')), fc.constantFrom('iamd-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'iamd-lang=ja', 'iamd-lang=%', 'iamd-lang=__proto__', 'iamd-pre=xxxxxxxxxxxxxxxxxxxxxxxxx', 'iamd-flash=v1.garbage', 'iamd-flash=%E0%A4%A', '__Host-iamd-session=x', '=', '==;', 'constructor=1')), { maxLength: 4 }).map((a) => a.join('; ')),
-  'content-type': fc.oneof(latin1, fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'application/json; charset=utf-16', 'text/plain', 'multipart/form-data; boundary=x', 'APPLICATION/X-WWW-FORM-URLENCODED')),
+  cookie: fc
+    .array(
+      fc.oneof(
+        latin1.map((v) => v.replace(/[;]/g, '')),
+        fc.constantFrom(
+          'iamd-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+          'iamd-lang=ja',
+          'iamd-lang=%',
+          'iamd-lang=__proto__',
+          'iamd-pre=xxxxxxxxxxxxxxxxxxxxxxxxx',
+          'iamd-flash=v1.garbage',
+          'iamd-flash=%E0%A4%A',
+          '__Host-iamd-session=x',
+          '=',
+          '==;',
+          'constructor=1',
+        ),
+      ),
+      { maxLength: 4 },
+    )
+    .map((a) => a.join('; ')),
+  'content-type': fc.oneof(
+    latin1,
+    fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=utf-8',
+      'application/json',
+      'application/json; charset=utf-16',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'APPLICATION/X-WWW-FORM-URLENCODED',
+    ),
+  ),
   authorization: fc.oneof(
     latin1,
-    fc.constantFrom('AWS4-HMAC-SHA256', 'Bearer x', 'AWS4-HMAC-SHA256 Credential=%/%/%/%/%, SignedHeaders=host, Signature=00', 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7ROOTKEY/20260101/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=zz', 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7ROOTKEY/2/3/4/5/6/7, SignedHeaders=;;;, Signature=', 'AWS4-HMAC-SHA256 Credential=, Credential=, SignedHeaders=, Signature=', 'iamd-wl-AAAA', 'AWS4-HMAC-SHA256 Credential=ASIAQAAAAAAAAAAAAAAA/20260101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=00'),
+    fc.constantFrom(
+      'AWS4-HMAC-SHA256',
+      'Bearer x',
+      'AWS4-HMAC-SHA256 Credential=%/%/%/%/%, SignedHeaders=host, Signature=00',
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7ROOTKEY/20260101/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=zz',
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7ROOTKEY/2/3/4/5/6/7, SignedHeaders=;;;, Signature=',
+      'AWS4-HMAC-SHA256 Credential=, Credential=, SignedHeaders=, Signature=',
+      'iamd-wl-AAAA',
+      'AWS4-HMAC-SHA256 Credential=ASIAQAAAAAAAAAAAAAAA/20260101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=00',
+    ),
   ),
   'x-amz-date': fc.oneof(latin1, fc.constantFrom('20260101T000000Z', '99999999T999999Z', '', 'Thu, 01 Jan 1970 00:00:00 GMT')),
-  'x-amz-security-token': fc.oneof(latin1, fc.constantFrom('', '!!!!', 'AAAA', 'v1.AAAA', 'djEuQUFBQQ', 'djEu' + 'A'.repeat(60)), fc.base64String().map((b) => b.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'))),
+  'x-amz-security-token': fc.oneof(
+    latin1,
+    fc.constantFrom('', '!!!!', 'AAAA', 'v1.AAAA', 'djEuQUFBQQ', 'djEu' + 'A'.repeat(60)),
+    fc.base64String().map((b) => b.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')),
+  ),
   'x-amz-content-sha256': fc.oneof(latin1, fc.constantFrom('UNSIGNED-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'zz')),
   'x-amz-target': latin1,
   'accept-language': fc.oneof(latin1, fc.constantFrom('ja', 'ja;q=abc', ';;;', '*', 'en-US,ja;q=0.5')),
@@ -207,19 +409,82 @@ const headerArbs: Record<string, fc.Arbitrary<string>> = {
   'user-agent': latin1,
 };
 const headerNames = Object.keys(headerArbs);
-const optionalHeaders = fc.uniqueArray(fc.constantFrom(...headerNames), { maxLength: 6 }).chain((names) => fc.tuple(...names.map((n) => headerArbs[n]!.map((v): [string, string] => [n, v]))));
+const optionalHeaders = fc
+  .uniqueArray(fc.constantFrom(...headerNames), { maxLength: 6 })
+  .chain((names) => fc.tuple(...names.map((n) => headerArbs[n]!.map((v): [string, string] => [n, v]))));
 
-const FORM_KEYS = ['mode', 'principal', 'actions', 'resources', 'policy1', 'boundary', 'ctx:aws:sourceip', 'ctx:aws:currenttime', 'ctx:aws:multifactorauthage', 'description', 'status', 'op', '_csrf', '_pre', '_json', 'kind', 'account', 'name', 'password', 'Action', 'Version', 'UserName', 'PolicyDocument', 'document', 'arn', 'policy', 'next', 'code', 'old', 'new', 'confirm', 'alias', 'user', 'key', 'serial', 'version', 'trust', 'entity', 'userArn', 'service', 'accountId', 'maxSessionHours', 'name1', 'programmatic', 'console', 'tagKey', 'tagValue', 'workload', 'action', 'resource', 'context'];
-const bodyArb = fc.oneof(
-  fc.constant(''),
-  fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FORM_KEYS), cleanSegment), fc.oneof(cleanSegment, fc.string({ maxLength: 20 }), fc.constantFrom(...PCT))), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
-  fc.json({ maxDepth: 2 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-).map((s) => Buffer.from(s, 'utf8'));
+const FORM_KEYS = [
+  'mode',
+  'principal',
+  'actions',
+  'resources',
+  'policy1',
+  'boundary',
+  'ctx:aws:sourceip',
+  'ctx:aws:currenttime',
+  'ctx:aws:multifactorauthage',
+  'description',
+  'status',
+  'op',
+  '_csrf',
+  '_pre',
+  '_json',
+  'kind',
+  'account',
+  'name',
+  'password',
+  'Action',
+  'Version',
+  'UserName',
+  'PolicyDocument',
+  'document',
+  'arn',
+  'policy',
+  'next',
+  'code',
+  'old',
+  'new',
+  'confirm',
+  'alias',
+  'user',
+  'key',
+  'serial',
+  'version',
+  'trust',
+  'entity',
+  'userArn',
+  'service',
+  'accountId',
+  'maxSessionHours',
+  'name1',
+  'programmatic',
+  'console',
+  'tagKey',
+  'tagValue',
+  'workload',
+  'action',
+  'resource',
+  'context',
+];
+const bodyArb = fc
+  .oneof(
+    fc.constant(''),
+    fc
+      .array(fc.tuple(fc.oneof(fc.constantFrom(...FORM_KEYS), cleanSegment), fc.oneof(cleanSegment, fc.string({ maxLength: 20 }), fc.constantFrom(...PCT))), {
+        maxLength: 6,
+      })
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
+    fc.json({ maxDepth: 2 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  )
+  .map((s) => Buffer.from(s, 'utf8'));
 const binaryBody = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
 
 type Framing = 'exact' | 'short' | 'long' | 'none' | 'garbage' | 'double' | 'chunked';
-const framingArb: fc.Arbitrary<Framing> = fc.oneof({ weight: 20, arbitrary: fc.constant('exact' as const) }, { weight: 1, arbitrary: fc.constantFrom<Framing>('short', 'long', 'none', 'garbage', 'double', 'chunked') });
+const framingArb: fc.Arbitrary<Framing> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant('exact' as const) },
+  { weight: 1, arbitrary: fc.constantFrom<Framing>('short', 'long', 'none', 'garbage', 'double', 'chunked') },
+);
 
 interface RandomRequest {
   method: string;
@@ -237,9 +502,17 @@ function rarely<T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | undefined>
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'];
-const hostHeader = (base: string) => fc.oneof({ weight: 8, arbitrary: fc.constant(hostOf(base).hostHeader) }, { weight: 1, arbitrary: fc.oneof(latin1, fc.constantFrom('', 'evil.example', '[', 'a:b:c', 'localhost:0')) });
+const hostHeader = (base: string) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constant(hostOf(base).hostHeader) },
+    { weight: 1, arbitrary: fc.oneof(latin1, fc.constantFrom('', 'evil.example', '[', 'a:b:c', 'localhost:0')) },
+  );
 
-const methodArb = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('GET', 'POST') }, { weight: 4, arbitrary: fc.constantFrom(...METHODS) }, { weight: 1, arbitrary: fc.constantFrom('get', 'FOO', 'TRACE', 'CONNECT') });
+const methodArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('GET', 'POST') },
+  { weight: 4, arbitrary: fc.constantFrom(...METHODS) },
+  { weight: 1, arbitrary: fc.constantFrom('get', 'FOO', 'TRACE', 'CONNECT') },
+);
 
 function randomRequest(base: string, paths: fc.Arbitrary<string> = pathArb, methods: fc.Arbitrary<string> = methodArb): fc.Arbitrary<RandomRequest> {
   return fc
@@ -262,15 +535,29 @@ function randomRequest(base: string, paths: fc.Arbitrary<string> = pathArb, meth
       if (r.crlfHeader) headers.push(r.crlfHeader);
       const n = r.body.length;
       switch (r.framing) {
-        case 'exact': headers.push(['content-length', String(n)]); break;
-        case 'short': headers.push(['content-length', String(Math.max(0, n - 3))]); break;
-        case 'long': headers.push(['content-length', String(n + 10)]); break;
-        case 'garbage': headers.push(['content-length', '12abc']); break;
-        case 'double': headers.push(['content-length', String(n)], ['content-length', String(n + 1)]); break;
-        case 'chunked': headers.push(['transfer-encoding', 'chunked']); break;
-        case 'none': break;
+        case 'exact':
+          headers.push(['content-length', String(n)]);
+          break;
+        case 'short':
+          headers.push(['content-length', String(Math.max(0, n - 3))]);
+          break;
+        case 'long':
+          headers.push(['content-length', String(n + 10)]);
+          break;
+        case 'garbage':
+          headers.push(['content-length', '12abc']);
+          break;
+        case 'double':
+          headers.push(['content-length', String(n)], ['content-length', String(n + 1)]);
+          break;
+        case 'chunked':
+          headers.push(['transfer-encoding', 'chunked']);
+          break;
+        case 'none':
+          break;
       }
-      const wellFormed = r.framing === 'exact' && r.bad === undefined && !r.crlfHeader && METHODS.includes(r.method) && r.host !== '' && !r.path.startsWith('*');
+      const wellFormed =
+        r.framing === 'exact' && r.bad === undefined && !r.crlfHeader && METHODS.includes(r.method) && r.host !== '' && !r.path.startsWith('*');
       return { method: r.method, target, headers, body: r.body, framing: r.framing, wellFormed };
     });
 }
@@ -304,9 +591,15 @@ interface Fixture {
 
 async function prepare(logged: LoggedApp): Promise<Fixture> {
   const iam = iamClient(logged.app);
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
   // The property tests may change or delete what they can name (fuzz-*): IMDS gets its own role.
-  for (const [role, profile] of [['fuzz-role', 'fuzz'], ['imds-role-0', 'imds-profile-0']]) {
+  for (const [role, profile] of [
+    ['fuzz-role', 'fuzz'],
+    ['imds-role-0', 'imds-profile-0'],
+  ]) {
     await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust }));
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profile }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile, RoleName: role }));
@@ -315,7 +608,15 @@ async function prepare(logged: LoggedApp): Promise<Fixture> {
   await iam.send(new CreateUserCommand({ UserName: 'fuzz-user' }));
   await iam.send(new CreateGroupCommand({ GroupName: 'fuzz-group' }));
   const base = logged.app.url;
-  const reg = await sendRaw(base, await signedRaw(base, { method: 'POST', path: '/iamd/workloads', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ InstanceProfileName: 'imds-profile-0', Name: 'imds' })) }));
+  const reg = await sendRaw(
+    base,
+    await signedRaw(base, {
+      method: 'POST',
+      path: '/iamd/workloads',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ InstanceProfileName: 'imds-profile-0', Name: 'imds' })),
+    }),
+  );
   assert.equal(reg.status, 200, reg.raw);
   const token = (JSON.parse(reg.body) as { AuthorizationToken: string }).AuthorizationToken;
   const imds = await startImdsServer(`${base}/iamd/workload-credentials`, token);
@@ -351,7 +652,16 @@ describe('the reported crash paths (issue #12, item 4)', () => {
   test('POST /console/signin with Origin: garbage is refused with a 4xx, not a 500 (Invalid URL)', async () => {
     const base = logged.app.url;
     for (const origin of ['garbage', 'http://[::1', '://', 'http://a b']) {
-      const r = await simple(base, 'POST', '/console/signin', [['origin', origin], ['content-type', 'application/x-www-form-urlencoded']], 'kind=root&account=x&name=y&password=z');
+      const r = await simple(
+        base,
+        'POST',
+        '/console/signin',
+        [
+          ['origin', origin],
+          ['content-type', 'application/x-www-form-urlencoded'],
+        ],
+        'kind=root&account=x&name=y&password=z',
+      );
       assert.ok(r.status >= 400 && r.status < 500, `${r.status} for Origin: ${origin}\n${r.raw}`);
       assert.match(r.headers, /content-type: text\/plain/i);
       assert.ok(r.body.length > 0, 'a clear error message');
@@ -372,7 +682,20 @@ describe('the reported crash paths (issue #12, item 4)', () => {
 
   test('`next` is only ever a same-site /console/ path: never an open redirect', async () => {
     const base = logged.app.url;
-    const cases = ['//evil.example', '/console/../%5Cevil.example', '/console/..%2F..%2F%2Fevil.example', 'https://evil.example/console/', '/%5Cevil.example', '/console/%5C%5Cevil.example', '/console/../../evil', 'javascript:alert(1)', '/console/%E0%A4%A', '%2F%2Fevil.example', '/console/%09/evil', '/console/\t//evil'.replace('\t', '%09')];
+    const cases = [
+      '//evil.example',
+      '/console/../%5Cevil.example',
+      '/console/..%2F..%2F%2Fevil.example',
+      'https://evil.example/console/',
+      '/%5Cevil.example',
+      '/console/%5C%5Cevil.example',
+      '/console/../../evil',
+      'javascript:alert(1)',
+      '/console/%E0%A4%A',
+      '%2F%2Fevil.example',
+      '/console/%09/evil',
+      '/console/\t//evil'.replace('\t', '%09'),
+    ];
     for (const next of cases) {
       const r = await simple(base, 'GET', `/console/lang/ja?next=${next}`);
       assert.equal(r.status, 303, `${next}: ${r.raw}`);
@@ -442,7 +765,18 @@ describe('crash paths found by the property tests', () => {
   test('the console JSON endpoints answer a body that is not a JSON object with a 400, not a 500 (TypeError)', async () => {
     const base = logged.app.url;
     const { cookie, csrf } = await consoleSession(base);
-    const post = (path: string, body: string) => simple(base, 'POST', path, [['cookie', cookie], ['x-csrf-token', csrf], ['content-type', 'application/json']], body);
+    const post = (path: string, body: string) =>
+      simple(
+        base,
+        'POST',
+        path,
+        [
+          ['cookie', cookie],
+          ['x-csrf-token', csrf],
+          ['content-type', 'application/json'],
+        ],
+        body,
+      );
     for (const path of ['/console/api/validate-policy', '/console/api/trust-policy']) {
       for (const body of ['null', '[]', '1', '"x"', 'not json']) {
         const r = await post(path, body);
@@ -451,7 +785,12 @@ describe('crash paths found by the property tests', () => {
       }
     }
     // Values of the wrong JSON type are ignored, as a missing field is (String() of such an object throws).
-    for (const body of ['{"service":{"toString":1}}', '{"accountId":{"valueOf":null,"toString":null}}', '{"userArn":[{"toString":1},"arn:aws:iam::111122223333:user/fuzz-user"]}', '{"entity":["service"]}']) {
+    for (const body of [
+      '{"service":{"toString":1}}',
+      '{"accountId":{"valueOf":null,"toString":null}}',
+      '{"userArn":[{"toString":1},"arn:aws:iam::111122223333:user/fuzz-user"]}',
+      '{"entity":["service"]}',
+    ]) {
       const r = await post('/console/api/trust-policy', body);
       assert.equal(r.status, 200, `${body}: ${r.raw}`);
       assert.ok(typeof (JSON.parse(r.body) as { document: string }).document === 'string');
@@ -462,7 +801,11 @@ describe('crash paths found by the property tests', () => {
   test('a body cut short (fewer bytes than its Content-Length, then the connection closed) is not an internal error', async () => {
     const base = logged.app.url;
     for (const path of ['/', '/iamd/workloads', '/console/signin']) {
-      const head: [string, string][] = [['host', hostOf(base).hostHeader], ['content-length', '100'], ['content-type', 'application/x-www-form-urlencoded']];
+      const head: [string, string][] = [
+        ['host', hostOf(base).hostHeader],
+        ['content-length', '100'],
+        ['content-type', 'application/x-www-form-urlencoded'],
+      ];
       const r = await sendRaw(base, rawRequest('POST', path, head, Buffer.from('Action=ListUsers&Version=')), { halfClose: true });
       assert.ok(r.status === 0 || (r.status >= 400 && r.status < 500), `${path}: ${r.raw}`);
     }
@@ -475,7 +818,9 @@ describe('crash paths found by the property tests', () => {
       const r = await simple(fixture.imdsBase, 'GET', `/latest/meta-data/iam/security-credentials/${path}`, [['x-aws-ec2-metadata-token', fixture.imdsToken]]);
       assert.equal(r.status, 400, `${path}: ${r.raw}`);
     }
-    const ok = await simple(fixture.imdsBase, 'GET', '/latest/meta-data/iam/security-credentials/imds%2Drole-0', [['x-aws-ec2-metadata-token', fixture.imdsToken]]);
+    const ok = await simple(fixture.imdsBase, 'GET', '/latest/meta-data/iam/security-credentials/imds%2Drole-0', [
+      ['x-aws-ec2-metadata-token', fixture.imdsToken],
+    ]);
     assert.equal(ok.status, 200, ok.raw);
   });
 });
@@ -498,7 +843,10 @@ describe('random requests never get a 5xx', () => {
 
   test('unsigned requests to every surface of the app (router, Query API, console, workload API)', async () => {
     const base = logged.app.url;
-    await fc.assert(fc.asyncProperty(randomRequest(base), (r) => checkRandom(base, r).then(() => undefined)), { numRuns: runs(400) });
+    await fc.assert(
+      fc.asyncProperty(randomRequest(base), (r) => checkRandom(base, r).then(() => undefined)),
+      { numRuns: runs(400) },
+    );
     await assertHealthy(logged);
   });
 
@@ -506,48 +854,141 @@ describe('random requests never get a 5xx', () => {
     const base = logged.app.url;
     const ops = [...Object.keys(iamModel.operations), ...Object.keys(stsModel.operations)];
     const registry = buildRegistry();
-    const modelOps = [...Object.keys(iamModel.operations).map((op) => ['iam', op] as const), ...Object.keys(stsModel.operations).map((op) => ['sts', op] as const)];
+    const modelOps = [
+      ...Object.keys(iamModel.operations).map((op) => ['iam', op] as const),
+      ...Object.keys(stsModel.operations).map((op) => ['sts', op] as const),
+    ];
     const implemented = modelOps.filter(([service, op]) => registry.get(service, op));
     const notYet = modelOps.filter(([service, op]) => !registry.get(service, op));
     const valueFor = (leaf: Shape | undefined): fc.Arbitrary<string> =>
       fc.oneof(
-        { weight: 3, arbitrary: leaf?.enum?.length ? fc.constantFrom(...leaf.enum) : leaf?.type === 'integer' || leaf?.type === 'long' ? fc.integer().map(String) : leaf?.type === 'boolean' ? fc.constantFrom('true', 'false') : fc.constantFrom('fuzz-role', 'fuzz-user', 'fuzz-group', 'fuzz', '/', '/a/', 'arn:aws:iam::111122223333:role/fuzz-role', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}') },
+        {
+          weight: 3,
+          arbitrary: leaf?.enum?.length
+            ? fc.constantFrom(...leaf.enum)
+            : leaf?.type === 'integer' || leaf?.type === 'long'
+              ? fc.integer().map(String)
+              : leaf?.type === 'boolean'
+                ? fc.constantFrom('true', 'false')
+                : fc.constantFrom(
+                    'fuzz-role',
+                    'fuzz-user',
+                    'fuzz-group',
+                    'fuzz',
+                    '/',
+                    '/a/',
+                    'arn:aws:iam::111122223333:role/fuzz-role',
+                    'arn:aws:iam::aws:policy/IAMReadOnlyAccess',
+                    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+                  ),
+        },
         { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
         { weight: 1, arbitrary: fc.constantFrom(...PCT) },
-        { weight: 1, arbitrary: fc.constantFrom('-1', '0', '1e400', '99999999999999999999', 'NaN', '', 'true', '2026-13-45T99:99:99Z', '{"Version":"2012-10-17"', '\u0000', '\r\n', 'A'.repeat(3000), '__proto__') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            '-1',
+            '0',
+            '1e400',
+            '99999999999999999999',
+            'NaN',
+            '',
+            'true',
+            '2026-13-45T99:99:99Z',
+            '{"Version":"2012-10-17"',
+            '\u0000',
+            '\r\n',
+            'A'.repeat(3000),
+            '__proto__',
+          ),
+        },
         { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
       );
     /** The flat parameter names of an operation's input (`Tags.member.1.Key`), with their leaf shapes. */
     const inputKeys = (model: ServiceModel, shapeName: string | undefined, prefix = '', depth = 0): { key: string; leaf?: Shape }[] => {
       const shape = shapeName ? model.shapes[shapeName] : undefined;
       if (!shape || depth > 3) return [];
-      if (shape.type === 'structure') return Object.entries(shape.members ?? {}).flatMap(([name, ref]) => inputKeys(model, ref.shape, `${prefix}${prefix ? '.' : ''}${ref.locationName ?? name}`, depth + 1));
-      if (shape.type === 'list') return [{ key: prefix, leaf: shape }, ...['1', '2', '0', '1001', '-1', 'x'].flatMap((i) => inputKeys(model, shape.member!.shape, `${prefix}.member.${i}`, depth + 1))];
-      if (shape.type === 'map') return ['1', '2', '0'].flatMap((i) => [...inputKeys(model, shape.key!.shape, `${prefix}.entry.${i}.key`, depth + 1), ...inputKeys(model, shape.value!.shape, `${prefix}.entry.${i}.value`, depth + 1)]);
+      if (shape.type === 'structure')
+        return Object.entries(shape.members ?? {}).flatMap(([name, ref]) =>
+          inputKeys(model, ref.shape, `${prefix}${prefix ? '.' : ''}${ref.locationName ?? name}`, depth + 1),
+        );
+      if (shape.type === 'list')
+        return [
+          { key: prefix, leaf: shape },
+          ...['1', '2', '0', '1001', '-1', 'x'].flatMap((i) => inputKeys(model, shape.member!.shape, `${prefix}.member.${i}`, depth + 1)),
+        ];
+      if (shape.type === 'map')
+        return ['1', '2', '0'].flatMap((i) => [
+          ...inputKeys(model, shape.key!.shape, `${prefix}.entry.${i}.key`, depth + 1),
+          ...inputKeys(model, shape.value!.shape, `${prefix}.entry.${i}.value`, depth + 1),
+        ]);
       return [{ key: prefix, leaf: shape }];
     };
     const paramsFor = (model: ServiceModel, op: string) => {
       const keys = inputKeys(model, model.operations[op]?.input?.shape);
-      const known = keys.length ? fc.constantFrom(...keys).chain(({ key, leaf }) => valueFor(leaf).map((v): [string, string] => [key, v])) : fc.constant<[string, string]>(['Marker', 'x']);
-      const other = fc.tuple(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.constantFrom('Action', 'Version', 'X-Amz-Signature', 'Tags.member.1.Key', 'Tags.member.51.Key', 'Tags.member.1001.Key')), valueFor(undefined));
+      const known = keys.length
+        ? fc.constantFrom(...keys).chain(({ key, leaf }) => valueFor(leaf).map((v): [string, string] => [key, v]))
+        : fc.constant<[string, string]>(['Marker', 'x']);
+      const other = fc.tuple(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 10 }),
+          fc.constantFrom('Action', 'Version', 'X-Amz-Signature', 'Tags.member.1.Key', 'Tags.member.51.Key', 'Tags.member.1001.Key'),
+        ),
+        valueFor(undefined),
+      );
       return fc.array(fc.oneof({ weight: 5, arbitrary: known }, { weight: 1, arbitrary: other }), { maxLength: 6 });
     };
     const request = fc
-      .oneof({ weight: 12, arbitrary: fc.constantFrom(...implemented) }, { weight: 1, arbitrary: fc.constantFrom(...notYet) }, { weight: 1, arbitrary: fc.constantFrom<readonly [string, string]>(['iam', ''], ['iam', 'constructor'], ['iam', '__proto__'], ['sts', 'toString'], ['iam', 'hasOwnProperty'], ['iam', 'listusers'], ['iam', 'ListUsers ']) })
+      .oneof(
+        { weight: 12, arbitrary: fc.constantFrom(...implemented) },
+        { weight: 1, arbitrary: fc.constantFrom(...notYet) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom<readonly [string, string]>(
+            ['iam', ''],
+            ['iam', 'constructor'],
+            ['iam', '__proto__'],
+            ['sts', 'toString'],
+            ['iam', 'hasOwnProperty'],
+            ['iam', 'listusers'],
+            ['iam', 'ListUsers '],
+          ),
+        },
+      )
       .chain(([service, action]) => {
         const model = service === 'sts' ? stsModel : iamModel;
         return fc.record({
           action: fc.constant(action),
-          version: fc.oneof({ weight: 10, arbitrary: fc.constant(model.metadata.apiVersion) }, { weight: 1, arbitrary: fc.constantFrom(undefined, '', 'x', service === 'sts' ? '2010-05-08' : '2011-06-15') }),
+          version: fc.oneof(
+            { weight: 10, arbitrary: fc.constant(model.metadata.apiVersion) },
+            { weight: 1, arbitrary: fc.constantFrom(undefined, '', 'x', service === 'sts' ? '2010-05-08' : '2011-06-15') },
+          ),
           params: paramsFor(model, action),
           inQuery: fc.boolean(),
           service: fc.oneof({ weight: 12, arbitrary: fc.constant(service) }, { weight: 1, arbitrary: fc.constantFrom('iam', 'sts', 's3', 'IAM', 'iamd', '') }),
-          region: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('us-east-1', 'eu-west-3', 'ap-northeast-1') }, { weight: 1, arbitrary: fc.constantFrom('cn-north-1', 'us-gov-west-1', 'x', 'us-iso-east-1', '') }),
-          contentType: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded') }, { weight: 1, arbitrary: fc.constantFrom('application/json', 'text/plain', undefined) }),
-          amz: rarely(fc.uniqueArray(fc.constantFrom('x-amz-security-token', 'x-amz-target', 'x-amz-user-agent', 'x-amz-meta-x'), { minLength: 1, maxLength: 2 }).chain((names) => fc.tuple(...names.map((n) => latin1.map((v): [string, string] => [n, v.trim()])))), 6),
-          extra: rarely(fc.constantFrom<[string, string]>(['origin', 'garbage'], ['cookie', 'iamd-session=%'], ['accept-language', ';;'], ['x-forwarded-proto', 'https']), 4),
+          region: fc.oneof(
+            { weight: 8, arbitrary: fc.constantFrom('us-east-1', 'eu-west-3', 'ap-northeast-1') },
+            { weight: 1, arbitrary: fc.constantFrom('cn-north-1', 'us-gov-west-1', 'x', 'us-iso-east-1', '') },
+          ),
+          contentType: fc.oneof(
+            { weight: 8, arbitrary: fc.constantFrom('application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded') },
+            { weight: 1, arbitrary: fc.constantFrom('application/json', 'text/plain', undefined) },
+          ),
+          amz: rarely(
+            fc
+              .uniqueArray(fc.constantFrom('x-amz-security-token', 'x-amz-target', 'x-amz-user-agent', 'x-amz-meta-x'), { minLength: 1, maxLength: 2 })
+              .chain((names) => fc.tuple(...names.map((n) => latin1.map((v): [string, string] => [n, v.trim()])))),
+            6,
+          ),
+          extra: rarely(
+            fc.constantFrom<[string, string]>(['origin', 'garbage'], ['cookie', 'iamd-session=%'], ['accept-language', ';;'], ['x-forwarded-proto', 'https']),
+            4,
+          ),
           method: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('POST', 'GET') }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'DELETE', 'PATCH') }),
-          path: fc.oneof({ weight: 8, arbitrary: fc.constant('/') }, { weight: 1, arbitrary: fc.constantFrom('/%E0%A4%A', '/x/../', '/%00', '/%2e%2e/', '/iamd/../') }),
+          path: fc.oneof(
+            { weight: 8, arbitrary: fc.constant('/') },
+            { weight: 1, arbitrary: fc.constantFrom('/%E0%A4%A', '/x/../', '/%00', '/%2e%2e/', '/iamd/../') },
+          ),
         });
       });
     await fc.assert(
@@ -559,7 +1000,15 @@ describe('random requests never get a 5xx', () => {
         if (q.extra) headers[q.extra[0]] = q.extra[1];
         const inQuery = q.inQuery || q.method === 'GET';
         const body = inQuery ? Buffer.alloc(0) : Buffer.from(new URLSearchParams(pairs).toString(), 'utf8');
-        const bytes = await signedRaw(base, { method: q.method, path: q.path, query: inQuery ? pairs : undefined, headers, body, service: q.service, region: q.region });
+        const bytes = await signedRaw(base, {
+          method: q.method,
+          path: q.path,
+          query: inQuery ? pairs : undefined,
+          headers,
+          body,
+          service: q.service,
+          region: q.region,
+        });
         const reply = await sendRaw(base, bytes);
         // 501 NotImplemented is AWS's answer for an action of the model that iamd does not have yet.
         const notImplemented = reply.status === 501 && /<Code>NotImplemented<\/Code>/.test(reply.body) && ops.includes(q.action);
@@ -574,12 +1023,32 @@ describe('random requests never get a 5xx', () => {
   test('signed workload API requests with random methods, paths and bodies', async () => {
     const base = logged.app.url;
     const seconds = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1e308, 2 ** 53, 43200, 900, '60', null, true, [], {}));
-    const jsonBody = fc.record({ InstanceProfileName: fc.oneof(fc.constantFrom('fuzz', 'nope', '', 'a'.repeat(200)), fc.string(), fc.jsonValue()), Name: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.jsonValue(), fc.constantFrom('%E0', '../..', '\u0000')), SessionDurationSeconds: seconds, ExpiresInSeconds: seconds }, { requiredKeys: [] }).map((o) => JSON.stringify(o));
+    const jsonBody = fc
+      .record(
+        {
+          InstanceProfileName: fc.oneof(fc.constantFrom('fuzz', 'nope', '', 'a'.repeat(200)), fc.string(), fc.jsonValue()),
+          Name: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.jsonValue(), fc.constantFrom('%E0', '../..', '\u0000')),
+          SessionDurationSeconds: seconds,
+          ExpiresInSeconds: seconds,
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o));
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'),
-      path: fc.oneof(fc.constant('/iamd/workloads'), fc.constant('/iamd/workload-credentials'), fc.array(cleanSegment, { minLength: 1, maxLength: 2 }).map((s) => `/iamd/workloads/${s.join('/')}`)),
+      path: fc.oneof(
+        fc.constant('/iamd/workloads'),
+        fc.constant('/iamd/workload-credentials'),
+        fc.array(cleanSegment, { minLength: 1, maxLength: 2 }).map((s) => `/iamd/workloads/${s.join('/')}`),
+      ),
       query: fc.array(fc.tuple(fc.constantFrom('InstanceProfileName', 'x', ''), fc.string({ unit: 'grapheme', maxLength: 10 })), { maxLength: 2 }),
-      body: fc.oneof(jsonBody.map((s) => Buffer.from(s)), fc.json().map((s) => Buffer.from(s)), fc.string({ unit: 'binary', maxLength: 30 }).map((s) => Buffer.from(s)), binaryBody, fc.constant(Buffer.alloc(0))),
+      body: fc.oneof(
+        jsonBody.map((s) => Buffer.from(s)),
+        fc.json().map((s) => Buffer.from(s)),
+        fc.string({ unit: 'binary', maxLength: 30 }).map((s) => Buffer.from(s)),
+        binaryBody,
+        fc.constant(Buffer.alloc(0)),
+      ),
       contentType: fc.constantFrom('application/json', 'text/plain', undefined),
     });
     await fc.assert(
@@ -603,18 +1072,121 @@ describe('random requests never get a 5xx', () => {
     const base = logged.app.url;
     const { cookie, csrf } = await consoleSession(base);
     const consolePaths = fc.oneof(
-      fc.tuple(fc.constantFrom('users', 'roles', 'groups'), fc.oneof({ weight: 3, arbitrary: fc.constantFrom('fuzz-role', 'fuzz-user', 'fuzz-group', 'nobody', 'new') }, { weight: 1, arbitrary: cleanSegment }), fc.option(fc.constantFrom('delete', 'groups/add', 'groups/remove', 'detach', 'keys/create', 'keys/status', 'password', 'mfa/remove', 'tag', 'untag', 'update', 'trust', 'boundary', 'boundary/delete', 'instance-profile', 'workloads/revoke', 'users/add', 'users/remove'), { nil: undefined })).map(([kind, name, op]) => `/console/iam/${kind}/${name}${op ? `/${op}` : ''}`),
-      fc.constantFrom('/console/iam', '/console/iam/users', '/console/iam/roles', '/console/iam/groups', '/console/iam/policies', '/console/iam/policies/view', '/console/iam/policies/new', '/console/iam/policies/version', '/console/iam/inline', '/console/iam/inline/delete', '/console/iam/attach', '/console/iam/simulator', '/console/iam/account-settings', '/console/iam/mfa-assign', '/console/iam/alias', '/console/iam/roles/new', '/console/iam/users/new', '/console/iam/groups/new', '/console/api/validate-policy', '/console/api/trust-policy', '/console/iam/download/abc', '/console/iam/change-password', '/console/iam/mfa', '/console/iam/security-credentials', '/console/lang/ja', '/console/', `/console/${ACCOUNT_ID}`),
+      fc
+        .tuple(
+          fc.constantFrom('users', 'roles', 'groups'),
+          fc.oneof({ weight: 3, arbitrary: fc.constantFrom('fuzz-role', 'fuzz-user', 'fuzz-group', 'nobody', 'new') }, { weight: 1, arbitrary: cleanSegment }),
+          fc.option(
+            fc.constantFrom(
+              'delete',
+              'groups/add',
+              'groups/remove',
+              'detach',
+              'keys/create',
+              'keys/status',
+              'password',
+              'mfa/remove',
+              'tag',
+              'untag',
+              'update',
+              'trust',
+              'boundary',
+              'boundary/delete',
+              'instance-profile',
+              'workloads/revoke',
+              'users/add',
+              'users/remove',
+            ),
+            { nil: undefined },
+          ),
+        )
+        .map(([kind, name, op]) => `/console/iam/${kind}/${name}${op ? `/${op}` : ''}`),
+      fc.constantFrom(
+        '/console/iam',
+        '/console/iam/users',
+        '/console/iam/roles',
+        '/console/iam/groups',
+        '/console/iam/policies',
+        '/console/iam/policies/view',
+        '/console/iam/policies/new',
+        '/console/iam/policies/version',
+        '/console/iam/inline',
+        '/console/iam/inline/delete',
+        '/console/iam/attach',
+        '/console/iam/simulator',
+        '/console/iam/account-settings',
+        '/console/iam/mfa-assign',
+        '/console/iam/alias',
+        '/console/iam/roles/new',
+        '/console/iam/users/new',
+        '/console/iam/groups/new',
+        '/console/api/validate-policy',
+        '/console/api/trust-policy',
+        '/console/iam/download/abc',
+        '/console/iam/change-password',
+        '/console/iam/mfa',
+        '/console/iam/security-credentials',
+        '/console/lang/ja',
+        '/console/',
+        `/console/${ACCOUNT_ID}`,
+      ),
       pathArb.filter((p) => p.startsWith('/console')),
     );
-    const consoleQuery = fc.array(fc.tuple(fc.constantFrom('kind', 'name', 'policy', 'arn', 'q', 'marker', 'scope', 'user', 'ok', 'next'), fc.oneof(cleanSegment, fc.constantFrom('user', 'role', 'group', 'fuzz-role', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', 'arn:aws:iam::111122223333:policy/%E0'))), { maxLength: 3 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
-    const formBody = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FORM_KEYS.filter((k) => k !== '_csrf')), cleanSegment), fc.oneof(cleanSegment, fc.string({ unit: 'grapheme', maxLength: 20 }), fc.constantFrom('user', 'role', 'group', 'fuzz-role', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', '{"Version":"2012-10-17","Statement":[]}', '1', 'on'))), { maxLength: 6 });
+    const consoleQuery = fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('kind', 'name', 'policy', 'arn', 'q', 'marker', 'scope', 'user', 'ok', 'next'),
+          fc.oneof(
+            cleanSegment,
+            fc.constantFrom('user', 'role', 'group', 'fuzz-role', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', 'arn:aws:iam::111122223333:policy/%E0'),
+          ),
+        ),
+        { maxLength: 3 },
+      )
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
+    const formBody = fc.array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...FORM_KEYS.filter((k) => k !== '_csrf')), cleanSegment),
+        fc.oneof(
+          cleanSegment,
+          fc.string({ unit: 'grapheme', maxLength: 20 }),
+          fc.constantFrom(
+            'user',
+            'role',
+            'group',
+            'fuzz-role',
+            'arn:aws:iam::aws:policy/IAMReadOnlyAccess',
+            '{"Version":"2012-10-17","Statement":[]}',
+            '1',
+            'on',
+          ),
+        ),
+      ),
+      { maxLength: 6 },
+    );
     const request = fc.record({
       method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT'),
       path: consolePaths,
       query: fc.option(consoleQuery, { nil: undefined }),
       form: formBody,
-      json: fc.option(fc.oneof(fc.json({ maxDepth: 2 }), fc.record({ document: fc.oneof(fc.string(), fc.json()), kind: fc.constantFrom('trust', 'resource', 'identity', 1), entity: fc.constantFrom('service', 'account', 'users', '__proto__'), userArn: fc.jsonValue(), requireMfa: fc.jsonValue() }, { requiredKeys: [] }).map((o) => JSON.stringify(o))), { nil: undefined }),
+      json: fc.option(
+        fc.oneof(
+          fc.json({ maxDepth: 2 }),
+          fc
+            .record(
+              {
+                document: fc.oneof(fc.string(), fc.json()),
+                kind: fc.constantFrom('trust', 'resource', 'identity', 1),
+                entity: fc.constantFrom('service', 'account', 'users', '__proto__'),
+                userArn: fc.jsonValue(),
+                requireMfa: fc.jsonValue(),
+              },
+              { requiredKeys: [] },
+            )
+            .map((o) => JSON.stringify(o)),
+        ),
+        { nil: undefined },
+      ),
       withCsrf: fc.boolean(),
       headers: optionalHeaders.map((hs) => hs.filter(([k]) => k !== 'cookie' && k !== 'origin')),
     });
@@ -623,8 +1195,16 @@ describe('random requests never get a 5xx', () => {
         // Never sign out: the rest of the run needs the session.
         if (/signout/.test(c.path)) return;
         const isJson = c.json !== undefined;
-        const body = c.method === 'GET' ? Buffer.alloc(0) : Buffer.from(isJson ? c.json! : new URLSearchParams([...(c.withCsrf ? [['_csrf', csrf] as [string, string]] : []), ...c.form]).toString(), 'utf8');
-        const headers: [string, string][] = [['host', hostOf(base).hostHeader], ['connection', 'close'], ['cookie', cookie], ...c.headers.filter(([k]) => k !== 'content-type' && k !== 'x-csrf-token')];
+        const body =
+          c.method === 'GET'
+            ? Buffer.alloc(0)
+            : Buffer.from(isJson ? c.json! : new URLSearchParams([...(c.withCsrf ? [['_csrf', csrf] as [string, string]] : []), ...c.form]).toString(), 'utf8');
+        const headers: [string, string][] = [
+          ['host', hostOf(base).hostHeader],
+          ['connection', 'close'],
+          ['cookie', cookie],
+          ...c.headers.filter(([k]) => k !== 'content-type' && k !== 'x-csrf-token'),
+        ];
         headers.push(['content-type', isJson ? 'application/json' : 'application/x-www-form-urlencoded']);
         if (c.withCsrf) headers.push(['x-csrf-token', csrf]);
         headers.push(['content-length', String(body.length)]);
@@ -643,7 +1223,14 @@ describe('random requests never get a 5xx', () => {
     const base = fixture.imdsBase;
     const imdsPaths = fc.oneof(
       fc.array(cleanSegment, { maxLength: 2 }).map((s) => `/latest/meta-data/iam/security-credentials/${s.join('/')}`),
-      fc.constantFrom('/latest/meta-data/iam/security-credentials/imds-role-0', '/latest/meta-data/iam/security-credentials/imds%2Drole-0', '/latest/api/token', '/latest/meta-data/', '/', '/latest/meta-data/iam/security-credentials'),
+      fc.constantFrom(
+        '/latest/meta-data/iam/security-credentials/imds-role-0',
+        '/latest/meta-data/iam/security-credentials/imds%2Drole-0',
+        '/latest/api/token',
+        '/latest/meta-data/',
+        '/',
+        '/latest/meta-data/iam/security-credentials',
+      ),
       pathArb,
     );
     const request = fc.record({
@@ -652,13 +1239,17 @@ describe('random requests never get a 5xx', () => {
     });
     await fc.assert(
       fc.asyncProperty(request, async ({ req, withToken }) => {
-        const headers = withToken ? [...req.headers.filter(([k]) => k !== 'x-aws-ec2-metadata-token'), ['x-aws-ec2-metadata-token', fixture.imdsToken] as [string, string]] : req.headers;
+        const headers = withToken
+          ? [...req.headers.filter(([k]) => k !== 'x-aws-ec2-metadata-token'), ['x-aws-ec2-metadata-token', fixture.imdsToken] as [string, string]]
+          : req.headers;
         await checkRandom(base, { ...req, headers });
       }),
       { numRuns: runs(300) },
     );
     // Still serving credentials.
-    const creds = await simple(base, 'GET', `/latest/meta-data/iam/security-credentials/${fixture.roleName}`, [['x-aws-ec2-metadata-token', fixture.imdsToken]]);
+    const creds = await simple(base, 'GET', `/latest/meta-data/iam/security-credentials/${fixture.roleName}`, [
+      ['x-aws-ec2-metadata-token', fixture.imdsToken],
+    ]);
     assert.equal(creds.status, 200, creds.raw);
     await assertHealthy(logged);
   });

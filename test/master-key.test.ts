@@ -58,7 +58,13 @@ function expectRefusal(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ code:
 async function userWithKey(url: string, name = 'alice'): Promise<Credentials> {
   const iam = iamClient(url);
   await iam.send(new CreateUserCommand({ UserName: name }));
-  await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'read', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }] }) }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: 'read',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }] }),
+    }),
+  );
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
   return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
 }
@@ -241,7 +247,16 @@ test('started in-process with umask 022, the data files are 0600 too', async () 
   const previous = process.umask(0o022);
   try {
     const app = await startApp(
-      { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'silent' },
+      {
+        ...configFromEnv({}),
+        host: '127.0.0.1',
+        port: 0,
+        dataDir: dir,
+        accountId: ACCOUNT_ID,
+        rootAccessKeyId: ROOT_KEY.accessKeyId,
+        rootSecretAccessKey: ROOT_KEY.secretAccessKey,
+        logLevel: 'silent',
+      },
       { logger: pino({ level: 'silent' }) },
     );
     try {

@@ -116,7 +116,10 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     const paged = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 1 }));
     assert.equal(paged.IsTruncated, true);
     const rest = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 1, Marker: paged.Marker }));
-    assert.deepEqual(rest.VirtualMFADevices?.map((d) => d.SerialNumber), [serialOf('ops-token', '/ops/')]);
+    assert.deepEqual(
+      rest.VirtualMFADevices?.map((d) => d.SerialNumber),
+      [serialOf('ops-token', '/ops/')],
+    );
     assert.equal(rest.IsTruncated, false);
   });
 
@@ -133,7 +136,9 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
       [totpForStep(seed, s - 6), totpForStep(seed, s - 5)], // consecutive, but long ago
     ];
     for (const [AuthenticationCode1, AuthenticationCode2] of bad) {
-      const err = await awsError(() => iam.send(new EnableMFADeviceCommand({ UserName: 'alice', SerialNumber: serial, AuthenticationCode1, AuthenticationCode2 })));
+      const err = await awsError(() =>
+        iam.send(new EnableMFADeviceCommand({ UserName: 'alice', SerialNumber: serial, AuthenticationCode1, AuthenticationCode2 })),
+      );
       assert.deepEqual(err, { name: 'InvalidAuthenticationCode', message: 'Authentication code for device is not valid.', status: 403 });
     }
     assert.deepEqual((await iam.send(new ListMFADevicesCommand({ UserName: 'alice' }))).MFADevices, []);
@@ -142,10 +147,14 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     const notEnabled = await awsError(() => iam.send(new GetMFADeviceCommand({ UserName: 'alice', SerialNumber: serial })));
     assert.equal(notEnabled.name, 'NoSuchEntity');
 
-    const noUser = await awsError(() => iam.send(new EnableMFADeviceCommand({ UserName: 'nobody', SerialNumber: serial, AuthenticationCode1: '123456', AuthenticationCode2: '654321' })));
+    const noUser = await awsError(() =>
+      iam.send(new EnableMFADeviceCommand({ UserName: 'nobody', SerialNumber: serial, AuthenticationCode1: '123456', AuthenticationCode2: '654321' })),
+    );
     assert.deepEqual(noUser, { name: 'NoSuchEntity', message: 'The user with name nobody cannot be found.', status: 404 });
     const missing = serialOf('no-such-device');
-    const noDevice = await awsError(() => iam.send(new EnableMFADeviceCommand({ UserName: 'alice', SerialNumber: missing, AuthenticationCode1: '123456', AuthenticationCode2: '654321' })));
+    const noDevice = await awsError(() =>
+      iam.send(new EnableMFADeviceCommand({ UserName: 'alice', SerialNumber: missing, AuthenticationCode1: '123456', AuthenticationCode2: '654321' })),
+    );
     assert.deepEqual(noDevice, { name: 'NoSuchEntity', message: `MFA Device with serial number ${missing} does not exist.`, status: 404 });
 
     // The codes a device shows at s-1 and s, submitted during s (or, late, during s+1) are accepted.
@@ -177,7 +186,10 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(entry.Base32StringSeed, undefined);
     assert.equal(entry.QRCodePNG, undefined);
     const unassignedNow = await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }));
-    assert.deepEqual(unassignedNow.VirtualMFADevices?.map((d) => d.SerialNumber), [serialOf('ops-token', '/ops/')]);
+    assert.deepEqual(
+      unassignedNow.VirtualMFADevices?.map((d) => d.SerialNumber),
+      [serialOf('ops-token', '/ops/')],
+    );
 
     const again = await awsError(() => enable('alice', serial));
     assert.deepEqual(again, { name: 'EntityAlreadyExists', message: 'MFA Device is already in use.', status: 409 });
@@ -198,7 +210,11 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(await accept(serial, null, code), false, 'not root’s device');
     assert.equal(await accept(serial, 'AIDAOTHERUSER00000000', code), false, 'not that user’s device');
     assert.equal(await accept(serial, aliceId, '000000'), false);
-    assert.equal(await accept(serialOf('ops-token', '/ops/'), aliceId, totpForStep(seeds.get(serialOf('ops-token', '/ops/'))!, timeStepAt(now))), false, 'unassigned device');
+    assert.equal(
+      await accept(serialOf('ops-token', '/ops/'), aliceId, totpForStep(seeds.get(serialOf('ops-token', '/ops/'))!, timeStepAt(now))),
+      false,
+      'unassigned device',
+    );
     assert.equal(await accept(serial, aliceId, code), true);
     assert.equal(await accept(serial, aliceId, code), false, 'a code is accepted only once');
     // A code of the previous step, still within the window, is older than the one used: refused.
@@ -215,10 +231,24 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(await accept(serial, null, totpForStep(seed, ahead)), false);
 
     const bad = await awsError(() =>
-      iam.send(new ResyncMFADeviceCommand({ UserName: 'alice', SerialNumber: serial, AuthenticationCode1: totpForStep(seed, ahead), AuthenticationCode2: totpForStep(seed, ahead - 1) })),
+      iam.send(
+        new ResyncMFADeviceCommand({
+          UserName: 'alice',
+          SerialNumber: serial,
+          AuthenticationCode1: totpForStep(seed, ahead),
+          AuthenticationCode2: totpForStep(seed, ahead - 1),
+        }),
+      ),
     );
     assert.deepEqual(bad, { name: 'InvalidAuthenticationCode', message: 'Authentication code for device is not valid.', status: 403 });
-    await iam.send(new ResyncMFADeviceCommand({ UserName: 'alice', SerialNumber: serial, AuthenticationCode1: totpForStep(seed, ahead - 1), AuthenticationCode2: totpForStep(seed, ahead) }));
+    await iam.send(
+      new ResyncMFADeviceCommand({
+        UserName: 'alice',
+        SerialNumber: serial,
+        AuthenticationCode1: totpForStep(seed, ahead - 1),
+        AuthenticationCode2: totpForStep(seed, ahead),
+      }),
+    );
 
     tick();
     const aliceId = (await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }))).VirtualMFADevices?.[0]?.User?.UserId;
@@ -227,7 +257,14 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(await accept(serial, aliceId, totpForStep(seed, timeStepAt(now) + 6)), true);
 
     const notHers = await awsError(() =>
-      iam.send(new ResyncMFADeviceCommand({ UserName: 'alice', SerialNumber: serialOf('ops-token', '/ops/'), AuthenticationCode1: '123456', AuthenticationCode2: '654321' })),
+      iam.send(
+        new ResyncMFADeviceCommand({
+          UserName: 'alice',
+          SerialNumber: serialOf('ops-token', '/ops/'),
+          AuthenticationCode1: '123456',
+          AuthenticationCode2: '654321',
+        }),
+      ),
     );
     assert.equal(notHers.name, 'NoSuchEntity');
     assert.equal(notHers.status, 404);
@@ -235,9 +272,20 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
 
   test('device tags', async () => {
     const serial = serialOf('alice-phone');
-    await iam.send(new TagMFADeviceCommand({ SerialNumber: serial, Tags: [{ Key: 'owner', Value: 'alice' }, { Key: 'TEAM', Value: 'blue' }] }));
+    await iam.send(
+      new TagMFADeviceCommand({
+        SerialNumber: serial,
+        Tags: [
+          { Key: 'owner', Value: 'alice' },
+          { Key: 'TEAM', Value: 'blue' },
+        ],
+      }),
+    );
     const tags = await iam.send(new ListMFADeviceTagsCommand({ SerialNumber: serial }));
-    assert.deepEqual(tags.Tags, [{ Key: 'TEAM', Value: 'blue' }, { Key: 'owner', Value: 'alice' }]);
+    assert.deepEqual(tags.Tags, [
+      { Key: 'TEAM', Value: 'blue' },
+      { Key: 'owner', Value: 'alice' },
+    ]);
     assert.equal(tags.IsTruncated, false);
     const page = await iam.send(new ListMFADeviceTagsCommand({ SerialNumber: serial, MaxItems: 1 }));
     assert.equal(page.Tags?.length, 1);
@@ -339,7 +387,10 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(await app.store.read((repo) => rootMfaEnabled(repo, ACCOUNT_ID)), true);
 
     const listed = await mfaHandlers.ListMFADevices(ctx, {});
-    assert.deepEqual((listed as { MFADevices: { SerialNumber: string }[] }).MFADevices.map((d) => d.SerialNumber), [serial]);
+    assert.deepEqual(
+      (listed as { MFADevices: { SerialNumber: string }[] }).MFADevices.map((d) => d.SerialNumber),
+      [serial],
+    );
     const assigned = await iam.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Assigned' }));
     const rootEntry = assigned.VirtualMFADevices?.find((d) => d.SerialNumber === serial);
     assert.equal(rootEntry?.User?.Arn, rootArn);

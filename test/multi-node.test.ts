@@ -4,7 +4,21 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AddUserToGroupCommand, AttachGroupPolicyCommand, AttachUserPolicyCommand, CreateGroupCommand, DetachUserPolicyCommand, RemoveUserFromGroupCommand, CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, GetUserCommand, ListAccessKeysCommand, ListUsersCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
+  CreateGroupCommand,
+  DetachUserPolicyCommand,
+  RemoveUserFromGroupCommand,
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  ListUsersCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
@@ -46,11 +60,32 @@ describe('two nodes on one PostgreSQL database', () => {
     assert.match((await onB.send(new GetCallerIdentityCommand({}))).Arn ?? '', /:user\/shared$/);
 
     await iamClient(a.url).send(new UpdateAccessKeyCommand({ UserName: 'shared', AccessKeyId: key.AccessKeyId, Status: 'Inactive' }));
-    await eventually(async () => (await onB.send(new GetCallerIdentityCommand({})).then(() => 'ok', (e) => e.Code)) === 'InvalidClientTokenId', 'deactivation reached B');
+    await eventually(
+      async () =>
+        (await onB.send(new GetCallerIdentityCommand({})).then(
+          () => 'ok',
+          (e) => e.Code,
+        )) === 'InvalidClientTokenId',
+      'deactivation reached B',
+    );
     await iamClient(a.url).send(new UpdateAccessKeyCommand({ UserName: 'shared', AccessKeyId: key.AccessKeyId, Status: 'Active' }));
-    await eventually(async () => (await onB.send(new GetCallerIdentityCommand({})).then(() => 'ok', (e) => e.Code)) === 'ok', 'reactivation reached B');
+    await eventually(
+      async () =>
+        (await onB.send(new GetCallerIdentityCommand({})).then(
+          () => 'ok',
+          (e) => e.Code,
+        )) === 'ok',
+      'reactivation reached B',
+    );
     await iamClient(a.url).send(new DeleteAccessKeyCommand({ UserName: 'shared', AccessKeyId: key.AccessKeyId }));
-    await eventually(async () => (await onB.send(new GetCallerIdentityCommand({})).then(() => 'ok', (e) => e.Code)) === 'InvalidClientTokenId', 'deletion reached B');
+    await eventually(
+      async () =>
+        (await onB.send(new GetCallerIdentityCommand({})).then(
+          () => 'ok',
+          (e) => e.Code,
+        )) === 'InvalidClientTokenId',
+      'deletion reached B',
+    );
   });
 
   test('a policy detached, or a user removed from a group, on A: B denies on the next calls', async () => {
@@ -61,7 +96,11 @@ describe('two nodes on one PostgreSQL database', () => {
     await rootA.send(new AttachGroupPolicyCommand({ GroupName: 'readers', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
     const key = (await rootA.send(new CreateAccessKeyCommand({ UserName: 'reader' }))).AccessKey!;
     const onB = iamClient(b.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
-    const listOnB = () => onB.send(new ListUsersCommand({})).then(() => 'ok', (e) => e.Code as string);
+    const listOnB = () =>
+      onB.send(new ListUsersCommand({})).then(
+        () => 'ok',
+        (e) => e.Code as string,
+      );
     assert.equal(await listOnB(), 'ok');
     await rootA.send(new DetachUserPolicyCommand({ UserName: 'reader', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
     await eventually(async () => (await listOnB()) === 'AccessDenied', 'the detach reached B');

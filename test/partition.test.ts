@@ -52,14 +52,24 @@ describe('partitions: one per deployment', () => {
         PolicyDocument: doc([
           { Effect: 'Allow', Action: ['iam:*', 'sts:*'], Resource: '*' },
           { Effect: 'Deny', Action: 'iam:*', Resource: [`arn:aws:iam::${ACCOUNT_ID}:user/protected`] },
-          { Effect: 'Deny', Action: ['iam:DeleteUserPolicy', 'iam:PutUserPolicy'], Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT_ID}:user/mallory` } } },
+          {
+            Effect: 'Deny',
+            Action: ['iam:DeleteUserPolicy', 'iam:PutUserPolicy'],
+            Resource: '*',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT_ID}:user/mallory` } },
+          },
           {
             Effect: 'Deny',
             Action: ['iam:AttachUserPolicy', 'iam:PutUserPermissionsBoundary'],
             Resource: '*',
             Condition: { ArnEquals: { 'iam:PolicyARN': [ADMIN, `arn:aws:iam::${ACCOUNT_ID}:policy/GuardedPolicy`] } },
           },
-          { Effect: 'Deny', Action: 'iam:PutUserPermissionsBoundary', Resource: '*', Condition: { StringEquals: { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT_ID}:policy/GuardedPolicy` } } },
+          {
+            Effect: 'Deny',
+            Action: 'iam:PutUserPermissionsBoundary',
+            Resource: '*',
+            Condition: { StringEquals: { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT_ID}:policy/GuardedPolicy` } },
+          },
         ]),
       }),
     );
@@ -76,7 +86,10 @@ describe('partitions: one per deployment', () => {
       for (const call of [
         () => iamClient(app, mallory, region).send(new TagUserCommand({ UserName: 'protected', Tags: [{ Key: 'owned', Value: 'yes' }] })),
         () => iamClient(app, mallory, region).send(new DeleteUserPolicyCommand({ UserName: 'mallory', PolicyName: 'fence' })),
-        () => iamClient(app, mallory, region).send(new AttachUserPolicyCommand({ UserName: 'mallory', PolicyArn: `arn:aws-cn:iam::aws:policy/AdministratorAccess` })),
+        () =>
+          iamClient(app, mallory, region).send(
+            new AttachUserPolicyCommand({ UserName: 'mallory', PolicyArn: `arn:aws-cn:iam::aws:policy/AdministratorAccess` }),
+          ),
         () => stsClient(app, ROOT_KEY, region).send(new GetCallerIdentityCommand({})),
       ]) {
         const e = await awsError(call);
@@ -105,9 +118,13 @@ describe('partitions: one per deployment', () => {
       const r = await awsError(() => root.send(new AttachUserPolicyCommand({ UserName: 'mallory', PolicyArn: arn })));
       assert.equal(r.name, 'ValidationError');
     }
-    const boundary = await awsError(() => root.send(new CreateUserCommand({ UserName: 'bounded', PermissionsBoundary: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess' })));
+    const boundary = await awsError(() =>
+      root.send(new CreateUserCommand({ UserName: 'bounded', PermissionsBoundary: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess' })),
+    );
     assert.equal(boundary.name, 'ValidationError');
-    const session = await awsError(() => stsClient(app, mallory).send(new AssumeRoleCommand({ RoleArn: `arn:aws-cn:iam::${ACCOUNT_ID}:role/any`, RoleSessionName: 's' })));
+    const session = await awsError(() =>
+      stsClient(app, mallory).send(new AssumeRoleCommand({ RoleArn: `arn:aws-cn:iam::${ACCOUNT_ID}:role/any`, RoleSessionName: 's' })),
+    );
     assert.equal(session.name, 'ValidationError');
     assert.deepEqual((await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'mallory' }))).AttachedPolicies, []);
   });
@@ -116,7 +133,9 @@ describe('partitions: one per deployment', () => {
     const variant = `arn:aws:iam::${ACCOUNT_ID}:policy/guardedpolicy`;
     const attach = await awsError(() => iamClient(app, mallory).send(new AttachUserPolicyCommand({ UserName: 'mallory', PolicyArn: variant })));
     assert.equal(attach.name, 'AccessDenied');
-    const boundary = await awsError(() => iamClient(app, mallory).send(new PutUserPermissionsBoundaryCommand({ UserName: 'mallory', PermissionsBoundary: variant })));
+    const boundary = await awsError(() =>
+      iamClient(app, mallory).send(new PutUserPermissionsBoundaryCommand({ UserName: 'mallory', PermissionsBoundary: variant })),
+    );
     assert.equal(boundary.name, 'AccessDenied');
     // Root may attach it: the attachment keeps the stored spelling, so a Deny on it matches later too.
     await root.send(new CreateUserCommand({ UserName: 'carol' }));
@@ -129,21 +148,44 @@ describe('partitions: one per deployment', () => {
     assert.deepEqual((await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'carol' }))).AttachedPolicies, []);
   });
 
-  test('policy documents naming another partition are refused with AWS\'s message', async () => {
+  test("policy documents naming another partition are refused with AWS's message", async () => {
     const e = await awsError(() =>
-      root.send(new CreatePolicyCommand({ PolicyName: 'cn', PolicyDocument: doc({ Effect: 'Deny', Action: 'iam:*', Resource: `arn:aws-cn:iam::${ACCOUNT_ID}:user/protected` }) })),
+      root.send(
+        new CreatePolicyCommand({
+          PolicyName: 'cn',
+          PolicyDocument: doc({ Effect: 'Deny', Action: 'iam:*', Resource: `arn:aws-cn:iam::${ACCOUNT_ID}:user/protected` }),
+        }),
+      ),
     );
     assert.equal(e.name, 'MalformedPolicyDocument');
     assert.equal(e.message, `Partition "aws-cn" is not valid for resource "arn:aws-cn:iam::${ACCOUNT_ID}:user/protected".`);
-    const inline = await awsError(() => root.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws-us-gov:s3:::b' }) })));
+    const inline = await awsError(() =>
+      root.send(
+        new PutUserPolicyCommand({
+          UserName: 'carol',
+          PolicyName: 'p',
+          PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws-us-gov:s3:::b' }),
+        }),
+      ),
+    );
     assert.equal(inline.name, 'MalformedPolicyDocument');
     const trust = await awsError(() =>
-      root.send(new CreateRoleCommand({ RoleName: 'cn-trust', AssumeRolePolicyDocument: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws-cn:iam::${ACCOUNT_ID}:root` } }) })),
+      root.send(
+        new CreateRoleCommand({
+          RoleName: 'cn-trust',
+          AssumeRolePolicyDocument: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws-cn:iam::${ACCOUNT_ID}:root` } }),
+        }),
+      ),
     );
     assert.equal(trust.name, 'MalformedPolicyDocument');
     assert.match(trust.message, /^Invalid principal in policy/);
     // Wildcards in the partition, and the served partition, are fine.
-    await root.send(new CreatePolicyCommand({ PolicyName: 'any-partition', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: ['arn:*:s3:::b', 'arn:aws:s3:::b'] }) }));
+    await root.send(
+      new CreatePolicyCommand({
+        PolicyName: 'any-partition',
+        PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: ['arn:*:s3:::b', 'arn:aws:s3:::b'] }),
+      }),
+    );
   });
 });
 

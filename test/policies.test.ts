@@ -72,7 +72,9 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
 
   test('CreatePolicy, GetPolicy, versions, URL-encoded documents, DeletePolicy', async () => {
     const text = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a b&c?%"}]\n}';
-    const created = await iam.send(new CreatePolicyCommand({ PolicyName: 'Reader', Path: '/team/', PolicyDocument: text, Description: 'reads', Tags: [{ Key: 'env', Value: 'dev' }] }));
+    const created = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'Reader', Path: '/team/', PolicyDocument: text, Description: 'reads', Tags: [{ Key: 'env', Value: 'dev' }] }),
+    );
     const p = created.Policy!;
     assert.equal(p.Arn, arnOf('Reader', '/team/'));
     assert.match(p.PolicyId ?? '', /^ANPA[A-Z2-7]{17}$/);
@@ -106,11 +108,23 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
       status: 409,
     });
     const listed = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: p.Arn }));
-    assert.deepEqual(listed.Versions?.map((v) => [v.VersionId, v.IsDefaultVersion]), [['v5', false], ['v4', false], ['v3', false], ['v2', true], ['v1', false]]);
+    assert.deepEqual(
+      listed.Versions?.map((v) => [v.VersionId, v.IsDefaultVersion]),
+      [
+        ['v5', false],
+        ['v4', false],
+        ['v3', false],
+        ['v2', true],
+        ['v1', false],
+      ],
+    );
     const paged = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: p.Arn, MaxItems: 2 }));
     assert.equal(paged.IsTruncated, true);
     const rest = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: p.Arn, Marker: paged.Marker }));
-    assert.deepEqual(rest.Versions?.map((v) => v.VersionId), ['v3', 'v2', 'v1']);
+    assert.deepEqual(
+      rest.Versions?.map((v) => v.VersionId),
+      ['v3', 'v2', 'v1'],
+    );
 
     const delDefault = await awsError(() => iam.send(new DeletePolicyVersionCommand({ PolicyArn: p.Arn, VersionId: 'v2' })));
     assert.deepEqual(delDefault, { name: 'DeleteConflict', message: 'Cannot delete the default version of a policy.', status: 409 });
@@ -124,7 +138,8 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     const withVersions = await awsError(() => iam.send(new DeletePolicyCommand({ PolicyArn: p.Arn })));
     assert.deepEqual(withVersions, {
       name: 'DeleteConflict',
-      message: "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+      message:
+        "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
       status: 409,
     });
     assert.equal((await iam.send(new ListPolicyVersionsCommand({ PolicyArn: p.Arn }))).Versions?.length, 5);
@@ -153,7 +168,15 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     assert.equal(none.name, 'NoSuchEntity');
 
     await iam.send(new CreateUserCommand({ UserName: 'mal' }));
-    const principal = await awsError(() => iam.send(new PutUserPolicyCommand({ UserName: 'mal', PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Principal: { AWS: '*' }, Action: '*', Resource: '*' }) })));
+    const principal = await awsError(() =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'mal',
+          PolicyName: 'p',
+          PolicyDocument: doc({ Effect: 'Allow', Principal: { AWS: '*' }, Action: '*', Resource: '*' }),
+        }),
+      ),
+    );
     assert.equal(principal.name, 'MalformedPolicyDocument');
     const badJson = await awsError(() => iam.send(new PutUserPolicyCommand({ UserName: 'mal', PolicyName: 'p', PolicyDocument: 'not json' })));
     assert.equal(badJson.name, 'MalformedPolicyDocument');
@@ -163,10 +186,28 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
 
   test('policy tags', async () => {
     const arn = (await iam.send(new CreatePolicyCommand({ PolicyName: 'Tagged', PolicyDocument: ALLOW_GET_USER }))).Policy!.Arn!;
-    await iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await iam.send(
+      new TagPolicyCommand({
+        PolicyArn: arn,
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      }),
+    );
     await iam.send(new UntagPolicyCommand({ PolicyArn: arn, TagKeys: ['a'] }));
     assert.deepEqual((await iam.send(new ListPolicyTagsCommand({ PolicyArn: arn }))).Tags, [{ Key: 'b', Value: '2' }]);
-    const dupKeys = await awsError(() => iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: [{ Key: 'x', Value: '1' }, { Key: 'X', Value: '2' }] })));
+    const dupKeys = await awsError(() =>
+      iam.send(
+        new TagPolicyCommand({
+          PolicyArn: arn,
+          Tags: [
+            { Key: 'x', Value: '1' },
+            { Key: 'X', Value: '2' },
+          ],
+        }),
+      ),
+    );
     assert.equal(dupKeys.name, 'InvalidInput');
     assert.deepEqual((await iam.send(new ListPolicyTagsCommand({ PolicyArn: arn }))).Tags, [{ Key: 'b', Value: '2' }]);
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
@@ -183,19 +224,34 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.AttachmentCount, 2);
     assert.deepEqual((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'att' }))).AttachedPolicies, [{ PolicyName: 'Att', PolicyArn: arn }]);
     const groupPolicies = await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'AttGroup' }));
-    assert.deepEqual(groupPolicies.AttachedPolicies?.map((p) => p.PolicyName), ['Att', 'ReadOnlyAccess']);
+    assert.deepEqual(
+      groupPolicies.AttachedPolicies?.map((p) => p.PolicyName),
+      ['Att', 'ReadOnlyAccess'],
+    );
 
     const entities = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn }));
-    assert.deepEqual(entities.PolicyUsers?.map((u) => u.UserName), ['att']);
-    assert.deepEqual(entities.PolicyGroups?.map((g) => g.GroupName), ['AttGroup']);
+    assert.deepEqual(
+      entities.PolicyUsers?.map((u) => u.UserName),
+      ['att'],
+    );
+    assert.deepEqual(
+      entities.PolicyGroups?.map((g) => g.GroupName),
+      ['AttGroup'],
+    );
     assert.deepEqual(entities.PolicyRoles, []);
     const onlyUsers = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, EntityFilter: 'User', PathPrefix: '/staff/' }));
     assert.deepEqual([onlyUsers.PolicyUsers?.length, onlyUsers.PolicyGroups?.length], [1, 0]);
 
     const attachedOnly = await iam.send(new ListPoliciesCommand({ OnlyAttached: true, Scope: 'Local' }));
-    assert.deepEqual(attachedOnly.Policies?.map((p) => p.PolicyName), ['Att']);
+    assert.deepEqual(
+      attachedOnly.Policies?.map((p) => p.PolicyName),
+      ['Att'],
+    );
     const awsAttached = await iam.send(new ListPoliciesCommand({ OnlyAttached: true, Scope: 'AWS' }));
-    assert.deepEqual(awsAttached.Policies?.map((p) => [p.PolicyName, p.AttachmentCount]), [['ReadOnlyAccess', 1]]);
+    assert.deepEqual(
+      awsAttached.Policies?.map((p) => [p.PolicyName, p.AttachmentCount]),
+      [['ReadOnlyAccess', 1]],
+    );
 
     const conflict = await awsError(() => iam.send(new DeletePolicyCommand({ PolicyArn: arn })));
     assert.deepEqual(conflict, { name: 'DeleteConflict', message: 'Cannot delete a policy attached to entities.', status: 409 });
@@ -211,9 +267,21 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     assert.deepEqual(notAttached, { name: 'NoSuchEntity', message: 'Policy arn:aws:iam::aws:policy/ReadOnlyAccess was not found.', status: 404 });
 
     // At most 10 managed policies per user.
-    const names = ['AdministratorAccess', 'ReadOnlyAccess', 'IAMReadOnlyAccess', 'IAMFullAccess', 'AmazonS3ReadOnlyAccess', 'AmazonS3FullAccess', 'AmazonEC2ReadOnlyAccess', 'AmazonEC2FullAccess', 'PowerUserAccess'];
+    const names = [
+      'AdministratorAccess',
+      'ReadOnlyAccess',
+      'IAMReadOnlyAccess',
+      'IAMFullAccess',
+      'AmazonS3ReadOnlyAccess',
+      'AmazonS3FullAccess',
+      'AmazonEC2ReadOnlyAccess',
+      'AmazonEC2FullAccess',
+      'PowerUserAccess',
+    ];
     for (const n of names) await iam.send(new AttachUserPolicyCommand({ UserName: 'att', PolicyArn: `arn:aws:iam::aws:policy/${n}` }));
-    const eleventh = await awsError(() => iam.send(new AttachUserPolicyCommand({ UserName: 'att', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess' })));
+    const eleventh = await awsError(() =>
+      iam.send(new AttachUserPolicyCommand({ UserName: 'att', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess' })),
+    );
     assert.deepEqual(eleventh, { name: 'LimitExceeded', message: 'Cannot exceed quota for PoliciesPerUser: 10', status: 409 });
     assert.equal((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'att' }))).AttachedPolicies?.length, 10);
     const page1 = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'att', MaxItems: 4 }));
@@ -231,9 +299,13 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
   });
 
-  test("an AWS service-role policy is not attachable to a user", async () => {
+  test('an AWS service-role policy is not attachable to a user', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'not-a-service' }));
-    const err = await awsError(() => iam.send(new AttachUserPolicyCommand({ UserName: 'not-a-service', PolicyArn: 'arn:aws:iam::aws:policy/aws-service-role/AWSElasticBeanstalkServiceRolePolicy' })));
+    const err = await awsError(() =>
+      iam.send(
+        new AttachUserPolicyCommand({ UserName: 'not-a-service', PolicyArn: 'arn:aws:iam::aws:policy/aws-service-role/AWSElasticBeanstalkServiceRolePolicy' }),
+      ),
+    );
     assert.equal(err.name, 'PolicyNotAttachable');
     assert.equal(err.status, 400);
     assert.deepEqual((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'not-a-service' }))).AttachedPolicies, []);
@@ -278,12 +350,18 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     assert.deepEqual(tooMuch, { name: 'LimitExceeded', message: 'Maximum policy size of 2048 bytes exceeded for user inl', status: 409 });
     assert.deepEqual((await iam.send(new ListUserPoliciesCommand({ UserName: 'inl' }))).PolicyNames, ['Another', 'Self']);
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'Big', PolicyDocument: padding(4000) }));
-    const groupTooMuch = await awsError(() => iam.send(new PutGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'Big2', PolicyDocument: padding(1100) })));
+    const groupTooMuch = await awsError(() =>
+      iam.send(new PutGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'Big2', PolicyDocument: padding(1100) })),
+    );
     assert.deepEqual(groupTooMuch, { name: 'LimitExceeded', message: 'Maximum policy size of 5120 bytes exceeded for group InlGroup', status: 409 });
     // Replacing a policy counts its new size only.
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'big', PolicyDocument: padding(4500) }));
     assert.deepEqual((await iam.send(new ListGroupPoliciesCommand({ GroupName: 'InlGroup' }))).PolicyNames, ['big']);
-    assert.equal(JSON.parse(decodeURIComponent((await iam.send(new GetGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'BIG' }))).PolicyDocument!)).Statement.Sid.length, 4500);
+    assert.equal(
+      JSON.parse(decodeURIComponent((await iam.send(new GetGroupPolicyCommand({ GroupName: 'InlGroup', PolicyName: 'BIG' }))).PolicyDocument!)).Statement.Sid
+        .length,
+      4500,
+    );
 
     const missing = await awsError(() => iam.send(new GetUserPolicyCommand({ UserName: 'inl', PolicyName: 'Nope' })));
     assert.deepEqual(missing, { name: 'NoSuchEntity', message: 'The user policy with name Nope cannot be found.', status: 404 });
@@ -306,11 +384,17 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!;
     assert.deepEqual([policy.AttachmentCount, policy.PermissionsBoundaryUsageCount], [0, 1]);
     const asBoundary = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: 'PermissionsBoundary' }));
-    assert.deepEqual(asBoundary.PolicyUsers?.map((u) => u.UserName), ['bounded']);
+    assert.deepEqual(
+      asBoundary.PolicyUsers?.map((u) => u.UserName),
+      ['bounded'],
+    );
     const asPolicy = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: 'PermissionsPolicy' }));
     assert.deepEqual(asPolicy.PolicyUsers, []);
     const boundaries = await iam.send(new ListPoliciesCommand({ PolicyUsageFilter: 'PermissionsBoundary' }));
-    assert.deepEqual(boundaries.Policies?.map((p) => p.PolicyName), ['Boundary']);
+    assert.deepEqual(
+      boundaries.Policies?.map((p) => p.PolicyName),
+      ['Boundary'],
+    );
     const conflict = await awsError(() => iam.send(new DeletePolicyCommand({ PolicyArn: arn })));
     assert.equal(conflict.name, 'DeleteConflict');
     const missing = await awsError(() => iam.send(new PutUserPermissionsBoundaryCommand({ UserName: 'bounded', PermissionsBoundary: arnOf('Nope') })));
@@ -326,9 +410,15 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'Worker', AssumeRolePolicyDocument: trust }));
     const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/Worker`;
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'Worker', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' }));
-    assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Worker' }))).AttachedPolicies?.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
+    assert.deepEqual(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'Worker' }))).AttachedPolicies?.map((p) => p.PolicyName),
+      ['AmazonS3ReadOnlyAccess'],
+    );
     const entities = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', EntityFilter: 'Role' }));
-    assert.deepEqual(entities.PolicyRoles?.map((r) => r.RoleName), ['Worker']);
+    assert.deepEqual(
+      entities.PolicyRoles?.map((r) => r.RoleName),
+      ['Worker'],
+    );
 
     const queue = doc({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' });
     await iam.send(new PutRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Queue', PolicyDocument: queue }));
@@ -338,22 +428,44 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     const tooBig = await awsError(() => iam.send(new PutRolePolicyCommand({ RoleName: 'Worker', PolicyName: 'Big', PolicyDocument: big })));
     assert.deepEqual(tooBig, { name: 'LimitExceeded', message: 'Maximum policy size of 10240 bytes exceeded for role Worker', status: 409 });
 
-    const sim = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: ['s3:GetObject', 'sqs:SendMessage', 'sqs:DeleteQueue'] }));
-    assert.deepEqual(sim.EvaluationResults?.map((r) => r.EvalDecision), ['allowed', 'allowed', 'implicitDeny']);
-    assert.deepEqual(sim.EvaluationResults?.[1]?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]), [['Queue', 'role']]);
+    const sim = await iam.send(
+      new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: ['s3:GetObject', 'sqs:SendMessage', 'sqs:DeleteQueue'] }),
+    );
+    assert.deepEqual(
+      sim.EvaluationResults?.map((r) => r.EvalDecision),
+      ['allowed', 'allowed', 'implicitDeny'],
+    );
+    assert.deepEqual(
+      sim.EvaluationResults?.[1]?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]),
+      [['Queue', 'role']],
+    );
 
-    const boundary = (await iam.send(new CreatePolicyCommand({ PolicyName: 'RoleBoundary', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: '*' }) }))).Policy!.Arn!;
+    const boundary = (
+      await iam.send(new CreatePolicyCommand({ PolicyName: 'RoleBoundary', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:*', Resource: '*' }) }))
+    ).Policy!.Arn!;
     await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'Worker', PermissionsBoundary: boundary }));
     assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'Worker' }))).Role?.PermissionsBoundary?.PermissionsBoundaryArn, boundary);
     const bounded = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: ['s3:GetObject', 'sqs:SendMessage'] }));
-    assert.deepEqual(bounded.EvaluationResults?.map((r) => [r.EvalDecision, r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]), [['allowed', true], ['implicitDeny', false]]);
+    assert.deepEqual(
+      bounded.EvaluationResults?.map((r) => [r.EvalDecision, r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]),
+      [
+        ['allowed', true],
+        ['implicitDeny', false],
+      ],
+    );
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: boundary }))).Policy?.PermissionsBoundaryUsageCount, 1);
 
     const details = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'AWSManagedPolicy'] }));
     const role = details.RoleDetailList?.find((r) => r.RoleName === 'Worker');
     assert.equal(decodeURIComponent(role!.AssumeRolePolicyDocument!), trust);
-    assert.deepEqual(role?.RolePolicyList?.map((p) => p.PolicyName), ['Queue']);
-    assert.deepEqual(role?.AttachedManagedPolicies?.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
+    assert.deepEqual(
+      role?.RolePolicyList?.map((p) => p.PolicyName),
+      ['Queue'],
+    );
+    assert.deepEqual(
+      role?.AttachedManagedPolicies?.map((p) => p.PolicyName),
+      ['AmazonS3ReadOnlyAccess'],
+    );
     assert.equal(role?.PermissionsBoundary?.PermissionsBoundaryArn, boundary);
     assert.ok(details.Policies?.some((p) => p.PolicyName === 'AmazonS3ReadOnlyAccess'));
 
@@ -366,18 +478,36 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
 
   test('simulator and context keys for a group; GetAccountAuthorizationDetails paging', async () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'SimGroup' }));
-    await iam.send(new PutGroupPolicyCommand({ GroupName: 'SimGroup', PolicyName: 'Tagged', PolicyDocument: doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } }) }));
+    await iam.send(
+      new PutGroupPolicyCommand({
+        GroupName: 'SimGroup',
+        PolicyName: 'Tagged',
+        PolicyDocument: doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } }),
+      }),
+    );
     const groupArn = `arn:aws:iam::${ACCOUNT_ID}:group/SimGroup`;
-    const keys = await iam.send(new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: groupArn, PolicyInputList: [doc({ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } })] }));
+    const keys = await iam.send(
+      new GetContextKeysForPrincipalPolicyCommand({
+        PolicySourceArn: groupArn,
+        PolicyInputList: [doc({ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } })],
+      }),
+    );
     assert.deepEqual(keys.ContextKeyNames, ['aws:ResourceTag/team', 'aws:SecureTransport']);
     const custom = await iam.send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: [ALLOW_GET_USER] }));
     assert.deepEqual(custom.ContextKeyNames ?? [], []);
     const sim = await iam.send(
-      new SimulatePrincipalPolicyCommand({ PolicySourceArn: groupArn, ActionNames: ['ec2:RunInstances'], ContextEntries: [{ ContextKeyName: 'aws:ResourceTag/team', ContextKeyType: 'string', ContextKeyValues: ['a'] }] }),
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: groupArn,
+        ActionNames: ['ec2:RunInstances'],
+        ContextEntries: [{ ContextKeyName: 'aws:ResourceTag/team', ContextKeyType: 'string', ContextKeyValues: ['a'] }],
+      }),
     );
     assert.equal(sim.EvaluationResults?.[0]?.EvalDecision, 'allowed');
     const without = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: groupArn, ActionNames: ['ec2:RunInstances'] }));
-    assert.deepEqual([without.EvaluationResults?.[0]?.EvalDecision, without.EvaluationResults?.[0]?.MissingContextValues], ['implicitDeny', ['aws:ResourceTag/team']]);
+    assert.deepEqual(
+      [without.EvaluationResults?.[0]?.EvalDecision, without.EvaluationResults?.[0]?.MissingContextValues],
+      ['implicitDeny', ['aws:ResourceTag/team']],
+    );
     await iam.send(new DeleteGroupPolicyCommand({ GroupName: 'SimGroup', PolicyName: 'Tagged' }));
 
     const all = await iam.send(new GetAccountAuthorizationDetailsCommand({}));

@@ -38,7 +38,12 @@ describe('real clients', () => {
     assert.equal((await aws('iam', 'create-group', '--group-name', 'CliAdministrators')).code, 0);
     assert.equal((await aws('iam', 'add-user-to-group', '--group-name', 'CliAdministrators', '--user-name', 'cli-admin')).code, 0);
 
-    const asAdmin = (...args: string[]) => run('aws', ['--endpoint-url', app.url, '--output', 'json', ...args], { ...env, AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey });
+    const asAdmin = (...args: string[]) =>
+      run('aws', ['--endpoint-url', app.url, '--output', 'json', ...args], {
+        ...env,
+        AWS_ACCESS_KEY_ID: key.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: key.SecretAccessKey,
+      });
     const me = await asAdmin('sts', 'get-caller-identity');
     assert.equal(me.code, 0, me.stderr);
     assert.equal(JSON.parse(me.stdout).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/cli-admin`);

@@ -49,7 +49,17 @@ describe('roles with @aws-sdk/client-iam', () => {
   after(() => app.close());
 
   test('CreateRole and GetRole: trust policy URL-encoded as AWS returns it, defaults, tags, last use', async () => {
-    const created = (await iam.send(new CreateRoleCommand({ RoleName: 'WebServer', Path: '/app/', AssumeRolePolicyDocument: EC2_TRUST, Description: 'web tier', Tags: [{ Key: 'team', Value: 'web' }] }))).Role!;
+    const created = (
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'WebServer',
+          Path: '/app/',
+          AssumeRolePolicyDocument: EC2_TRUST,
+          Description: 'web tier',
+          Tags: [{ Key: 'team', Value: 'web' }],
+        }),
+      )
+    ).Role!;
     assert.match(created.RoleId!, /^AROA[A-Z2-7]{17}$/);
     assert.equal(created.Arn, `arn:aws:iam::${ACCOUNT_ID}:role/app/WebServer`);
     assert.equal(created.MaxSessionDuration, 3600);
@@ -100,22 +110,47 @@ describe('roles with @aws-sdk/client-iam', () => {
   test('ListRoles pages by name under a path prefix; role tags', async () => {
     for (const n of ['r-c', 'r-a', 'r-b']) await iam.send(new CreateRoleCommand({ RoleName: n, Path: '/paged/', AssumeRolePolicyDocument: EC2_TRUST }));
     const first = await iam.send(new ListRolesCommand({ PathPrefix: '/paged/', MaxItems: 2 }));
-    assert.deepEqual(first.Roles!.map((r) => r.RoleName), ['r-a', 'r-b']);
+    assert.deepEqual(
+      first.Roles!.map((r) => r.RoleName),
+      ['r-a', 'r-b'],
+    );
     assert.equal(first.IsTruncated, true);
     assert.equal(first.Roles?.[0]?.AssumeRolePolicyDocument, encodeURIComponent(EC2_TRUST));
     const second = await iam.send(new ListRolesCommand({ PathPrefix: '/paged/', MaxItems: 2, Marker: first.Marker }));
-    assert.deepEqual(second.Roles!.map((r) => r.RoleName), ['r-c']);
+    assert.deepEqual(
+      second.Roles!.map((r) => r.RoleName),
+      ['r-c'],
+    );
     assert.equal(second.IsTruncated, false);
 
-    await iam.send(new TagRoleCommand({ RoleName: 'r-a', Tags: [{ Key: 'env', Value: 'dev' }, { Key: 'owner', Value: 'me' }] }));
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: 'r-a',
+        Tags: [
+          { Key: 'env', Value: 'dev' },
+          { Key: 'owner', Value: 'me' },
+        ],
+      }),
+    );
     await iam.send(new UntagRoleCommand({ RoleName: 'r-a', TagKeys: ['OWNER'] }));
     assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: 'r-a' }))).Tags, [{ Key: 'env', Value: 'dev' }]);
-    const dup = await awsError(() => iam.send(new TagRoleCommand({ RoleName: 'r-a', Tags: [{ Key: 'a', Value: '1' }, { Key: 'A', Value: '2' }] })));
+    const dup = await awsError(() =>
+      iam.send(
+        new TagRoleCommand({
+          RoleName: 'r-a',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'A', Value: '2' },
+          ],
+        }),
+      ),
+    );
     assert.equal(dup.name, 'InvalidInput');
   });
 
   test('instance profiles: one role each, conflicts on delete, tags', async () => {
-    const profile = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web-profile', Tags: [{ Key: 'k', Value: 'v' }] }))).InstanceProfile!;
+    const profile = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web-profile', Tags: [{ Key: 'k', Value: 'v' }] })))
+      .InstanceProfile!;
     assert.match(profile.InstanceProfileId!, /^AIPA[A-Z2-7]{17}$/);
     assert.equal(profile.Arn, `arn:aws:iam::${ACCOUNT_ID}:instance-profile/web-profile`);
     assert.deepEqual(profile.Roles, []);
@@ -123,18 +158,36 @@ describe('roles with @aws-sdk/client-iam', () => {
     const full = await awsError(() => iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web-profile', RoleName: 'r-a' })));
     assert.deepEqual([full.name, full.status, full.message], ['LimitExceeded', 409, 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1']);
     const got = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web-profile' }))).InstanceProfile!;
-    assert.deepEqual(got.Roles!.map((r) => r.RoleName), ['WebServer']);
-    assert.deepEqual((await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'WebServer' }))).InstanceProfiles!.map((p) => p.InstanceProfileName), ['web-profile']);
+    assert.deepEqual(
+      got.Roles!.map((r) => r.RoleName),
+      ['WebServer'],
+    );
+    assert.deepEqual(
+      (await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'WebServer' }))).InstanceProfiles!.map((p) => p.InstanceProfileName),
+      ['web-profile'],
+    );
     assert.deepEqual((await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'r-a' }))).InstanceProfiles, []);
-    assert.deepEqual((await iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles!.map((p) => p.InstanceProfileName), ['web-profile']);
+    assert.deepEqual(
+      (await iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles!.map((p) => p.InstanceProfileName),
+      ['web-profile'],
+    );
 
     const roleConflict = await awsError(() => iam.send(new DeleteRoleCommand({ RoleName: 'WebServer' })));
-    assert.deepEqual([roleConflict.name, roleConflict.status, roleConflict.message], ['DeleteConflict', 409, 'Cannot delete entity, must remove roles from instance profile first.']);
+    assert.deepEqual(
+      [roleConflict.name, roleConflict.status, roleConflict.message],
+      ['DeleteConflict', 409, 'Cannot delete entity, must remove roles from instance profile first.'],
+    );
     const profileConflict = await awsError(() => iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'web-profile' })));
-    assert.deepEqual([profileConflict.name, profileConflict.message], ['DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.']);
+    assert.deepEqual(
+      [profileConflict.name, profileConflict.message],
+      ['DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.'],
+    );
 
     await iam.send(new TagInstanceProfileCommand({ InstanceProfileName: 'web-profile', Tags: [{ Key: 'k2', Value: 'v2' }] }));
-    assert.deepEqual((await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile' }))).Tags, [{ Key: 'k', Value: 'v' }, { Key: 'k2', Value: 'v2' }]);
+    assert.deepEqual((await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'web-profile' }))).Tags, [
+      { Key: 'k', Value: 'v' },
+      { Key: 'k2', Value: 'v2' },
+    ]);
 
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'web-profile', RoleName: 'WebServer' }));
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'web-profile' }));
@@ -177,7 +230,10 @@ describe('roles with @aws-sdk/client-iam', () => {
     const asNobody = iamClient(app, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
     const e1 = await awsError(() => asNobody.send(new GetRoleCommand({ RoleName: 'does-not-exist' })));
     assert.deepEqual([e1.name, e1.status], ['AccessDenied', 403]);
-    assert.equal(e1.message, `User: arn:aws:iam::${ACCOUNT_ID}:user/nobody is not authorized to perform: iam:GetRole on resource: arn:aws:iam::${ACCOUNT_ID}:role/does-not-exist because no identity-based policy allows the iam:GetRole action`);
+    assert.equal(
+      e1.message,
+      `User: arn:aws:iam::${ACCOUNT_ID}:user/nobody is not authorized to perform: iam:GetRole on resource: arn:aws:iam::${ACCOUNT_ID}:role/does-not-exist because no identity-based policy allows the iam:GetRole action`,
+    );
     const e2 = await awsError(() => asNobody.send(new CreateRoleCommand({ RoleName: 'Sneaky', AssumeRolePolicyDocument: EC2_TRUST })));
     assert.equal(e2.name, 'AccessDenied');
     assert.equal((await awsError(() => iam.send(new GetRoleCommand({ RoleName: 'Sneaky' })))).name, 'NoSuchEntity');

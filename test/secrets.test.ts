@@ -48,7 +48,16 @@ test('secrets never reach logs, later responses or the database file', async () 
   let mfaSeed = '';
   let sessionSecret = '';
   const app = await startApp(
-    { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'trace' },
+    {
+      ...configFromEnv({}),
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: dir,
+      accountId: ACCOUNT_ID,
+      rootAccessKeyId: ROOT_KEY.accessKeyId,
+      rootSecretAccessKey: ROOT_KEY.secretAccessKey,
+      logLevel: 'trace',
+    },
     { logger: pino({ level: 'trace' }, sink) },
   );
   try {
@@ -62,11 +71,15 @@ test('secrets never reach logs, later responses or the database file', async () 
     const asCanary = { accessKeyId: key.AccessKeyId!, secretAccessKey: secret };
     responses.push(JSON.stringify(await stsClient(app, asCanary).send(new GetCallerIdentityCommand({}))));
     responses.push((await awsError(() => iamClient(app, asCanary).send(new GetUserCommand({})))).message);
-    responses.push((await awsError(() => stsClient(app, { ...asCanary, secretAccessKey: secret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message);
+    responses.push(
+      (await awsError(() => stsClient(app, { ...asCanary, secretAccessKey: secret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message,
+    );
     responses.push((await awsError(() => iam.send(new CreateLoginProfileCommand({ UserName: 'canary', Password: PASSWORD })))).message);
     responses.push((await awsError(() => iam.send(new UpdateLoginProfileCommand({ UserName: 'canary', Password: 'short' })))).message);
     await iam.send(new UpdateLoginProfileCommand({ UserName: 'canary', Password: NEW_PASSWORD }));
-    responses.push((await awsError(() => iamClient(app, asCanary).send(new ChangePasswordCommand({ OldPassword: PASSWORD, NewPassword: NEW_PASSWORD })))).message);
+    responses.push(
+      (await awsError(() => iamClient(app, asCanary).send(new ChangePasswordCommand({ OldPassword: PASSWORD, NewPassword: NEW_PASSWORD })))).message,
+    );
     responses.push(JSON.stringify(await iam.send(new ListAccessKeysCommand({ UserName: 'canary' }))));
     responses.push(JSON.stringify(await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))));
     responses.push(JSON.stringify(await iam.send(new GetLoginProfileCommand({ UserName: 'canary' }))));
@@ -81,17 +94,43 @@ test('secrets never reach logs, later responses or the database file', async () 
     const device = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'canary-mfa' }))).VirtualMFADevice!;
     mfaSeed = Buffer.from(device.Base32StringSeed!).toString('utf8');
     responses.push(JSON.stringify(await iam.send(new ListVirtualMFADevicesCommand({}))));
-    await iam.send(new CreateRoleCommand({ RoleName: 'canary-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'canary-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     const asUser = { accessKeyId: key.AccessKeyId!, secretAccessKey: secret };
-    assert.equal((await awsError(() => stsClient(app).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'root' })))).message, 'Roles may not be assumed by root accounts.');
-    await iam.send(new PutUserPolicyCommand({ UserName: 'canary', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
-    const session = (await stsClient(app, asUser).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'canary' }))).Credentials!;
+    assert.equal(
+      (await awsError(() => stsClient(app).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'root' }))))
+        .message,
+      'Roles may not be assumed by root accounts.',
+    );
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'canary',
+        PolicyName: 'assume',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }),
+      }),
+    );
+    const session = (
+      await stsClient(app, asUser).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/canary-role`, RoleSessionName: 'canary' }))
+    ).Credentials!;
     sessionSecret = session.SecretAccessKey!;
     const asSession = { accessKeyId: session.AccessKeyId!, secretAccessKey: sessionSecret, sessionToken: session.SessionToken! };
     responses.push(JSON.stringify(await stsClient(app, asSession).send(new GetCallerIdentityCommand({}))));
     responses.push((await awsError(() => iamClient(app, asSession).send(new ListUsersCommand({})))).message);
-    responses.push((await awsError(() => stsClient(app, { ...asSession, secretAccessKey: sessionSecret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message);
-    responses.push((await awsError(() => stsClient(app, { ...asSession, sessionToken: session.SessionToken!.slice(0, -3) + 'AAA' }).send(new GetCallerIdentityCommand({})))).message);
+    responses.push(
+      (await awsError(() => stsClient(app, { ...asSession, secretAccessKey: sessionSecret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({}))))
+        .message,
+    );
+    responses.push(
+      (await awsError(() => stsClient(app, { ...asSession, sessionToken: session.SessionToken!.slice(0, -3) + 'AAA' }).send(new GetCallerIdentityCommand({}))))
+        .message,
+    );
 
     for (const canary of [secret, PASSWORD, NEW_PASSWORD, mfaSeed, sessionSecret, session.SessionToken!]) {
       for (const r of responses) assert.equal(r.includes(canary), false, 'a secret in a response');
@@ -105,13 +144,23 @@ test('secrets never reach logs, later responses or the database file', async () 
   // SQLite's main file and its WAL: secrets sealed, passwords hashed.
   for (const file of readdirSync(dir)) {
     const bytes = readFileSync(join(dir, file));
-    for (const canary of [secret, PASSWORD, NEW_PASSWORD, mfaSeed, sessionSecret]) assert.equal(bytes.includes(Buffer.from(canary)), false, `secret in ${file}`);
+    for (const canary of [secret, PASSWORD, NEW_PASSWORD, mfaSeed, sessionSecret])
+      assert.equal(bytes.includes(Buffer.from(canary)), false, `secret in ${file}`);
   }
 });
 
 test('a tampered sealed secret fails closed', async () => {
   const dir = tempDataDir();
-  const config = { ...configFromEnv({}), host: '127.0.0.1', port: 0, dataDir: dir, accountId: ACCOUNT_ID, rootAccessKeyId: ROOT_KEY.accessKeyId, rootSecretAccessKey: ROOT_KEY.secretAccessKey, logLevel: 'silent' };
+  const config = {
+    ...configFromEnv({}),
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    accountId: ACCOUNT_ID,
+    rootAccessKeyId: ROOT_KEY.accessKeyId,
+    rootSecretAccessKey: ROOT_KEY.secretAccessKey,
+    logLevel: 'silent',
+  };
   let app = await startApp(config);
   await iamClient(app).send(new CreateUserCommand({ UserName: 'victim' }));
   const key = (await iamClient(app).send(new CreateAccessKeyCommand({ UserName: 'victim' }))).AccessKey!;

@@ -22,7 +22,11 @@ test('1,000 wrong passwords against one user', async () => {
     let apiCalls = 0;
     const attack = (async () => {
       for (let i = 0; i < 1000; i++) {
-        const r = await attacker.post('/console/signin', { _pre: attacker.token('_pre'), kind: 'user', account: ACCOUNT_ID, name: 'target', password: `wrong-${i}` }, { csrf: null });
+        const r = await attacker.post(
+          '/console/signin',
+          { _pre: attacker.token('_pre'), kind: 'user', account: ACCOUNT_ID, name: 'target', password: `wrong-${i}` },
+          { csrf: null },
+        );
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         assert.notEqual(r.status, 303, `wrong password ${i} signed in`);
       }
@@ -41,7 +45,11 @@ test('1,000 wrong passwords against one user', async () => {
     await Promise.all([attack, others]);
     assert.equal(bystanderSignIns, 3);
     assert.equal(apiCalls, 3);
-    assert.equal([...statuses.keys()].some((s) => s >= 500), false, `statuses: ${JSON.stringify([...statuses])}`);
+    assert.equal(
+      [...statuses.keys()].some((s) => s >= 500),
+      false,
+      `statuses: ${JSON.stringify([...statuses])}`,
+    );
 
     // The lock holds: the right password is refused now, with the same generic answer.
     const owner = new ConsoleClient(app.url);

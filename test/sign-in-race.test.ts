@@ -4,7 +4,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CreateAccountAliasCommand, CreateLoginProfileCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccountAliasCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+} from '@aws-sdk/client-iam';
 import type { App } from '../src/app.ts';
 import { FREE_FAILURES } from '../src/api/console/signin.ts';
 import { consecutiveCodesAt, timeStepAt, totpForStep } from '../src/crypto/totp.ts';
@@ -32,7 +38,11 @@ async function burst(base: string | string[], attempts: Attempt[]): Promise<Repl
   return Promise.all(
     attempts.map((a, i) => {
       const c = clients[i % clients.length]!;
-      return c.post('/console/signin', { _pre: c.token('_pre'), kind: a.kind ?? 'user', account: a.account, name: a.name, password: a.password }, { csrf: null });
+      return c.post(
+        '/console/signin',
+        { _pre: c.token('_pre'), kind: a.kind ?? 'user', account: a.account, name: a.name, password: a.password },
+        { csrf: null },
+      );
     }),
   );
 }
@@ -42,7 +52,11 @@ function tally(replies: Reply[]): { checked: number; signedIn: number; statuses:
   const counts = new Map<number, number>();
   for (const r of replies) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const statuses = JSON.stringify([...counts].sort());
-  assert.equal(replies.some((r) => r.status >= 500), false, statuses);
+  assert.equal(
+    replies.some((r) => r.status >= 500),
+    false,
+    statuses,
+  );
   return { checked: replies.filter((r) => r.status !== 429).length, signedIn: counts.get(303) ?? 0, statuses };
 }
 
@@ -50,18 +64,25 @@ function tally(replies: Reply[]): { checked: number; signedIn: number; statuses:
 function wrongCodes(seed: string, now: Date, n: number): string[] {
   const step = timeStepAt(now);
   const valid = new Set([-2, -1, 0, 1, 2].map((d) => totpForStep(seed, step + d)));
-  return Array.from({ length: n + valid.size }, (_, i) => String(100000 + i * 7919)).filter((code) => !valid.has(code)).slice(0, n);
+  return Array.from({ length: n + valid.size }, (_, i) => String(100000 + i * 7919))
+    .filter((code) => !valid.has(code))
+    .slice(0, n);
 }
 
 /** MFA answers are 401 either way: the message tells a checked code from a locked session. */
 function mfaTally(replies: Reply[]): { checked: number; locked: number } {
-  assert.equal(replies.some((r) => r.status >= 500), false, JSON.stringify(replies.map((r) => r.status)));
+  assert.equal(
+    replies.some((r) => r.status >= 500),
+    false,
+    JSON.stringify(replies.map((r) => r.status)),
+  );
   const checked = replies.filter((r) => /MFA code is not valid/.test(r.body)).length;
   const locked = replies.filter((r) => /Too many failed sign-in attempts/.test(r.body)).length;
   return { checked, locked };
 }
 
-const wrong = (n: number, attempt: (i: number) => Omit<Attempt, 'password'>): Attempt[] => Array.from({ length: n }, (_, i) => ({ ...attempt(i), password: `wrong-${i}` }));
+const wrong = (n: number, attempt: (i: number) => Omit<Attempt, 'password'>): Attempt[] =>
+  Array.from({ length: n }, (_, i) => ({ ...attempt(i), password: `wrong-${i}` }));
 
 describe('console sign-in lockout under concurrency (SQLite)', () => {
   let app: App;
@@ -79,7 +100,12 @@ describe('console sign-in lockout under concurrency (SQLite)', () => {
   after(() => app.close());
 
   test('40 parallel wrong passwords: only the free failures and the locking one are checked', async () => {
-    const { checked, statuses } = tally(await burst(app.url, wrong(40, () => ({ account: ACCOUNT_ID, name: 'target' }))));
+    const { checked, statuses } = tally(
+      await burst(
+        app.url,
+        wrong(40, () => ({ account: ACCOUNT_ID, name: 'target' })),
+      ),
+    );
     assert.equal(checked, CHECKS_PER_WINDOW, statuses);
     // The lock holds for the right password too.
     assert.equal((await new ConsoleClient(app.url).signIn(ACCOUNT_ID, 'user', 'target', PASSWORD)).status, 429);
@@ -96,7 +122,12 @@ describe('console sign-in lockout under concurrency (SQLite)', () => {
   test('the account id, the alias and any case of the user name share one counter', async () => {
     const spellings = [ACCOUNT_ID, 'race-corp', 'RACE-Corp', ` ${ACCOUNT_ID} `];
     const names = ['carol', 'CAROL', 'Carol'];
-    const { checked, statuses } = tally(await burst(app.url, wrong(40, (i) => ({ account: spellings[i % spellings.length]!, name: names[i % names.length]! }))));
+    const { checked, statuses } = tally(
+      await burst(
+        app.url,
+        wrong(40, (i) => ({ account: spellings[i % spellings.length]!, name: names[i % names.length]! })),
+      ),
+    );
     assert.equal(checked, CHECKS_PER_WINDOW, statuses);
 
     // One at a time: failures under each spelling add up to the lock.
@@ -110,14 +141,27 @@ describe('console sign-in lockout under concurrency (SQLite)', () => {
 
   test('root: the account id and the alias, any case of the email, share one counter', async () => {
     const email = ROOT_EMAIL.toUpperCase();
-    const { checked, statuses } = tally(await burst(app.url, wrong(40, (i) => ({ kind: 'root', account: i % 2 ? ACCOUNT_ID : 'race-corp', name: i % 3 ? ROOT_EMAIL : email }))));
+    const { checked, statuses } = tally(
+      await burst(
+        app.url,
+        wrong(40, (i) => ({ kind: 'root', account: i % 2 ? ACCOUNT_ID : 'race-corp', name: i % 3 ? ROOT_EMAIL : email })),
+      ),
+    );
     assert.equal(checked, CHECKS_PER_WINDOW, statuses);
     assert.equal((await new ConsoleClient(app.url).signIn('race-corp', 'root', ROOT_EMAIL, ROOT_PASSWORD)).status, 429);
   });
 
   test('unknown accounts and users lock the same way, by the name as typed', async () => {
-    for (const [account, name] of [['999988887777', 'nobody'], ['No-Such-Corp', 'erin']] as const) {
-      const { checked, statuses } = tally(await burst(app.url, wrong(20, (i) => ({ account: i % 2 ? account : account.toLowerCase(), name: i % 2 ? name : name.toUpperCase() }))));
+    for (const [account, name] of [
+      ['999988887777', 'nobody'],
+      ['No-Such-Corp', 'erin'],
+    ] as const) {
+      const { checked, statuses } = tally(
+        await burst(
+          app.url,
+          wrong(20, (i) => ({ account: i % 2 ? account : account.toLowerCase(), name: i % 2 ? name : name.toUpperCase() })),
+        ),
+      );
       assert.equal(checked, CHECKS_PER_WINDOW, `${account}: ${statuses}`);
     }
     // The real erin is not locked by guesses against an account that does not exist.
@@ -158,14 +202,24 @@ describe('console sign-in lockout under concurrency: two nodes on one PostgreSQL
 
   test('40 parallel wrong passwords on both nodes: one check per lock window in all', async () => {
     await lockedOnceAndExpired(ACCOUNT_ID, 'target');
-    const { checked, statuses } = tally(await burst([a.url, b.url], wrong(40, () => ({ account: ACCOUNT_ID, name: 'target' }))));
+    const { checked, statuses } = tally(
+      await burst(
+        [a.url, b.url],
+        wrong(40, () => ({ account: ACCOUNT_ID, name: 'target' })),
+      ),
+    );
     assert.equal(checked, 1, statuses);
     assert.equal((await new ConsoleClient(b.url).signIn(ACCOUNT_ID, 'user', 'target', PASSWORD)).status, 429);
   });
 
   test('the account id, the alias and the case of the user name share the counter across nodes', async () => {
     await lockedOnceAndExpired('race-corp', 'CAROL');
-    const { checked, statuses } = tally(await burst([a.url, b.url], wrong(40, (i) => ({ account: i % 3 ? ACCOUNT_ID : 'Race-Corp', name: i % 2 ? 'carol' : 'Carol' }))));
+    const { checked, statuses } = tally(
+      await burst(
+        [a.url, b.url],
+        wrong(40, (i) => ({ account: i % 3 ? ACCOUNT_ID : 'Race-Corp', name: i % 2 ? 'carol' : 'Carol' })),
+      ),
+    );
     assert.equal(checked, 1, statuses);
   });
 
@@ -174,7 +228,9 @@ describe('console sign-in lockout under concurrency: two nodes on one PostgreSQL
     const device = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'frank-phone' }))).VirtualMFADevice!;
     const seed = Buffer.from(device.Base32StringSeed!).toString('ascii');
     const [code1, code2] = consecutiveCodesAt(seed, new Date());
-    await iam.send(new EnableMFADeviceCommand({ UserName: 'frank', SerialNumber: device.SerialNumber, AuthenticationCode1: code1, AuthenticationCode2: code2 }));
+    await iam.send(
+      new EnableMFADeviceCommand({ UserName: 'frank', SerialNumber: device.SerialNumber, AuthenticationCode1: code1, AuthenticationCode2: code2 }),
+    );
 
     const onA = new ConsoleClient(a.url);
     assert.equal((await onA.signIn(ACCOUNT_ID, 'user', 'frank', PASSWORD)).location, '/console/iam/mfa');

@@ -59,10 +59,12 @@ describe('signed requests against the server', () => {
     for (const skew of [-16 * 60_000, 16 * 60_000]) {
       now = new Date(Date.now() - skew);
       try {
-        const err = await stsClient(app).send(new GetCallerIdentityCommand({})).then(
-          () => undefined,
-          (e) => e,
-        );
+        const err = await stsClient(app)
+          .send(new GetCallerIdentityCommand({}))
+          .then(
+            () => undefined,
+            (e) => e,
+          );
         assert.equal(err?.Code, 'SignatureDoesNotMatch');
         assert.match(err?.message ?? '', /Signature (expired|not yet current)/);
       } finally {
@@ -77,7 +79,10 @@ describe('signed requests against the server', () => {
   });
 
   test('an unknown action and a wrong version get InvalidAction', async () => {
-    for (const query of [{ Action: 'MakeCoffee', Version: '2010-05-08' }, { Action: 'ListUsers', Version: '1999-01-01' }]) {
+    for (const query of [
+      { Action: 'MakeCoffee', Version: '2010-05-08' },
+      { Action: 'ListUsers', Version: '1999-01-01' },
+    ]) {
       const res = await fetch(await presignedUrl(query, 60, 'iam'));
       assert.equal(res.status, 400);
       assert.match(await res.text(), /<Code>InvalidAction<\/Code>/);

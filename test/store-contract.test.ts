@@ -80,22 +80,41 @@ for (const dialect of dialects) {
       const expected = [...names].sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1));
       assert.deepEqual(seen, expected);
       const team = await store.read((repo) => repo.listEntities(ACCOUNT, 'role', { pathPrefix: '/team/', maxItems: 100 }));
-      assert.deepEqual(team.items.map((e) => e.name), ['a-1', 'a.1', 'a_1', 'aa']);
+      assert.deepEqual(
+        team.items.map((e) => e.name),
+        ['a-1', 'a.1', 'a_1', 'aa'],
+      );
       const filtered = await store.read((repo) => repo.listEntities(ACCOUNT, 'role', { maxItems: 2, filter: (e) => e.name.length === 1 }));
-      assert.deepEqual(filtered.items.map((e) => e.name), ['A', 'b']);
+      assert.deepEqual(
+        filtered.items.map((e) => e.name),
+        ['A', 'b'],
+      );
       assert.ok(filtered.marker);
     });
 
     test('tags: ordered, keys case-insensitive, overwrite keeps position, remove', async () => {
-      await store.write((repo) => repo.putTags('r1', [{ Key: 'Team', Value: 'a' }, { Key: 'cost', Value: '1' }]));
-      await store.write((repo) => repo.putTags('r1', [{ Key: 'team', Value: 'b' }, { Key: 'env', Value: 'dev' }]));
+      await store.write((repo) =>
+        repo.putTags('r1', [
+          { Key: 'Team', Value: 'a' },
+          { Key: 'cost', Value: '1' },
+        ]),
+      );
+      await store.write((repo) =>
+        repo.putTags('r1', [
+          { Key: 'team', Value: 'b' },
+          { Key: 'env', Value: 'dev' },
+        ]),
+      );
       assert.deepEqual(await store.read((repo) => repo.getTags('r1')), [
         { Key: 'team', Value: 'b' },
         { Key: 'cost', Value: '1' },
         { Key: 'env', Value: 'dev' },
       ]);
       await store.write((repo) => repo.removeTags('r1', ['COST']));
-      assert.deepEqual((await store.read((repo) => repo.getTags('r1'))).map((t) => t.Key), ['team', 'env']);
+      assert.deepEqual(
+        (await store.read((repo) => repo.getTags('r1'))).map((t) => t.Key),
+        ['team', 'env'],
+      );
     });
 
     test('memberships, attachments, inline policies, policy versions', async () => {
@@ -127,7 +146,13 @@ for (const dialect of dialects) {
         await repo.setDefaultPolicyVersion('p1', 'v2');
       });
       const versions = await store.read((repo) => repo.listPolicyVersions('p1'));
-      assert.deepEqual(versions.map((v) => [v.versionId, v.isDefault]), [['v2', true], ['v1', false]]);
+      assert.deepEqual(
+        versions.map((v) => [v.versionId, v.isDefault]),
+        [
+          ['v2', true],
+          ['v1', false],
+        ],
+      );
     });
 
     test("a user's dependents, as DeleteUser checks them", async () => {
@@ -141,10 +166,26 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), { ...none, loginProfile: true, attachedPolicies: true, groups: true });
       await store.write(async (repo) => {
         await repo.deleteLoginProfile('dep');
-        await repo.insertAccessKey({ id: 'AKIADEP', account_id: ACCOUNT, user_id: 'dep', secret_sealed: 'x', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+        await repo.insertAccessKey({
+          id: 'AKIADEP',
+          account_id: ACCOUNT,
+          user_id: 'dep',
+          secret_sealed: 'x',
+          status: 'Active',
+          created_at: now.toISOString(),
+          last_used_at: null,
+          last_used_service: null,
+          last_used_region: null,
+        });
         await repo.putInlinePolicy('dep', 'p', '{}');
       });
-      assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), { ...none, accessKeys: true, inlinePolicies: true, attachedPolicies: true, groups: true });
+      assert.deepEqual(await store.read((repo) => repo.userDependents(ACCOUNT, 'dep')), {
+        ...none,
+        accessKeys: true,
+        inlinePolicies: true,
+        attachedPolicies: true,
+        groups: true,
+      });
       // Another account's keys are not this user's.
       assert.equal((await store.read((repo) => repo.userDependents('999988887777', 'dep'))).accessKeys, false);
     });
@@ -173,11 +214,27 @@ for (const dialect of dialects) {
     });
 
     test('access keys, login profiles, password history and policy', async () => {
-      const key = { id: 'AKIATEST', account_id: ACCOUNT, user_id: 'u1', secret_sealed: 'sealed', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null };
+      const key = {
+        id: 'AKIATEST',
+        account_id: ACCOUNT,
+        user_id: 'u1',
+        secret_sealed: 'sealed',
+        status: 'Active',
+        created_at: now.toISOString(),
+        last_used_at: null,
+        last_used_service: null,
+        last_used_region: null,
+      };
       await store.write((repo) => repo.insertAccessKey(key));
       await store.write((repo) => repo.insertAccessKey({ ...key, id: 'AKIAROOT', user_id: null }));
-      assert.deepEqual((await store.read((repo) => repo.listAccessKeys(ACCOUNT, 'u1'))).map((k) => k.id), ['AKIATEST']);
-      assert.deepEqual((await store.read((repo) => repo.listAccessKeys(ACCOUNT, null))).map((k) => k.id), ['AKIAROOT']);
+      assert.deepEqual(
+        (await store.read((repo) => repo.listAccessKeys(ACCOUNT, 'u1'))).map((k) => k.id),
+        ['AKIATEST'],
+      );
+      assert.deepEqual(
+        (await store.read((repo) => repo.listAccessKeys(ACCOUNT, null))).map((k) => k.id),
+        ['AKIAROOT'],
+      );
       await store.write((repo) => repo.setAccessKeyStatus('AKIATEST', 'Inactive'));
       await store.touch((repo) => repo.markAccessKeyUsed('AKIATEST', now, 'iam', 'us-east-1'));
       const updated = await store.read((repo) => repo.getAccessKey('AKIATEST'));
@@ -199,7 +256,7 @@ for (const dialect of dialects) {
       assert.equal(await store.write((repo) => repo.deletePasswordPolicy(ACCOUNT)), false);
     });
 
-    test('console sessions: insert, get, delete one, delete a user\'s or root\'s, delete the expired', async () => {
+    test("console sessions: insert, get, delete one, delete a user's or root's, delete the expired", async () => {
       const session = (idHash: string, userId: string | null, expiresAt: string) => ({
         id_hash: idHash,
         account_id: ACCOUNT,
@@ -276,7 +333,11 @@ for (const dialect of dialects) {
         const heard = new Promise<unknown>((resolve) => other.once('change', resolve));
         const before = other.generation;
         await store.write((repo) => repo.setMeta('notify', 'sent'));
-        assert.equal(await Promise.race([heard, new Promise((r) => setTimeout(() => r('timeout'), 5_000))]), undefined, 'a notice, with no details: anything may have changed');
+        assert.equal(
+          await Promise.race([heard, new Promise((r) => setTimeout(() => r('timeout'), 5_000))]),
+          undefined,
+          'a notice, with no details: anything may have changed',
+        );
         assert.ok(other.generation > before);
         assert.equal(await other.read((repo) => repo.getMeta('notify')), 'sent');
       } finally {
@@ -339,12 +400,21 @@ for (const dialect of dialects) {
       // Pages too: a page read twice is the same; a write shows in the next read.
       const page = () => store.read((repo) => repo.listEntities(ACCOUNT, 'group', { pathPrefix: '/pg/', maxItems: 2 }));
       await store.write((repo) => repo.insertEntity(entity('group', 'pg-b', '/pg/')));
-      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-b']);
+      assert.deepEqual(
+        (await page()).items.map((e) => e.name),
+        ['pg-b'],
+      );
       const cachedPage = await page();
       cachedPage.items.push(entity('group', 'not-stored')); // the caller's copy of the list
-      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-b']);
+      assert.deepEqual(
+        (await page()).items.map((e) => e.name),
+        ['pg-b'],
+      );
       await store.write((repo) => repo.insertEntity(entity('group', 'pg-a', '/pg/')));
-      assert.deepEqual((await page()).items.map((e) => e.name), ['pg-a', 'pg-b']);
+      assert.deepEqual(
+        (await page()).items.map((e) => e.name),
+        ['pg-a', 'pg-b'],
+      );
     });
 
     test('a database connection the server ends is replaced, not fatal', { skip: dialect.name !== 'postgres' }, async () => {
@@ -363,7 +433,17 @@ for (const dialect of dialects) {
         store.write(async (repo) => {
           const keys = await repo.listAccessKeys(ACCOUNT, 'u9');
           if (keys.length >= 2) return false;
-          await repo.insertAccessKey({ id: `AKIACONC${i}`, account_id: ACCOUNT, user_id: 'u9', secret_sealed: 's', status: 'Active', created_at: now.toISOString(), last_used_at: null, last_used_service: null, last_used_region: null });
+          await repo.insertAccessKey({
+            id: `AKIACONC${i}`,
+            account_id: ACCOUNT,
+            user_id: 'u9',
+            secret_sealed: 's',
+            status: 'Active',
+            created_at: now.toISOString(),
+            last_used_at: null,
+            last_used_service: null,
+            last_used_region: null,
+          });
           return true;
         });
       const results = await Promise.all([1, 2, 3, 4, 5].map(attempt));

@@ -22,13 +22,22 @@ describe('aws CLI with a role profile', () => {
     await app.close();
   });
 
-  test('role_arn + source_profile: get-caller-identity shows the assumed role; the role\'s policy applies', async () => {
+  test("role_arn + source_profile: get-caller-identity shows the assumed role; the role's policy applies", async () => {
     const iam = iamClient(app);
     await iam.send(new CreateUserCommand({ UserName: 'cli-source' }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'cli-source' }))).AccessKey!;
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:user/cli-source` }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:user/cli-source` }, Action: 'sts:AssumeRole' }],
+    });
     await iam.send(new CreateRoleCommand({ RoleName: 'CliOperator', AssumeRolePolicyDocument: trust }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'CliOperator', PolicyName: 'list', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }] }) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'CliOperator',
+        PolicyName: 'list',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }] }),
+      }),
+    );
 
     const config = join(dir, 'config');
     writeFileSync(
@@ -50,7 +59,15 @@ describe('aws CLI with a role profile', () => {
       ].join('\n'),
     );
     // HOME: the CLI caches assumed-role credentials under ~/.aws/cli/cache, keyed by role and session name only.
-    const env = { HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
+    const env = {
+      HOME: dir,
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+    };
     const aws = (...args: string[]) => run('aws', ['--output', 'json', '--profile', 'operator', ...args], env);
 
     const me = await aws('sts', 'get-caller-identity');
@@ -58,7 +75,10 @@ describe('aws CLI with a role profile', () => {
     assert.equal(JSON.parse(me.stdout).Arn, `arn:aws:sts::${ACCOUNT_ID}:assumed-role/CliOperator/cli-session`);
     const users = await aws('iam', 'list-users');
     assert.equal(users.code, 0, users.stderr);
-    assert.deepEqual(JSON.parse(users.stdout).Users.map((u: { UserName: string }) => u.UserName), ['cli-source']);
+    assert.deepEqual(
+      JSON.parse(users.stdout).Users.map((u: { UserName: string }) => u.UserName),
+      ['cli-source'],
+    );
     const denied = await aws('iam', 'create-user', '--user-name', 'nope');
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /AccessDenied.*assumed-role\/CliOperator\/cli-session is not authorized to perform: iam:CreateUser/);

@@ -17,7 +17,14 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  GetAccessKeyInfoCommand,
+  GetCallerIdentityCommand,
+  GetFederationTokenCommand,
+  GetSessionTokenCommand,
+  STSClient,
+} from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { App } from '../src/app.ts';
 import { consecutiveCodesAt, timeStepAt, totpForStep } from '../src/crypto/totp.ts';
@@ -39,10 +46,20 @@ describe('STS temporary credentials', () => {
   const tick = (ms: number) => {
     now = new Date(now.getTime() + ms);
   };
-  const opts = (credentials: Credentials) => ({ endpoint: app.url, region: 'us-east-1', credentials, maxAttempts: 1, systemClockOffset: now.getTime() - Date.now() });
+  const opts = (credentials: Credentials) => ({
+    endpoint: app.url,
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+    systemClockOffset: now.getTime() - Date.now(),
+  });
   const iam = (c: Credentials = ROOT_KEY) => new IAMClient(opts(c));
   const sts = (c: Credentials = ROOT_KEY) => new STSClient(opts(c));
-  const temp = (c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string }): Credentials => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+  const temp = (c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string }): Credentials => ({
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken!,
+  });
 
   const keys = new Map<string, Credentials>();
   async function user(name: string, statements?: object[]): Promise<Credentials> {
@@ -67,7 +84,7 @@ describe('STS temporary credentials', () => {
   });
   after(() => app.close());
 
-  test('a trusted user assumes the role: ASIA key, 40-char secret, session ARN, and exactly the role\'s permissions', async () => {
+  test("a trusted user assumes the role: ASIA key, 40-char secret, session ARN, and exactly the role's permissions", async () => {
     const out = await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'alice-session' }));
     const c = out.Credentials!;
     assert.match(c.AccessKeyId!, /^ASIA[A-Z2-7]{16}$/);
@@ -82,7 +99,10 @@ describe('STS temporary credentials', () => {
     assert.ok((await iam(temp(c)).send(new ListUsersCommand({}))).Users!.length >= 3);
     const denied = await awsError(() => iam(temp(c)).send(new CreateUserCommand({ UserName: 'x' })));
     assert.deepEqual([denied.name, denied.status], ['AccessDenied', 403]);
-    assert.equal(denied.message, `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/Reader/alice-session is not authorized to perform: iam:CreateUser on resource: ${userArn('x')} because no identity-based policy allows the iam:CreateUser action`);
+    assert.equal(
+      denied.message,
+      `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/Reader/alice-session is not authorized to perform: iam:CreateUser on resource: ${userArn('x')} because no identity-based policy allows the iam:CreateUser action`,
+    );
     // RoleLastUsed records the assumption.
     assert.ok((await iam().send(new GetRoleCommand({ RoleName: 'Reader' }))).Role!.RoleLastUsed!.LastUsedDate);
     // GetAccessKeyInfo reads the account out of the key id.
@@ -95,14 +115,24 @@ describe('STS temporary credentials', () => {
       params: { RoleArn: roleArn('Reader'), RoleSessionName: 'provider' },
       clientConfig: { endpoint: app.url, region: 'us-east-1', maxAttempts: 1 },
     });
-    const client = new IAMClient({ endpoint: app.url, region: 'us-east-1', credentials: provider, maxAttempts: 1, systemClockOffset: now.getTime() - Date.now() });
+    const client = new IAMClient({
+      endpoint: app.url,
+      region: 'us-east-1',
+      credentials: provider,
+      maxAttempts: 1,
+      systemClockOffset: now.getTime() - Date.now(),
+    });
     const out = await client.send(new GetUserCommand({ UserName: 'bob' }));
     assert.equal(out.User!.UserName, 'bob');
   });
 
-  test('a session policy narrows the role\'s permissions', async () => {
+  test("a session policy narrows the role's permissions", async () => {
     const out = await sts(keys.get('alice')).send(
-      new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'narrow', Policy: policy([{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }]) }),
+      new AssumeRoleCommand({
+        RoleArn: roleArn('Reader'),
+        RoleSessionName: 'narrow',
+        Policy: policy([{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }]),
+      }),
     );
     assert.ok(out.PackedPolicySize! > 0);
     const c = temp(out.Credentials!);
@@ -110,23 +140,34 @@ describe('STS temporary credentials', () => {
     const denied = await awsError(() => iam(c).send(new ListUsersCommand({})));
     assert.equal(denied.name, 'AccessDenied');
     assert.match(denied.message, /because no session policy allows the iam:ListUsers action$/);
-    const malformed = await awsError(() => sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'bad', Policy: '{"Statement": 1}' })));
+    const malformed = await awsError(() =>
+      sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'bad', Policy: '{"Statement": 1}' })),
+    );
     assert.deepEqual([malformed.name, malformed.status], ['MalformedPolicyDocument', 400]);
   });
 
-  test('untrusted callers are refused with AWS\'s message; account trust needs an identity policy', async () => {
+  test("untrusted callers are refused with AWS's message; account trust needs an identity policy", async () => {
     const denied = await awsError(() => sts(keys.get('bob')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'sess' })));
-    assert.deepEqual([denied.name, denied.status, denied.message], ['AccessDenied', 403, `User: ${userArn('bob')} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('Reader')}`]);
+    assert.deepEqual(
+      [denied.name, denied.status, denied.message],
+      ['AccessDenied', 403, `User: ${userArn('bob')} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('Reader')}`],
+    );
     const missing = await awsError(() => sts(keys.get('bob')).send(new AssumeRoleCommand({ RoleArn: roleArn('Nope'), RoleSessionName: 'sess' })));
-    assert.deepEqual([missing.name, missing.message], ['AccessDenied', `User: ${userArn('bob')} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('Nope')}`]);
+    assert.deepEqual(
+      [missing.name, missing.message],
+      ['AccessDenied', `User: ${userArn('bob')} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('Nope')}`],
+    );
 
     await role('AccountTrust', trustFor({ AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }), [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }]);
-    assert.equal((await awsError(() => sts(keys.get('bob')).send(new AssumeRoleCommand({ RoleArn: roleArn('AccountTrust'), RoleSessionName: 'sess' })))).name, 'AccessDenied');
+    assert.equal(
+      (await awsError(() => sts(keys.get('bob')).send(new AssumeRoleCommand({ RoleArn: roleArn('AccountTrust'), RoleSessionName: 'sess' })))).name,
+      'AccessDenied',
+    );
     const ok = await sts(keys.get('eve')).send(new AssumeRoleCommand({ RoleArn: roleArn('AccountTrust'), RoleSessionName: 'eve' }));
     assert.equal(ok.AssumedRoleUser!.Arn, `arn:aws:sts::${ACCOUNT_ID}:assumed-role/AccountTrust/eve`);
   });
 
-  test('ExternalId must match the trust policy\'s condition', async () => {
+  test("ExternalId must match the trust policy's condition", async () => {
     await role('Partner', trustFor({ AWS: userArn('alice') }, { StringEquals: { 'sts:ExternalId': 'xyz-123' } }), undefined);
     const as = sts(keys.get('alice'));
     for (const ExternalId of [undefined, 'wrong-id']) {
@@ -137,13 +178,23 @@ describe('STS temporary credentials', () => {
     assert.ok(ok.Credentials!.AccessKeyId);
   });
 
-  test('DurationSeconds: the role\'s MaxSessionDuration, and one hour for role chaining', async () => {
-    const tooLong = await awsError(() => sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'sess', DurationSeconds: 7200 })));
-    assert.deepEqual([tooLong.name, tooLong.status, tooLong.message], ['ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.']);
+  test("DurationSeconds: the role's MaxSessionDuration, and one hour for role chaining", async () => {
+    const tooLong = await awsError(() =>
+      sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'sess', DurationSeconds: 7200 })),
+    );
+    assert.deepEqual(
+      [tooLong.name, tooLong.status, tooLong.message],
+      ['ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'],
+    );
     await role('Long', trustFor({ AWS: roleArn('Reader') }), [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }], 43200);
     const first = await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'hop1' }));
-    const chained = await awsError(() => sts(temp(first.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('Long'), RoleSessionName: 'hop2', DurationSeconds: 7200 })));
-    assert.deepEqual([chained.name, chained.message], ['ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.']);
+    const chained = await awsError(() =>
+      sts(temp(first.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('Long'), RoleSessionName: 'hop2', DurationSeconds: 7200 })),
+    );
+    assert.deepEqual(
+      [chained.name, chained.message],
+      ['ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.'],
+    );
     const hop = await sts(temp(first.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('Long'), RoleSessionName: 'hop2' }));
     assert.equal((await sts(temp(hop.Credentials!)).send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:sts::${ACCOUNT_ID}:assumed-role/Long/hop2`);
     const direct = await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'xx', DurationSeconds: 900 }));
@@ -155,12 +206,16 @@ describe('STS temporary credentials', () => {
     const t = c.SessionToken!;
     const changed = t.slice(0, 40) + (t[40] === 'A' ? 'B' : 'A') + t.slice(41);
     for (const sessionToken of [changed, undefined as unknown as string]) {
-      const e = await awsError(() => sts({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken }).send(new GetCallerIdentityCommand({})));
+      const e = await awsError(() =>
+        sts({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken }).send(new GetCallerIdentityCommand({})),
+      );
       assert.deepEqual([e.name, e.status, e.message], ['InvalidClientTokenId', 403, 'The security token included in the request is invalid.']);
     }
     // Another session's token under this key id does not open either.
     const other = (await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'tok2' }))).Credentials!;
-    const swapped = await awsError(() => sts({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: other.SessionToken! }).send(new GetCallerIdentityCommand({})));
+    const swapped = await awsError(() =>
+      sts({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: other.SessionToken! }).send(new GetCallerIdentityCommand({})),
+    );
     assert.equal(swapped.name, 'InvalidClientTokenId');
   });
 
@@ -206,7 +261,9 @@ describe('STS temporary credentials', () => {
       const [c1, c2] = consecutiveCodesAt(seed, now);
       await iam().send(new EnableMFADeviceCommand({ UserName: 'carol', SerialNumber: serial, AuthenticationCode1: c1, AuthenticationCode2: c2 }));
       tick(2 * STEP_MS);
-      await role('Guarded', trustFor({ AWS: userArn('carol') }, { Bool: { 'aws:MultiFactorAuthPresent': 'true' } }), [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }]);
+      await role('Guarded', trustFor({ AWS: userArn('carol') }, { Bool: { 'aws:MultiFactorAuthPresent': 'true' } }), [
+        { Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' },
+      ]);
     });
 
     test('GetSessionToken with an MFA code: only those credentials pass aws:MultiFactorAuthPresent', async () => {
@@ -221,8 +278,13 @@ describe('STS temporary credentials', () => {
       assert.ok((await iam(c).send(new ListUsersCommand({}))).Users!.length > 0);
 
       const reused = await awsError(() => sts(carol).send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code })));
-      assert.deepEqual([reused.name, reused.status, reused.message], ['AccessDenied', 403, 'MultiFactorAuthentication failed with invalid MFA one time pass code. ']);
-      const stale = await awsError(() => sts(carol).send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: totpForStep(seed, timeStepAt(now) - 5) })));
+      assert.deepEqual(
+        [reused.name, reused.status, reused.message],
+        ['AccessDenied', 403, 'MultiFactorAuthentication failed with invalid MFA one time pass code. '],
+      );
+      const stale = await awsError(() =>
+        sts(carol).send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: totpForStep(seed, timeStepAt(now) - 5) })),
+      );
       assert.equal(stale.name, 'AccessDenied');
       const wrongDevice = await awsError(() => sts(keys.get('alice')).send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: '123456' })));
       assert.match(wrongDevice.message, /^MultiFactorAuthentication failed, unable to validate MFA code/);
@@ -240,11 +302,17 @@ describe('STS temporary credentials', () => {
       assert.equal(noMfa.name, 'AccessDenied');
       const code = codeNow();
       // Refused for another reason (too long): the code stays unused.
-      const refused = await awsError(() => sts(carol).send(new AssumeRoleCommand({ RoleArn: roleArn('Guarded'), RoleSessionName: 'sess', SerialNumber: serial, TokenCode: code, DurationSeconds: 7200 })));
+      const refused = await awsError(() =>
+        sts(carol).send(
+          new AssumeRoleCommand({ RoleArn: roleArn('Guarded'), RoleSessionName: 'sess', SerialNumber: serial, TokenCode: code, DurationSeconds: 7200 }),
+        ),
+      );
       assert.equal(refused.name, 'ValidationError');
       const ok = await sts(carol).send(new AssumeRoleCommand({ RoleArn: roleArn('Guarded'), RoleSessionName: 'sess', SerialNumber: serial, TokenCode: code }));
       assert.ok(await iam(temp(ok.Credentials!)).send(new GetUserCommand({ UserName: 'bob' })));
-      const reused = await awsError(() => sts(carol).send(new AssumeRoleCommand({ RoleArn: roleArn('Guarded'), RoleSessionName: 'sess', SerialNumber: serial, TokenCode: code })));
+      const reused = await awsError(() =>
+        sts(carol).send(new AssumeRoleCommand({ RoleArn: roleArn('Guarded'), RoleSessionName: 'sess', SerialNumber: serial, TokenCode: code })),
+      );
       assert.equal(reused.name, 'AccessDenied');
     });
   });
@@ -260,7 +328,9 @@ describe('STS temporary credentials', () => {
   });
 
   test('credentials stop working after DurationSeconds: ExpiredToken', async () => {
-    const c = temp((await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'short', DurationSeconds: 900 }))).Credentials!);
+    const c = temp(
+      (await sts(keys.get('alice')).send(new AssumeRoleCommand({ RoleArn: roleArn('Reader'), RoleSessionName: 'short', DurationSeconds: 900 }))).Credentials!,
+    );
     tick(899_000);
     assert.ok(await sts(c).send(new GetCallerIdentityCommand({})));
     tick(2_000);

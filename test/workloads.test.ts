@@ -24,7 +24,10 @@ import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, startTestApp, stsClient } fr
 import { run } from './run-command.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const EC2_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const EC2_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 const LIST_USERS_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }] });
 
 interface Registered {
@@ -65,7 +68,8 @@ describe('workloads', () => {
     AWS_ENDPOINT_URL: app.url,
     AWS_CONFIG_FILE: '/dev/null',
   });
-  const exec = (name: string, ...command: string[]) => run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--instance-profile', 'app', '--name', name, '--', ...command], execEnv());
+  const exec = (name: string, ...command: string[]) =>
+    run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--instance-profile', 'app', '--name', name, '--', ...command], execEnv());
 
   async function credentialsFor(token: string): Promise<{ status: number; body: ContainerCreds & { Code?: string } }> {
     const res = await fetch(app.url + WORKLOAD_CREDENTIALS_PATH, { headers: { authorization: token } });
@@ -81,18 +85,27 @@ describe('workloads', () => {
     assert.equal(py.code, 0, py.stderr);
     assert.equal(py.stdout.trim(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/py-job`);
 
-    const script = "import('@aws-sdk/client-sts').then(async ({ STSClient, GetCallerIdentityCommand }) => { const r = await new STSClient({}).send(new GetCallerIdentityCommand({})); console.log(r.Arn); })";
+    const script =
+      "import('@aws-sdk/client-sts').then(async ({ STSClient, GetCallerIdentityCommand }) => { const r = await new STSClient({}).send(new GetCallerIdentityCommand({})); console.log(r.Arn); })";
     const node = await exec('node-job', process.execPath, '-e', script);
     assert.equal(node.code, 0, node.stderr);
     assert.equal(node.stdout.trim().split('\n').pop(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/node-job`);
 
     // The workload ended with its process.
     const listed = await admin.request<{ Workloads: { Name: string; Status: string }[] }>('GET', '/iamd/workloads', undefined, { InstanceProfileName: 'app' });
-    assert.deepEqual(listed.Workloads.filter((w) => w.Name.endsWith('-job')).map((w) => w.Status), ['Revoked', 'Revoked', 'Revoked']);
+    assert.deepEqual(
+      listed.Workloads.filter((w) => w.Name.endsWith('-job')).map((w) => w.Status),
+      ['Revoked', 'Revoked', 'Revoked'],
+    );
   });
 
-  test("the workload can do what the role allows and nothing more; no key is in its environment", async () => {
-    const r = await exec('limited', 'sh', '-c', 'env | grep -c "^AWS_ACCESS_KEY_ID=" ; aws iam list-users --output json >/dev/null && echo LIST-OK; aws iam create-user --user-name sneaky 2>&1; true');
+  test('the workload can do what the role allows and nothing more; no key is in its environment', async () => {
+    const r = await exec(
+      'limited',
+      'sh',
+      '-c',
+      'env | grep -c "^AWS_ACCESS_KEY_ID=" ; aws iam list-users --output json >/dev/null && echo LIST-OK; aws iam create-user --user-name sneaky 2>&1; true',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^0\n/);
     assert.match(r.stdout, /LIST-OK/);
@@ -102,15 +115,70 @@ describe('workloads', () => {
   test('iamd exec --imds: tools that only know the instance metadata service (IMDSv2) get the role', async () => {
     // The container-credentials variables are removed, so only IMDS can answer.
     const onlyImds = (program: string) => `unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN; ${program}`;
-    const py = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-py', '--', 'sh', '-c', onlyImds(`python3 -c "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"`)], execEnv());
+    const py = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'exec',
+        '--imds',
+        '--instance-profile',
+        'app',
+        '--name',
+        'imds-py',
+        '--',
+        'sh',
+        '-c',
+        onlyImds(`python3 -c "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"`),
+      ],
+      execEnv(),
+    );
     assert.equal(py.code, 0, py.stderr);
     assert.equal(py.stdout.trim(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/imds-py`);
-    const js = "import('@aws-sdk/client-sts').then(async ({ STSClient, GetCallerIdentityCommand }) => console.log((await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn))";
-    const node = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-js', '--', 'sh', '-c', onlyImds(`"${process.execPath}" -e "${js.replace(/"/g, '\\"')}"`)], execEnv());
+    const js =
+      "import('@aws-sdk/client-sts').then(async ({ STSClient, GetCallerIdentityCommand }) => console.log((await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn))";
+    const node = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'exec',
+        '--imds',
+        '--instance-profile',
+        'app',
+        '--name',
+        'imds-js',
+        '--',
+        'sh',
+        '-c',
+        onlyImds(`"${process.execPath}" -e "${js.replace(/"/g, '\\"')}"`),
+      ],
+      execEnv(),
+    );
     assert.equal(node.code, 0, node.stderr);
     assert.equal(node.stdout.trim().split('\n').pop(), `arn:aws:sts::${ACCOUNT_ID}:assumed-role/app-role/imds-js`);
     // IMDSv2 only: a read without a session token is refused.
-    const probe = await run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--imds', '--instance-profile', 'app', '--name', 'imds-v1', '--', 'sh', '-c', 'curl -s -o /dev/null -w "%{http_code}" "$AWS_EC2_METADATA_SERVICE_ENDPOINT"latest/meta-data/iam/security-credentials/'], execEnv());
+    const probe = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'exec',
+        '--imds',
+        '--instance-profile',
+        'app',
+        '--name',
+        'imds-v1',
+        '--',
+        'sh',
+        '-c',
+        'curl -s -o /dev/null -w "%{http_code}" "$AWS_EC2_METADATA_SERVICE_ENDPOINT"latest/meta-data/iam/security-credentials/',
+      ],
+      execEnv(),
+    );
     assert.equal(probe.stdout.trim(), '401');
   });
 
@@ -153,7 +221,11 @@ describe('workloads', () => {
 
   test('a token is useless anywhere else; a wrong token gets 403; registering needs iam:PassRole', async () => {
     const reg = await admin.request<Registered>('POST', '/iamd/workloads', { InstanceProfileName: 'app', Name: 'probe' });
-    const asAuth = await fetch(app.url, { method: 'POST', headers: { authorization: reg.AuthorizationToken, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' });
+    const asAuth = await fetch(app.url, {
+      method: 'POST',
+      headers: { authorization: reg.AuthorizationToken, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=ListUsers&Version=2010-05-08',
+    });
     assert.ok(asAuth.status === 400 || asAuth.status === 403);
     assert.match(await asAuth.text(), /<Code>(IncompleteSignature|MissingAuthenticationToken)<\/Code>/);
     const onWorkloadApi = await fetch(`${app.url}/iamd/workloads`, { headers: { authorization: reg.AuthorizationToken } });
@@ -163,9 +235,21 @@ describe('workloads', () => {
 
     const iam = iamClient(app);
     await iam.send(new CreateUserCommand({ UserName: 'no-passrole' }));
-    await iam.send(new PutUserPolicyCommand({ UserName: 'no-passrole', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', NotResource: `arn:aws:iam::${ACCOUNT_ID}:role/app-role` }] }) }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'no-passrole',
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:*', NotResource: `arn:aws:iam::${ACCOUNT_ID}:role/app-role` }],
+        }),
+      }),
+    );
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'no-passrole' }))).AccessKey!;
     const weak = new WorkloadClient(app.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
-    await assert.rejects(weak.request('POST', '/iamd/workloads', { InstanceProfileName: 'app', Name: 'sneaky' }), /AccessDenied: .*iam:PassRole on resource: arn:aws:iam::111122223333:role\/app-role/);
+    await assert.rejects(
+      weak.request('POST', '/iamd/workloads', { InstanceProfileName: 'app', Name: 'sneaky' }),
+      /AccessDenied: .*iam:PassRole on resource: arn:aws:iam::111122223333:role\/app-role/,
+    );
   });
 });

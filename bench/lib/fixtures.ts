@@ -17,11 +17,23 @@ export function userName(i: number): string {
 export function callerPolicy(i: number, accountId: string): string {
   const statements: unknown[] = [
     { Sid: `S3Home${i}`, Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::bench-bucket-${i}/home/\${aws:username}/*` },
-    { Sid: `Ec2Read${i}`, Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'eu-west-1'] } } },
+    {
+      Sid: `Ec2Read${i}`,
+      Effect: 'Allow',
+      Action: 'ec2:Describe*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'eu-west-1'] } },
+    },
     { Sid: `NoDrop${i}`, Effect: 'Deny', Action: ['dynamodb:DeleteTable', `sqs:Delete*`], Resource: '*' },
     { Sid: `Logs${i}`, Effect: 'Allow', NotAction: ['logs:Delete*', 'logs:Put*'], Resource: `arn:aws:logs:*:${accountId}:log-group:/bench/${i}/*` },
   ];
-  if (i === 5) statements.push({ Sid: 'IamRead', Effect: 'Allow', Action: ['iam:GetUser', 'iam:ListUsers', 'iam:ListAccessKeys'], Resource: `arn:aws:iam::${accountId}:user/*` });
+  if (i === 5)
+    statements.push({
+      Sid: 'IamRead',
+      Effect: 'Allow',
+      Action: ['iam:GetUser', 'iam:ListUsers', 'iam:ListAccessKeys'],
+      Resource: `arn:aws:iam::${accountId}:user/*`,
+    });
   if (i === 7) statements.push({ Sid: 'NoIamWrite', Effect: 'Deny', Action: ['iam:Create*', 'iam:Delete*', 'iam:Attach*'], Resource: '*' });
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }

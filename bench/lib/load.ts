@@ -120,7 +120,14 @@ function runAutocannon(opts: autocannon.Options): Promise<autocannon.Result> {
 }
 
 async function viaAutocannon(o: LoadOptions, durationS: number, take: () => number): Promise<LoadResult> {
-  const r = await runAutocannon({ url: o.url, connections: o.connections ?? 16, pipelining: 1, timeout: 10, duration: durationS, requests: autocannonRequests(o.workload, take) });
+  const r = await runAutocannon({
+    url: o.url,
+    connections: o.connections ?? 16,
+    pipelining: 1,
+    timeout: 10,
+    duration: durationS,
+    requests: autocannonRequests(o.workload, take),
+  });
   return {
     requestsPerSecond: r.requests.total / r.duration,
     p50Ms: r.latency.p50,
@@ -136,11 +143,22 @@ async function viaAutocannon(o: LoadOptions, durationS: number, take: () => numb
 
 function once(url: URL, req: SignedRequest): Promise<number> {
   return new Promise((resolve) => {
-    const r = httpRequest({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers: { ...req.headers, connection: 'close' }, agent: false, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const r = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.path,
+        headers: { ...req.headers, connection: 'close' },
+        agent: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     r.on('error', () => resolve(0));
     r.on('timeout', () => r.destroy());
     r.end(req.body);
@@ -157,7 +175,10 @@ async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => numb
   const worker = async (): Promise<void> => {
     let i = 0;
     while (performance.now() < end) {
-      const sequence = 'requests' in o.workload ? [o.workload.requests[i++ % o.workload.requests.length]!] : ((k) => [o.workload.pairs.first[k]!, o.workload.pairs.second[k]!])(take());
+      const sequence =
+        'requests' in o.workload
+          ? [o.workload.requests[i++ % o.workload.requests.length]!]
+          : ((k) => [o.workload.pairs.first[k]!, o.workload.pairs.second[k]!])(take());
       for (const req of sequence) {
         const a = performance.now();
         const status = await once(url, req);
@@ -171,7 +192,17 @@ async function viaClosedLoop(o: LoadOptions, durationS: number, take: () => numb
   const elapsedS = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
-  return { requestsPerSecond: latencies.length / elapsedS, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1), total: latencies.length, non2xx, errors, durationS: elapsedS, client: 'connection-per-request' };
+  return {
+    requestsPerSecond: latencies.length / elapsedS,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    maxMs: pct(1),
+    total: latencies.length,
+    non2xx,
+    errors,
+    durationS: elapsedS,
+    client: 'connection-per-request',
+  };
 }
 
 export async function load(o: LoadOptions): Promise<LoadResult> {

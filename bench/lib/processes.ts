@@ -64,7 +64,8 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
   const url = `http://127.0.0.1:${port}`;
   const deadline = t0 + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${cmd} ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}):\n${out}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${cmd} ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}):\n${out}`);
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${cmd} did not answer on ${url} within ${timeoutMs} ms:\n${out}`);
@@ -105,14 +106,28 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
  * per benchmark run so that it is current — a benchmark of the tsx-transpiled sources would
  * measure tsx too.
  */
-export async function startIamd(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; build?: string; nodeArgs?: string[] } = {}): Promise<Child> {
+export async function startIamd(
+  opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; build?: string; nodeArgs?: string[] } = {},
+): Promise<Child> {
   // `build`: another folder holding a compiled cli.js (bench/profile.ts compares builds).
   if (opts.build === undefined) ensureBuilt();
   const entry = opts.build === undefined ? BIN : fileURLToPath(new URL(`../../${opts.build}/cli.js`, import.meta.url));
   const port = await freePort();
   return launch(
     process.execPath,
-    [...(opts.nodeArgs ?? []), entry, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir ?? ':memory:', '--log-level', opts.logLevel ?? 'warn'],
+    [
+      ...(opts.nodeArgs ?? []),
+      entry,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data-dir',
+      opts.dataDir ?? ':memory:',
+      '--log-level',
+      opts.logLevel ?? 'warn',
+    ],
     { IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey, ...opts.env },
     port,
     '/healthz',

@@ -13,21 +13,34 @@ export function table(rows: (string | number)[][]): string {
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   // A cell past the header's columns is not padded (padEnd(0)).
   const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ') + ' |';
-  return [line(header), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|') + '|', ...body.map(line)].join('\n');
+  return [line(header), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|') + '|', ...body.map(line)].join(
+    '\n',
+  );
 }
 
 /** The commit measured: BENCH_GIT_COMMIT, else `git describe` of the checkout (with -dirty). */
 function commit(): string {
   if (process.env.BENCH_GIT_COMMIT) return process.env.BENCH_GIT_COMMIT;
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: new URL('../..', import.meta.url),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
 }
 
 export function machine() {
-  return { commit: commit(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))), totalMemMiB: Math.round(os.totalmem() / 2 ** 20) };
+  return {
+    commit: commit(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+    totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
+  };
 }
 
 export function writeResult(name: string, result: unknown): void {

@@ -18,7 +18,13 @@ export interface SignedRequest {
 export const API_VERSIONS = { iam: '2010-05-08', sts: '2011-06-15' } as const;
 
 /** Signs one Query API call (form-encoded POST to /) for the server at baseUrl. */
-export async function signQuery(baseUrl: string, credentials: Credentials, service: 'iam' | 'sts', action: string, params: Record<string, string> = {}): Promise<SignedRequest> {
+export async function signQuery(
+  baseUrl: string,
+  credentials: Credentials,
+  service: 'iam' | 'sts',
+  action: string,
+  params: Record<string, string> = {},
+): Promise<SignedRequest> {
   const url = new URL(baseUrl);
   const body = new URLSearchParams({ Action: action, Version: API_VERSIONS[service], ...params }).toString();
   const signer = new SignatureV4({ service, region: 'us-east-1', credentials, sha256: Sha256 });
@@ -44,7 +50,13 @@ export async function send(baseUrl: string, req: SignedRequest): Promise<{ statu
 }
 
 /** Signs and sends one call; throws unless the answer is 200. Returns the XML text. */
-export async function call(baseUrl: string, credentials: Credentials, service: 'iam' | 'sts', action: string, params: Record<string, string> = {}): Promise<string> {
+export async function call(
+  baseUrl: string,
+  credentials: Credentials,
+  service: 'iam' | 'sts',
+  action: string,
+  params: Record<string, string> = {},
+): Promise<string> {
   const res = await send(baseUrl, await signQuery(baseUrl, credentials, service, action, params));
   if (res.status !== 200) throw new Error(`${action} at ${baseUrl}: HTTP ${res.status}: ${res.text.slice(0, 300)}`);
   return res.text;

@@ -5,7 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import { rawHeader } from '../http/raw-header.ts';
 
-export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () => Error, incomplete: () => Error = () => new Error('request body incomplete')): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => Error,
+  incomplete: () => Error = () => new Error('request body incomplete'),
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(rawHeader(req, 'content-length') ?? 0) > maxBytes) {
       reject(tooLarge());

@@ -2,7 +2,15 @@
 // parse the signature, resolve the access key (long-term or temporary), verify, and describe the
 // caller and the request facts that policies see.
 import type { IncomingMessage } from 'node:http';
-import { deriveSigningKey, isRegionOf, isSigV4Error, parseSignedRequest, verifySignatureWithKey, type ParsedSignature, type Partition } from '../sigv4/index.ts';
+import {
+  deriveSigningKey,
+  isRegionOf,
+  isSigV4Error,
+  parseSignedRequest,
+  verifySignatureWithKey,
+  type ParsedSignature,
+  type Partition,
+} from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../domain/caller.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';

@@ -117,7 +117,8 @@ export class CredentialResolver {
     if (!entry.resolved) throw invalidToken();
     // GetSessionToken credentials without MFA, and federated-user credentials, cannot call IAM.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html#stsapi_comparison
-    if (service === 'iam' && ((entry.claims.kind === 'GetSessionToken' && entry.claims.mfaAt === undefined) || entry.claims.kind === 'GetFederationToken')) throw invalidToken();
+    if (service === 'iam' && ((entry.claims.kind === 'GetSessionToken' && entry.claims.mfaAt === undefined) || entry.claims.kind === 'GetFederationToken'))
+      throw invalidToken();
     return entry.resolved;
   }
 
@@ -228,7 +229,15 @@ function rootCaller(accountId: string, accessKeyId: string): UnboundCaller {
 
 /** An IAM user, signing with one of its keys (or a session of its own). */
 function userCaller(accountId: string, user: { id: string; name: string; path: string }, accessKeyId: string): UnboundCaller {
-  return { type: 'User', accountId, userId: user.id, userName: user.name, entityId: user.id, accessKeyId, arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name) };
+  return {
+    type: 'User',
+    accountId,
+    userId: user.id,
+    userName: user.name,
+    entityId: user.id,
+    accessKeyId,
+    arnFor: (p) => iamArn(p, accountId, 'user', user.path, user.name),
+  };
 }
 
 /** The session's policies compiled, or undefined when it has none. A policy ARN that no longer resolves grants nothing. */
@@ -249,4 +258,7 @@ async function sessionPolicies(repo: Repo, c: SessionClaims): Promise<CompiledPo
 }
 
 /** A session policy that allows nothing. */
-const NOTHING: CompiledPolicy = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', { type: 'session', name: 'no session permissions' })!;
+const NOTHING: CompiledPolicy = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', {
+  type: 'session',
+  name: 'no session permissions',
+})!;

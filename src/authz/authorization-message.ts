@@ -11,8 +11,18 @@ const AAD = 'iamd-authorization-message';
 /** encodedMessageType in the STS model allows at most 10,240 characters. */
 export const MAX_ENCODED_LENGTH = 10_240;
 
-export function encodeAuthorizationMessage(secrets: SecretBox, decision: Decision, caller: Caller, action: string, resource: string, context: Record<string, string | string[]>): string {
-  const conditions = Object.entries(context).map(([key, value]) => ({ key, values: { items: (Array.isArray(value) ? value : [value]).map((v) => ({ value: v })) } }));
+export function encodeAuthorizationMessage(
+  secrets: SecretBox,
+  decision: Decision,
+  caller: Caller,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]>,
+): string {
+  const conditions = Object.entries(context).map(([key, value]) => ({
+    key,
+    values: { items: (Array.isArray(value) ? value : [value]).map((v) => ({ value: v })) },
+  }));
   const build = (items: typeof conditions) => ({
     allowed: decision.decision === 'Allowed',
     explicitDeny: decision.decision === 'ExplicitlyDenied',

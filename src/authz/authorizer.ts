@@ -11,7 +11,10 @@ import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
-const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', { type: 'session', name: 'no session policy' })!;
+const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', {
+  type: 'session',
+  name: 'no session policy',
+})!;
 
 export type ContextValues = Record<string, string | string[]>;
 
@@ -45,8 +48,14 @@ export class Authorizer {
     if (caller.type === 'FederatedUser') {
       // GetFederationToken: the intersection of the issuing user's policies (all of root's, for
       // root) and the session policies; a session without policies has none.
-      const base = caller.entityId ? await this.policies.forUser(caller.entityId, caller.accountId, store) : { identity: [ALLOW_ALL], boundary: null, tags: {} };
-      return { ...base, tags: { ...base.tags, ...(caller.session?.tags ?? {}) }, session: caller.session?.compiledSessionPolicies?.length ? caller.session.compiledSessionPolicies : [ALLOW_NOTHING] };
+      const base = caller.entityId
+        ? await this.policies.forUser(caller.entityId, caller.accountId, store)
+        : { identity: [ALLOW_ALL], boundary: null, tags: {} };
+      return {
+        ...base,
+        tags: { ...base.tags, ...(caller.session?.tags ?? {}) },
+        session: caller.session?.compiledSessionPolicies?.length ? caller.session.compiledSessionPolicies : [ALLOW_NOTHING],
+      };
     }
     return { identity: [], boundary: null, tags: {}, session: null };
   }
@@ -70,7 +79,8 @@ export class Authorizer {
     if (session) {
       ctx['aws:TokenIssueTime'] = session.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
       ctx['aws:MultiFactorAuthPresent'] = session.mfaAuthenticatedAt ? 'true' : 'false';
-      if (session.mfaAuthenticatedAt) ctx['aws:MultiFactorAuthAge'] = String(Math.max(0, Math.floor((facts.now.getTime() - session.mfaAuthenticatedAt.getTime()) / 1000)));
+      if (session.mfaAuthenticatedAt)
+        ctx['aws:MultiFactorAuthAge'] = String(Math.max(0, Math.floor((facts.now.getTime() - session.mfaAuthenticatedAt.getTime()) / 1000)));
       if (session.sourceIdentity) ctx['aws:SourceIdentity'] = session.sourceIdentity;
     }
     for (const [k, v] of Object.entries(principalTags)) ctx[`aws:PrincipalTag/${k}`] = v;
@@ -79,13 +89,29 @@ export class Authorizer {
   }
 
   /** Decides one action on one resource for the caller. Root may do anything in its own account. */
-  async decide(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options: AuthorizationOptions = {}): Promise<Decision> {
+  async decide(
+    caller: Caller,
+    action: string,
+    resource: string,
+    facts: RequestFacts,
+    extra?: ContextValues,
+    options: AuthorizationOptions = {},
+  ): Promise<Decision> {
     return (await this.evaluateFor(caller, action, resource, facts, extra, options, true)).decision;
   }
 
-  private async evaluateFor(caller: Caller, action: string, resource: string, facts: RequestFacts, extra: ContextValues | undefined, options: AuthorizationOptions, explain: boolean): Promise<{ decision: Decision; context: Record<string, string | string[]> }> {
+  private async evaluateFor(
+    caller: Caller,
+    action: string,
+    resource: string,
+    facts: RequestFacts,
+    extra: ContextValues | undefined,
+    options: AuthorizationOptions,
+    explain: boolean,
+  ): Promise<{ decision: Decision; context: Record<string, string | string[]> }> {
     const resourceAccount = options.resourceAccount ?? caller.accountId;
-    if (caller.type === 'Root' && resourceAccount === caller.accountId) return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
+    if (caller.type === 'Root' && resourceAccount === caller.accountId)
+      return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
     const policies = await this.policiesOf(caller, options.store);
     const context = this.requestContext(caller, facts, policies.tags, extra);
     const decision = evaluate({
@@ -105,7 +131,14 @@ export class Authorizer {
    * is made without building an explanation (the hot path); a denial is decided again with one,
    * for the message and the encoded authorization message that DecodeAuthorizationMessage opens.
    */
-  async authorize(caller: Caller, action: string, resource: string, facts: RequestFacts, extra?: ContextValues, options: AuthorizationOptions = {}): Promise<void> {
+  async authorize(
+    caller: Caller,
+    action: string,
+    resource: string,
+    facts: RequestFacts,
+    extra?: ContextValues,
+    options: AuthorizationOptions = {},
+  ): Promise<void> {
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
     if (fast.decision.decision === 'Allowed') return;
     const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);

@@ -93,7 +93,12 @@ async function entityPolicies(repo: Repo, accountId: string, entityId: string, e
 }
 
 /** The default version of a managed policy, compiled. */
-export async function managedPolicy(repo: Repo, accountId: string, arn: string, type: 'identity' | 'boundary' | 'session'): Promise<CompiledPolicy | undefined> {
+export async function managedPolicy(
+  repo: Repo,
+  accountId: string,
+  arn: string,
+  type: 'identity' | 'boundary' | 'session',
+): Promise<CompiledPolicy | undefined> {
   const parsed = parsePolicyArn(arn);
   if (!parsed) return undefined;
   if (parsed.account === 'aws') {

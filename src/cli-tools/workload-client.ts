@@ -17,7 +17,8 @@ export function endpointFromEnv(env: NodeJS.ProcessEnv, flag?: string): string {
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): OperatorCredentials {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new Error('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iam:PassRole on the instance profile\'s role');
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iam:PassRole on the instance profile's role");
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN };
 }
 
@@ -59,7 +60,18 @@ export class WorkloadClient {
 /** The environment a workload's process gets: container credentials, and no long-lived key. */
 export function workloadEnvironment(base: NodeJS.ProcessEnv, credentialsUrl: string, token: string): NodeJS.ProcessEnv {
   const env = { ...base };
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE']) {
+  for (const name of [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_SECURITY_TOKEN',
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  ]) {
     delete env[name];
   }
   // A shared credentials file would come before container credentials in every SDK's chain.

@@ -20,7 +20,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const DIGITS = '23456789';
-const SYMBOLS = '!@#$%^&*()_+-=[]{}|\'';
+const SYMBOLS = "!@#$%^&*()_+-=[]{}|'";
 
 /** A random password with every character class, long enough for the given minimum. */
 export function generatePassword(minLength = 6): string {

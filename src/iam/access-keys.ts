@@ -104,7 +104,9 @@ export const accessKeyHandlers = {
     return ctx.services.store.read(async (repo) => {
       const key = await repo.getAccessKey(input.AccessKeyId);
       const owner = key && key.account_id === ctx.caller.accountId && key.user_id ? await repo.getEntityById(key.user_id) : undefined;
-      const resource = owner ? `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${owner.path}${owner.name}` : `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:root`;
+      const resource = owner
+        ? `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:user${owner.path}${owner.name}`
+        : `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:root`;
       await ctx.authorize('iam:GetAccessKeyLastUsed', resource);
       if (!key || key.account_id !== ctx.caller.accountId) throw awsError('accessKeyNotFound', { accessKeyId: input.AccessKeyId });
       return {

@@ -98,7 +98,14 @@ function detach<K extends PolicyHolderKind>(kind: K) {
 }
 
 /** authorizeOnEntity with `iam:PolicyARN` in the request context. */
-async function authorizeWithPolicy(repo: Repo, ctx: ActionContext, action: string, kind: PolicyHolderKind, name: string, policyArn: string): Promise<EntityRow<{ serviceLinked?: string }>> {
+async function authorizeWithPolicy(
+  repo: Repo,
+  ctx: ActionContext,
+  action: string,
+  kind: PolicyHolderKind,
+  name: string,
+  policyArn: string,
+): Promise<EntityRow<{ serviceLinked?: string }>> {
   const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PolicyARN': policyArn }) };
   const entity = await authorizeOnEntity<{ serviceLinked?: string }>(repo, scoped, action, kind, name);
   ctx.authorized = ctx.authorized || scoped.authorized;
@@ -145,7 +152,9 @@ function deleteBoundary<K extends 'user' | 'role'>(kind: K) {
   return async (ctx: ActionContext, input: HolderNamed<K>): Promise<undefined> => {
     return ctx.services.store.write(async (repo) => {
       const current = (await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, input[nameKey]))?.data.permissionsBoundary;
-      const scoped: ActionContext = current ? { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': current }) } : ctx;
+      const scoped: ActionContext = current
+        ? { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': current }) }
+        : ctx;
       const entity = await authorizeOnEntity<{ permissionsBoundary?: string }>(repo, scoped, `iam:Delete${word}PermissionsBoundary`, kind, input[nameKey]);
       ctx.authorized = ctx.authorized || scoped.authorized;
       if (entity.data.permissionsBoundary !== undefined) {

@@ -53,11 +53,21 @@ export const authorizationDetailsHandlers = {
             kind: 'user',
             build: async () => {
               const tags = await repo.getTags(u.id);
-              const groups = (await repo.groupIdsOfUser(u.id)).map((id) => groupsById.get(id)?.name).filter((n): n is string => n !== undefined).sort();
+              const groups = (await repo.groupIdsOfUser(u.id))
+                .map((id) => groupsById.get(id)?.name)
+                .filter((n): n is string => n !== undefined)
+                .sort();
               return {
-                Path: u.path, UserName: u.name, UserId: u.id, Arn: arnOf(ctx, u), CreateDate: u.createdAt,
-                UserPolicyList: await inlineList(repo, u.id), GroupList: groups, AttachedManagedPolicies: await attachedList(repo, u.id),
-                PermissionsBoundary: boundaryOf(u), Tags: tags,
+                Path: u.path,
+                UserName: u.name,
+                UserId: u.id,
+                Arn: arnOf(ctx, u),
+                CreateDate: u.createdAt,
+                UserPolicyList: await inlineList(repo, u.id),
+                GroupList: groups,
+                AttachedManagedPolicies: await attachedList(repo, u.id),
+                PermissionsBoundary: boundaryOf(u),
+                Tags: tags,
               };
             },
           });
@@ -68,8 +78,13 @@ export const authorizationDetailsHandlers = {
           items.push({
             kind: 'group',
             build: async () => ({
-              Path: g.path, GroupName: g.name, GroupId: g.id, Arn: arnOf(ctx, g), CreateDate: g.createdAt,
-              GroupPolicyList: await inlineList(repo, g.id), AttachedManagedPolicies: await attachedList(repo, g.id),
+              Path: g.path,
+              GroupName: g.name,
+              GroupId: g.id,
+              Arn: arnOf(ctx, g),
+              CreateDate: g.createdAt,
+              GroupPolicyList: await inlineList(repo, g.id),
+              AttachedManagedPolicies: await attachedList(repo, g.id),
             }),
           });
         }
@@ -81,10 +96,17 @@ export const authorizationDetailsHandlers = {
             build: async () => {
               const trust = trustPolicyOf(r);
               return {
-                Path: r.path, RoleName: r.name, RoleId: r.id, Arn: arnOf(ctx, r), CreateDate: r.createdAt,
+                Path: r.path,
+                RoleName: r.name,
+                RoleId: r.id,
+                Arn: arnOf(ctx, r),
+                CreateDate: r.createdAt,
                 AssumeRolePolicyDocument: trust === undefined ? undefined : encodeDocument(trust),
-                InstanceProfileList: [], RolePolicyList: await inlineList(repo, r.id), AttachedManagedPolicies: await attachedList(repo, r.id),
-                PermissionsBoundary: boundaryOf(r), Tags: await repo.getTags(r.id),
+                InstanceProfileList: [],
+                RolePolicyList: await inlineList(repo, r.id),
+                AttachedManagedPolicies: await attachedList(repo, r.id),
+                PermissionsBoundary: boundaryOf(r),
+                Tags: await repo.getTags(r.id),
               };
             },
           });
@@ -98,7 +120,8 @@ export const authorizationDetailsHandlers = {
       if (filter.has('AWSManagedPolicy')) {
         // AWS managed policies in use in the account: attached to an entity or used as a boundary.
         const used = new Set<string>(usage.keys());
-        for (const kind of ['user', 'group', 'role']) for (const e of await allEntities(repo, account, kind)) for (const arn of await repo.attachedPolicyArns(e.id)) used.add(arn);
+        for (const kind of ['user', 'group', 'role'])
+          for (const e of await allEntities(repo, account, kind)) for (const arn of await repo.attachedPolicyArns(e.id)) used.add(arn);
         policyArns.push(...[...used].filter((arn) => awsManagedPolicy(arn)).sort());
       }
       for (const arn of policyArns) {

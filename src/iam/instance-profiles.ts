@@ -64,7 +64,15 @@ export const instanceProfileHandlers = {
     if (tags.length > 0) await ctx.authorize('iam:TagInstanceProfile', arn, requestTagContext(tags));
     return ctx.services.store.write(async (repo) => {
       if (await findProfile(repo, ctx, name)) throw awsError('instanceProfileExists', { name });
-      const profile: Profile = { id: newUniqueId('AIPA'), accountId: ctx.caller.accountId, kind: 'instance-profile', name, path, createdAt: ctx.request.now, data: {} };
+      const profile: Profile = {
+        id: newUniqueId('AIPA'),
+        accountId: ctx.caller.accountId,
+        kind: 'instance-profile',
+        name,
+        path,
+        createdAt: ctx.request.now,
+        data: {},
+      };
       await repo.insertEntity(profile);
       await repo.putTags(profile.id, tags);
       return { InstanceProfile: await profileOutput(repo, ctx, profile, true) };
@@ -91,7 +99,11 @@ export const instanceProfileHandlers = {
     const prefix = input.PathPrefix ?? '/';
     await ctx.authorize('iam:ListInstanceProfiles', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:instance-profile${prefix}`);
     return ctx.services.store.read(async (repo) => {
-      const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
+      const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', {
+        pathPrefix: prefix,
+        marker: input.Marker,
+        maxItems: maxItemsOf(input),
+      });
       const profiles = await Promise.all(page.items.map((p) => profileOutput(repo, ctx, p, false)));
       return { InstanceProfiles: profiles, ...pageInfo(page) };
     });
@@ -130,7 +142,11 @@ export const instanceProfileHandlers = {
       const existing = await repo.getEntityByName<RoleData>(ctx.caller.accountId, 'role', input.RoleName);
       await ctx.authorize('iam:ListInstanceProfilesForRole', existing ? arnOf(ctx, existing) : arnFor(ctx, 'role', input.RoleName));
       const role = await roleByName(repo, ctx, input.RoleName);
-      const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', { marker: input.Marker, maxItems: maxItemsOf(input), filter: (p) => p.data.roleId === role.id });
+      const page = await repo.listEntities<ProfileData>(ctx.caller.accountId, 'instance-profile', {
+        marker: input.Marker,
+        maxItems: maxItemsOf(input),
+        filter: (p) => p.data.roleId === role.id,
+      });
       const profiles = await Promise.all(page.items.map((p) => profileOutput(repo, ctx, p, false)));
       return { InstanceProfiles: profiles, ...pageInfo(page) };
     });

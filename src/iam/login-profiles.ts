@@ -27,7 +27,14 @@ async function checkNewPassword(repo: Repo, ctx: ActionContext, user: EntityRow<
   return policy;
 }
 
-async function storePassword(repo: Repo, ctx: ActionContext, user: EntityRow<UserData>, password: string, resetRequired: boolean, createdAt: string): Promise<void> {
+async function storePassword(
+  repo: Repo,
+  ctx: ActionContext,
+  user: EntityRow<UserData>,
+  password: string,
+  resetRequired: boolean,
+  createdAt: string,
+): Promise<void> {
   const hash = await hashPassword(password);
   await repo.putLoginProfile({ user_id: user.id, password_hash: hash, reset_required: resetRequired ? 1 : 0, created_at: createdAt });
   await repo.addPasswordHistory(user.id, hash, ctx.request.now);

@@ -171,7 +171,13 @@ export const mfaHandlers = {
       const seed = ctx.services.secrets.open(device.data.seed, device.id);
       const step = verifyConsecutiveTotp(seed, input.AuthenticationCode1, input.AuthenticationCode2, ctx.request.now, ENABLE_WINDOW_STEPS);
       if (step === undefined || step <= (device.data.lastStep ?? -1)) throw invalidCode();
-      const data: MfaDeviceData = { seed: device.data.seed, userId: owner.user ? owner.user.id : null, enableDate: ctx.request.now.toISOString(), lastStep: step, drift: 0 };
+      const data: MfaDeviceData = {
+        seed: device.data.seed,
+        userId: owner.user ? owner.user.id : null,
+        enableDate: ctx.request.now.toISOString(),
+        lastStep: step,
+        drift: 0,
+      };
       await repo.updateEntity(device.id, { data });
       if (owner.user) await setUserSerials(repo, owner.user, [...serials, device.id]);
       return undefined;
@@ -204,7 +210,11 @@ export const mfaHandlers = {
       const data: MfaDeviceData = { seed: device.data.seed, lastStep: device.data.lastStep };
       await repo.updateEntity(device.id, { data });
       if (owner.user) {
-        await setUserSerials(repo, owner.user, (owner.user.data.mfaSerials ?? []).filter((s) => s !== device.id));
+        await setUserSerials(
+          repo,
+          owner.user,
+          (owner.user.data.mfaSerials ?? []).filter((s) => s !== device.id),
+        );
       }
       return undefined;
     });

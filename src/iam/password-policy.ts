@@ -50,7 +50,8 @@ export function passwordViolations(password: string, policy: PasswordPolicy | un
   const has = { upper: /[A-Z]/.test(password), lower: /[a-z]/.test(password), digit: /[0-9]/.test(password), symbol: SYMBOLS.test(password) };
   if (!policy) {
     if (password.length < 8) v.push('Password should have at least 8 characters');
-    if (Object.values(has).filter(Boolean).length < 3) v.push('Password should have at least three of these character types: uppercase letters, lowercase letters, numbers and symbols');
+    if (Object.values(has).filter(Boolean).length < 3)
+      v.push('Password should have at least three of these character types: uppercase letters, lowercase letters, numbers and symbols');
     if (userName && password.toLowerCase() === userName.toLowerCase()) v.push('Password should not be the same as the user name');
     return v;
   }

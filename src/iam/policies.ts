@@ -76,7 +76,13 @@ export const policyNotFound = (arn: string) => awsError('policyNotFound', { arn 
  * Authorizes `action` on the policy the request names (on its ARN, with its tags when it exists), then
  * fails with NoSuchEntity when there is no such policy.
  */
-export async function authorizeOnPolicy(repo: Repo, ctx: ActionContext, action: string, arn: string, extra?: Record<string, string | string[]>): Promise<ManagedPolicyView> {
+export async function authorizeOnPolicy(
+  repo: Repo,
+  ctx: ActionContext,
+  action: string,
+  arn: string,
+  extra?: Record<string, string | string[]>,
+): Promise<ManagedPolicyView> {
   checkPolicyArn(arn);
   const view = await findManagedPolicy(repo, ctx, arn);
   const tagContext = view?.entity ? await resourceTagContext(repo, ctx, view.entity.id) : undefined;
@@ -138,7 +144,15 @@ export const policyHandlers = {
       const now = ctx.request.now;
       const data: CustomerPolicyData = { defaultVersionId: 'v1', nextVersion: 2, updatedAt: now.toISOString() };
       if (input.Description !== undefined) data.description = input.Description;
-      const entity: EntityRow<CustomerPolicyData> = { id: newUniqueId('ANPA'), accountId: ctx.caller.accountId, kind: 'policy', name, path, createdAt: now, data };
+      const entity: EntityRow<CustomerPolicyData> = {
+        id: newUniqueId('ANPA'),
+        accountId: ctx.caller.accountId,
+        kind: 'policy',
+        name,
+        path,
+        createdAt: now,
+        data,
+      };
       await repo.insertEntity(entity);
       await repo.insertPolicyVersion(entity.id, 'v1', document, true, now);
       await repo.putTags(entity.id, tags);
@@ -178,12 +192,32 @@ export const policyHandlers = {
       const views: ManagedPolicyView[] = [];
       if (scope !== 'Local') {
         for (const p of awsManagedPolicies().values()) {
-          views.push({ arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`, name: p.name, id: p.id, path: p.path, awsManaged: true, defaultVersionId: p.defaultVersionId, createDate: p.createDate, updateDate: p.updateDate });
+          views.push({
+            arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`,
+            name: p.name,
+            id: p.id,
+            path: p.path,
+            awsManaged: true,
+            defaultVersionId: p.defaultVersionId,
+            createDate: p.createDate,
+            updateDate: p.updateDate,
+          });
         }
       }
       if (scope !== 'AWS') {
         for (const e of await allEntities<CustomerPolicyData>(repo, ctx.caller.accountId, 'policy')) {
-          views.push({ arn: arnFor(ctx, 'policy', e.name, e.path), name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e });
+          views.push({
+            arn: arnFor(ctx, 'policy', e.name, e.path),
+            name: e.name,
+            id: e.id,
+            path: e.path,
+            awsManaged: false,
+            defaultVersionId: e.data.defaultVersionId,
+            createDate: e.createdAt,
+            updateDate: new Date(e.data.updatedAt),
+            description: e.data.description,
+            entity: e,
+          });
         }
       }
       const attached = input.OnlyAttached || usageFilter ? await repo.attachedPolicyArnsInAccount(ctx.caller.accountId) : new Set<string>();

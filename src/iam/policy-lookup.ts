@@ -32,14 +32,34 @@ export async function findManagedPolicy(repo: Repo, ctx: ActionContext, arn: str
   if (parsed.account === 'aws') {
     const p = awsManagedPolicy(arn);
     if (!p) return undefined;
-    return { arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`, name: p.name, id: p.id, path: p.path, awsManaged: true, defaultVersionId: p.defaultVersionId, createDate: p.createDate, updateDate: p.updateDate };
+    return {
+      arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`,
+      name: p.name,
+      id: p.id,
+      path: p.path,
+      awsManaged: true,
+      defaultVersionId: p.defaultVersionId,
+      createDate: p.createDate,
+      updateDate: p.updateDate,
+    };
   }
   if (parsed.account !== ctx.caller.accountId) return undefined;
   const e = await repo.getEntityByName<CustomerPolicyData>(ctx.caller.accountId, 'policy', parsed.name);
   if (!e || e.path !== parsed.path) return undefined;
   // INVARIANT: the stored spelling, never the request's: names match whatever their case, and the
   // policies that guard this policy must see (and attachments must store) the one true ARN.
-  return { arn: iamArn(ctx.caller.partition, e.accountId, 'policy', e.path, e.name), name: e.name, id: e.id, path: e.path, awsManaged: false, defaultVersionId: e.data.defaultVersionId, createDate: e.createdAt, updateDate: new Date(e.data.updatedAt), description: e.data.description, entity: e };
+  return {
+    arn: iamArn(ctx.caller.partition, e.accountId, 'policy', e.path, e.name),
+    name: e.name,
+    id: e.id,
+    path: e.path,
+    awsManaged: false,
+    defaultVersionId: e.data.defaultVersionId,
+    createDate: e.createdAt,
+    updateDate: new Date(e.data.updatedAt),
+    description: e.data.description,
+    entity: e,
+  };
 }
 
 /**

@@ -69,7 +69,10 @@ function protectedRole(role: RoleRow): AwsError {
 
 /** Deletes a role after AWS's checks: no instance profile, inline policy or attached policy left. */
 async function deleteRoleChecked(repo: Repo, ctx: ActionContext, role: RoleRow): Promise<void> {
-  const profiles = await repo.listEntities<{ roleId?: string }>(ctx.caller.accountId, 'instance-profile', { maxItems: 1, filter: (p) => p.data.roleId === role.id });
+  const profiles = await repo.listEntities<{ roleId?: string }>(ctx.caller.accountId, 'instance-profile', {
+    maxItems: 1,
+    filter: (p) => p.data.roleId === role.id,
+  });
   if (profiles.items.length > 0) throw awsError('mustRemoveRolesFromInstanceProfile');
   if ((await repo.listInlinePolicies(role.id)).length > 0) throw awsError('mustDeletePolicies');
   if ((await repo.attachedPolicyArns(role.id)).length > 0) throw awsError('mustDetachPolicies');
@@ -197,7 +200,10 @@ export const roleHandlers = {
     const path = `/aws-service-role/${service}/`;
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateServiceLinkedRole', arn, { 'iam:AWSServiceName': service });
-    const trustPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }] });
+    const trustPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }],
+    });
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw awsError('serviceRoleNameTaken', { name });
       const data: RoleData = { trustPolicy, maxSessionDuration: DEFAULT_MAX_SESSION_DURATION, serviceLinked: service };

@@ -6,11 +6,27 @@
 import { AwsError } from '../errors/aws-error.ts';
 import { awsError, messageText } from '../errors/messages.ts';
 import { parseArn } from '../domain/arn.ts';
-import { compilePolicy, contextKeysOf, evaluate, firstErrorMessage, parsePolicy, type CompiledPolicy, type Decision, type PolicySource } from '../policy/index.ts';
+import {
+  compilePolicy,
+  contextKeysOf,
+  evaluate,
+  firstErrorMessage,
+  parsePolicy,
+  type CompiledPolicy,
+  type Decision,
+  type PolicySource,
+} from '../policy/index.ts';
 import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
 import type { ActionContext, Caller } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
-import type { ContextEntry, EvaluationResult, PolicyEvaluationDecisionType, PolicySourceType, SimulatePolicyResponse, Statement } from '../actions/generated/iam.ts';
+import type {
+  ContextEntry,
+  EvaluationResult,
+  PolicyEvaluationDecisionType,
+  PolicySourceType,
+  SimulatePolicyResponse,
+  Statement,
+} from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnOf, maxItemsOf, notFound, pageArray } from './common.ts';
 import { defaultPolicyDocument } from './policy-lookup.ts';
@@ -64,7 +80,8 @@ async function resolvePrincipal(repo: Repo, ctx: ActionContext, arn: string): Pr
   const kind = m ? kindOf(m[1]!) : undefined;
   const name = m?.[3];
   if (!parsed || !kind || !name) return awsError('simulationArnInvalid', { arn });
-  const entity = parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, name) : undefined;
+  const entity =
+    parsed.account === ctx.caller.accountId ? await repo.getEntityByName<{ permissionsBoundary?: string }>(ctx.caller.accountId, kind, name) : undefined;
   if (!entity) return notFound(kind, name);
   return { kind, entity, arn: arnOf(ctx, entity) };
 }
@@ -130,7 +147,11 @@ function resourceAccountOf(input: { ResourceOwner?: string }, fallback: string):
   return m[1]!;
 }
 
-const DECISIONS: Record<Decision['decision'], PolicyEvaluationDecisionType> = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' };
+const DECISIONS: Record<Decision['decision'], PolicyEvaluationDecisionType> = {
+  Allowed: 'allowed',
+  ExplicitlyDenied: 'explicitDeny',
+  ImplicitlyDenied: 'implicitDeny',
+};
 
 interface Position {
   Line: number;
@@ -333,7 +354,12 @@ async function simulate(ctx: ActionContext, input: SimulateInput, sim: Simulatio
 }
 
 /** The request context the simulated principal's call would carry, with the request's ContextEntries. */
-function contextFor(ctx: ActionContext, caller: Caller | undefined, tags: Record<string, string>, input: { ContextEntries?: ContextEntry[] }): Record<string, string | string[]> {
+function contextFor(
+  ctx: ActionContext,
+  caller: Caller | undefined,
+  tags: Record<string, string>,
+  input: { ContextEntries?: ContextEntry[] },
+): Record<string, string | string[]> {
   const context = caller ? ctx.services.authorizer.requestContext(caller, ctx.request, tags) : {};
   for (const k of REQUEST_FACT_KEYS) delete context[k];
   return { ...context, ...contextEntries(input) };

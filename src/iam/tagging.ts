@@ -14,9 +14,20 @@ type Named<K extends string> = { [P in K]: string };
  * `nameKey` (e.g. 'role', 'Role', 'RoleName'), as `tag`, `untag` and `list`: register them under
  * those operation names, which checks them against each operation's types.
  */
-export function taggingHandlers<K extends string>(kind: EntityKind, word: string, nameKey: K, missing: (name: string) => AwsError = (name) => notFound(kind, name)) {
+export function taggingHandlers<K extends string>(
+  kind: EntityKind,
+  word: string,
+  nameKey: K,
+  missing: (name: string) => AwsError = (name) => notFound(kind, name),
+) {
   /** Authorizes on the entity's ARN (or the one its name would have), then requires it to exist. */
-  async function authorized(repo: Repo, ctx: ActionContext, action: string, name: string, requestContext: Record<string, string | string[]> = {}): Promise<EntityRow<unknown>> {
+  async function authorized(
+    repo: Repo,
+    ctx: ActionContext,
+    action: string,
+    name: string,
+    requestContext: Record<string, string | string[]> = {},
+  ): Promise<EntityRow<unknown>> {
     const entity = await repo.getEntityByName(ctx.caller.accountId, kind, name);
     const resourceContext = entity ? await resourceTagContext(repo, ctx, entity.id) : undefined;
     await ctx.authorize(action, entity ? arnOf(ctx, entity) : arnFor(ctx, kind, name), { ...resourceContext, ...requestContext });

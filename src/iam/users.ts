@@ -39,7 +39,15 @@ export const userHandlers = {
       if (await repo.getEntityByName(ctx.caller.accountId, 'user', name)) throw awsError('userExists', { name });
       const data: UserData = {};
       if (boundary) data.permissionsBoundary = await checkBoundaryArn(repo, ctx, boundary);
-      const user: EntityRow<UserData> = { id: newUniqueId('AIDA'), accountId: ctx.caller.accountId, kind: 'user', name, path, createdAt: ctx.request.now, data };
+      const user: EntityRow<UserData> = {
+        id: newUniqueId('AIDA'),
+        accountId: ctx.caller.accountId,
+        kind: 'user',
+        name,
+        path,
+        createdAt: ctx.request.now,
+        data,
+      };
       await repo.insertEntity(user);
       await repo.putTags(user.id, tags);
       return { User: await userOutput(repo, ctx, user, true) };

@@ -22,9 +22,7 @@ const EXPLICIT: Record<DeniedBy, string> = {
 export function accessDeniedReason(decision: Decision, action: string): string | undefined {
   if (decision.decision === 'Allowed') return undefined;
   const by = decision.deniedBy ?? 'identity';
-  return decision.decision === 'ExplicitlyDenied'
-    ? `with an explicit deny in ${EXPLICIT[by]}`
-    : `because no ${IMPLICIT[by]} allows the ${action} action`;
+  return decision.decision === 'ExplicitlyDenied' ? `with an explicit deny in ${EXPLICIT[by]}` : `because no ${IMPLICIT[by]} allows the ${action} action`;
 }
 
 /**

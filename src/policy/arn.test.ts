@@ -46,11 +46,24 @@ test('resource variables: substituted for 2012-10-17, literal otherwise; missing
   assert.equal(matches('arn:aws:s3:::bkt/${aws:username}/*', 'arn:aws:s3:::bkt/${aws:username}/x', ctx, false), true);
   assert.equal(matches('arn:aws:s3:::bkt/${aws:username}/*', 'arn:aws:s3:::bkt/alice/x', ctx, false), false);
   // Variables whose key holds a colon stay inside their ARN part.
-  assert.equal(matches('arn:aws:dynamodb:*:${aws:PrincipalAccount}:table/t', 'arn:aws:dynamodb:us-east-1:111122223333:table/t', { 'aws:PrincipalAccount': '111122223333' }), true);
+  assert.equal(
+    matches('arn:aws:dynamodb:*:${aws:PrincipalAccount}:table/t', 'arn:aws:dynamodb:us-east-1:111122223333:table/t', {
+      'aws:PrincipalAccount': '111122223333',
+    }),
+    true,
+  );
 });
 
 test('tokenize: wildcards, variables with defaults, escapes', () => {
-  assert.deepEqual(tokenize("a*b?${aws:username}${x:y, 'd'}${*}${$}", { wildcards: true, variables: true }), ['a', STAR, 'b', QMARK, { key: 'aws:username' }, { key: 'x:y', fallback: 'd' }, '*$']);
+  assert.deepEqual(tokenize("a*b?${aws:username}${x:y, 'd'}${*}${$}", { wildcards: true, variables: true }), [
+    'a',
+    STAR,
+    'b',
+    QMARK,
+    { key: 'aws:username' },
+    { key: 'x:y', fallback: 'd' },
+    '*$',
+  ]);
   assert.deepEqual(tokenize('${aws:username}', { wildcards: false, variables: false }), ['${aws:username}']);
   assert.deepEqual(tokenize('${unclosed', { wildcards: false, variables: true }), ['${unclosed']);
 });

@@ -66,7 +66,11 @@ export function compileArnPattern(pattern: string, variables: boolean): ArnMatch
   const resource = compileTokens(parts[5]!);
   // Fast path: the first five parts are plain text, so the ARN must start with exactly that prefix.
   if (parts.slice(0, 5).every((p) => p.every((t) => typeof t === 'string'))) {
-    const prefix = parts.slice(0, 5).map((p) => p.join('')).join(':') + ':';
+    const prefix =
+      parts
+        .slice(0, 5)
+        .map((p) => p.join(''))
+        .join(':') + ':';
     if (parts[0]!.join('') !== 'arn') return NEVER;
     return (arn, cuts, view) => cuts !== null && arn.startsWith(prefix) && resource(arn, prefix.length, arn.length, view);
   }

@@ -138,7 +138,10 @@ test('ForAnyValue / ForAllValues over multi-valued keys, with negated operators 
 });
 
 test('AND across operators and keys, OR across values; key names are case-insensitive', () => {
-  const c = compileCondition({ StringEquals: { 'AWS:PRINCIPALTAG/team': ['ops', 'eng'], 'aws:PrincipalTag/env': ['prod'] }, Bool: { 'aws:SecureTransport': ['true'] } }, true);
+  const c = compileCondition(
+    { StringEquals: { 'AWS:PRINCIPALTAG/team': ['ops', 'eng'], 'aws:PrincipalTag/env': ['prod'] }, Bool: { 'aws:SecureTransport': ['true'] } },
+    true,
+  );
   const ok = { 'aws:PrincipalTag/team': 'eng', 'aws:principaltag/ENV': 'prod', 'aws:SecureTransport': 'true' };
   assert.equal(conditionHolds(c, contextView(ok)), true);
   assert.equal(conditionHolds(c, contextView({ ...ok, 'aws:SecureTransport': 'false' })), false);

@@ -59,10 +59,12 @@ export function compileCondition(condition: PolicyStatement['Condition'], variab
       }
       const { operator, set, ifExists } = parsed;
       const negated = operator.negated;
-      const match = anyOf(values.map((v) => {
-        const c = operator.compile(v, variables);
-        return typeof c === 'function' ? c : NEVER_MATCHES;
-      }));
+      const match = anyOf(
+        values.map((v) => {
+          const c = operator.compile(v, variables);
+          return typeof c === 'function' ? c : NEVER_MATCHES;
+        }),
+      );
       const whenMissing = ifExists || set === 'all' || (set === null && negated);
       clauses.push({
         key,

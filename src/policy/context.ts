@@ -16,7 +16,7 @@ export function contextView(ctx: RequestContext): ContextView {
   if (view === undefined) {
     const map = new Map<string, string | readonly string[]>();
     for (const key in ctx) {
-      if (Object.prototype.hasOwnProperty.call(ctx, key)) map.set(key.toLowerCase(), ctx[key]!);
+      if (Object.hasOwn(ctx, key)) map.set(key.toLowerCase(), ctx[key]!);
     }
     view = map;
     views.set(ctx, view);

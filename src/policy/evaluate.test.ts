@@ -11,12 +11,16 @@ const GET = { action: 's3:GetObject', resource: 'arn:aws:s3:::bkt/key', resource
 function policy(statements: object[], type: PolicySource['type'] = 'identity', name = type): CompiledPolicy {
   const kind: PolicyKind = type === 'resource' ? 'resource' : type === 'trust' ? 'trust' : 'identity';
   const parsed = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }), kind);
-  assert.deepEqual(parsed.findings.filter((f) => f.severity === 'error'), []);
+  assert.deepEqual(
+    parsed.findings.filter((f) => f.severity === 'error'),
+    [],
+  );
   return compilePolicy(parsed.document!, { type, name });
 }
 const allow = (extra: object = {}) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', ...extra });
 const deny = (extra: object = {}) => ({ Effect: 'Deny', Action: 's3:GetObject', Resource: '*', ...extra });
-const grant = (principal: unknown, effect = 'Allow') => policy([{ Effect: effect, Principal: principal, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' }], 'resource');
+const grant = (principal: unknown, effect = 'Allow') =>
+  policy([{ Effect: effect, Principal: principal, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bkt/*' }], 'resource');
 
 function decide(input: Partial<EvaluationInput>): { decision: string; deniedBy?: string } {
   const full: EvaluationInput = { principal: ALICE, identityPolicies: [], request: GET, ...input };
@@ -31,16 +35,38 @@ test('default deny, allow, explicit deny wins wherever it is', () => {
   assert.deepEqual(decide({}), { decision: 'ImplicitlyDenied', deniedBy: 'identity' });
   assert.deepEqual(decide({ identityPolicies: [policy([allow()])] }), { decision: 'Allowed', deniedBy: undefined });
   assert.deepEqual(decide({ identityPolicies: [policy([allow()]), policy([deny()])] }), { decision: 'ExplicitlyDenied', deniedBy: 'identity' });
-  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], permissionsBoundary: policy([allow(), deny()], 'boundary') }), { decision: 'ExplicitlyDenied', deniedBy: 'boundary' });
-  assert.deepEqual(decide({ principal: SESSION, identityPolicies: [policy([allow()])], sessionPolicies: [policy([deny()], 'session')] }), { decision: 'ExplicitlyDenied', deniedBy: 'session' });
-  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], resourcePolicy: grant({ AWS: ALICE.arn }, 'Deny') }), { decision: 'ExplicitlyDenied', deniedBy: 'resource' });
+  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], permissionsBoundary: policy([allow(), deny()], 'boundary') }), {
+    decision: 'ExplicitlyDenied',
+    deniedBy: 'boundary',
+  });
+  assert.deepEqual(decide({ principal: SESSION, identityPolicies: [policy([allow()])], sessionPolicies: [policy([deny()], 'session')] }), {
+    decision: 'ExplicitlyDenied',
+    deniedBy: 'session',
+  });
+  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], resourcePolicy: grant({ AWS: ALICE.arn }, 'Deny') }), {
+    decision: 'ExplicitlyDenied',
+    deniedBy: 'resource',
+  });
 });
 
 test('boundary and session policies limit, never grant', () => {
   assert.deepEqual(decide({ permissionsBoundary: policy([allow()], 'boundary') }), { decision: 'ImplicitlyDenied', deniedBy: 'identity' });
-  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], permissionsBoundary: policy([{ ...allow(), Action: 'sqs:*' }], 'boundary') }), { decision: 'ImplicitlyDenied', deniedBy: 'boundary' });
-  assert.deepEqual(decide({ principal: SESSION, identityPolicies: [policy([allow()])], sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session')] }), { decision: 'ImplicitlyDenied', deniedBy: 'session' });
-  assert.deepEqual(decide({ principal: SESSION, identityPolicies: [policy([allow()])], sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session'), policy([allow()], 'session')] }).decision, 'Allowed');
+  assert.deepEqual(decide({ identityPolicies: [policy([allow()])], permissionsBoundary: policy([{ ...allow(), Action: 'sqs:*' }], 'boundary') }), {
+    decision: 'ImplicitlyDenied',
+    deniedBy: 'boundary',
+  });
+  assert.deepEqual(
+    decide({ principal: SESSION, identityPolicies: [policy([allow()])], sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session')] }),
+    { decision: 'ImplicitlyDenied', deniedBy: 'session' },
+  );
+  assert.deepEqual(
+    decide({
+      principal: SESSION,
+      identityPolicies: [policy([allow()])],
+      sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session'), policy([allow()], 'session')],
+    }).decision,
+    'Allowed',
+  );
 });
 
 test('same-account resource policies, by how they name the caller', () => {
@@ -53,9 +79,20 @@ test('same-account resource policies, by how they name the caller', () => {
   // The role ARN, for a session: stands in for identity policies; boundary and session policies still apply.
   const roleGrant = grant({ AWS: `arn:aws:iam::${ACCT}:role/AppRole` });
   assert.equal(decide({ principal: SESSION, resourcePolicy: roleGrant }).decision, 'Allowed');
-  assert.deepEqual(decide({ principal: SESSION, resourcePolicy: roleGrant, permissionsBoundary: sqsBoundary }), { decision: 'ImplicitlyDenied', deniedBy: 'boundary' });
+  assert.deepEqual(decide({ principal: SESSION, resourcePolicy: roleGrant, permissionsBoundary: sqsBoundary }), {
+    decision: 'ImplicitlyDenied',
+    deniedBy: 'boundary',
+  });
   // The session ARN: not limited by boundary or session policy.
-  assert.equal(decide({ principal: SESSION, resourcePolicy: grant({ AWS: SESSION.arn }), permissionsBoundary: sqsBoundary, sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session')] }).decision, 'Allowed');
+  assert.equal(
+    decide({
+      principal: SESSION,
+      resourcePolicy: grant({ AWS: SESSION.arn }),
+      permissionsBoundary: sqsBoundary,
+      sessionPolicies: [policy([{ ...allow(), Action: 'sqs:*' }], 'session')],
+    }).decision,
+    'Allowed',
+  );
 });
 
 test('cross-account: both sides must allow', () => {
@@ -69,7 +106,10 @@ test('KMS key policies and trust policies must allow even within the account', (
   const kms = { action: 'kms:Decrypt', resource: `arn:aws:kms:us-east-1:${ACCT}:key/k`, resourceAccount: ACCT, context: {} };
   const keyPolicy = (principal: unknown) => policy([{ Effect: 'Allow', Principal: principal, Action: 'kms:*', Resource: '*' }], 'resource');
   const idAllow = policy([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }]);
-  assert.deepEqual(decide({ request: kms, identityPolicies: [idAllow], resourcePolicy: keyPolicy({ AWS: `arn:aws:iam::${ACCT}:user/admin` }) }), { decision: 'ImplicitlyDenied', deniedBy: 'resource' });
+  assert.deepEqual(decide({ request: kms, identityPolicies: [idAllow], resourcePolicy: keyPolicy({ AWS: `arn:aws:iam::${ACCT}:user/admin` }) }), {
+    decision: 'ImplicitlyDenied',
+    deniedBy: 'resource',
+  });
   assert.equal(decide({ request: kms, identityPolicies: [idAllow], resourcePolicy: keyPolicy({ AWS: `arn:aws:iam::${ACCT}:root` }) }).decision, 'Allowed');
   const assume = { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCT}:role/Target`, resourceAccount: ACCT, context: {} };
   const trust = policy([{ Effect: 'Allow', Principal: { AWS: ACCT }, Action: 'sts:AssumeRole' }], 'trust');
@@ -79,14 +119,23 @@ test('KMS key policies and trust policies must allow even within the account', (
   const ec2 = { arn: 'ec2.amazonaws.com', account: ACCT, type: 'Service' as const };
   const serviceTrust = policy([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }], 'trust');
   assert.equal(decide({ principal: ec2, request: assume, resourcePolicy: serviceTrust }).decision, 'Allowed');
-  assert.deepEqual(decide({ principal: { ...ec2, arn: 'lambda.amazonaws.com' }, request: assume, resourcePolicy: serviceTrust }), { decision: 'ImplicitlyDenied', deniedBy: 'resource' });
+  assert.deepEqual(decide({ principal: { ...ec2, arn: 'lambda.amazonaws.com' }, request: assume, resourcePolicy: serviceTrust }), {
+    decision: 'ImplicitlyDenied',
+    deniedBy: 'resource',
+  });
 });
 
 test('NotPrincipal Deny always denies principals with a permissions boundary', () => {
-  const np = policy([{ Effect: 'Deny', NotPrincipal: { AWS: [ALICE.arn, `arn:aws:iam::${ACCT}:root`] }, Action: 's3:*', Resource: 'arn:aws:s3:::bkt/*' }], 'resource');
+  const np = policy(
+    [{ Effect: 'Deny', NotPrincipal: { AWS: [ALICE.arn, `arn:aws:iam::${ACCT}:root`] }, Action: 's3:*', Resource: 'arn:aws:s3:::bkt/*' }],
+    'resource',
+  );
   const id = [policy([allow()])];
   assert.equal(decide({ identityPolicies: id, resourcePolicy: np }).decision, 'Allowed');
-  assert.equal(decide({ identityPolicies: id, resourcePolicy: np, permissionsBoundary: policy([{ ...allow(), Action: 's3:*' }], 'boundary') }).decision, 'ExplicitlyDenied');
+  assert.equal(
+    decide({ identityPolicies: id, resourcePolicy: np, permissionsBoundary: policy([{ ...allow(), Action: 's3:*' }], 'boundary') }).decision,
+    'ExplicitlyDenied',
+  );
 });
 
 test('explanation: matched statements, missing context keys, and no explanation on the fast path', () => {
@@ -106,7 +155,10 @@ test('explanation: matched statements, missing context keys, and no explanation 
   const denied = evaluate({ ...input, request: { ...input.request, context: { 'aws:PrincipalTag/team': 'eng', 'aws:MultiFactorAuthPresent': 'false' } } });
   assert.equal(denied.decision, 'ExplicitlyDenied');
   // An explicit deny is explained by the deny statements alone.
-  assert.deepEqual(denied.matchedStatements.map((m) => [m.sid, m.effect]), [['Mfa', 'Deny']]);
+  assert.deepEqual(
+    denied.matchedStatements.map((m) => [m.sid, m.effect]),
+    [['Mfa', 'Deny']],
+  );
 });
 
 test('the request context is never mutated and may be reused', () => {
@@ -138,15 +190,29 @@ test('AccessDenied wording', () => {
   assert.equal(msg('ExplicitlyDenied', 'session'), 'with an explicit deny in a session policy');
   assert.equal(msg('ExplicitlyDenied', 'resource'), 'with an explicit deny in a resource-based policy');
   const d = evaluate({ principal: ALICE, identityPolicies: [], request: { action, resource: `arn:aws:iam::${ACCT}:user/bob`, context: {} } });
-  assert.equal(accessDeniedMessage(d, ALICE.arn, action, `arn:aws:iam::${ACCT}:user/bob`), `User: ${ALICE.arn} is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::${ACCT}:user/bob because no identity-based policy allows the iam:CreateUser action`);
+  assert.equal(
+    accessDeniedMessage(d, ALICE.arn, action, `arn:aws:iam::${ACCT}:user/bob`),
+    `User: ${ALICE.arn} is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::${ACCT}:user/bob because no identity-based policy allows the iam:CreateUser action`,
+  );
   assert.equal(accessDeniedReason(evaluate({ principal: ALICE, identityPolicies: [policy([allow()])], request: GET }), 's3:GetObject'), undefined);
 });
 
 test('contextKeysOf lists condition keys and variables once, in order', () => {
-  const doc = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [
-    { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/${aws:username}/*', Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:PrincipalTag/team}', 's3:prefix': 'x' } } },
-    { Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { Bool: { 'AWS:USERNAME': 'true' } } },
-  ] }), 'identity').document!;
+  const doc = parsePolicy(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: 'arn:aws:s3:::b/${aws:username}/*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:PrincipalTag/team}', 's3:prefix': 'x' } },
+        },
+        { Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { Bool: { 'AWS:USERNAME': 'true' } } },
+      ],
+    }),
+    'identity',
+  ).document!;
   assert.deepEqual(contextKeysOf(doc), ['aws:username', 'aws:PrincipalTag/team', 's3:prefix']);
 });
 

@@ -25,7 +25,11 @@ import type { CompiledPolicy, Decision, DeniedBy, EvaluationInput, MatchedStatem
 /** Shared, frozen decisions returned when `explain` is false (no allocation per decision). */
 const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 const plain = (decision: Decision['decision'], deniedBy?: DeniedBy): Decision =>
-  Object.freeze(deniedBy === undefined ? { decision, matchedStatements: EMPTY, missingContextKeys: EMPTY } : { decision, matchedStatements: EMPTY, deniedBy, missingContextKeys: EMPTY });
+  Object.freeze(
+    deniedBy === undefined
+      ? { decision, matchedStatements: EMPTY, missingContextKeys: EMPTY }
+      : { decision, matchedStatements: EMPTY, deniedBy, missingContextKeys: EMPTY },
+  );
 const ALLOWED = plain('Allowed');
 const EXPLICIT = {
   identity: plain('ExplicitlyDenied', 'identity'),
@@ -165,7 +169,15 @@ export function evaluate(input: EvaluationInput): Decision {
     const sameAccount = request.resourceAccount === undefined || request.resourceAccount === caller.account;
     const named = resourcePolicy === null ? NOT_NAMED : scan(resourcePolicy, statementsFor(resourcePolicy, action).allow, scope);
     const implicitBy = explain
-      ? implicitDenial(input, action, sameAccount, named, identityAllows(input, action, sameAccount), boundaryAllows(boundary, action), sessionAllows(sessions, action))
+      ? implicitDenial(
+          input,
+          action,
+          sameAccount,
+          named,
+          identityAllows(input, action, sameAccount),
+          boundaryAllows(boundary, action),
+          sessionAllows(sessions, action),
+        )
       : implicitDenial(input, action, sameAccount, named, undefined, undefined, undefined);
     if (implicitBy === undefined) return explain ? explained('Allowed', undefined, missing!) : ALLOWED;
     return explain ? explained('ImplicitlyDenied', implicitBy, missing!) : IMPLICIT[implicitBy];

@@ -91,7 +91,7 @@ export function inRange(ip: IpAddress, range: IpRange): boolean {
   let bits = range.v6 ? range.prefix : range.prefix + 96;
   for (let i = 0; i < 4 && bits > 0; i++, bits -= 32) {
     const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((ip.words[i]! & mask) >>> 0) !== ((range.words[i]! & mask) >>> 0)) return false;
+    if ((ip.words[i]! & mask) >>> 0 !== (range.words[i]! & mask) >>> 0) return false;
   }
   return true;
 }

@@ -3,31 +3,10 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 import { ArnEquals, ArnLike, ArnNotEquals, ArnNotLike } from './operator-arn.ts';
 import { BinaryEquals, Bool } from './operator-bool.ts';
-import {
-  DateEquals,
-  DateGreaterThan,
-  DateGreaterThanEquals,
-  DateLessThan,
-  DateLessThanEquals,
-  DateNotEquals,
-} from './operator-date.ts';
+import { DateEquals, DateGreaterThan, DateGreaterThanEquals, DateLessThan, DateLessThanEquals, DateNotEquals } from './operator-date.ts';
 import { IpAddress, NotIpAddress } from './operator-ip.ts';
-import {
-  NumericEquals,
-  NumericGreaterThan,
-  NumericGreaterThanEquals,
-  NumericLessThan,
-  NumericLessThanEquals,
-  NumericNotEquals,
-} from './operator-numeric.ts';
-import {
-  StringEquals,
-  StringEqualsIgnoreCase,
-  StringLike,
-  StringNotEquals,
-  StringNotEqualsIgnoreCase,
-  StringNotLike,
-} from './operator-string.ts';
+import { NumericEquals, NumericGreaterThan, NumericGreaterThanEquals, NumericLessThan, NumericLessThanEquals, NumericNotEquals } from './operator-numeric.ts';
+import { StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike } from './operator-string.ts';
 import type { ConditionOperator } from './operator-types.ts';
 
 /** Every base operator by name. */

@@ -7,15 +7,34 @@ const errorsOf = (doc: unknown, kind: PolicyKind = 'identity') => {
   const r = parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc), kind);
   return r.findings.filter((f) => f.severity === 'error');
 };
-const firstMessage = (doc: unknown, kind: PolicyKind = 'identity') => firstErrorMessage(parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc), kind).findings);
+const firstMessage = (doc: unknown, kind: PolicyKind = 'identity') =>
+  firstErrorMessage(parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc), kind).findings);
 const stmt = (extra: object) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', ...extra }] });
 
 test('a valid identity policy is normalised to arrays', () => {
-  const r = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 's3:Get*', Resource: 'arn:aws:s3:::b/*', Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 }, Bool: { 'aws:SecureTransport': true } } } }), 'identity');
+  const r = parsePolicy(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: {
+        Effect: 'Allow',
+        Action: 's3:Get*',
+        Resource: 'arn:aws:s3:::b/*',
+        Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 }, Bool: { 'aws:SecureTransport': true } },
+      },
+    }),
+    'identity',
+  );
   assert.deepEqual(r.findings, []);
   assert.deepEqual(r.document, {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['s3:Get*'], Resource: ['arn:aws:s3:::b/*'], Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': ['3600'] }, Bool: { 'aws:SecureTransport': ['true'] } } }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['s3:Get*'],
+        Resource: ['arn:aws:s3:::b/*'],
+        Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': ['3600'] }, Bool: { 'aws:SecureTransport': ['true'] } },
+      },
+    ],
   });
 });
 
@@ -28,7 +47,14 @@ test('invalid JSON and non-objects are syntax errors; parsing never throws', () 
 
 test('characters outside tab, LF, CR and U+0020–U+00FF are refused', () => {
   assert.equal(errorsOf(JSON.stringify(stmt({ Sid: 'x' })).replace('"x"', '"\u2603"'))[0]?.code, 'InvalidCharacter');
-  assert.deepEqual(errorsOf(JSON.stringify(stmt({ Sid: 'x' })).replace('"x"', '"\u00e9t\u00e9"')), [{ severity: 'error', code: 'InvalidSid', path: 'Statement[0].Sid', message: 'Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*' }]);
+  assert.deepEqual(errorsOf(JSON.stringify(stmt({ Sid: 'x' })).replace('"x"', '"\u00e9t\u00e9"')), [
+    {
+      severity: 'error',
+      code: 'InvalidSid',
+      path: 'Statement[0].Sid',
+      message: 'Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*',
+    },
+  ]);
 });
 
 test('Version: missing is a warning (2008 rules), unknown values fail legacy parsing', () => {
@@ -102,9 +128,46 @@ test('Condition: unknown operators and malformed blocks are errors; uninterpreta
   assert.equal(errorsOf(stmt({ Condition: { StringEquals: 'x' } }))[0]?.code, 'InvalidCondition');
   assert.equal(errorsOf(stmt({ Condition: { StringEquals: { 'aws:username': { a: 1 } } } }))[0]?.code, 'InvalidConditionValue');
   assert.equal(errorsOf(stmt({ Condition: { StringEquals: { username: 'a' } } }))[0]?.code, 'InvalidConditionKey');
-  for (const op of ['ForAllValues:StringLikeIfExists', 'NumericLessThanEqualsIfExists', 'DateGreaterThan', 'ArnNotLike', 'BinaryEquals', 'NotIpAddress', 'Null']) {
-    assert.deepEqual(errorsOf(stmt({ Condition: { [op]: { 'aws:x': op === 'Null' ? 'true' : op === 'BinaryEquals' ? 'QQ==' : op.startsWith('Date') ? '2020-01-01' : op.startsWith('Numeric') ? '1' : op === 'NotIpAddress' ? '10.0.0.0/8' : 'v' } } })), [], op);
+  for (const op of [
+    'ForAllValues:StringLikeIfExists',
+    'NumericLessThanEqualsIfExists',
+    'DateGreaterThan',
+    'ArnNotLike',
+    'BinaryEquals',
+    'NotIpAddress',
+    'Null',
+  ]) {
+    assert.deepEqual(
+      errorsOf(
+        stmt({
+          Condition: {
+            [op]: {
+              'aws:x':
+                op === 'Null'
+                  ? 'true'
+                  : op === 'BinaryEquals'
+                    ? 'QQ=='
+                    : op.startsWith('Date')
+                      ? '2020-01-01'
+                      : op.startsWith('Numeric')
+                        ? '1'
+                        : op === 'NotIpAddress'
+                          ? '10.0.0.0/8'
+                          : 'v',
+            },
+          },
+        }),
+      ),
+      [],
+      op,
+    );
   }
   const r = parsePolicy(JSON.stringify(stmt({ Condition: { NumericEquals: { 'aws:x': 'ten' }, IpAddress: { 'aws:SourceIp': '300.1.1.1' } } })), 'identity');
-  assert.deepEqual(r.findings.map((f) => [f.severity, f.code]), [['warning', 'InvalidConditionValue'], ['warning', 'InvalidConditionValue']]);
+  assert.deepEqual(
+    r.findings.map((f) => [f.severity, f.code]),
+    [
+      ['warning', 'InvalidConditionValue'],
+      ['warning', 'InvalidConditionValue'],
+    ],
+  );
 });

@@ -152,7 +152,8 @@ function parseStatement(s: Json, path: string, kind: PolicyKind, options: ParseO
   else {
     const field = s.Action !== undefined ? 'Action' : 'NotAction';
     const list = stringList(s[field]);
-    if (list === undefined) error('InvalidAction', `${path}.${field}`, Array.isArray(s[field]) && (s[field] as Json[]).length === 0 ? MESSAGES.MissingActions : MESSAGES.SyntaxError);
+    if (list === undefined)
+      error('InvalidAction', `${path}.${field}`, Array.isArray(s[field]) && (s[field] as Json[]).length === 0 ? MESSAGES.MissingActions : MESSAGES.SyntaxError);
     else {
       for (const a of list) if (a !== '*' && !ACTION.test(a)) error('InvalidAction', `${path}.${field}`, MESSAGES.MissingVendor);
       st[field] = list;
@@ -216,7 +217,8 @@ function parsePrincipal(v: Json, path: string, kind: PolicyKind, options: ParseO
         if (kind === 'trust') error('InvalidPrincipal', `${path}.${type}`, MESSAGES.invalidPrincipal(type, p));
         else warn('PrincipalWildcard', `${path}.${type}`, `wildcards are not expanded in principal \`${p}\`: it matches no principal`);
       }
-      if ((type === 'AWS' || type === 'Federated') && otherPartition(p, options.partition)) error('InvalidPrincipal', `${path}.${type}`, MESSAGES.invalidPrincipal(type, p));
+      if ((type === 'AWS' || type === 'Federated') && otherPartition(p, options.partition))
+        error('InvalidPrincipal', `${path}.${type}`, MESSAGES.invalidPrincipal(type, p));
     }
     block[type] = list;
   }
@@ -252,7 +254,8 @@ function parseCondition(v: Json, path: string, error: Report, warn: Report): Pol
       const values = items.map((x) => String(x));
       for (const value of values) {
         if (op.operator === null) {
-          if (value !== 'true' && value !== 'false') warn('InvalidConditionValue', keyPath, `\`${value}\` is not true or false: this Null condition never matches`);
+          if (value !== 'true' && value !== 'false')
+            warn('InvalidConditionValue', keyPath, `\`${value}\` is not true or false: this Null condition never matches`);
           continue;
         }
         const c = op.operator.compile(value, false);

@@ -92,7 +92,8 @@ export function compilePrincipal(block: PrincipalBlock | { [type: string]: strin
     for (const v of values) {
       if (type === 'AWS') {
         if (v === '*') p.everyone = true;
-        else if (v.includes('*') || v.includes('?')) continue; // never expanded
+        else if (v.includes('*') || v.includes('?'))
+          continue; // never expanded
         else if (/^\d{12}$/.test(v)) p.accounts.add(v);
         else if (ROOT.test(v)) p.accounts.add(ROOT.exec(v)![1]!);
         else {

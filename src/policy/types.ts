@@ -50,17 +50,7 @@ export interface PolicySource {
 }
 
 /** Kinds of calling principal the evaluator distinguishes. */
-export type PrincipalType =
-  | 'User'
-  | 'AssumedRole'
-  | 'Role'
-  | 'FederatedUser'
-  | 'Root'
-  | 'Service'
-  | 'WebIdentity'
-  | 'SAML'
-  | 'CanonicalUser'
-  | 'Anonymous';
+export type PrincipalType = 'User' | 'AssumedRole' | 'Role' | 'FederatedUser' | 'Root' | 'Service' | 'WebIdentity' | 'SAML' | 'CanonicalUser' | 'Anonymous';
 
 /** The caller. `type` is inferred from the ARN when omitted. */
 export interface EvaluationPrincipal {

@@ -86,8 +86,7 @@ const SIGNATURE_DOES_NOT_MATCH =
 /** Constructors, one per failure. Sources: see each comment. */
 export const sigv4Errors = {
   /** Request carries no SigV4 authentication at all. IAM/STS Query API text. */
-  missingAuthenticationToken: () =>
-    err('MissingAuthenticationToken', 403, 'missing-auth', 'Request is missing Authentication Token'),
+  missingAuthenticationToken: () => err('MissingAuthenticationToken', 403, 'missing-auth', 'Request is missing Authentication Token'),
 
   /** S3 text (catalyst/moodle-tool_objectfs#303); AWS rejects credentials in header and query at once. */
   bothAuthForms: () =>
@@ -99,30 +98,17 @@ export const sigv4Errors = {
     ),
 
   /** ours (no public AWS text for the header form found). */
-  unsupportedAlgorithm: (algorithm: string) =>
-    err('IncompleteSignature', 400, 'unsupported-algorithm', `Unsupported AWS 'algorithm': '${quote(algorithm)}'`),
+  unsupportedAlgorithm: (algorithm: string) => err('IncompleteSignature', 400, 'unsupported-algorithm', `Unsupported AWS 'algorithm': '${quote(algorithm)}'`),
 
   /** S3 text for the presigned form. */
-  unsupportedQueryAlgorithm: () =>
-    err(
-      'AuthorizationQueryParametersError',
-      400,
-      'unsupported-algorithm',
-      'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
-    ),
+  unsupportedQueryAlgorithm: () => err('AuthorizationQueryParametersError', 400, 'unsupported-algorithm', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'),
 
   /** jenkinsci/aws-credentials-plugin#72 (STS). */
   missingEqualSign: (pair: string) =>
-    err(
-      'IncompleteSignature',
-      400,
-      'malformed-authorization',
-      `'${quote(pair)}' not a valid key=value pair (missing equal-sign) in Authorization header`,
-    ),
+    err('IncompleteSignature', 400, 'malformed-authorization', `'${quote(pair)}' not a valid key=value pair (missing equal-sign) in Authorization header`),
 
   /** ours: a component named twice, or an unknown component. */
-  malformedAuthorization: (detail: string) =>
-    err('IncompleteSignature', 400, 'malformed-authorization', `Authorization header is malformed: ${detail}`),
+  malformedAuthorization: (detail: string) => err('IncompleteSignature', 400, 'malformed-authorization', `Authorization header is malformed: ${detail}`),
 
   /**
    * aws-samples/amazon-elasticsearch-service-with-authentication#4: the missing parts, each one
@@ -157,12 +143,7 @@ export const sigv4Errors = {
 
   /** SignatureDoesNotMatch family, the "scoped" texts (timkay/aws#111, aws/aws-sdk-ruby#508). */
   badTerminator: (terminator: string) =>
-    err(
-      'SignatureDoesNotMatch',
-      403,
-      'bad-terminator',
-      `Credential should be scoped with a valid terminator: 'aws4_request', not '${quote(terminator)}'.`,
-    ),
+    err('SignatureDoesNotMatch', 403, 'bad-terminator', `Credential should be scoped with a valid terminator: 'aws4_request', not '${quote(terminator)}'.`),
 
   /** For the caller that serves one service: timkay/aws#111. */
   wrongService: (expected: string) =>
@@ -182,45 +163,31 @@ export const sigv4Errors = {
     err('IncompleteSignature', 400, 'malformed-date', `${name} is not a valid ISO 8601 basic (YYYYMMDD'T'HHMMSS'Z') or HTTP date`),
 
   /** ours. */
-  malformedSignedHeaders: (detail: string) =>
-    err('IncompleteSignature', 400, 'malformed-signed-headers', `SignedHeaders is malformed: ${detail}`),
+  malformedSignedHeaders: (detail: string) => err('IncompleteSignature', 400, 'malformed-signed-headers', `SignedHeaders is malformed: ${detail}`),
 
   /** NetSPI/AWSSigner#3, babbel/okhttp-aws-signer#10. */
-  hostNotSigned: () =>
-    err('IncompleteSignature', 400, 'host-not-signed', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
+  hostNotSigned: () => err('IncompleteSignature', 400, 'host-not-signed', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
 
   /** A header named in SignedHeaders is absent: AWS can only compute a different signature. */
   signedHeaderMissing: () => err('SignatureDoesNotMatch', 403, 'signed-header-missing', SIGNATURE_DOES_NOT_MATCH),
 
   /** S3 / API Gateway text (soto-project/soto-core#99, postmanlabs/postman-app-support#8724). */
-  unsignedAmzHeaders: () =>
-    err('AccessDenied', 403, 'unsigned-amz-header', 'There were headers present in the request which were not signed'),
+  unsignedAmzHeaders: () => err('AccessDenied', 403, 'unsigned-amz-header', 'There were headers present in the request which were not signed'),
 
   /** ours. */
   duplicateParameter: (name: string) =>
     err('IncompleteSignature', 400, 'duplicate-parameter', `Authentication parameter '${quote(name)}' must be given exactly once`),
 
   /** ours. */
-  duplicateHeader: (name: string) =>
-    err('IncompleteSignature', 400, 'duplicate-header', `Header '${quote(name)}' must be given exactly once`),
+  duplicateHeader: (name: string) => err('IncompleteSignature', 400, 'duplicate-header', `Header '${quote(name)}' must be given exactly once`),
 
   /** STS/IAM (devsecops/bootcamp#101, aws/aws-cli#6676): code SignatureDoesNotMatch. */
   expired: (requestTime: string, earliest: string, now: string) =>
-    err(
-      'SignatureDoesNotMatch',
-      403,
-      'expired',
-      `Signature expired: ${requestTime} is now earlier than ${earliest} (${now} - 15 min.)`,
-    ),
+    err('SignatureDoesNotMatch', 403, 'expired', `Signature expired: ${requestTime} is now earlier than ${earliest} (${now} - 15 min.)`),
 
   /** serverless/enterprise#11 (the same family, "+ N min."). */
   notYetValid: (requestTime: string, latest: string, now: string) =>
-    err(
-      'SignatureDoesNotMatch',
-      403,
-      'not-yet-valid',
-      `Signature not yet current: ${requestTime} is still later than ${latest} (${now} + 15 min.)`,
-    ),
+    err('SignatureDoesNotMatch', 403, 'not-yet-valid', `Signature not yet current: ${requestTime} is still later than ${latest} (${now} + 15 min.)`),
 
   /** S3 text for an expired presigned URL. */
   presignExpired: () => err('AccessDenied', 403, 'presign-expired', 'Request has expired'),
@@ -232,8 +199,7 @@ export const sigv4Errors = {
   expiresNotANumber: () => err('AuthorizationQueryParametersError', 400, 'bad-expires', 'X-Amz-Expires should be a number'),
 
   /** ours (S3 documents 1 as the minimum). */
-  expiresTooShort: () =>
-    err('AuthorizationQueryParametersError', 400, 'bad-expires', 'X-Amz-Expires must be at least 1 second'),
+  expiresTooShort: () => err('AuthorizationQueryParametersError', 400, 'bad-expires', 'X-Amz-Expires must be at least 1 second'),
 
   /** S3 text (bryanjos/aws_auth#31, aws/aws-cli#5464). */
   expiresTooLong: () =>
@@ -246,12 +212,7 @@ export const sigv4Errors = {
 
   /** S3 text. */
   payloadHashMismatch: () =>
-    err(
-      'XAmzContentSHA256Mismatch',
-      400,
-      'payload-hash-mismatch',
-      "The provided 'x-amz-content-sha256' header does not match what was computed.",
-    ),
+    err('XAmzContentSHA256Mismatch', 400, 'payload-hash-mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed."),
 
   /** ours. */
   unsignedPayloadNotAllowed: () =>
@@ -259,7 +220,7 @@ export const sigv4Errors = {
       'InvalidRequest',
       400,
       'unsigned-payload-not-allowed',
-      "x-amz-content-sha256 must be the SHA-256 of the body; UNSIGNED-PAYLOAD is accepted only in presigned URLs",
+      'x-amz-content-sha256 must be the SHA-256 of the body; UNSIGNED-PAYLOAD is accepted only in presigned URLs',
     ),
 
   /** Signature not 64 lowercase hex digits: reported as a plain mismatch, as AWS does. */
@@ -268,8 +229,7 @@ export const sigv4Errors = {
   signatureDoesNotMatch: () => err('SignatureDoesNotMatch', 403, 'signature-mismatch', SIGNATURE_DOES_NOT_MATCH),
 
   /** Unknown access key id, or a bad session token (badslug/Paw-AWSSignature4DynamicValue#5). For the caller. */
-  invalidClientTokenId: () =>
-    err('InvalidClientTokenId', 403, 'invalid-client-token-id', 'The security token included in the request is invalid.'),
+  invalidClientTokenId: () => err('InvalidClientTokenId', 403, 'invalid-client-token-id', 'The security token included in the request is invalid.'),
 
   /** Expired session credentials (prowler-cloud/prowler#789). For the caller. */
   expiredToken: () => err('ExpiredToken', 400, 'expired-token', 'The security token included in the request is expired'),

@@ -74,15 +74,7 @@ const QUERY_EXPIRES = 'X-Amz-Expires';
 const QUERY_SIGNED_HEADERS = 'X-Amz-SignedHeaders';
 const QUERY_SIGNATURE = 'X-Amz-Signature';
 const QUERY_TOKEN = 'X-Amz-Security-Token';
-const QUERY_AUTH_KEYS = new Set([
-  QUERY_ALGORITHM,
-  QUERY_CREDENTIAL,
-  QUERY_DATE,
-  QUERY_EXPIRES,
-  QUERY_SIGNED_HEADERS,
-  QUERY_SIGNATURE,
-  QUERY_TOKEN,
-]);
+const QUERY_AUTH_KEYS = new Set([QUERY_ALGORITHM, QUERY_CREDENTIAL, QUERY_DATE, QUERY_EXPIRES, QUERY_SIGNED_HEADERS, QUERY_SIGNATURE, QUERY_TOKEN]);
 
 const SCOPE_DATE = /^\d{8}$/;
 const SCOPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -147,8 +139,7 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
       auth.set(p.key, p.value);
     }
   }
-  const queryAuth =
-    auth.has(QUERY_ALGORITHM) || auth.has(QUERY_CREDENTIAL) || auth.has(QUERY_SIGNATURE) || auth.has(QUERY_SIGNED_HEADERS);
+  const queryAuth = auth.has(QUERY_ALGORITHM) || auth.has(QUERY_CREDENTIAL) || auth.has(QUERY_SIGNATURE) || auth.has(QUERY_SIGNED_HEADERS);
   const authorization = headers.get('authorization');
 
   // INVARIANT: a request is checked the same way wherever its credentials arrived; two at once is an error.

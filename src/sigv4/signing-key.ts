@@ -66,16 +66,11 @@ export class SigningKeyCache {
   }
 }
 
-
 /**
  * Check the signature of a parsed request against the secret of its access key. Constant-time in
  * the signature bytes. Never throws.
  */
-export function verifySignature(
-  parsed: ParsedSignature,
-  secretAccessKey: string,
-  keyCache?: SigningKeyCache,
-): true | SigV4Error {
+export function verifySignature(parsed: ParsedSignature, secretAccessKey: string, keyCache?: SigningKeyCache): true | SigV4Error {
   if (typeof secretAccessKey !== 'string' || secretAccessKey.length === 0) return E.signatureDoesNotMatch();
   // Format is checked before any secret-dependent work, so its timing says nothing of the secret.
   if (typeof parsed.signature !== 'string' || !isSignatureHex(parsed.signature)) return E.malformedSignature();

@@ -93,11 +93,7 @@ describe('requests signed by @smithy/signature-v4', () => {
   });
 
   it('presigned GET with a session token, just before it expires', async () => {
-    const r = await presigned(
-      { method: 'GET', path: '/', query: { Action: 'GetUser' }, headers: { host: 'iam.amazonaws.com' } },
-      TOKEN,
-      60,
-    );
+    const r = await presigned({ method: 'GET', path: '/', query: { Action: 'GetUser' }, headers: { host: 'iam.amazonaws.com' } }, TOKEN, 60);
     const out = verify(r, new Date(NOW.getTime() + 60_000));
     assert.ok(!isSigV4Error(out), JSON.stringify(out));
     assert.equal(out.result, true);
@@ -129,7 +125,11 @@ describe('requests signed by @smithy/signature-v4', () => {
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
         fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{1,8}$/), { maxLength: 3 }),
         // '__proto__' is excluded: it cannot round-trip through the plain objects smithy signs.
-        fc.dictionary(token.filter((k) => !k.startsWith('X-Amz-') && k !== '__proto__'), token, { maxKeys: 5 }),
+        fc.dictionary(
+          token.filter((k) => !k.startsWith('X-Amz-') && k !== '__proto__'),
+          token,
+          { maxKeys: 5 },
+        ),
         fc.dictionary(fc.stringMatching(/^x-(foo|bar|baz)-[a-z]{1,4}$/), headerValue, { maxKeys: 3 }),
         fc.uint8Array({ maxLength: 64 }),
         fc.boolean(),

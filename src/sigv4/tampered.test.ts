@@ -128,7 +128,9 @@ describe('tampered content', () => {
   });
 
   it('a swapped body without x-amz-content-sha256 is a signature mismatch', async () => {
-    const plain = toRawRequest((await signer().sign(asHttp({ ...base, headers: { host: 'iam.amazonaws.com' } }), { signingDate: NOW })) as unknown as SmithyLikeRequest);
+    const plain = toRawRequest(
+      (await signer().sign(asHttp({ ...base, headers: { host: 'iam.amazonaws.com' } }), { signingDate: NOW })) as unknown as SmithyLikeRequest,
+    );
     assert.equal(check(plain), true);
     expectError({ ...plain, body: Buffer.from(BODY.replace('alice', 'admin')) }, 'SignatureDoesNotMatch', 'signature-mismatch');
     expectError({ ...plain, body: Buffer.alloc(0) }, 'SignatureDoesNotMatch', 'signature-mismatch');
@@ -161,29 +163,57 @@ describe('tampered content', () => {
   it('every flipped signature digit is rejected, in both forms', () => {
     const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1]!;
     for (let i = 0; i < 64; i++) {
-      expectError(setAuth(header, (a) => a.replace(sig, flipHex(sig, i))), 'SignatureDoesNotMatch', 'signature-mismatch');
+      expectError(
+        setAuth(header, (a) => a.replace(sig, flipHex(sig, i))),
+        'SignatureDoesNotMatch',
+        'signature-mismatch',
+      );
     }
     const qsig = /X-Amz-Signature=([0-9a-f]{64})/.exec(query.url)![1]!;
-    expectError(editUrl(query, (u) => u.replace(qsig, flipHex(qsig, 63))), 'SignatureDoesNotMatch', 'signature-mismatch');
+    expectError(
+      editUrl(query, (u) => u.replace(qsig, flipHex(qsig, 63))),
+      'SignatureDoesNotMatch',
+      'signature-mismatch',
+    );
   });
 
   it('non-hex, upper-case, short, long or empty signatures are rejected', () => {
     const sig = /Signature=([0-9a-f]{64})/.exec(headerValue(header, 'authorization'))![1]!;
     for (const bad of ['z'.repeat(64), sig.toUpperCase().replace(/^./, 'A'), sig.slice(1), `${sig}0`, '', `${sig.slice(0, 63)}g`]) {
-      expectError(setAuth(header, (a) => a.replace(`Signature=${sig}`, `Signature=${bad}`)), 'SignatureDoesNotMatch');
+      expectError(
+        setAuth(header, (a) => a.replace(`Signature=${sig}`, `Signature=${bad}`)),
+        'SignatureDoesNotMatch',
+      );
     }
   });
 
   it('a changed query parameter or method is rejected', () => {
-    expectError(editUrl(query, (u) => u.replace('Action=GetUser', 'Action=DeleteUser')), 'SignatureDoesNotMatch');
-    expectError(editUrl(query, (u) => `${u}&Extra=1`), 'SignatureDoesNotMatch');
+    expectError(
+      editUrl(query, (u) => u.replace('Action=GetUser', 'Action=DeleteUser')),
+      'SignatureDoesNotMatch',
+    );
+    expectError(
+      editUrl(query, (u) => `${u}&Extra=1`),
+      'SignatureDoesNotMatch',
+    );
     expectError({ ...query, method: 'POST' }, 'SignatureDoesNotMatch');
-    expectError(editUrl(query, (u) => u.replace('/?', '/x?')), 'SignatureDoesNotMatch');
+    expectError(
+      editUrl(query, (u) => u.replace('/?', '/x?')),
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('a changed credential scope region or service fails the signature', () => {
-    expectError(setAuth(header, (a) => a.replace('/us-east-1/', '/us-west-2/')), 'SignatureDoesNotMatch', 'signature-mismatch');
-    expectError(setAuth(header, (a) => a.replace('/iam/', '/sts/')), 'SignatureDoesNotMatch', 'signature-mismatch');
+    expectError(
+      setAuth(header, (a) => a.replace('/us-east-1/', '/us-west-2/')),
+      'SignatureDoesNotMatch',
+      'signature-mismatch',
+    );
+    expectError(
+      setAuth(header, (a) => a.replace('/iam/', '/sts/')),
+      'SignatureDoesNotMatch',
+      'signature-mismatch',
+    );
   });
 });
 
@@ -207,8 +237,16 @@ describe('unsigned or unlisted headers', () => {
   });
 
   it('host must be signed', () => {
-    expectError(setAuth(header, (a) => a.replace('SignedHeaders=content-type;host;', 'SignedHeaders=content-type;')), 'IncompleteSignature', 'host-not-signed');
-    expectError(editUrl(query, (u) => u.replace('X-Amz-SignedHeaders=host', 'X-Amz-SignedHeaders=')), 'IncompleteSignature', 'host-not-signed');
+    expectError(
+      setAuth(header, (a) => a.replace('SignedHeaders=content-type;host;', 'SignedHeaders=content-type;')),
+      'IncompleteSignature',
+      'host-not-signed',
+    );
+    expectError(
+      editUrl(query, (u) => u.replace('X-Amz-SignedHeaders=host', 'X-Amz-SignedHeaders=')),
+      'IncompleteSignature',
+      'host-not-signed',
+    );
   });
 
   it('a signed header that is absent is rejected', () => {
@@ -228,7 +266,7 @@ describe('unsigned or unlisted headers', () => {
 });
 
 describe('time', () => {
-  it('header form: more than 15 minutes stale or early is rejected, with AWS\'s message', () => {
+  it("header form: more than 15 minutes stale or early is rejected, with AWS's message", () => {
     const stale = expectError(header, 'SignatureDoesNotMatch', 'expired', minutes(15.02));
     assert.match(stale.message, /^Signature expired: 20240517T130130Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
     const early = expectError(header, 'SignatureDoesNotMatch', 'not-yet-valid', minutes(-15.02));
@@ -236,7 +274,7 @@ describe('time', () => {
     expectError(header, 'SignatureDoesNotMatch', 'expired', minutes(60 * 24 * 365));
   });
 
-  it('AWS\'s example message, exactly', () => {
+  it("AWS's example message, exactly", () => {
     const e = expectError(header, 'SignatureDoesNotMatch', 'expired', new Date('2024-05-17T13:31:30Z'));
     assert.equal(e.message, 'Signature expired: 20240517T130130Z is now earlier than 20240517T131630Z (20240517T133130Z - 15 min.)');
   });
@@ -261,10 +299,25 @@ describe('time', () => {
   });
 
   it('the credential scope date must be the request day', () => {
-    const e = expectError(setAuth(header, (a) => a.replace('/20240517/', '/20240516/')), 'SignatureDoesNotMatch', 'scope-date-mismatch');
-    assert.equal(e.message, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20240516' != '20240517', from '20240517T130130Z'.");
-    expectError(editUrl(query, (u) => u.replace('%2F20240517%2F', '%2F20240518%2F')), 'SignatureDoesNotMatch', 'scope-date-mismatch');
-    expectError(setAuth(header, (a) => a.replace('/20240517/', '/2024517/')), 'SignatureDoesNotMatch', 'scope-date-mismatch');
+    const e = expectError(
+      setAuth(header, (a) => a.replace('/20240517/', '/20240516/')),
+      'SignatureDoesNotMatch',
+      'scope-date-mismatch',
+    );
+    assert.equal(
+      e.message,
+      "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20240516' != '20240517', from '20240517T130130Z'.",
+    );
+    expectError(
+      editUrl(query, (u) => u.replace('%2F20240517%2F', '%2F20240518%2F')),
+      'SignatureDoesNotMatch',
+      'scope-date-mismatch',
+    );
+    expectError(
+      setAuth(header, (a) => a.replace('/20240517/', '/2024517/')),
+      'SignatureDoesNotMatch',
+      'scope-date-mismatch',
+    );
   });
 
   it('a malformed X-Amz-Date is rejected', () => {
@@ -284,26 +337,50 @@ describe('malformed or ambiguous authentication', () => {
 
   it('credentials in both the Authorization header and the query', () => {
     expectError(setHeader(query, 'authorization', headerValue(header, 'authorization')), 'InvalidArgument', 'both-auth-forms');
-    expectError(editUrl(header, (u) => `${u}?X-Amz-Credential=x`), 'InvalidArgument', 'both-auth-forms');
-    expectError(editUrl(header, (u) => `${u}?X-Amz-Signature=x`), 'InvalidArgument', 'both-auth-forms');
+    expectError(
+      editUrl(header, (u) => `${u}?X-Amz-Credential=x`),
+      'InvalidArgument',
+      'both-auth-forms',
+    );
+    expectError(
+      editUrl(header, (u) => `${u}?X-Amz-Signature=x`),
+      'InvalidArgument',
+      'both-auth-forms',
+    );
   });
 
-  it('missing Credential, SignedHeaders, Signature: all named, in AWS\'s words', () => {
+  it("missing Credential, SignedHeaders, Signature: all named, in AWS's words", () => {
     const e = expectError(setHeader(header, 'authorization', 'AWS4-HMAC-SHA256 '), 'IncompleteSignature', 'missing-components');
     assert.equal(e.status, 400);
     assert.equal(
       e.message,
       "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
     );
-    const only = setHeader(setHeader(header, 'authorization', `AWS4-HMAC-SHA256 Credential=${AKID}/20240517/us-east-1/iam/aws4_request`), 'x-amz-date', undefined);
+    const only = setHeader(
+      setHeader(header, 'authorization', `AWS4-HMAC-SHA256 Credential=${AKID}/20240517/us-east-1/iam/aws4_request`),
+      'x-amz-date',
+      undefined,
+    );
     const m = expectError(only, 'IncompleteSignature', 'missing-components');
     assert.equal(
       m.message,
       "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
     );
-    expectError(setAuth(header, (a) => a.replace(/Credential=[^,]*, /, '')), 'IncompleteSignature', 'missing-components');
-    expectError(setAuth(header, (a) => a.replace(/, SignedHeaders=[^,]*/, '')), 'IncompleteSignature', 'missing-components');
-    expectError(setAuth(header, (a) => a.replace(/, Signature=.*/, '')), 'IncompleteSignature', 'missing-components');
+    expectError(
+      setAuth(header, (a) => a.replace(/Credential=[^,]*, /, '')),
+      'IncompleteSignature',
+      'missing-components',
+    );
+    expectError(
+      setAuth(header, (a) => a.replace(/, SignedHeaders=[^,]*/, '')),
+      'IncompleteSignature',
+      'missing-components',
+    );
+    expectError(
+      setAuth(header, (a) => a.replace(/, Signature=.*/, '')),
+      'IncompleteSignature',
+      'missing-components',
+    );
   });
 
   it('presigned: missing parameters and wrong algorithm', () => {
@@ -311,17 +388,32 @@ describe('malformed or ambiguous authentication', () => {
       const r = editUrl(query, (u) => u.replace(new RegExp(`[?&]${p}=[^&]*`), (m) => (m.startsWith('?') ? '?' : '')));
       expectError(r, 'AuthorizationQueryParametersError', 'missing-components');
     }
-    expectError(editUrl(query, (u) => u.replace('X-Amz-Algorithm=AWS4-HMAC-SHA256', 'X-Amz-Algorithm=AWS4-HMAC-SHA1')), 'AuthorizationQueryParametersError', 'unsupported-algorithm');
+    expectError(
+      editUrl(query, (u) => u.replace('X-Amz-Algorithm=AWS4-HMAC-SHA256', 'X-Amz-Algorithm=AWS4-HMAC-SHA1')),
+      'AuthorizationQueryParametersError',
+      'unsupported-algorithm',
+    );
   });
 
   it('wrong algorithm or scheme in the Authorization header', () => {
-    for (const v of ['AWS4-HMAC-SHA1 Credential=a', 'aws4-hmac-sha256 Credential=a', 'AWS4-ECDSA-P256-SHA256 Credential=a', 'AWS AKID:c2ln', 'Bearer abc', '']) {
+    for (const v of [
+      'AWS4-HMAC-SHA1 Credential=a',
+      'aws4-hmac-sha256 Credential=a',
+      'AWS4-ECDSA-P256-SHA256 Credential=a',
+      'AWS AKID:c2ln',
+      'Bearer abc',
+      '',
+    ]) {
       expectError(setHeader(header, 'authorization', v), 'IncompleteSignature', 'unsupported-algorithm');
     }
   });
 
   it('the scope terminator must be aws4_request', () => {
-    const e = expectError(setAuth(header, (a) => a.replace('/aws4_request', '/aws4_requesx')), 'SignatureDoesNotMatch', 'bad-terminator');
+    const e = expectError(
+      setAuth(header, (a) => a.replace('/aws4_request', '/aws4_requesx')),
+      'SignatureDoesNotMatch',
+      'bad-terminator',
+    );
     assert.equal(e.message, "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_requesx'.");
   });
 
@@ -338,11 +430,23 @@ describe('malformed or ambiguous authentication', () => {
   });
 
   it('duplicated parameters are rejected', () => {
-    expectError(setAuth(header, (a) => `${a}, Signature=${'0'.repeat(64)}`), 'IncompleteSignature', 'duplicate-parameter');
-    expectError(setAuth(header, (a) => a.replace('SignedHeaders=', 'SignedHeaders=host, SignedHeaders=')), 'IncompleteSignature', 'duplicate-parameter');
+    expectError(
+      setAuth(header, (a) => `${a}, Signature=${'0'.repeat(64)}`),
+      'IncompleteSignature',
+      'duplicate-parameter',
+    );
+    expectError(
+      setAuth(header, (a) => a.replace('SignedHeaders=', 'SignedHeaders=host, SignedHeaders=')),
+      'IncompleteSignature',
+      'duplicate-parameter',
+    );
     for (const p of ['X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-Algorithm']) {
       const m = new RegExp(`${p}=[^&]*`).exec(query.url)![0];
-      expectError(editUrl(query, (u) => `${u}&${m}`), 'IncompleteSignature', 'duplicate-parameter');
+      expectError(
+        editUrl(query, (u) => `${u}&${m}`),
+        'IncompleteSignature',
+        'duplicate-parameter',
+      );
     }
     expectError(addHeader(header, 'Authorization', headerValue(header, 'authorization')), 'IncompleteSignature', 'duplicate-header');
     expectError(addHeader(header, 'X-Amz-Date', headerValue(header, 'x-amz-date')), 'IncompleteSignature', 'duplicate-header');
@@ -351,7 +455,11 @@ describe('malformed or ambiguous authentication', () => {
   });
 
   it('a duplicated non-auth parameter (e.g. Action) changes the canonical query', () => {
-    expectError(editUrl(query, (u) => `${u}&Action=DeleteUser`), 'SignatureDoesNotMatch', 'signature-mismatch');
+    expectError(
+      editUrl(query, (u) => `${u}&Action=DeleteUser`),
+      'SignatureDoesNotMatch',
+      'signature-mismatch',
+    );
   });
 
   it('garbage Authorization values', () => {
@@ -389,7 +497,19 @@ describe('robustness', () => {
       fc.property(
         anyString,
         anyString,
-        fc.array(fc.oneof(anyString, fc.constantFrom('Authorization', 'X-Amz-Date', 'Host', 'x-amz-content-sha256', 'AWS4-HMAC-SHA256 Credential=a/20240517/r/s/aws4_request, SignedHeaders=host, Signature=00')), { maxLength: 12 }),
+        fc.array(
+          fc.oneof(
+            anyString,
+            fc.constantFrom(
+              'Authorization',
+              'X-Amz-Date',
+              'Host',
+              'x-amz-content-sha256',
+              'AWS4-HMAC-SHA256 Credential=a/20240517/r/s/aws4_request, SignedHeaders=host, Signature=00',
+            ),
+          ),
+          { maxLength: 12 },
+        ),
         fc.uint8Array({ maxLength: 64 }),
         (method, url, rawHeaders, body) => {
           const out = parseSignedRequest({ method, url, rawHeaders, body: Buffer.from(body) }, NOW);
@@ -401,7 +521,16 @@ describe('robustness', () => {
   });
 
   it('never throws on structurally invalid input', () => {
-    for (const bad of [null, undefined, 1, {}, { method: 'GET' }, { method: 'GET', url: '/', rawHeaders: ['a'], body: Buffer.alloc(0) }, { method: 'GET', url: '/', rawHeaders: [1, 2], body: Buffer.alloc(0) }, { method: 'GET', url: '/', rawHeaders: [], body: 'x' }]) {
+    for (const bad of [
+      null,
+      undefined,
+      1,
+      {},
+      { method: 'GET' },
+      { method: 'GET', url: '/', rawHeaders: ['a'], body: Buffer.alloc(0) },
+      { method: 'GET', url: '/', rawHeaders: [1, 2], body: Buffer.alloc(0) },
+      { method: 'GET', url: '/', rawHeaders: [], body: 'x' },
+    ]) {
       const out = parseSignedRequest(bad as unknown as RawRequest, NOW);
       assert.ok(isSigV4Error(out));
     }

@@ -47,7 +47,8 @@ describe('hashing: the one-shot forms agree with createHash/createHmac', () => {
     assert.equal(formatIsoBasic(new Date('0001-01-01T00:00:00Z')), '00010101T000000Z');
     assert.equal(formatIsoBasic(new Date(Date.UTC(10000, 0, 1))), '+0100000101T000000Z');
     // Parsing and formatting agree, so a request's own X-Amz-Date text can enter the string to sign.
-    for (const text of ['20150830T123600Z', '00990101T000000Z', '00000229T235959Z', '99991231T235959Z']) assert.equal(formatIsoBasic(parseIsoBasic(text)!), text);
+    for (const text of ['20150830T123600Z', '00990101T000000Z', '00000229T235959Z', '99991231T235959Z'])
+      assert.equal(formatIsoBasic(parseIsoBasic(text)!), text);
     assert.equal(parseIsoBasic('20150229T000000Z'), undefined);
   });
 });
@@ -106,12 +107,9 @@ describe('canonical header values', () => {
 
 describe('SigningKeyCache', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-  it('derives AWS\'s documented signing key', () => {
+  it("derives AWS's documented signing key", () => {
     // IAM User Guide example (iam, us-east-1, 20150830).
-    assert.equal(
-      deriveSigningKey(SECRET, '20150830', 'us-east-1', 'iam').toString('hex'),
-      'c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9',
-    );
+    assert.equal(deriveSigningKey(SECRET, '20150830', 'us-east-1', 'iam').toString('hex'), 'c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9');
   });
   it('returns the cached key and follows a rotated secret', () => {
     const cache = new SigningKeyCache(2);

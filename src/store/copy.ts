@@ -39,7 +39,10 @@ export async function copyStore(from: Store, to: Store): Promise<Record<string, 
       if (table === 'meta') await repo.db.deleteFrom('meta').execute();
       // Batches keep each INSERT under the databases' parameter limits.
       for (let i = 0; i < rows.length; i += 200) {
-        await repo.db.insertInto(table).values(rows.slice(i, i + 200) as never).execute();
+        await repo.db
+          .insertInto(table)
+          .values(rows.slice(i, i + 200) as never)
+          .execute();
       }
       counts[table] = rows.length;
     }

@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { ReadCache } from './read-cache.ts';
 import type { EntityRow } from './repo.ts';
 
-const row = (i: number): EntityRow<unknown> => ({ id: `id-${i}`, accountId: '1', kind: 'user', name: `u${i}`, path: '/', createdAt: new Date(0), data: { n: i } });
+const row = (i: number): EntityRow<unknown> => ({
+  id: `id-${i}`,
+  accountId: '1',
+  kind: 'user',
+  name: `u${i}`,
+  path: '/',
+  createdAt: new Date(0),
+  data: { n: i },
+});
 
 test('cached pages are bounded by the entities they hold in all, and dropped by a write', () => {
   const source = { generation: 1 };

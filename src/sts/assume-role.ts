@@ -91,7 +91,12 @@ export const assumeRoleHandlers = {
       ctx.authorized = true;
       if (!role || !trust) throw notAuthorized('sts:AssumeRole');
       const roleArn = iamArn(caller.partition, role.accountId, 'role', role.path, role.name);
-      const decide = (action: string) => ctx.services.authorizer.decide(caller, action, roleArn, ctx.request, extra, { resourcePolicy: trust, resourceAccount: role.accountId, store: ctx.services.store });
+      const decide = (action: string) =>
+        ctx.services.authorizer.decide(caller, action, roleArn, ctx.request, extra, {
+          resourcePolicy: trust,
+          resourceAccount: role.accountId,
+          store: ctx.services.store,
+        });
       if ((await decide('sts:AssumeRole')).decision !== 'Allowed') throw notAuthorized('sts:AssumeRole');
       if (tagKeys.length > 0 && (await decide('sts:TagSession')).decision !== 'Allowed') {
         throw notAuthorized('sts:TagSession');

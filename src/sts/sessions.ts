@@ -145,7 +145,12 @@ export function issueCredentials(secrets: SecretBox, accountId: string, claims: 
  * Checks the session policies of AssumeRole / GetFederationToken: the inline Policy as an identity
  * policy, and PolicyArns naming managed policies that exist. Returns the ARNs.
  */
-export async function checkSessionPolicies(repo: Repo, ctx: ActionContext, policy: string | undefined, descriptors: { arn?: string }[] | undefined): Promise<string[]> {
+export async function checkSessionPolicies(
+  repo: Repo,
+  ctx: ActionContext,
+  policy: string | undefined,
+  descriptors: { arn?: string }[] | undefined,
+): Promise<string[]> {
   if (policy !== undefined) {
     const parsed = parsePolicy(policy, 'identity', { partition: ctx.caller.partition });
     if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policySyntaxErrors') });

@@ -53,7 +53,13 @@ async function profileAndRole(repo: Repo, ctx: ActionContext, profileName: strin
   return { profile, role };
 }
 
-export function workloadView(ctx: Pick<ActionContext, 'caller'>, w: WorkloadTable, profile: EntityRow<ProfileData> | undefined, role: EntityRow<RoleData> | undefined, now: Date): WorkloadView {
+export function workloadView(
+  ctx: Pick<ActionContext, 'caller'>,
+  w: WorkloadTable,
+  profile: EntityRow<ProfileData> | undefined,
+  role: EntityRow<RoleData> | undefined,
+  now: Date,
+): WorkloadView {
   const expired = w.expires_at !== null && new Date(w.expires_at).getTime() <= now.getTime();
   return {
     WorkloadId: w.id,
@@ -206,7 +212,13 @@ export async function issueWorkloadCredentials(services: Services, token: string
       expiresAt: now.getTime() + seconds * 1000,
       workloadId: w.id,
     });
-    const credentials: ContainerCredentials = { AccessKeyId: issued.AccessKeyId, SecretAccessKey: issued.SecretAccessKey, Token: issued.SessionToken, Expiration: issued.Expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'), RoleArn: roleArn };
+    const credentials: ContainerCredentials = {
+      AccessKeyId: issued.AccessKeyId,
+      SecretAccessKey: issued.SecretAccessKey,
+      Token: issued.SessionToken,
+      Expiration: issued.Expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      RoleArn: roleArn,
+    };
     return { credentials, workloadId: w.id, role };
   });
   // Bookkeeping only (like an access key's last use): it must not invalidate every node's caches.

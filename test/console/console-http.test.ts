@@ -63,7 +63,12 @@ describe('console over HTTP', () => {
     // The JSON endpoint takes the token in a header.
     const v = await c.request('POST', '/console/api/validate-policy', JSON.stringify({ document: '{}' }), { 'content-type': 'application/json' });
     assert.equal(v.status, 403);
-    const ok = await c.request('POST', '/console/api/validate-policy', JSON.stringify({ document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*"}]}' }), { 'content-type': 'application/json', 'x-csrf-token': c.token() });
+    const ok = await c.request(
+      'POST',
+      '/console/api/validate-policy',
+      JSON.stringify({ document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*"}]}' }),
+      { 'content-type': 'application/json', 'x-csrf-token': c.token() },
+    );
     assert.equal(ok.status, 200);
     const result = JSON.parse(ok.body) as { valid: boolean; findings: { path: string; message: string }[] };
     assert.equal(result.valid, false);
@@ -114,7 +119,11 @@ describe('console over HTTP', () => {
     const c = new ConsoleClient(app.url);
     const page = await c.get(`/console/${ACCOUNT_ID}`);
     assert.match(firstSetCookie(page.headers), /^iamd-pre=.*; Path=\/; HttpOnly; SameSite=Strict$/);
-    const r = await c.post('/console/signin', { _pre: c.token('_pre'), kind: 'root', account: ACCOUNT_ID, name: ROOT_EMAIL, password: ROOT_PASSWORD }, { csrf: null });
+    const r = await c.post(
+      '/console/signin',
+      { _pre: c.token('_pre'), kind: 'root', account: ACCOUNT_ID, name: ROOT_EMAIL, password: ROOT_PASSWORD },
+      { csrf: null },
+    );
     assert.match(firstSetCookie(r.headers), /^iamd-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
     const s = new ConsoleClient(app.url);
     const https = await s.request('GET', `/console/${ACCOUNT_ID}`, undefined, { 'x-forwarded-proto': 'https' });
@@ -128,7 +137,15 @@ describe('console over HTTP', () => {
     const c = new ConsoleClient(app.url);
     await c.signIn(ACCOUNT_ID, 'root', ROOT_EMAIL, ROOT_PASSWORD);
     await c.get('/console/iam/users/new');
-    const created = await c.post('/console/iam/users/new', { name1: 'erin', name2: 'frank', programmatic: '1', console: '1', passwordMode: 'custom', customPassword: 'Custom-Passw0rd!', resetRequired: '1' });
+    const created = await c.post('/console/iam/users/new', {
+      name1: 'erin',
+      name2: 'frank',
+      programmatic: '1',
+      console: '1',
+      passwordMode: 'custom',
+      customPassword: 'Custom-Passw0rd!',
+      resetRequired: '1',
+    });
     assert.equal(created.status, 200);
     assert.equal(created.headers.get('cache-control'), 'no-store');
     const link = capture(/href="(\/console\/iam\/download\/[\w-]+)"/, created.body);
@@ -162,7 +179,10 @@ describe('console over HTTP', () => {
     const c = new ConsoleClient(app.url);
     assert.equal((await c.signIn(ACCOUNT_ID, 'user', 'carol', 'Alice-Passw0rd!')).status, 303);
     const users = await c.get('/console/iam/users');
-    assert.match(users.body, /id="add-user" href="\/console\/iam\/users\/new" aria-disabled="true" title="User: arn:aws:iam::111122223333:user\/carol is not authorized to perform: iam:CreateUser/);
+    assert.match(
+      users.body,
+      /id="add-user" href="\/console\/iam\/users\/new" aria-disabled="true" title="User: arn:aws:iam::111122223333:user\/carol is not authorized to perform: iam:CreateUser/,
+    );
     assert.match(users.body, /AccessDenied: User: arn:aws:iam::111122223333:user\/carol is not authorized to perform: iam:ListUsers/);
     await c.get('/console/iam/users/new');
     const refused = await c.post('/console/iam/users/new', { name1: 'sneaky', programmatic: '1' });
@@ -180,7 +200,12 @@ describe('console over HTTP', () => {
       const u = new ConsoleClient(app.url);
       const page = await u.get(`/console/${ref}`);
       assert.match(page.body, new RegExp(`id="account" value="${ref}"`));
-      assert.equal((await u.post('/console/signin', { _pre: u.token('_pre'), kind: 'user', account: ref, name: 'carol', password: 'Alice-Passw0rd!' }, { csrf: null })).status, 303, ref);
+      assert.equal(
+        (await u.post('/console/signin', { _pre: u.token('_pre'), kind: 'user', account: ref, name: 'carol', password: 'Alice-Passw0rd!' }, { csrf: null }))
+          .status,
+        303,
+        ref,
+      );
     }
   });
 
@@ -269,5 +294,4 @@ describe('console sign-in throttling', () => {
     offset += MAX_LOCK_MS + 1000;
     assert.equal((await c.signIn(ACCOUNT_ID, 'user', 'bob', 'Alice-Passw0rd!')).status, 303);
   });
-
 });

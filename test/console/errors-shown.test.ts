@@ -12,7 +12,13 @@ import { ACCOUNT_ID, iamClient } from '../helpers.ts';
 import { ConsoleClient, startConsoleApp } from './support.ts';
 
 const PASSWORD = 'Lister-Passw0rd!';
-const text = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+const text = (body: string) =>
+  body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 const denied = (action: string) =>
   new RegExp(`AccessDenied: User: arn:aws:iam::${ACCOUNT_ID}:user/lister is not authorized to perform: iam:${action} on resource: [^ ]+ with an explicit deny`);
 

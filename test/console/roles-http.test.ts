@@ -5,8 +5,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AttachRolePolicyCommand, CreateRoleCommand, GetInstanceProfileCommand, GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand,
-  CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  PutUserPolicyCommand,
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { App } from '../../src/app.ts';
@@ -15,7 +25,13 @@ import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient } from '../helpers
 import { capture, ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
 import { offsetsOf } from '../../src/api/console/pages-simulator.ts';
 
-const text = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+const text = (body: string) =>
+  body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 const errorBanner = (body: string) => /class="notice error"[^>]*>([^<]*)</.exec(body)?.[1];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +50,15 @@ describe('console: roles, workloads, simulator', () => {
     assert.equal(page.status, 200);
     // Without any choice, the generated trust policy is EC2's.
     assert.match(text(page.body), /"Service": "ec2.amazonaws.com"/);
-    const r = await c.post('/console/iam/roles/new', { entity: 'service', service: 'ec2.amazonaws.com', trust: '', name: 'web', description: 'Web servers', maxSessionHours: '2', policy: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' });
+    const r = await c.post('/console/iam/roles/new', {
+      entity: 'service',
+      service: 'ec2.amazonaws.com',
+      trust: '',
+      name: 'web',
+      description: 'Web servers',
+      maxSessionHours: '2',
+      policy: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+    });
     assert.equal(r.status, 303);
     assert.equal(r.location, '/console/iam/roles/web?ok=roleCreated');
     const iam = iamClient(app);
@@ -45,7 +69,10 @@ describe('console: roles, workloads, simulator', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } }],
     });
-    assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'web' }))).AttachedPolicies!.map((p) => p.PolicyName), ['AmazonS3ReadOnlyAccess']);
+    assert.deepEqual(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'web' }))).AttachedPolicies!.map((p) => p.PolicyName),
+      ['AmazonS3ReadOnlyAccess'],
+    );
     assert.equal((await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' }))).InstanceProfile!.Roles?.[0]?.RoleName, 'web');
     const rolePage = await c.get(r.location!);
     const shown = text(rolePage.body);
@@ -57,31 +84,64 @@ describe('console: roles, workloads, simulator', () => {
     const list = await c.get('/console/iam/roles?q=WEB');
     assert.match(list.body, /data-role="web"/);
     assert.doesNotMatch((await c.get('/console/iam/roles?q=nothing')).body, /data-role="web"/);
-    for (let i = 0; i < 55; i++) await iam.send(new CreateRoleCommand({ RoleName: `bulk-${String(i).padStart(2, '0')}`, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    for (let i = 0; i < 55; i++)
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: `bulk-${String(i).padStart(2, '0')}`,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          }),
+        }),
+      );
     const first = await c.get('/console/iam/roles');
     assert.equal((first.body.match(/data-role=/g) ?? []).length, 50);
     const next = capture(/id="roles-next" href="([^"]+)"/, first.body).replace(/&amp;/g, '&');
     assert.equal(((await c.get(next)).body.match(/data-role=/g) ?? []).length, 6);
     // Another account with an ExternalId and MFA: the generated policy, as the JSON endpoint gives it too.
-    const gen = await c.request('POST', '/console/api/trust-policy', JSON.stringify({ entity: 'account', accountId: '444455556666', externalId: 'ext-1', requireMfa: true }), { 'content-type': 'application/json', 'x-csrf-token': c.token() });
+    const gen = await c.request(
+      'POST',
+      '/console/api/trust-policy',
+      JSON.stringify({ entity: 'account', accountId: '444455556666', externalId: 'ext-1', requireMfa: true }),
+      { 'content-type': 'application/json', 'x-csrf-token': c.token() },
+    );
     assert.deepEqual(JSON.parse(JSON.parse(gen.body).document).Statement[0], {
-      Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::444455556666:root' },
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: 'arn:aws:iam::444455556666:root' },
       Condition: { StringEquals: { 'sts:ExternalId': 'ext-1' }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
     });
   });
 
   test('edit the trust policy: validated as a trust policy, errors shown on the page (never in the URL)', async () => {
     await c.get('/console/iam/roles/web');
-    const v = await c.request('POST', '/console/api/validate-policy', JSON.stringify({ kind: 'trust', document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}' }), { 'content-type': 'application/json', 'x-csrf-token': c.token() });
+    const v = await c.request(
+      'POST',
+      '/console/api/validate-policy',
+      JSON.stringify({ kind: 'trust', document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}' }),
+      { 'content-type': 'application/json', 'x-csrf-token': c.token() },
+    );
     assert.equal(JSON.parse(v.body).valid, false);
-    const bad = await c.post('/console/iam/roles/web/trust', { document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}' });
+    const bad = await c.post('/console/iam/roles/web/trust', {
+      document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}',
+    });
     assert.equal(bad.status, 303);
     assert.equal(bad.location, '/console/iam/roles/web');
     const shown = await c.get(bad.location!);
     assert.match(errorBanner(shown.body)!, /^MalformedPolicyDocument: /);
     // Shown once.
     assert.equal(errorBanner((await c.get('/console/iam/roles/web')).body), undefined);
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }, { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }] }, null, 2);
+    const trust = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      null,
+      2,
+    );
     const ok = await c.post('/console/iam/roles/web/trust', { document: trust });
     assert.equal(ok.location, '/console/iam/roles/web?ok=trustUpdated#trust-relationships');
     assert.equal(decodeURIComponent((await iamClient(app).send(new GetRoleCommand({ RoleName: 'web' }))).Role!.AssumeRolePolicyDocument!), trust);
@@ -103,7 +163,13 @@ describe('console: roles, workloads, simulator', () => {
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'web', PolicyArn: 'arn:aws:iam::aws:policy/IAMReadOnlyAccess' }));
     // Root may not assume roles (as on AWS): a user of the trusted account does.
     await iam.send(new CreateUserCommand({ UserName: 'assumer' }));
-    await iam.send(new PutUserPolicyCommand({ UserName: 'assumer', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'assumer',
+        PolicyName: 'assume',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }),
+      }),
+    );
     const assumerKey = (await iam.send(new CreateAccessKeyCommand({ UserName: 'assumer' }))).AccessKey!;
     const assumer = stsClient(app, { accessKeyId: assumerKey.AccessKeyId!, secretAccessKey: assumerKey.SecretAccessKey! });
     const assume = async (name: string) => {
@@ -116,7 +182,12 @@ describe('console: roles, workloads, simulator', () => {
     await c.get('/console/iam/roles/web');
     const r = await c.post('/console/iam/roles/web/revoke-sessions', {});
     assert.equal(r.location, '/console/iam/roles/web?ok=sessionsRevoked#revoke-sessions');
-    const doc = JSON.parse(decodeURIComponent((await iam.send(new (await import('@aws-sdk/client-iam')).GetRolePolicyCommand({ RoleName: 'web', PolicyName: 'AWSRevokeOlderSessions' }))).PolicyDocument!));
+    const doc = JSON.parse(
+      decodeURIComponent(
+        (await iam.send(new (await import('@aws-sdk/client-iam')).GetRolePolicyCommand({ RoleName: 'web', PolicyName: 'AWSRevokeOlderSessions' })))
+          .PolicyDocument!,
+      ),
+    );
     assert.deepEqual(doc.Statement[0].Action, ['*']);
     assert.match(doc.Statement[0].Condition.DateLessThan['aws:TokenIssueTime'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const denied = await awsError(() => before.send(new ListRolesCommand({})));
@@ -131,7 +202,10 @@ describe('console: roles, workloads, simulator', () => {
 
   test('revoke a workload from the role page: its token gets no more credentials', async () => {
     const operator = new WorkloadClient(app.url, ROOT_KEY);
-    const reg = await operator.request<{ Workload: { WorkloadId: string }; AuthorizationToken: string; CredentialsPath: string }>('POST', '/iamd/workloads', { InstanceProfileName: 'web', Name: 'batch-job' });
+    const reg = await operator.request<{ Workload: { WorkloadId: string }; AuthorizationToken: string; CredentialsPath: string }>('POST', '/iamd/workloads', {
+      InstanceProfileName: 'web',
+      Name: 'batch-job',
+    });
     const fetchCreds = () => fetch(`${app.url}${reg.CredentialsPath}`, { headers: { authorization: reg.AuthorizationToken } });
     assert.equal((await fetchCreds()).status, 200);
     const page = await c.get('/console/iam/roles/web');
@@ -186,9 +260,16 @@ describe('console: roles, workloads, simulator', () => {
     const resources: [string, string] = ['arn:aws:s3:::public/a.txt', 'arn:aws:s3:::secrets/key'];
     const principal = `arn:aws:iam::${ACCOUNT_ID}:user/sim-user`;
     await c.get('/console/iam/simulator');
-    const page = await c.post('/console/iam/simulator', { mode: 'principal', principal, actions: 's3:GetObject\ns3:PutObject', action: 's3:DeleteObject', resources: resources.join('\n') });
+    const page = await c.post('/console/iam/simulator', {
+      mode: 'principal',
+      principal,
+      actions: 's3:GetObject\ns3:PutObject',
+      action: 's3:DeleteObject',
+      resources: resources.join('\n'),
+    });
     assert.equal(page.status, 200);
-    const api = (await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: actions, ResourceArns: resources }))).EvaluationResults!;
+    const api = (await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: actions, ResourceArns: resources })))
+      .EvaluationResults!;
     // Each row's four groups always capture (none is optional): hence row[1]! … row[4]! below.
     const rows = [...page.body.matchAll(/<tr class="result" data-action="([^"]+)" data-resource="([^"]+)" data-decision="([^"]+)"[^>]*>([\s\S]*?)<\/tr>/g)];
     assert.equal(rows.length, 6);
@@ -197,7 +278,11 @@ describe('console: roles, workloads, simulator', () => {
       assert.equal(row[3], r.EvalDecision, `${r.EvalActionName} on ${r.EvalResourceName}`);
       // The marked text is exactly the statement at the API's positions.
       for (const m of r.MatchedStatements ?? []) {
-        const o = offsetsOf(policy, { Line: m.StartPosition!.Line!, Column: m.StartPosition!.Column! }, { Line: m.EndPosition!.Line!, Column: m.EndPosition!.Column! })!;
+        const o = offsetsOf(
+          policy,
+          { Line: m.StartPosition!.Line!, Column: m.StartPosition!.Column! },
+          { Line: m.EndPosition!.Line!, Column: m.EndPosition!.Column! },
+        )!;
         const marked = capture(/<mark class="(?:allow|deny)">([\s\S]*?)<\/mark>/, row[4]!).replace(/&quot;/g, '"');
         assert.equal(marked, policy.slice(o[0], o[1]));
       }
@@ -206,13 +291,34 @@ describe('console: roles, workloads, simulator', () => {
     assert.match(text(rows.find((x) => x[1] === 's3:GetObject' && x[2]!.includes('secrets'))![4]!), /NoSecrets/);
     // The context key the policy uses is offered; with MFA present, PutObject is allowed.
     assert.match(page.body, /name="ctx:aws:MultiFactorAuthPresent"/);
-    const withMfa = await c.post('/console/iam/simulator', { mode: 'principal', principal, actions: 's3:PutObject', resources: resources[0], 'ctx:aws:MultiFactorAuthPresent': 'true' });
+    const withMfa = await c.post('/console/iam/simulator', {
+      mode: 'principal',
+      principal,
+      actions: 's3:PutObject',
+      resources: resources[0],
+      'ctx:aws:MultiFactorAuthPresent': 'true',
+    });
     assert.match(withMfa.body, /data-action="s3:PutObject" data-resource="arn:aws:s3:::public\/a.txt" data-decision="allowed"/);
 
     // Custom policies with a boundary: the boundary's decision is shown, as the API reports it.
     const boundary = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
-    const custom = await c.post('/console/iam/simulator', { mode: 'custom', policy1: policy, boundary, actions: 's3:GetObject\ns3:ListBucket', resources: resources[0] });
-    const apiCustom = (await iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [policy], PermissionsBoundaryPolicyInputList: [boundary], ActionNames: ['s3:GetObject', 's3:ListBucket'], ResourceArns: [resources[0]] }))).EvaluationResults!;
+    const custom = await c.post('/console/iam/simulator', {
+      mode: 'custom',
+      policy1: policy,
+      boundary,
+      actions: 's3:GetObject\ns3:ListBucket',
+      resources: resources[0],
+    });
+    const apiCustom = (
+      await iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [policy],
+          PermissionsBoundaryPolicyInputList: [boundary],
+          ActionNames: ['s3:GetObject', 's3:ListBucket'],
+          ResourceArns: [resources[0]],
+        }),
+      )
+    ).EvaluationResults!;
     for (const r of apiCustom) {
       const row = new RegExp(`data-action="${r.EvalActionName}" data-resource="[^"]+" data-decision="([^"]+)"[^>]*>([\\s\\S]*?)</tr>`).exec(custom.body)!;
       assert.equal(row[1], r.EvalDecision);

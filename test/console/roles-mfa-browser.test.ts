@@ -77,9 +77,18 @@ describe('console in Chromium: roles, simulator, MFA', () => {
     await page.waitForSelector('#policy-findings li.error');
     assert.equal(await page.getAttribute('#policy-document', 'class'), 'invalid');
     await shot('trust-invalid');
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com', AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }] }, null, 4);
+    const trust = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com', AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }],
+      },
+      null,
+      4,
+    );
     await page.fill('#policy-document', trust);
-    await page.waitForFunction(() => document.querySelectorAll('#policy-findings li.error').length === 0 && !document.getElementById('policy-document')!.classList.contains('invalid'));
+    await page.waitForFunction(
+      () => document.querySelectorAll('#policy-findings li.error').length === 0 && !document.getElementById('policy-document')!.classList.contains('invalid'),
+    );
     await page.click('#save-trust');
     await page.waitForURL(/ok=trustUpdated/);
     assert.equal(decodeURIComponent((await iamClient(app).send(new GetRoleCommand({ RoleName: 'app-server' }))).Role!.AssumeRolePolicyDocument!), trust);

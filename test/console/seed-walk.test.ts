@@ -28,7 +28,12 @@ describe('console: the seed walkthrough in Chromium', () => {
     app = await startConsoleApp();
     profile = freshProfileDir();
     // A fresh user-data-dir per run (Playwright passes it to Chromium as --user-data-dir).
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, acceptDownloads: true, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      acceptDownloads: true,
+      locale: 'en-US',
+    });
   });
   after(async () => {
     await context?.close();
@@ -146,12 +151,21 @@ describe('console: the seed walkthrough in Chromium', () => {
     await shot('admin-dashboard');
 
     // 9. The access key from the CSV works with the aws CLI.
-    const env = { AWS_ACCESS_KEY_ID: creds['Access key ID'], AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const env = {
+      AWS_ACCESS_KEY_ID: creds['Access key ID'],
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
     const who = await run('aws', ['--endpoint-url', app.url, '--output', 'json', 'sts', 'get-caller-identity'], env);
     assert.equal(who.code, 0, who.stderr);
     assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:iam::${ACCOUNT_ID}:user/admin`);
     const users = await run('aws', ['--endpoint-url', app.url, '--output', 'json', 'iam', 'list-users'], env);
     assert.equal(users.code, 0, users.stderr);
-    assert.deepEqual(JSON.parse(users.stdout).Users.map((u: { UserName: string }) => u.UserName), ['admin']);
+    assert.deepEqual(
+      JSON.parse(users.stdout).Users.map((u: { UserName: string }) => u.UserName),
+      ['admin'],
+    );
   });
 });

@@ -20,7 +20,13 @@ test(`load held for ${SECONDS} s: no 5xx, memory flat`, { timeout: (SECONDS + 12
   try {
     const root = iamClient(child.url);
     await root.send(new CreateUserCommand({ UserName: 'reader' }));
-    await root.send(new PutUserPolicyCommand({ UserName: 'reader', PolicyName: 'read', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }] }) }));
+    await root.send(
+      new PutUserPolicyCommand({
+        UserName: 'reader',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }] }),
+      }),
+    );
     const key = (await root.send(new CreateAccessKeyCommand({ UserName: 'reader' }))).AccessKey!;
     const reader = iamClient(child.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
     const sts = stsClient(child.url);
@@ -49,7 +55,9 @@ test(`load held for ${SECONDS} s: no 5xx, memory flat`, { timeout: (SECONDS + 12
             await track(reader.send(new ListUsersCommand({ MaxItems: 50 })));
             break;
           default:
-            await track(root.send(new CreateUserCommand({ UserName: `load-${w}-${i}` })).then(() => root.send(new DeleteUserCommand({ UserName: `load-${w}-${i}` }))));
+            await track(
+              root.send(new CreateUserCommand({ UserName: `load-${w}-${i}` })).then(() => root.send(new DeleteUserCommand({ UserName: `load-${w}-${i}` }))),
+            );
         }
       }
     };

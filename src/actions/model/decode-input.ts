@@ -80,10 +80,14 @@ class Decoder {
 
   checkList(shape: Shape, items: unknown[], label: string): unknown[] {
     if (shape.min !== undefined && items.length < shape.min) {
-      this.errors.push(`Value '[${items.join(', ')}]' at '${label}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+      this.errors.push(
+        `Value '[${items.join(', ')}]' at '${label}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
+      );
     }
     if (shape.max !== undefined && items.length > shape.max) {
-      this.errors.push(`Value '[${items.length} items]' at '${label}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+      this.errors.push(
+        `Value '[${items.length} items]' at '${label}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
+      );
     }
     return items;
   }

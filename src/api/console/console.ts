@@ -115,7 +115,11 @@ export class Console {
     if (!url) return badRequest(res, 'error.badPath', req.headers['accept-language']);
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname.startsWith(`${PREFIX}/static/`)) return serveStatic(url.pathname.slice(`${PREFIX}/static/`.length), res);
-    const secure = Boolean((req.socket as TLSSocket).encrypted) || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
+    const secure =
+      Boolean((req.socket as TLSSocket).encrypted) ||
+      String(req.headers['x-forwarded-proto'] ?? '')
+        .split(',')[0]
+        ?.trim() === 'https';
     const cookies = parseCookies(req.headers.cookie);
     const langCookie = cookies.get('iamd-lang');
     const lang = langCookie && isLang(langCookie) ? langCookie : chooseLang(String(req.headers['accept-language'] ?? ''));
@@ -221,14 +225,27 @@ export class Console {
     if (found.row.stage === 'mfa') return;
     const partition = this.deps.services.partition;
     const { account, user } = found;
-    const session = { issuedAt: new Date(found.row.created_at), expiresAt: new Date(found.row.expires_at), mfaAuthenticatedAt: found.row.mfa_at ? new Date(found.row.mfa_at) : undefined };
+    const session = {
+      issuedAt: new Date(found.row.created_at),
+      expiresAt: new Date(found.row.expires_at),
+      mfaAuthenticatedAt: found.row.mfa_at ? new Date(found.row.mfa_at) : undefined,
+    };
     let caller: Caller;
     let principal: Principal;
     if (!user) {
       caller = { type: 'Root', accountId: account.id, partition, arn: rootArn(partition, account.id), userId: account.id };
       principal = { kind: 'root', caller, accountId: account.id, alias: account.alias, displayName: account.root_email ?? 'root', userId: null };
     } else {
-      caller = { type: 'User', accountId: account.id, partition, arn: iamArn(partition, account.id, 'user', user.path, user.name), userId: user.id, entityId: user.id, userName: user.name, session };
+      caller = {
+        type: 'User',
+        accountId: account.id,
+        partition,
+        arn: iamArn(partition, account.id, 'user', user.path, user.name),
+        userId: user.id,
+        entityId: user.id,
+        userName: user.name,
+        session,
+      };
       principal = { kind: 'user', caller, accountId: account.id, alias: account.alias, displayName: user.name, userId: user.id };
     }
     rq.principal = principal;

@@ -160,7 +160,12 @@ export function csrfField(rq: Rq): SafeHtml {
 }
 
 /** A POST button in its own small form; shown disabled with the reason when not allowed. */
-export function postButton(rq: Rq, action: string, label: string, opts: { allowed?: { allowed: boolean; reason?: string }; fields?: Record<string, string>; danger?: boolean; confirm?: string; id?: string } = {}): SafeHtml {
+export function postButton(
+  rq: Rq,
+  action: string,
+  label: string,
+  opts: { allowed?: { allowed: boolean; reason?: string }; fields?: Record<string, string>; danger?: boolean; confirm?: string; id?: string } = {},
+): SafeHtml {
   const disabled = opts.allowed && !opts.allowed.allowed;
   return html`<form method="post" action="${action}" class="inline"${opts.confirm ? html` data-confirm="${opts.confirm}"` : ''}>${csrfField(rq)}${Object.entries(opts.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${opts.id ? html` id="${opts.id}"` : ''} class="${opts.danger ? 'danger' : ''}"${disabled ? html` disabled title="${opts.allowed?.reason ?? ''}"` : ''}>${label}</button>${disabled ? html`<span class="reason">${opts.allowed?.reason ?? ''}</span>` : ''}</form>`;
 }
@@ -194,7 +199,10 @@ export function setFlashError(rq: Rq, path: string, text: string): void {
 
 /** The error set by setFlashError for this page, if any (and then cleared). */
 function takeFlashError(rq: Rq): string | undefined {
-  const raw = (rq.req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${flashCookie(rq)}=`));
+  const raw = (rq.req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${flashCookie(rq)}=`));
   if (!raw || !rq.session) return undefined;
   let payload: { p?: string; t?: string; at?: number };
   try {

@@ -43,8 +43,12 @@ export function layout(rq: Rq, title: string, body: HtmlValue, active = ''): Saf
 <body><header class="top"><a class="brand" href="${APP}">iamd</a><span class="spacer"></span>
 ${p ? html`<span class="who" id="who" title="${p.caller.arn}">${who} @ ${p.alias ?? p.accountId}</span>` : ''}
 ${langSwitch(rq)}
-${p ? html`<form method="post" action="${PREFIX}/signout" class="inline">${csrfField(rq)}\
-<button type="submit" id="signout" class="link">${rq.t('header.signOut')}</button></form>` : ''}
+${
+  p
+    ? html`<form method="post" action="${PREFIX}/signout" class="inline">${csrfField(rq)}\
+<button type="submit" id="signout" class="link">${rq.t('header.signOut')}</button></form>`
+    : ''
+}
 </header>
 <div class="frame"><nav class="side"><div class="service">${rq.t('nav.title')}</div><ul>${NAV.map((n) => navItem(rq, n, active))}</ul></nav>
 <main><h1>${title}</h1>${body}</main></div></body></html>`;

@@ -65,9 +65,18 @@ ${listed.value.next ? nextLink(rq, withQuery(path, { marker: listed.value.next }
   const toolbar = html`<div class="toolbar">${spec.create && allowed ? createButton(spec.create, allowed) : ''}
 ${spec.filters ?? ''}${spec.search ? searchBox(rq, path, spec.id, spec.search) : ''}</div>
 ${allowed && !allowed.allowed ? html`<p class="reason">${allowed.reason ?? ''}</p>` : ''}`;
-  send(rq, 200, layout(rq, spec.title, html`${flash(rq)}
+  send(
+    rq,
+    200,
+    layout(
+      rq,
+      spec.title,
+      html`${flash(rq)}
 ${toolbar}
-${body}`, spec.nav));
+${body}`,
+      spec.nav,
+    ),
+  );
 }
 
 function nextLink(rq: Rq, href: string, id: string): SafeHtml {

@@ -17,7 +17,7 @@ const en = {
   'signin.title': 'Sign in',
   'signin.iamTitle': 'IAM user',
   'signin.rootTitle': 'Root user',
-  'signin.rootHint': "Account owner that performs tasks requiring unrestricted access.",
+  'signin.rootHint': 'Account owner that performs tasks requiring unrestricted access.',
   'signin.account': 'Account ID (12 digits) or account alias',
   'signin.userName': 'IAM user name',
   'signin.email': 'Root user email address',
@@ -474,7 +474,8 @@ const ja: Record<MessageKey, string> = {
   'users.autoPassword': '自動生成パスワード',
   'users.customPassword': 'カスタムパスワード',
   'users.requireReset': 'パスワードのリセットが必要',
-  'users.requireResetHint': 'ユーザーは次回のサインインで新しいパスワードを作成する必要があります。自分のパスワードを変更できるよう、IAMUserChangePassword ポリシーが自動的に付与されます。',
+  'users.requireResetHint':
+    'ユーザーは次回のサインインで新しいパスワードを作成する必要があります。自分のパスワードを変更できるよう、IAMUserChangePassword ポリシーが自動的に付与されます。',
   'users.step.groups': 'グループにユーザーを追加',
   'users.create': 'ユーザーの作成',
   'users.nameRequired': 'ユーザー名を 1 つ以上入力してください。',
@@ -579,7 +580,8 @@ const ja: Record<MessageKey, string> = {
   'roles.step.trust': '信頼されたエンティティを選択',
   'roles.trustedEntityType': '信頼されたエンティティタイプ',
   'roles.type.service': 'AWS のサービス',
-  'roles.type.serviceHint': 'EC2 や Lambda などの AWS のサービスに、このアカウントでのアクションの実行を許可します。iamd では、iamd exec とインスタンスプロファイルで起動したプロセスが EC2 インスタンスとして動作します。',
+  'roles.type.serviceHint':
+    'EC2 や Lambda などの AWS のサービスに、このアカウントでのアクションの実行を許可します。iamd では、iamd exec とインスタンスプロファイルで起動したプロセスが EC2 インスタンスとして動作します。',
   'roles.type.account': 'AWS アカウント',
   'roles.type.accountHint': '別の AWS アカウント (またはこのアカウント) のエンティティに、このアカウントでのアクションの実行を許可します。',
   'roles.type.users': 'このアカウントの IAM ユーザー',
@@ -608,13 +610,16 @@ const ja: Record<MessageKey, string> = {
   'roles.trustRelationships': '信頼関係',
   'roles.updateTrust': '信頼ポリシーを更新',
   'roles.revokeTitle': 'アクティブなセッションの取り消し',
-  'roles.revokeHelp': '現在より前に発行されたこのロールのすべてのセッションに対して、すべてのアクセス許可を拒否します (AWSRevokeOlderSessions という名前のインラインポリシー)。この後に取得したセッションは影響を受けません。',
+  'roles.revokeHelp':
+    '現在より前に発行されたこのロールのすべてのセッションに対して、すべてのアクセス許可を拒否します (AWSRevokeOlderSessions という名前のインラインポリシー)。この後に取得したセッションは影響を受けません。',
   'roles.revokedBefore': '{time} より前に発行されたセッションは拒否されます。',
   'roles.revokeButton': 'アクティブなセッションの取り消し',
-  'roles.revokeConfirm': 'ロール {name} のすべてのアクティブなセッションを取り消しますか? それらを使用しているアプリケーションは、ロールを再度引き受けるまでアクセスできなくなります。',
+  'roles.revokeConfirm':
+    'ロール {name} のすべてのアクティブなセッションを取り消しますか? それらを使用しているアプリケーションは、ロールを再度引き受けるまでアクセスできなくなります。',
   'roles.noProfiles': 'このロールはどのインスタンスプロファイルにも含まれていません。',
   'roles.createProfile': 'このロールのインスタンスプロファイルを作成',
-  'workloads.help': 'iamd exec とインスタンスプロファイルで起動したプロセスは、EC2 インスタンスと同じようにロールの一時的な認証情報を取得します。長期的なキーを保持することはありません。',
+  'workloads.help':
+    'iamd exec とインスタンスプロファイルで起動したプロセスは、EC2 インスタンスと同じようにロールの一時的な認証情報を取得します。長期的なキーを保持することはありません。',
   'workloads.start': 'このインスタンスプロファイルでワークロードを起動:',
   'workloads.none': 'ワークロードはありません。',
   'workloads.name': 'ワークロード',

@@ -214,11 +214,7 @@ export function itemsOf<A extends ListAction>(action: A, page: ListOutput<A>): L
 }
 
 /** One page of a List* action: its items, and the marker of the next page when there is one. */
-export async function onePage<A extends ListAction>(
-  rq: Rq,
-  action: A,
-  input: Record<string, unknown>,
-): Promise<{ items: ListItems[A][]; next?: string }> {
+export async function onePage<A extends ListAction>(rq: Rq, action: A, input: Record<string, unknown>): Promise<{ items: ListItems[A][]; next?: string }> {
   const page = (await read(rq, action, input)) as ListOutput<A>;
   return { items: itemsOf(action, page), next: page.IsTruncated ? page.Marker : undefined };
 }

@@ -16,20 +16,32 @@ export async function myCredentials(rq: Rq): Promise<void> {
   const [keys, mfa] = await Promise.all([load(rq, () => listAll(rq, 'ListAccessKeys')), load(rq, () => listAll(rq, 'ListMFADevices'))]);
   const body = html`${flash(rq)}
 <section class="card" id="root-mfa"><h2>${t('users.mfa')}</h2>
-${section(rq, t('users.mfa'), mfa, (devices) => html`<ul class="plain">${devices.map(
-    (d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} \
+${section(
+  rq,
+  t('users.mfa'),
+  mfa,
+  (devices) =>
+    html`<ul class="plain">${devices.map(
+      (d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} \
 ${postButton(rq, `${APP}/security-credentials/mfa/remove`, t('common.remove'), { fields: { serial: d.SerialNumber }, danger: true })}</li>`,
-  )}</ul>`)}
+    )}</ul>`,
+)}
 <a class="button" id="assign-root-mfa" href="${APP}/mfa-assign">${t('users.assignMfa')}</a></section>
 <section class="card" id="root-keys"><h2>${t('users.accessKeys')}</h2><p class="warning">${t('my.rootKeysWarning')}</p>
-${section(rq, t('users.accessKeys'), keys, (list) => html`<table class="list"><tbody>${list.map(
-    (k) => html`<tr><td><code>${k.AccessKeyId}</code></td><td>${k.Status}</td><td>${fmtDate(rq, k.CreateDate)}</td>
+${section(
+  rq,
+  t('users.accessKeys'),
+  keys,
+  (list) =>
+    html`<table class="list"><tbody>${list.map(
+      (k) => html`<tr><td><code>${k.AccessKeyId}</code></td><td>${k.Status}</td><td>${fmtDate(rq, k.CreateDate)}</td>
 <td>${postButton(rq, `${APP}/security-credentials/keys/delete`, t('common.delete'), {
-      danger: true,
-      fields: { key: k.AccessKeyId },
-      confirm: t('users.deleteKeyConfirm'),
-    })}</td></tr>`,
-  )}</tbody></table>`)}
+        danger: true,
+        fields: { key: k.AccessKeyId },
+        confirm: t('users.deleteKeyConfirm'),
+      })}</td></tr>`,
+    )}</tbody></table>`,
+)}
 ${postButton(rq, `${APP}/security-credentials/keys/create`, t('users.createKey'))}</section>`;
   send(rq, 200, layout(rq, t('nav.myCredentials'), body, '/security-credentials'));
 }

@@ -89,9 +89,11 @@ export async function newGroupPage(rq: Rq, error?: string): Promise<void> {
 data-validate-name="128" required><span class="field-error" aria-live="polite"></span></label>
 <p class="hint">${t('groups.nameRules')}</p></section>
 <section class="card"><h2>${t('groups.step.policies')}</h2>
-${canAttach
+${
+  canAttach
     ? policyPicker(rq, await attachablePolicies(rq), new Set(rq.form.getAll('policy')))
-    : html`<p class="reason">${t('common.notYet', { action: 'AttachGroupPolicy' })}</p>`}
+    : html`<p class="reason">${t('common.notYet', { action: 'AttachGroupPolicy' })}</p>`
+}
 </section>
 <div class="actions"><a class="button" href="${APP}/groups">${t('common.cancel')}</a>\
 <button type="submit" class="primary" id="create-group-submit">${t('groups.create')}</button></div></form>`;
@@ -153,13 +155,21 @@ ${users.length === 0 ? html`<p class="empty">${t('groups.noUsers')}</p>` : ''}
 ${canAdd.allowed ? '' : html`<span class="reason">${canAdd.reason ?? ''}</span>`}</form></details></section>
 <section class="card" id="group-permissions"><h2>${t('users.permissions')}</h2>
 <h3>${t('users.attachedPolicies')}</h3>
-${section(rq, t('users.attachedPolicies'), attached, (list) => html`<ul class="plain" id="group-attached">${list.map(
-    (p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> \
+${section(
+  rq,
+  t('users.attachedPolicies'),
+  attached,
+  (list) =>
+    html`<ul class="plain" id="group-attached">${list.map(
+      (p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> \
 ${postButton(rq, `${base}/detach`, t('common.detach'), { fields: { arn: p.PolicyArn } })}</li>`,
-  )}</ul>`)}
-${has('AttachGroupPolicy')
+    )}</ul>`,
+)}
+${
+  has('AttachGroupPolicy')
     ? html`<a class="button" href="${APP}/attach?kind=group&name=${encodeURIComponent(name)}">${t('common.attachPolicies')}</a>`
-    : html`<p class="reason">${t('common.notYet', { action: 'AttachGroupPolicy' })}</p>`}
+    : html`<p class="reason">${t('common.notYet', { action: 'AttachGroupPolicy' })}</p>`
+}
 <h3>${t('users.inlinePolicies')}</h3>
 ${section(rq, t('users.inlinePolicies'), inline, (list) => html`<ul class="plain">${list.map((n) => html`<li><a href="${inlineHref(n)}">${n}</a></li>`)}</ul>`)}
 ${has('PutGroupPolicy') ? html`<a class="button" href="${APP}/inline?kind=group&name=${encodeURIComponent(name)}">${t('common.addInline')}</a>` : ''}

@@ -5,7 +5,23 @@
 import { AwsError } from '../../errors/aws-error.ts';
 import type { Workload as WorkloadView } from '../../actions/generated/iamd.ts';
 import {
-  APP, arnOf, badJson, call, can, csrfField, errorText, flash, fmtDate, jsonObject, me, notice, postButton, redirect, redirectWithError, send, setFlashError,
+  APP,
+  arnOf,
+  badJson,
+  call,
+  can,
+  csrfField,
+  errorText,
+  flash,
+  fmtDate,
+  jsonObject,
+  me,
+  notice,
+  postButton,
+  redirect,
+  redirectWithError,
+  send,
+  setFlashError,
   type Rq,
 } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -110,14 +126,25 @@ export async function trustPolicyApi(rq: Rq): Promise<void> {
   const body = jsonObject(rq);
   if (!body) return badJson(rq);
   const p = me(rq);
-  send(rq, 200, JSON.stringify({ document: trustPolicyFor(trustChoiceOf((k) => body[k]), p.caller.partition, p.accountId) }), 'application/json');
+  send(
+    rq,
+    200,
+    JSON.stringify({
+      document: trustPolicyFor(
+        trustChoiceOf((k) => body[k]),
+        p.caller.partition,
+        p.accountId,
+      ),
+    }),
+    'application/json',
+  );
 }
 
 export async function newRolePage(rq: Rq, error?: string): Promise<void> {
   const t = rq.t;
   const f = rq.form;
   const p = me(rq);
-  const choice = trustChoiceOf((k) => (k === 'userArn' ? f.getAll(k) : f.get(k) ?? undefined));
+  const choice = trustChoiceOf((k) => (k === 'userArn' ? f.getAll(k) : (f.get(k) ?? undefined)));
   const users = await load(rq, () => listAll(rq, 'ListUsers'));
   const trust = f.get('trust') || trustPolicyFor(choice, p.caller.partition, p.accountId);
   const hours = Number(f.get('maxSessionHours') ?? '1');
@@ -182,7 +209,7 @@ export async function postNewRole(rq: Rq): Promise<void> {
   const f = rq.form;
   const p = me(rq);
   const name = (f.get('name') ?? '').trim();
-  const choice = trustChoiceOf((k) => (k === 'userArn' ? f.getAll(k) : f.get(k) ?? undefined));
+  const choice = trustChoiceOf((k) => (k === 'userArn' ? f.getAll(k) : (f.get(k) ?? undefined)));
   const trust = (f.get('trust') ?? '').trim() || trustPolicyFor(choice, p.caller.partition, p.accountId);
   try {
     await call(rq, 'CreateRole', {
@@ -244,7 +271,10 @@ export async function rolePage(rq: Rq, params: Record<string, string>): Promise<
   const profileViews: ProfileView[] = await Promise.all(
     profileList.map(async (ip) => ({
       ...ip,
-      workloads: await load(rq, async () => ((await call(rq, 'ListWorkloads', { InstanceProfileName: ip.InstanceProfileName }, 'iamd')).Workloads ?? []) as WorkloadView[]),
+      workloads: await load(
+        rq,
+        async () => ((await call(rq, 'ListWorkloads', { InstanceProfileName: ip.InstanceProfileName }, 'iamd')).Workloads ?? []) as WorkloadView[],
+      ),
     })),
   );
   const revoked = inline.ok && inline.value.includes(REVOKE_POLICY_NAME) ? await load(rq, () => revokedBefore(rq, name)) : loaded(undefined);
@@ -288,20 +318,31 @@ ${postButton(rq, `${base}/delete`, t('roles.delete'), { allowed: canDelete, dang
 
   const permissions = html`<section class="card" id="role-permissions"><h2>${t('users.permissions')}</h2>
 <h3>${t('users.attachedPolicies')}</h3>
-${section(rq, t('users.attachedPolicies'), attached, (list) => html`<ul class="plain" id="role-attached">${list.map(
-    (pol) => html`<li><a href="${policyHref(pol.PolicyArn)}">${pol.PolicyName}</a> \
+${section(
+  rq,
+  t('users.attachedPolicies'),
+  attached,
+  (list) =>
+    html`<ul class="plain" id="role-attached">${list.map(
+      (pol) => html`<li><a href="${policyHref(pol.PolicyArn)}">${pol.PolicyName}</a> \
 ${postButton(rq, `${base}/detach`, t('common.detach'), { fields: { arn: pol.PolicyArn } })}</li>`,
-  )}</ul>`)}
+    )}</ul>`,
+)}
 <a class="button" id="role-attach" href="${APP}/attach?kind=role&name=${encodeURIComponent(name)}">${t('common.attachPolicies')}</a>
 <h3>${t('users.inlinePolicies')}</h3>
-${section(rq, t('users.inlinePolicies'), inline, (list) => html`<ul class="plain" id="role-inline">${list.map(
-    (n) => html`<li><a href="${inlineHref(n)}">${n}</a></li>`,
-  )}</ul>`)}
+${section(
+  rq,
+  t('users.inlinePolicies'),
+  inline,
+  (list) => html`<ul class="plain" id="role-inline">${list.map((n) => html`<li><a href="${inlineHref(n)}">${n}</a></li>`)}</ul>`,
+)}
 <a class="button" href="${APP}/inline?kind=role&name=${encodeURIComponent(name)}">${t('common.addInline')}</a>
 <h3>${t('users.boundary')}</h3>
-<p id="role-boundary">${boundaryArn
-    ? html`<a href="${policyHref(boundaryArn)}">${boundaryArn}</a> ${postButton(rq, `${base}/boundary/delete`, t('common.remove'), { danger: true })}`
-    : t('users.noBoundary')}</p>
+<p id="role-boundary">${
+    boundaryArn
+      ? html`<a href="${policyHref(boundaryArn)}">${boundaryArn}</a> ${postButton(rq, `${base}/boundary/delete`, t('common.remove'), { danger: true })}`
+      : t('users.noBoundary')
+  }</p>
 ${boundaries.note ? degraded(boundaries.note) : ''}
 <form method="post" action="${base}/boundary" class="inline">${csrfField(rq)}\
 <input name="arn" list="boundary-options" placeholder="arn:aws:iam::aws:policy/…" aria-label="${t('users.boundary')}" size="50" required>\
@@ -317,15 +358,19 @@ ${boundaries.note ? degraded(boundaries.note) : ''}
 
   const revokeCard = html`<section class="card" id="revoke-sessions"><h2>${t('roles.revokeTitle')}</h2>
 <p>${t('roles.revokeHelp')}</p>
-${revoked.ok
-    ? revoked.value ? html`<p class="warning" id="revoked-before">${t('roles.revokedBefore', { time: fmtDate(rq, revoked.value) })}</p>` : ''
-    : degraded(t('roles.revokeUnknown', { reason: revoked.reason }))}
+${
+  revoked.ok
+    ? revoked.value
+      ? html`<p class="warning" id="revoked-before">${t('roles.revokedBefore', { time: fmtDate(rq, revoked.value) })}</p>`
+      : ''
+    : degraded(t('roles.revokeUnknown', { reason: revoked.reason }))
+}
 ${postButton(rq, `${base}/revoke-sessions`, t('roles.revokeButton'), {
-    allowed: canPut,
-    danger: true,
-    confirm: t('roles.revokeConfirm', { name }),
-    id: 'revoke-sessions-submit',
-  })}
+  allowed: canPut,
+  danger: true,
+  confirm: t('roles.revokeConfirm', { name }),
+  id: 'revoke-sessions-submit',
+})}
 </section>`;
 
   const profile = (ip: ProfileView) => {
@@ -338,16 +383,18 @@ ${section(rq, t('workloads.title'), ip.workloads, (list) => workloadTable(rq, ba
   const profilesCard = html`<section class="card" id="instance-profiles"><h2>${t('roles.instanceProfiles')}</h2>
 <p class="hint">${t('workloads.help')}</p>
 ${section(rq, t('roles.instanceProfiles'), profiles, () =>
-    profileViews.length > 0
-      ? profileViews.map(profile)
-      : html`<p class="empty">${t('roles.noProfiles')}</p>\
+  profileViews.length > 0
+    ? profileViews.map(profile)
+    : html`<p class="empty">${t('roles.noProfiles')}</p>\
 ${postButton(rq, `${base}/instance-profile`, t('roles.createProfile'), { allowed: canProfile, id: 'create-profile' })}`,
-  )}
+)}
 </section>`;
 
   const tagsCard = html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
-<table class="list"><tbody>${tags.map((tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
-<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`)}</tbody></table>
+<table class="list"><tbody>${tags.map(
+    (tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
+<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`,
+  )}</tbody></table>
 <form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
 <input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
 <input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\

@@ -13,14 +13,47 @@ import { listAll, read, type AttachedPolicy, type EvaluationResult, type Matched
 import { degraded, load, loadFailed, type Loaded } from './sections.ts';
 
 export const COMMON_ACTIONS = [
-  'iam:GetUser', 'iam:ListUsers', 'iam:CreateUser', 'iam:DeleteUser', 'iam:ChangePassword', 'iam:CreateAccessKey', 'iam:ListAccessKeys',
-  'iam:GetAccountSummary', 'iam:ListGroups', 'iam:AddUserToGroup', 'iam:ListRoles', 'iam:GetRole', 'iam:CreateRole', 'iam:PassRole',
-  'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:ListPolicies', 'iam:CreatePolicy', 'iam:AttachUserPolicy', 'iam:SimulatePrincipalPolicy',
+  'iam:GetUser',
+  'iam:ListUsers',
+  'iam:CreateUser',
+  'iam:DeleteUser',
+  'iam:ChangePassword',
+  'iam:CreateAccessKey',
+  'iam:ListAccessKeys',
+  'iam:GetAccountSummary',
+  'iam:ListGroups',
+  'iam:AddUserToGroup',
+  'iam:ListRoles',
+  'iam:GetRole',
+  'iam:CreateRole',
+  'iam:PassRole',
+  'iam:AttachRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:ListPolicies',
+  'iam:CreatePolicy',
+  'iam:AttachUserPolicy',
+  'iam:SimulatePrincipalPolicy',
   'iam:EnableMFADevice',
-  'sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:GetSessionToken', 'sts:GetFederationToken', 'sts:TagSession',
-  's3:ListAllMyBuckets', 's3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:CreateBucket', 's3:DeleteBucket',
-  's3:GetBucketPolicy', 's3:PutBucketPolicy',
-  'ec2:DescribeInstances', 'ec2:RunInstances', 'ec2:TerminateInstances', 'lambda:InvokeFunction', 'dynamodb:GetItem', 'dynamodb:PutItem',
+  'sts:AssumeRole',
+  'sts:GetCallerIdentity',
+  'sts:GetSessionToken',
+  'sts:GetFederationToken',
+  'sts:TagSession',
+  's3:ListAllMyBuckets',
+  's3:ListBucket',
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:CreateBucket',
+  's3:DeleteBucket',
+  's3:GetBucketPolicy',
+  's3:PutBucketPolicy',
+  'ec2:DescribeInstances',
+  'ec2:RunInstances',
+  'ec2:TerminateInstances',
+  'lambda:InvokeFunction',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
   'logs:PutLogEvents',
 ];
 
@@ -59,11 +92,17 @@ export function highlighted(text: string, ranges: { start: Position; end: Positi
 
 function contextType(key: string, values: string[]): string {
   const k = key.toLowerCase();
-  const base = ['aws:currenttime', 'aws:tokenissuetime', 'aws:epochtime'].includes(k) ? (k === 'aws:epochtime' ? 'numeric' : 'date')
-    : ['aws:multifactorauthpresent', 'aws:securetransport', 'aws:viaawsservice', 'aws:principalisawsservice'].includes(k) ? 'boolean'
-    : k === 'aws:multifactorauthage' ? 'numeric'
-    : k === 'aws:sourceip' ? 'ip'
-    : 'string';
+  const base = ['aws:currenttime', 'aws:tokenissuetime', 'aws:epochtime'].includes(k)
+    ? k === 'aws:epochtime'
+      ? 'numeric'
+      : 'date'
+    : ['aws:multifactorauthpresent', 'aws:securetransport', 'aws:viaawsservice', 'aws:principalisawsservice'].includes(k)
+      ? 'boolean'
+      : k === 'aws:multifactorauthage'
+        ? 'numeric'
+        : k === 'aws:sourceip'
+          ? 'ip'
+          : 'string';
   return values.length > 1 || k === 'aws:tagkeys' ? `${base}List` : base;
 }
 
@@ -147,7 +186,11 @@ async function principalSources(rq: Rq, arn: string): Promise<{ sources: PolicyS
 /** A problem with the form itself (shown as is). */
 class FormProblem extends Error {}
 
-const lines = (s: string | null) => (s ?? '').split(/\r?\n/).map((x) => x.trim()).filter(Boolean);
+const lines = (s: string | null) =>
+  (s ?? '')
+    .split(/\r?\n/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 type TextOf = (type: string, id: string) => Promise<Loaded<string | undefined>>;
 
@@ -177,14 +220,20 @@ export async function simulatorPage(rq: Rq): Promise<void> {
     try {
       if (mode === 'principal' && !principal) throw new FormProblem(t('sim.chooseMode'));
       if (mode === 'custom' && customTexts.length === 0) throw new FormProblem(t('sim.chooseMode'));
-      contextKeys = (
-        mode === 'principal'
+      contextKeys =
+        (mode === 'principal'
           ? await read(rq, 'GetContextKeysForPrincipalPolicy', { PolicySourceArn: principal })
           : await read(rq, 'GetContextKeysForCustomPolicy', { PolicyInputList: customTexts })
-      ).ContextKeyNames ?? [];
+        ).ContextKeyNames ?? [];
       if (actions.length === 0) throw new FormProblem(t('sim.needActions'));
       const entries = contextKeys
-        .map((k) => ({ k, values: (f.get(`ctx:${k}`) ?? '').split(',').map((v) => v.trim()).filter(Boolean) }))
+        .map((k) => ({
+          k,
+          values: (f.get(`ctx:${k}`) ?? '')
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean),
+        }))
         .filter((e) => e.values.length > 0)
         .map((e) => ({ ContextKeyName: e.k, ContextKeyValues: e.values, ContextKeyType: contextType(e.k, e.values) }));
       const input = {
@@ -216,25 +265,34 @@ export async function simulatorPage(rq: Rq): Promise<void> {
     const key = `${type}|${id}`;
     if (!texts.has(key)) {
       const s = sources.find((x) => x.type === type && x.id === id) ?? sources.find((x) => x.id === id);
-      texts.set(key, load(rq, async () => (s ? s.load() : undefined)));
+      texts.set(
+        key,
+        load(rq, async () => (s ? s.load() : undefined)),
+      );
     }
     return texts.get(key)!;
   };
   const resultRows = results ? await Promise.all(results.map((r, i) => resultRow(rq, r, i, textOf))) : [];
 
   const option = (arn: string, label: string) => html`<option value="${arn}"${arn === principal ? ' selected' : ''}>${label}</option>`;
-  const listFailures = ([[t('nav.users'), users], [t('nav.groups'), groups], [t('nav.roles'), roles]] as const).map(([what, r]) =>
-    r.ok ? '' : loadFailed(rq, what, r.reason),
-  );
+  const listFailures = (
+    [
+      [t('nav.users'), users],
+      [t('nav.groups'), groups],
+      [t('nav.roles'), roles],
+    ] as const
+  ).map(([what, r]) => (r.ok ? '' : loadFailed(rq, what, r.reason)));
   const checkedIf = (on: boolean) => (on ? ' checked' : '');
   const commonAction = (a: string) => html`<tr data-name="${a.toLowerCase()}"><td><label class="check">\
 <input type="checkbox" name="action" value="${a}"${checkedIf(f.getAll('action').includes(a))}> ${a}</label></td></tr>`;
   const contextCard = html`<section class="card" id="context-keys"><h2>${t('sim.contextKeys')}</h2>
-${contextKeys.length === 0
+${
+  contextKeys.length === 0
     ? html`<p class="empty">${t('sim.noContextKeys')}</p>`
     : html`<p class="hint">${t('sim.contextHint')}</p>${contextKeys.map(
-      (k) => html`<label>${k}<input name="ctx:${k}" data-context-key="${k}" value="${f.get(`ctx:${k}`) ?? ''}"></label>`,
-    )}`}</section>`;
+        (k) => html`<label>${k}<input name="ctx:${k}" data-context-key="${k}" value="${f.get(`ctx:${k}`) ?? ''}"></label>`,
+      )}`
+}</section>`;
   const body = html`${flash(rq)}${error ? notice('error', error) : ''}
 <p class="hint">${t('sim.intro')}</p>
 <form method="post" action="${APP}/simulator" id="simulator-form">${csrfField(rq)}
@@ -246,8 +304,10 @@ ${contextKeys.length === 0
 <optgroup label="${t('nav.groups')}">${(groups.ok ? groups.value : []).map((g) => option(g.Arn, g.GroupName))}</optgroup>
 <optgroup label="${t('nav.roles')}">${(roles.ok ? roles.value : []).map((r) => option(r.Arn, r.RoleName))}</optgroup></select></label></div>
 <div data-mode="custom"><h3>${t('sim.customPolicies')}</h3>
-${policies.map((p, i) => html`<label>${t('sim.customPolicy', { n: i + 1 })}\
-<textarea name="policy${i + 1}" id="sim-policy-${i + 1}" rows="${i === 0 ? '10' : '4'}" spellcheck="false">${p}</textarea></label>`)}
+${policies.map(
+  (p, i) => html`<label>${t('sim.customPolicy', { n: i + 1 })}\
+<textarea name="policy${i + 1}" id="sim-policy-${i + 1}" rows="${i === 0 ? '10' : '4'}" spellcheck="false">${p}</textarea></label>`,
+)}
 <label>${t('sim.boundaryPolicy')}<textarea name="boundary" id="sim-boundary" rows="4" spellcheck="false">${boundary}</textarea></label></div>
 </section>
 <section class="card"><h2>${t('sim.actions')}</h2>
@@ -262,10 +322,14 @@ ${policies.map((p, i) => html`<label>${t('sim.customPolicy', { n: i + 1 })}\
 ${run && !error?.startsWith(t('sim.chooseMode')) ? contextCard : ''}
 <div class="actions"><button type="submit" class="primary" id="sim-run">${t('sim.run')}</button></div>
 </form>
-${results ? html`<section class="card" id="sim-results"><h2>${t('sim.results')}</h2>
+${
+  results
+    ? html`<section class="card" id="sim-results"><h2>${t('sim.results')}</h2>
 ${sourceProblems.length > 0 ? degraded(t('sim.sourcesFailed', { reason: [...new Set(sourceProblems)].join(' ') })) : ''}
 <table class="list results"><thead><tr><th>${t('sim.action')}</th><th>${t('sim.resource')}</th><th>${t('sim.decision')}</th></tr></thead>\
-<tbody>${resultRows}</tbody></table></section>` : ''}`;
+<tbody>${resultRows}</tbody></table></section>`
+    : ''
+}`;
   send(rq, 200, layout(rq, t('nav.simulator'), body, '/simulator'));
 }
 
@@ -298,9 +362,17 @@ async function resultRow(rq: Rq, r: EvaluationResult, i: number, textOf: TextOf)
   return html`<tr class="result" data-action="${r.EvalActionName}" data-resource="${r.EvalResourceName}" data-decision="${decision}" id="result-${String(i)}">
 <td><code>${r.EvalActionName}</code></td><td><code>${r.EvalResourceName}</code></td>
 <td><span class="decision ${decision}">${t(DECISION_KEYS[decision] ?? 'sim.implicitDeny')}</span>
-${boundary ? html`<p class="boundary" data-allowed="${String(Boolean(boundary.AllowedByPermissionsBoundary))}">\
-${boundary.AllowedByPermissionsBoundary ? t('sim.boundaryAllows') : t('sim.boundaryDenies')}</p>` : ''}
+${
+  boundary
+    ? html`<p class="boundary" data-allowed="${String(Boolean(boundary.AllowedByPermissionsBoundary))}">\
+${boundary.AllowedByPermissionsBoundary ? t('sim.boundaryAllows') : t('sim.boundaryDenies')}</p>`
+    : ''
+}
 ${missing.length > 0 ? html`<p class="missing">${t('sim.missingContext', { keys: missing.join(', ') })}</p>` : ''}
-${blocks.length > 0 ? html`<details class="why"${decision !== 'implicitDeny' ? ' open' : ''}>\
-<summary>${t('sim.matched')} (${matched.length})</summary>${blocks}</details>` : ''}</td></tr>`;
+${
+  blocks.length > 0
+    ? html`<details class="why"${decision !== 'implicitDeny' ? ' open' : ''}>\
+<summary>${t('sim.matched')} (${matched.length})</summary>${blocks}</details>`
+    : ''
+}</td></tr>`;
 }

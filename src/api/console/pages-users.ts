@@ -3,7 +3,21 @@
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import {
-  APP, arnOf, call, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, setFlashError, type Rq,
+  APP,
+  arnOf,
+  call,
+  can,
+  csrfField,
+  errorText,
+  flash,
+  fmtDate,
+  notice,
+  postButton,
+  redirect,
+  redirectWithError,
+  send,
+  setFlashError,
+  type Rq,
 } from './core.ts';
 import type { Console } from './console.ts';
 import { html } from './html.ts';
@@ -124,15 +138,21 @@ export function credentialsPage(rq: Rq, app: Console, title: string, rows: Issue
 ${failed.length > 0 ? notice('error', html`<ul>${failed.map((r) => html`<li>${r.userName}: ${r.error}</li>`)}</ul>`) : ''}
 ${ok.length > 0 ? notice('ok', t('creds.success')) : ''}
 ${warnings.length > 0 ? notice('error', html`<ul id="credentials-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>`) : ''}
-${ok.length > 0 ? html`<p class="warning" id="once-warning">${t('creds.once')}</p>
+${
+  ok.length > 0
+    ? html`<p class="warning" id="once-warning">${t('creds.once')}</p>
 <p>${t('creds.signinLink')} <code>${link}</code></p>
 <table class="list" id="credentials-table"><thead><tr><th>${t('users.name')}</th><th>${t('creds.password')}</th><th>${t('creds.accessKeyId')}</th>\
 <th>${t('creds.secret')}</th></tr></thead><tbody>
-${ok.map((r) => html`<tr data-user="${r.userName}"><td>${r.userName}</td>
+${ok.map(
+  (r) => html`<tr data-user="${r.userName}"><td>${r.userName}</td>
 <td>${secret(r.password)}</td>
 <td><code class="key-id">${r.accessKeyId ?? '—'}</code></td>
-<td>${secret(r.secretAccessKey)}</td></tr>`)}
-</tbody></table>` : ''}
+<td>${secret(r.secretAccessKey)}</td></tr>`,
+)}
+</tbody></table>`
+    : ''
+}
 <div class="actions">\
 ${token ? html`<a class="button primary" id="download-csv" href="${APP}/download/${token}" download="credentials.csv">${t('creds.download')}</a>` : ''}\
 <a class="button" id="close" href="${closeTo}">${t('common.close')}</a></div>`;
@@ -254,10 +274,16 @@ export async function userPage(rq: Rq, params: Record<string, string>): Promise<
 
   const permissions = html`<section class="card" id="permissions"><h2>${t('users.permissions')}</h2>
 <h3>${t('users.attachedPolicies')}</h3>
-${section(rq, t('users.attachedPolicies'), attached, (list) => html`<ul class="plain" id="user-attached">${list.map(
-    (p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> \
+${section(
+  rq,
+  t('users.attachedPolicies'),
+  attached,
+  (list) =>
+    html`<ul class="plain" id="user-attached">${list.map(
+      (p) => html`<li><a href="${APP}/policies/view?arn=${encodeURIComponent(p.PolicyArn)}">${p.PolicyName}</a> \
 ${postButton(rq, `${base}/detach`, t('common.detach'), { fields: { arn: p.PolicyArn } })}</li>`,
-  )}</ul>`)}
+    )}</ul>`,
+)}
 ${has('AttachUserPolicy') ? html`<a class="button" href="${APP}/attach?kind=user&name=${encodeURIComponent(name)}">${t('common.attachPolicies')}</a>` : ''}
 <h3>${t('users.inlinePolicies')}</h3>
 ${section(rq, t('users.inlinePolicies'), inline, (list) => html`<ul class="plain">${list.map((n) => html`<li><a href="${inlineHref(n)}">${n}</a></li>`)}</ul>`)}
@@ -265,24 +291,38 @@ ${has('PutUserPolicy') ? html`<a class="button" href="${APP}/inline?kind=user&na
 </section>`;
 
   const groupsCard = html`<section class="card" id="groups"><h2>${t('users.groups')}${groups.ok ? ` (${memberOf.size})` : ''}</h2>
-${section(rq, t('users.groups'), groups, () => html`<ul class="plain" id="user-groups">${[...memberOf].map(
-    (g) => html`<li><a href="${APP}/groups/${encodeURIComponent(g)}">${g}</a> \
+${section(
+  rq,
+  t('users.groups'),
+  groups,
+  () =>
+    html`<ul class="plain" id="user-groups">${[...memberOf].map(
+      (g) => html`<li><a href="${APP}/groups/${encodeURIComponent(g)}">${g}</a> \
 ${postButton(rq, `${base}/groups/remove`, t('common.remove'), { fields: { group: g } })}</li>`,
-  )}</ul>`)}
+    )}</ul>`,
+)}
 ${allGroups.ok ? '' : degraded(t('users.joinableUnknown', { reason: allGroups.reason }))}
-${joinable.length > 0 ? html`<form method="post" action="${base}/groups/add" class="inline">${csrfField(rq)}\
+${
+  joinable.length > 0
+    ? html`<form method="post" action="${base}/groups/add" class="inline">${csrfField(rq)}\
 <select name="group" aria-label="${t('users.groups')}">${joinable.map((g) => html`<option>${g.GroupName}</option>`)}</select>\
-<button type="submit"${disabledIf(canAddGroup)}>${t('users.addToGroup')}</button></form>` : ''}
+<button type="submit"${disabledIf(canAddGroup)}>${t('users.addToGroup')}</button></form>`
+    : ''
+}
 </section>`;
 
   const passwordState = hasPassword
     ? html`${t('users.passwordEnabled')}${profile.value.LoginProfile.PasswordResetRequired ? html` <span class="tag">${t('users.resetPending')}</span>` : ''}`
-    : isMissing(profile) ? t('users.passwordDisabled') : '';
+    : isMissing(profile)
+      ? t('users.passwordDisabled')
+      : '';
   const keyRow = (k: KeyView) => {
     const active = k.Status === 'Active';
     const lastUsed = !k.lastUsed.ok
       ? html`<span class="reason">${k.lastUsed.reason}</span>`
-      : k.lastUsed.value?.LastUsedDate ? html`${fmtDate(rq, k.lastUsed.value.LastUsedDate)} (${k.lastUsed.value.ServiceName})` : t('common.never');
+      : k.lastUsed.value?.LastUsedDate
+        ? html`${fmtDate(rq, k.lastUsed.value.LastUsedDate)} (${k.lastUsed.value.ServiceName})`
+        : t('common.never');
     return html`<tr><td><code>${k.AccessKeyId}</code></td><td>${active ? t('common.active') : t('common.inactive')}</td><td>${fmtDate(rq, k.CreateDate)}</td>
 <td>${lastUsed}</td>
 <td>${postButton(rq, `${base}/keys/status`, active ? t('users.makeInactive') : t('users.makeActive'), {
@@ -290,11 +330,11 @@ ${joinable.length > 0 ? html`<form method="post" action="${base}/groups/add" cla
       fields: { key: k.AccessKeyId, status: active ? 'Inactive' : 'Active' },
     })}
 ${postButton(rq, `${base}/keys/delete`, t('common.delete'), {
-      allowed: canDeleteKey,
-      danger: true,
-      fields: { key: k.AccessKeyId },
-      confirm: t('users.deleteKeyConfirm'),
-    })}</td></tr>`;
+  allowed: canDeleteKey,
+  danger: true,
+  fields: { key: k.AccessKeyId },
+  confirm: t('users.deleteKeyConfirm'),
+})}</td></tr>`;
   };
   const credentials = html`<section class="card" id="security-credentials"><h2>${t('users.securityCredentials')}</h2>
 <h3>${t('users.consolePassword')}</h3>
@@ -311,28 +351,43 @@ ${hasPassword ? html`<label class="check"><input type="radio" name="access" valu
 <button type="submit" id="apply-password"${disabledIf(canProfile)}>${t('common.apply')}</button></form></details>
 
 <h3>${t('users.accessKeys')}</h3>
-${section(rq, t('users.accessKeys'), keys, () => html`<table class="list" id="access-keys"><thead><tr><th>${t('creds.accessKeyId')}</th>\
+${section(
+  rq,
+  t('users.accessKeys'),
+  keys,
+  () => html`<table class="list" id="access-keys"><thead><tr><th>${t('creds.accessKeyId')}</th>\
 <th>${t('common.status')}</th><th>${t('users.created')}</th><th>${t('users.lastUsed')}</th><th></th></tr></thead><tbody>
 ${keyRows.map(keyRow)}
-</tbody></table>`)}
+</tbody></table>`,
+)}
 ${postButton(rq, `${base}/keys/create`, t('users.createKey'), {
-    allowed: keyRows.length >= 2 ? { allowed: false, reason: t('users.twoKeys') } : canKey,
-    id: 'create-access-key',
-  })}
+  allowed: keyRows.length >= 2 ? { allowed: false, reason: t('users.twoKeys') } : canKey,
+  id: 'create-access-key',
+})}
 
 <h3>${t('users.mfa')}</h3>
-${section(rq, t('users.mfa'), mfa, (devices) => html`<ul class="plain" id="mfa-devices">${devices.map(
-    (d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} \
+${section(
+  rq,
+  t('users.mfa'),
+  mfa,
+  (devices) =>
+    html`<ul class="plain" id="mfa-devices">${devices.map(
+      (d) => html`<li><code>${d.SerialNumber}</code> ${fmtDate(rq, d.EnableDate)} \
 ${postButton(rq, `${base}/mfa/remove`, t('common.remove'), { fields: { serial: d.SerialNumber }, danger: true })}</li>`,
-  )}</ul>`)}
-${canMfa.allowed
+    )}</ul>`,
+)}
+${
+  canMfa.allowed
     ? html`<a class="button" id="assign-mfa" href="${APP}/mfa-assign?user=${encodeURIComponent(name)}">${t('users.assignMfa')}</a>`
-    : html`<button disabled title="${canMfa.reason ?? ''}">${t('users.assignMfa')}</button>`}
+    : html`<button disabled title="${canMfa.reason ?? ''}">${t('users.assignMfa')}</button>`
+}
 </section>`;
 
   const tagsCard = html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
-<table class="list"><tbody>${tags.map((tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
-<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`)}</tbody></table>
+<table class="list"><tbody>${tags.map(
+    (tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
+<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`,
+  )}</tbody></table>
 <form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
 <input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
 <input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\
@@ -474,4 +529,3 @@ async function deleteUserCompletely(rq: Rq, name: string): Promise<string[]> {
 function ignoreMissing(e: unknown): void {
   if (!(e instanceof AwsError && e.code === 'NoSuchEntity')) throw e;
 }
-

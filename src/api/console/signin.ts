@@ -49,7 +49,10 @@ export function passwordFingerprint(hash: string): string {
   return sha256(`iamd-console:${hash}`).slice(0, 32);
 }
 
-export async function resolveAccount(repo: Repo, ref: string): Promise<{ id: string; alias: string | null; root_email: string | null; root_password_hash: string | null } | undefined> {
+export async function resolveAccount(
+  repo: Repo,
+  ref: string,
+): Promise<{ id: string; alias: string | null; root_email: string | null; root_password_hash: string | null } | undefined> {
   const trimmed = ref.trim();
   if (/^\d{12}$/.test(trimmed)) return repo.getAccount(trimmed);
   if (trimmed === '') return undefined;
@@ -156,7 +159,16 @@ export class SignInService {
     await this.clearFailures(key);
     const mfaSerials = await this.services.store.read((repo) => mfaSerialsOf(repo, found.accountId, found.userId));
     if (found.userId !== null && mfaSerials.length === 0) await this.notePasswordUse(found.userId, now);
-    return { ok: true, principal: { accountId: found.accountId, userId: found.userId, mfaSerials, resetRequired: found.resetRequired, passwordFp: passwordFingerprint(found.hash) } };
+    return {
+      ok: true,
+      principal: {
+        accountId: found.accountId,
+        userId: found.userId,
+        mfaSerials,
+        resetRequired: found.resetRequired,
+        passwordFp: passwordFingerprint(found.hash),
+      },
+    };
   }
 
   /** The MFA step: true when `code` is valid for one of the principal's devices. */

@@ -72,7 +72,10 @@ class Child {
 function buildEncoder(model: ServiceModel, shape: Shape): Encoder {
   switch (shape.type) {
     case 'structure': {
-      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, child: new Child(model, ref.locationName ?? name, shapeOf(model, ref.shape)) }));
+      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({
+        name,
+        child: new Child(model, ref.locationName ?? name, shapeOf(model, ref.shape)),
+      }));
       return (value) => {
         const obj = value as Record<string, unknown>;
         let out = '';
@@ -125,7 +128,11 @@ export function encodeResponse(model: ServiceModel, operationName: string, outpu
 }
 
 /** AWS's Query error document; `details` become further children of <Error>. */
-export function encodeError(error: Pick<AwsError, 'code' | 'message' | 'type' | 'details'>, requestId: string, xmlNamespace = 'https://iam.amazonaws.com/doc/2010-05-08/'): string {
+export function encodeError(
+  error: Pick<AwsError, 'code' | 'message' | 'type' | 'details'>,
+  requestId: string,
+  xmlNamespace = 'https://iam.amazonaws.com/doc/2010-05-08/',
+): string {
   let extra = '';
   for (const [name, value] of Object.entries(error.details ?? {})) extra += `<${name}>${escapeXml(value)}</${name}>`;
   return (

@@ -49,7 +49,12 @@ export class QueryApi {
     let namespace = iamModel.metadata.xmlNamespace;
     let reply: Reply;
     try {
-      const body = await readBody(req, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`), incompleteBody);
+      const body = await readBody(
+        req,
+        MAX_BODY_BYTES,
+        () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`),
+        incompleteBody,
+      );
       const now = this.services.clock();
       const parsed = this.authenticator.parse(req, body, now);
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
@@ -63,7 +68,15 @@ export class QueryApi {
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
       const actionName = params.get('Action');
       if (!actionName) throw new AwsError('MissingAction', 'Missing Action');
-      const output = await this.dispatcher.run({ service: parsed.scope.service, action: actionName, version: params.get('Version'), params, caller, facts, requestId });
+      const output = await this.dispatcher.run({
+        service: parsed.scope.service,
+        action: actionName,
+        version: params.get('Version'),
+        params,
+        caller,
+        facts,
+        requestId,
+      });
       reply = { status: 200, body: encodeResponse(model, action, output, requestId) };
     } catch (error) {
       reply = this.errorReply(error, requestId, namespace, action);
@@ -75,7 +88,8 @@ export class QueryApi {
     });
     // One line per request at debug level (IAMD_LOG_LEVEL=debug); errors and denials at info.
     if (reply.status >= 400) this.logger.info({ requestId, action, status: reply.status }, 'request refused');
-    else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    else if (this.logger.isLevelEnabled('debug'))
+      this.logger.debug({ requestId, action, status: reply.status, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
   }
 
   private errorReply(error: unknown, requestId: string, namespace: string, action: string): Reply {
@@ -91,9 +105,11 @@ export class QueryApi {
     if (now.getTime() - last < 60_000) return;
     if (this.lastUsedWritten.size > 100_000) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(accessKeyId, now.getTime());
-    this.services.store.touch((repo) => repo.markAccessKeyUsed(accessKeyId, now, service, region)).catch((err: unknown) => {
-      this.logger.warn({ err: String(err) }, 'could not record access key use');
-    });
+    this.services.store
+      .touch((repo) => repo.markAccessKeyUsed(accessKeyId, now, service, region))
+      .catch((err: unknown) => {
+        this.logger.warn({ err: String(err) }, 'could not record access key use');
+      });
   }
 }
 

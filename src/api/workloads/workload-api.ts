@@ -57,7 +57,12 @@ export class WorkloadApi {
       }
     }
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-amzn-requestid': requestId,
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
     this.logger.info({ requestId, path, method: req.method, status }, 'workload request');
   }
@@ -112,4 +117,3 @@ function parseJson(raw: Buffer): Record<string, unknown> {
     throw new AwsError('ValidationError', 'The request body must be a JSON object.');
   }
 }
-
