@@ -46,7 +46,7 @@
 
   // New users: the extra name fields appear as the previous one is filled.
   const extras = [...document.querySelectorAll('label.extra')];
-  extras.forEach((l) => (l.hidden = true));
+  for (const l of extras) l.hidden = true;
   document.querySelectorAll('input[name^="name"]').forEach((input, i, all) => {
     input.addEventListener('input', () => {
       const nextLabel = all[i + 1]?.closest('label');
@@ -163,7 +163,7 @@
   if (simForm) {
     const sync = () => {
       const mode = simForm.querySelector('input[name="mode"]:checked')?.value ?? 'principal';
-      simForm.querySelectorAll('[data-mode]').forEach((el) => (el.hidden = el.dataset.mode !== mode));
+      for (const el of simForm.querySelectorAll('[data-mode]')) el.hidden = el.dataset.mode !== mode;
     };
     simForm.addEventListener('change', sync);
     sync();

@@ -55,7 +55,7 @@ export class Authenticator {
     }
     // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
     const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
-    if (!credential || !credential.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (!credential?.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
     let memo = this.memos.get(credential);
     if (!memo) {
       memo = { signingKeys: new Map() };

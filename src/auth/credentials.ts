@@ -75,7 +75,10 @@ export class CredentialResolver {
     const entityId = resolved?.caller.entityId;
     if (entityId !== undefined) {
       let keys = this.keysByEntity.get(entityId);
-      if (!keys) this.keysByEntity.set(entityId, (keys = new Set()));
+      if (!keys) {
+        keys = new Set();
+        this.keysByEntity.set(entityId, keys);
+      }
       keys.add(accessKeyId);
     }
   }
@@ -139,7 +142,7 @@ export class CredentialResolver {
     if (c.transitiveTagKeys) facts.transitiveTagKeys = c.transitiveTagKeys;
     if (c.kind === 'AssumeRole') {
       const role = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
-      if (!role || role.kind !== 'role' || role.accountId !== accountId || role.name !== c.roleName) return undefined;
+      if (role?.kind !== 'role' || role.accountId !== accountId || role.name !== c.roleName) return undefined;
       if (c.workloadId && !(await workloadHoldsRole(repo, c.workloadId, role.id))) return undefined;
       const sessionName = c.sessionName ?? '';
       facts.roleName = role.name;
@@ -161,7 +164,7 @@ export class CredentialResolver {
       };
     }
     const user = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
-    if (c.principalId && (!user || user.kind !== 'user' || user.accountId !== accountId)) return undefined;
+    if (c.principalId && (user?.kind !== 'user' || user.accountId !== accountId)) return undefined;
     if (c.kind === 'GetFederationToken') {
       const name = c.sessionName ?? '';
       facts.sessionName = name;

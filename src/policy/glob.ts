@@ -62,7 +62,7 @@ export function compileTokens(tokens: readonly Token[]): RangeMatcher {
   if (hasVar) {
     const values: (string | undefined)[] = new Array(tokens.length).fill(undefined);
     const vars: number[] = [];
-    tokens.forEach((t, i) => typeof t === 'object' && vars.push(i));
+    for (const [i, t] of tokens.entries()) if (typeof t === 'object') vars.push(i);
     return (text, start, end, view) => {
       for (const i of vars) {
         const v = resolveVariable(tokens[i] as VariableToken, view);

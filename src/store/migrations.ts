@@ -7,14 +7,17 @@ import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely, type M
  * Text columns compare byte by byte in both databases (SQLite's default; "C" collation in
  * PostgreSQL), so names sort — and pages split — the same way on either.
  */
-function textColumn(db: Kysely<any>) {
+// biome-ignore lint/suspicious/noExplicitAny: a migration runs on the schema as it was then, not on today's Database type
+type AnyDb = Kysely<any>;
+
+function textColumn(db: AnyDb) {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return (c: ColumnDefinitionBuilder) => (postgres ? c.modifyEnd(sql`collate "C"`) : c);
 }
 
 export const migrations: Record<string, Migration> = {
   '0001_core': {
-    async up(db: Kysely<any>) {
+    async up(db: AnyDb) {
       const c = textColumn(db);
       await db.schema
         .createTable('accounts')
@@ -114,7 +117,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0002_console': {
     // The web console: sign-in sessions (token hashes only) and sign-in throttling.
-    async up(db: Kysely<any>) {
+    async up(db: AnyDb) {
       await db.schema
         .createTable('console_sessions')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())
@@ -139,7 +142,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0003_workloads': {
     // Workloads given an instance profile: their authorization token is kept only as a hash.
-    async up(db: Kysely<any>) {
+    async up(db: AnyDb) {
       const c = textColumn(db);
       await db.schema
         .createTable('workloads')
@@ -160,7 +163,7 @@ export const migrations: Record<string, Migration> = {
   '0004_boundaries': {
     // Which users and roles use which managed policy as permissions boundary: an index the Repo
     // keeps from the entities' data, so GetPolicy and ListEntitiesForPolicy need not scan them.
-    async up(db: Kysely<any>) {
+    async up(db: AnyDb) {
       const c = textColumn(db);
       await db.schema
         .createTable('boundaries')
@@ -180,7 +183,7 @@ export const migrations: Record<string, Migration> = {
     // iamd's own bookkeeping, one value per key: a value sealed under the master key, opened at
     // every start (a master key that does not open it refuses to start), and the root keys the
     // environment (IAMD_ROOT_*) created, which are created only once.
-    async up(db: Kysely<any>) {
+    async up(db: AnyDb) {
       const c = textColumn(db);
       await db.schema
         .createTable('meta')

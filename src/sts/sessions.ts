@@ -193,7 +193,7 @@ export async function checkMfa(repo: Repo, ctx: ActionContext, serial: string | 
   const owner = ctx.caller.type === 'Root' ? null : ctx.caller.type === 'User' ? (ctx.caller.entityId ?? '') : undefined;
   if (owner === undefined) throw awsError('mfaDeviceUnknown');
   const device = await repo.getEntityById<{ userId?: string | null; enableDate?: string }>(serial);
-  if (!device || device.kind !== 'mfa' || device.accountId !== ctx.caller.accountId || device.data.enableDate === undefined || device.data.userId !== owner) {
+  if (device?.kind !== 'mfa' || device.accountId !== ctx.caller.accountId || device.data.enableDate === undefined || device.data.userId !== owner) {
     throw awsError('mfaDeviceUnknown');
   }
   if (!(await acceptMfaCode(repo, ctx.caller.accountId, serial, owner, code, ctx.request.now, ctx.services.secrets))) throw awsError('mfaCodeInvalid');

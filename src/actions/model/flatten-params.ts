@@ -9,7 +9,7 @@ export function toParams(input: Record<string, unknown>): Params {
     if (value === undefined || value === null) return;
     if (Array.isArray(value)) {
       if (value.length === 0) params.set(key, '');
-      value.forEach((item, i) => put(`${key}.member.${i + 1}`, item));
+      for (const [i, item] of value.entries()) put(`${key}.member.${i + 1}`, item);
     } else if (value instanceof Date) params.set(key, value.toISOString());
     else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) put(`${key}.${k}`, v);
     else params.set(key, String(value));

@@ -15,7 +15,10 @@ const finders = new WeakMap<ServiceModel, Map<string, Finder | undefined>>();
 
 function finderFor(model: ServiceModel, shapeName: string, building: Set<string> = new Set()): Finder | undefined {
   let cache = finders.get(model);
-  if (!cache) finders.set(model, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    finders.set(model, cache);
+  }
   if (cache.has(shapeName)) return cache.get(shapeName);
   if (building.has(shapeName)) return undefined; // a recursive shape: its ARNs are reached from the outer visit
   building.add(shapeName);

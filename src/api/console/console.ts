@@ -212,7 +212,7 @@ export class Console {
       }
       const user = await repo.getEntityById(row.user_id);
       const profile = user ? await repo.getLoginProfile(user.id) : undefined;
-      if (!user || user.kind !== 'user' || !profile || passwordFingerprint(profile.password_hash) !== row.password_fp) return { row, end: true as const };
+      if (user?.kind !== 'user' || !profile || passwordFingerprint(profile.password_hash) !== row.password_fp) return { row, end: true as const };
       return { row, account, user };
     });
     if (!found) return;

@@ -118,7 +118,7 @@ ${forced ? html`<p id="forced-reset">${t('password.forced')}</p>` : ''}
 
 export async function postChangePassword(rq: Rq, app: Console): Promise<void> {
   const p = rq.principal;
-  if (!p || p.kind !== 'user') return redirect(rq, APP);
+  if (p?.kind !== 'user') return redirect(rq, APP);
   const oldPassword = rq.form.get('old') ?? '';
   const newPassword = rq.form.get('new') ?? '';
   if (newPassword !== (rq.form.get('confirm') ?? '')) return changePasswordPage(rq, rq.t('password.mismatch'));

@@ -32,7 +32,7 @@ const SEG = '(?<name>[^/]+)';
  */
 export function consoleNext(next: string | null): string {
   const fallback = `${PREFIX}/`;
-  if (!next || !next.startsWith(`${PREFIX}/`)) return fallback;
+  if (!next?.startsWith(`${PREFIX}/`)) return fallback;
   let url: URL;
   try {
     url = new URL(next, 'http://console.invalid');

@@ -59,21 +59,24 @@ export interface TrustedEntityView {
 }
 
 export function trustedEntities(trustPolicy: string): TrustedEntityView[] {
-  let doc: any;
+  let doc: { Statement?: unknown } | null;
   try {
-    doc = JSON.parse(trustPolicy);
+    doc = JSON.parse(trustPolicy) as { Statement?: unknown } | null;
   } catch {
     return [];
   }
   const out = new Map<string, TrustedEntityView>();
   const add = (kind: TrustedEntityView['kind'], value: string) => out.set(`${kind}|${value}`, { kind, value });
-  const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
+  const raw = doc?.Statement;
+  // Stored trust policies were validated when written; read them defensively all the same.
+  const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as ({ Effect?: unknown; Principal?: unknown } | null)[];
   for (const s of statements) {
     if (s?.Effect !== 'Allow' || !s.Principal) continue;
     if (s.Principal === '*') {
       add('any', '*');
       continue;
     }
+    if (typeof s.Principal !== 'object') continue;
     for (const [kind, value] of Object.entries(s.Principal as Record<string, unknown>)) {
       for (const v of Array.isArray(value) ? value : [value]) {
         const text = String(v);
