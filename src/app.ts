@@ -10,6 +10,8 @@ import { Console, isConsolePath } from './api/console/console.ts';
 import { CredentialResolver } from './auth/credentials.ts';
 import { Authenticator } from './auth/authenticate.ts';
 import { WorkloadApi } from './api/workloads/workload-api.ts';
+import { CatalogueApi } from './api/protect/catalogue-api.ts';
+import { AuthorizeApi } from './api/protect/authorize-api.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
@@ -47,13 +49,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw error;
   }
   for (const warning of boot.warnings ?? []) logger.warn(warning);
-  const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition };
+  // The one SigV4 verifier: every transport's callers, and the requests protected services relay.
+  const authenticator = new Authenticator(new CredentialResolver(store, secrets), config.partition);
+  const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition, authenticator };
   // One dispatch for every transport: lookup, decode, context, run, the authorization invariant.
   const dispatcher = new Dispatcher(services, buildRegistry());
-  const credentials = new CredentialResolver(store, secrets);
-  const api = new QueryApi(services, dispatcher, credentials, logger);
+  const api = new QueryApi(services, dispatcher, authenticator, logger);
   // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
-  const workloads = new WorkloadApi(services, dispatcher, new Authenticator(credentials, config.partition), logger);
+  const workloads = new WorkloadApi(services, dispatcher, authenticator, logger);
+  // Service catalogues (/iamd/services…): signed JSON, through the same dispatch.
+  const catalogues = new CatalogueApi(services, dispatcher, authenticator, logger);
+  // The authorization API (/iamd/authorize…, /iamd/resource-policies): protected services ask here.
+  const authorizeApi = new AuthorizeApi(services, dispatcher, authenticator, logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher);
 
@@ -64,7 +71,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       return;
     }
     const path = pathOf(req.url);
-    const handler = isConsolePath(req.url) ? webConsole.handle(req, res) : workloads.handles(path) ? workloads.handle(req, res) : api.handle(req, res);
+    const handler = isConsolePath(req.url)
+      ? webConsole.handle(req, res)
+      : workloads.handles(path)
+        ? workloads.handle(req, res)
+        : catalogues.handles(path)
+          ? catalogues.handle(req, res)
+          : authorizeApi.handles(path)
+            ? authorizeApi.handle(req, res)
+            : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);

@@ -13,6 +13,8 @@ import { basename } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { credentialsFromEnv, endpointFromEnv, WorkloadClient, workloadEnvironment } from './cli-tools/workload-client.ts';
 import { startImdsServer } from './cli-tools/imds-server.ts';
+import { CatalogueClient } from './cli-tools/catalogue-client.ts';
+import { readFileSync } from 'node:fs';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
 
@@ -208,6 +210,53 @@ workload
     const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
     const r = await client.request<{ Workload: { WorkloadId: string; Status: string } }>('DELETE', `/iamd/workloads/${encodeURIComponent(id)}`);
     process.stdout.write(`${r.Workload.WorkloadId}: ${r.Workload.Status}\n`);
+  });
+
+const service = program.command('service').description("service catalogues: a protected service's actions, resource types, condition keys and routes");
+/** The catalogue API's client, signing with the operator's credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
+function catalogueClient(endpoint?: string): CatalogueClient {
+  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+    throw new Error('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iamd:*ServiceCatalog* on the service');
+  }
+  return new CatalogueClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env));
+}
+service
+  .command('put')
+  .description('register a service catalogue, or replace it (the document names the service)')
+  .requiredOption('--file <path>', 'the catalogue JSON (- reads standard input)')
+  .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
+  .action(async (flags: { file: string; endpoint?: string }) => {
+    const text = readFileSync(flags.file === '-' ? 0 : flags.file, 'utf8');
+    const c = await catalogueClient(flags.endpoint).put(text);
+    process.stdout.write(
+      `${c.ServiceName}: ${c.ActionCount} actions, ${c.ResourceCount} resource types, ${c.ConditionKeyCount} condition keys, ${c.RouteCount} routes (${c.Arn})\n`,
+    );
+  });
+service
+  .command('get')
+  .description('print a service catalogue as it was registered')
+  .argument('<name>')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (name: string, flags: { endpoint?: string }) => {
+    const c = await catalogueClient(flags.endpoint).get(name);
+    process.stdout.write(c.Catalog?.endsWith('\n') ? c.Catalog : `${c.Catalog ?? ''}\n`);
+  });
+service
+  .command('list')
+  .description('list the registered service catalogues')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (flags: { endpoint?: string }) => {
+    const list = await catalogueClient(flags.endpoint).list();
+    process.stdout.write(JSON.stringify({ ServiceCatalogs: list }, null, 2) + '\n');
+  });
+service
+  .command('delete')
+  .description('delete a service catalogue')
+  .argument('<name>')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (name: string, flags: { endpoint?: string }) => {
+    await catalogueClient(flags.endpoint).delete(name);
+    process.stdout.write(`${name}: deleted\n`);
   });
 
 /** A database URL without its password, for printing. */

@@ -20,6 +20,9 @@ import { assumeRoleHandlers } from './sts/assume-role.ts';
 import { sessionTokenHandlers } from './sts/session-token.ts';
 import { authorizationMessageHandlers } from './sts/authorization-message.ts';
 import { workloadHandlers } from './workloads/handlers.ts';
+import { catalogueHandlers } from './protect/catalogue.ts';
+import { authorizeHandlers } from './protect/authorize.ts';
+import { resourcePolicyHandlers } from './protect/resource-policies.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
@@ -59,5 +62,7 @@ export function buildRegistry(): ActionRegistry {
     { public: ['GetCallerIdentity', 'GetSessionToken'] },
   );
   registry.add('iamd', workloadHandlers);
+  registry.add('iamd', catalogueHandlers);
+  registry.add('iamd', { ...authorizeHandlers, ...resourcePolicyHandlers });
   return registry;
 }

@@ -214,6 +214,10 @@ const WORDS = [
   'iamd',
   'workloads',
   'workload-credentials',
+  'authorize',
+  'authenticate',
+  'batch',
+  'resource-policies',
   'latest',
   'meta-data',
   'token',
@@ -268,6 +272,10 @@ const PREFIXES = [
   '/iamd/workloads/',
   '/iamd/',
   '/iamd/workload-credentials',
+  '/iamd/authorize',
+  '/iamd/authorize/batch',
+  '/iamd/authenticate',
+  '/iamd/resource-policies',
   '/latest/',
   '/latest/api/token',
   '/latest/meta-data/iam/security-credentials/',
@@ -1062,6 +1070,81 @@ describe('random requests never get a 5xx', () => {
           const body = JSON.parse(reply.body) as { Code?: string; Message?: string };
           if (reply.status >= 400) assert.ok(typeof body.Code === 'string' && typeof body.Message === 'string', reply.body);
         }
+      }),
+      { numRuns: runs(300) },
+    );
+    await assertHealthy(logged);
+  });
+
+  test('signed authorization API requests with random routes and bodies (embedded requests, contexts, resource policies)', async () => {
+    const base = logged.app.url;
+    const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue());
+    const embedded = fc.record(
+      {
+        Method: fc.oneof(fc.constantFrom('GET', 'POST', ''), scalar),
+        Path: fc.oneof(fc.constantFrom('/', '/orders/42', 'orders', '/%E0%A4%A', ''), scalar),
+        Query: fc.oneof(fc.constantFrom('a=1', 'X-Amz-Credential=AKIA%2F20260101%2Fus-east-1%2Forders%2Faws4_request', '%', '&&='), scalar),
+        Headers: fc.oneof(
+          fc.dictionary(
+            fc.constantFrom('host', 'Authorization', 'x-amz-date', 'X-Amz-Security-Token', '__proto__', ''),
+            fc.oneof(scalar, fc.array(fc.string())),
+          ),
+          scalar,
+        ),
+        PayloadHash: fc.oneof(fc.constantFrom('UNSIGNED-PAYLOAD', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'), scalar),
+        Body: fc.oneof(fc.base64String({ maxLength: 12 }), scalar),
+        SourceIp: fc.oneof(fc.constantFrom('10.0.0.1', '::1', '::ffff:1.2.3.4', '999.1.1.1'), scalar),
+      },
+      { requiredKeys: [] },
+    );
+    const entry = fc.record(
+      {
+        Action: fc.oneof(fc.constantFrom('orders:Get', 'iam:ListUsers', 'x', 'a:b:c'), scalar),
+        Resource: fc.oneof(fc.constantFrom('*', 'arn:aws:orders:eu-west-1:111122223333:order/1', 'arn:aws-cn:x:::y', 'arn:'), scalar),
+        Context: fc.oneof(fc.dictionary(fc.constantFrom('orders:Amount', 'aws:SourceIp', 'x', '__proto__'), fc.oneof(scalar, fc.array(scalar))), scalar),
+        ResourcePolicy: fc.oneof(
+          fc.constantFrom('{}', '{"Statement":[]}', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'),
+          scalar,
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const request = fc.oneof(
+      fc.record({
+        method: fc.constantFrom('POST', 'GET'),
+        path: fc.constantFrom('/iamd/authorize', '/iamd/authenticate'),
+        body: fc.tuple(embedded, entry).map(([r, e]) => JSON.stringify({ Request: r, ...e })),
+        query: fc.constant([] as [string, string][]),
+      }),
+      fc.record({
+        method: fc.constant('POST'),
+        path: fc.constant('/iamd/authorize/batch'),
+        body: fc.tuple(embedded, fc.oneof(fc.array(entry, { maxLength: 32 }), scalar)).map(([r, e]) => JSON.stringify({ Request: r, Requests: e })),
+        query: fc.constant([] as [string, string][]),
+      }),
+      fc.record({
+        method: fc.constantFrom('POST', 'GET', 'DELETE', 'PUT'),
+        path: fc.constant('/iamd/resource-policies'),
+        body: fc.oneof(
+          fc.json(),
+          fc.record({ ResourceArn: scalar, PolicyDocument: scalar }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+        ),
+        query: fc.array(fc.tuple(fc.constantFrom('ResourceArn', 'Marker', 'MaxItems'), fc.string({ unit: 'grapheme', maxLength: 10 })), { maxLength: 2 }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async (w) => {
+        const bytes = await signedRaw(base, {
+          method: w.method,
+          path: w.path,
+          query: w.query,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(w.body),
+        });
+        const reply = await sendRaw(base, bytes);
+        assert.ok(reply.status > 0 && reply.status < 500, `${reply.status} for ${JSON.stringify(w)}:\n${reply.raw.slice(0, 800)}`);
+        const body = JSON.parse(reply.body) as { Code?: string; Message?: string };
+        if (reply.status >= 400) assert.ok(typeof body.Code === 'string' && typeof body.Message === 'string', reply.body);
       }),
       { numRuns: runs(300) },
     );

@@ -303,6 +303,91 @@ for (const dialect of dialects) {
       assert.equal((await store.read((repo) => repo.getSigninFailures('k2')))?.failures, 1);
     });
 
+    test('service catalogues: put creates then replaces (keeping the creation time), pages by name, per account, delete', async () => {
+      const OTHER = '444455556666';
+      const row = (name: string, document: string, at: string, account = ACCOUNT) => ({ account_id: account, name, document, created_at: at, updated_at: at });
+      await store.write((repo) => repo.putServiceCatalogue(row('orders', '{"v":1}', '2026-01-01T00:00:00.000Z')));
+      await store.write((repo) => repo.putServiceCatalogue(row('orders', '{"v":2}', '2026-02-01T00:00:00.000Z')));
+      assert.deepEqual(await store.read((repo) => repo.getServiceCatalogue(ACCOUNT, 'orders')), {
+        account_id: ACCOUNT,
+        name: 'orders',
+        document: '{"v":2}',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-02-01T00:00:00.000Z',
+      });
+      for (const name of ['billing', 'a-1', 'zeta', 'a1', 'b']) await store.write((repo) => repo.putServiceCatalogue(row(name, '{}', now.toISOString())));
+      await store.write((repo) => repo.putServiceCatalogue(row('orders', '{"other":true}', now.toISOString(), OTHER)));
+      const seen: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await store.read((repo) => repo.listServiceCatalogues(ACCOUNT, { marker, maxItems: 2 }));
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((r) => r.name));
+        marker = page.marker;
+      } while (marker);
+      assert.deepEqual(seen, ['a-1', 'a1', 'b', 'billing', 'orders', 'zeta']);
+      assert.deepEqual(
+        (await store.read((repo) => repo.allServiceCatalogues(ACCOUNT))).map((r) => r.name),
+        seen,
+      );
+      assert.equal(await store.read((repo) => repo.countServiceCatalogues(ACCOUNT)), 6);
+      assert.equal(await store.read((repo) => repo.countServiceCatalogues(OTHER)), 1);
+      assert.equal((await store.read((repo) => repo.getServiceCatalogue(OTHER, 'orders')))?.document, '{"other":true}');
+      assert.equal(await store.write((repo) => repo.deleteServiceCatalogue(ACCOUNT, 'orders')), true);
+      assert.equal(await store.write((repo) => repo.deleteServiceCatalogue(ACCOUNT, 'orders')), false);
+      assert.equal(await store.read((repo) => repo.getServiceCatalogue(ACCOUNT, 'orders')), undefined);
+      assert.equal((await store.read((repo) => repo.getServiceCatalogue(OTHER, 'orders')))?.name, 'orders');
+    });
+
+    test('resource policies: put creates then replaces (keeping the creation time), exact and prefix ARNs, pages by ARN, per account, delete', async () => {
+      const OTHER = '444455556666';
+      const arn = (rest: string, account = ACCOUNT) => `arn:aws:orders:eu-west-1:${account}:${rest}`;
+      const row = (resourceArn: string, document: string, at: string, account = ACCOUNT) => ({
+        account_id: account,
+        resource_arn: resourceArn,
+        is_prefix: resourceArn.endsWith('*') ? 1 : 0,
+        document,
+        created_at: at,
+        updated_at: at,
+      });
+      await store.write((repo) => repo.putResourcePolicy(row(arn('order/42'), '{"v":1}', '2026-01-01T00:00:00.000Z')));
+      await store.write((repo) => repo.putResourcePolicy(row(arn('order/42'), '{"v":2}', '2026-02-01T00:00:00.000Z')));
+      assert.deepEqual(await store.read((repo) => repo.getResourcePolicy(ACCOUNT, arn('order/42'))), {
+        account_id: ACCOUNT,
+        resource_arn: arn('order/42'),
+        is_prefix: 0,
+        document: '{"v":2}',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-02-01T00:00:00.000Z',
+      });
+      for (const r of ['order/*', 'order/4*', '*', 'order/_x', 'order/a%b'])
+        await store.write((repo) => repo.putResourcePolicy(row(arn(r), '{}', now.toISOString())));
+      await store.write((repo) => repo.putResourcePolicy(row(arn('order/*', OTHER), '{"other":true}', now.toISOString(), OTHER)));
+      // Byte order of the ARNs, on both databases ('*' < '/' < '4' < '_' < 'a').
+      const seen: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await store.read((repo) => repo.listResourcePolicies(ACCOUNT, marker, 2));
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((r) => r.resource_arn));
+        marker = page.marker;
+      } while (marker);
+      assert.deepEqual(
+        seen,
+        ['*', 'order/*', 'order/4*', 'order/42', 'order/_x', 'order/a%b'].map((r) => arn(r)),
+      );
+      assert.deepEqual(
+        (await store.read((repo) => repo.listResourcePolicyPrefixes(ACCOUNT))).map((r) => r.resource_arn),
+        ['*', 'order/*', 'order/4*'].map((r) => arn(r)),
+      );
+      assert.equal((await store.read((repo) => repo.listResourcePolicyPrefixes(OTHER))).length, 1);
+      // A prefix is a key like any other: the exact ARN 'order/*' is the prefix policy, not a wildcard lookup.
+      assert.equal(await store.read((repo) => repo.getResourcePolicy(ACCOUNT, arn('order/43'))), undefined);
+      assert.equal(await store.write((repo) => repo.deleteResourcePolicy(ACCOUNT, arn('order/*'))), true);
+      assert.equal(await store.write((repo) => repo.deleteResourcePolicy(ACCOUNT, arn('order/*'))), false);
+      assert.equal((await store.read((repo) => repo.getResourcePolicy(OTHER, arn('order/*', OTHER))))?.document, '{"other":true}');
+    });
+
     test('meta: a value per key, set and overwritten; getMeta/setMeta are the same queries', async () => {
       assert.equal(await store.read((repo) => repo.getMeta('contract')), undefined);
       await store.write((repo) => repo.setMeta('contract', 'one'));

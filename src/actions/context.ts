@@ -6,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Transactions } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
 import type { Partition } from '../sigv4/index.ts';
+import type { RequestAuthenticator } from '../domain/authentication.ts';
 
 // Who is calling and the request's facts live in src/domain (authentication and the authorizer
 // need them below the action layer); they are re-exported for the handlers.
@@ -21,6 +22,8 @@ export interface Services {
   clock: () => Date;
   /** The partition this deployment serves: every ARN it builds and accepts is in it. */
   partition: Partition;
+  /** The one SigV4 verifier (src/auth): the transports' and the authorization API's (src/protect). */
+  authenticator: RequestAuthenticator;
 }
 
 export interface ActionContext {

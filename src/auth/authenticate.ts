@@ -1,7 +1,8 @@
-// Signature V4 authentication for every signed iamd endpoint (the Query API, the workload API):
-// parse the signature, resolve the access key (long-term or temporary), verify, and describe the
-// caller and the request facts that policies see.
-import type { IncomingMessage } from 'node:http';
+// Signature V4 authentication for every signed request iamd checks: its own endpoints (the Query
+// API, the workload API, the authorization API's callers) and the requests protected services relay
+// to the authorization API (src/protect). It takes a RawRequest (method, target, raw headers, and
+// the body or its hash) and the client's address: parse the signature, resolve the access key
+// (long-term or temporary), verify, and describe the caller and the request facts policies see.
 import {
   deriveSigningKey,
   isRegionOf,
@@ -10,17 +11,15 @@ import {
   verifySignatureWithKey,
   type ParsedSignature,
   type Partition,
+  type RawRequest,
 } from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { Caller, RequestFacts } from '../domain/caller.ts';
+import type { Authenticated, ClientFacts, RequestAuthenticator } from '../domain/authentication.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
-import { rawHeader } from '../http/raw-header.ts';
+import { headerIn } from '../http/raw-header.ts';
 
-export interface Authenticated {
-  caller: Caller;
-  facts: RequestFacts;
-  signature: ParsedSignature;
-}
+export type { Authenticated, ClientFacts } from '../domain/authentication.ts';
 
 /** What a resolved credential lets us keep between its requests: signing keys and its caller. */
 interface CredentialMemo {
@@ -29,7 +28,7 @@ interface CredentialMemo {
   caller?: Caller;
 }
 
-export class Authenticator {
+export class Authenticator implements RequestAuthenticator {
   // Keyed by the resolver's credential object: when a write drops the resolver's cache, the
   // credential is resolved anew and nothing derived from the old one is used again.
   private readonly memos = new WeakMap<ResolvedCredential, CredentialMemo>();
@@ -41,13 +40,13 @@ export class Authenticator {
   ) {}
 
   /** The signature of a request, parsed, or the AWS error that refuses it. */
-  parse(req: IncomingMessage, body: Buffer, now: Date): ParsedSignature | AwsError {
-    const parsed = parseSignedRequest({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body }, now);
+  parse(req: RawRequest, now: Date): ParsedSignature | AwsError {
+    const parsed = parseSignedRequest(req, now);
     return isSigV4Error(parsed) ? new AwsError(parsed.code as never, parsed.message).withStatus(parsed.status) : parsed;
   }
 
   /** Resolves and verifies a parsed signature; throws AWS's error when the request is not authentic. */
-  async verify(req: IncomingMessage, parsed: ParsedSignature, now: Date): Promise<Authenticated> {
+  async verify(req: RawRequest, parsed: ParsedSignature, now: Date, client: ClientFacts): Promise<Authenticated> {
     // A region of another partition (or no region at all) would put the caller, and every ARN its
     // policies are matched against, in another partition: AWS refuses such a scope, and so do we.
     if (!isRegionOf(parsed.scope.region, this.partition)) {
@@ -79,8 +78,8 @@ export class Authenticator {
       memo.caller = Object.freeze(caller);
     }
     const facts: RequestFacts = {
-      sourceIp: normalizeIp(req.socket.remoteAddress),
-      userAgent: rawHeader(req, 'user-agent') ?? '',
+      sourceIp: client.sourceIp,
+      userAgent: headerIn(req.rawHeaders, 'user-agent') ?? '',
       secureTransport: false,
       region: parsed.scope.region,
       now,
@@ -89,6 +88,7 @@ export class Authenticator {
   }
 }
 
+/** The address of a connection as policies see it: IPv4-mapped IPv6 as IPv4. */
 export function normalizeIp(address: string | undefined): string {
   if (!address) return '0.0.0.0';
   return address.startsWith('::ffff:') ? address.slice(7) : address;

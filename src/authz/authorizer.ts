@@ -9,6 +9,7 @@ import type { Store, Transactions } from '../store/store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
+import { ResourcePolicyCache } from './resource-policies.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
 const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', {
@@ -29,6 +30,8 @@ export interface AuthorizationOptions {
 
 export class Authorizer {
   readonly policies: PrincipalPolicyCache;
+  /** Resource-based policies protected services keep in iamd (the authorization API). */
+  readonly resourcePolicies: ResourcePolicyCache;
 
   constructor(
     store: Store,
@@ -36,6 +39,7 @@ export class Authorizer {
     private readonly secrets?: SecretBox,
   ) {
     this.policies = new PrincipalPolicyCache(store);
+    this.resourcePolicies = new ResourcePolicyCache(store);
   }
 
   /** The caller's policies as the engine sees them (empty for root, which needs none). */
@@ -67,13 +71,13 @@ export class Authorizer {
       'aws:PrincipalAccount': caller.accountId,
       'aws:PrincipalType': caller.type === 'Root' ? 'Account' : caller.type,
       'aws:userid': caller.userId,
-      'aws:SourceIp': facts.sourceIp,
       'aws:CurrentTime': facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       'aws:EpochTime': String(Math.floor(facts.now.getTime() / 1000)),
       'aws:SecureTransport': facts.secureTransport ? 'true' : 'false',
       'aws:UserAgent': facts.userAgent,
       'aws:RequestedRegion': facts.region,
     };
+    if (facts.sourceIp !== undefined) ctx['aws:SourceIp'] = facts.sourceIp;
     if (caller.type === 'User' && caller.userName) ctx['aws:username'] = caller.userName;
     const session = caller.session;
     if (session) {

@@ -23,8 +23,11 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
-/** One warning per Action/NotAction entry that names an unknown service or matches no action. */
-export async function unknownActionWarnings(document: PolicyDocument): Promise<Finding[]> {
+/**
+ * One warning per Action/NotAction entry that names an unknown service or matches no action.
+ * `skip`: service prefixes checked elsewhere (the registered service catalogues).
+ */
+export async function unknownActionWarnings(document: PolicyDocument, skip: ReadonlySet<string> = new Set()): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const [i, statement] of document.Statement.entries()) {
     for (const element of ['Action', 'NotAction'] as const) {
@@ -33,6 +36,7 @@ export async function unknownActionWarnings(document: PolicyDocument): Promise<F
         const colon = entry.indexOf(':');
         if (colon <= 0) continue; // the parser reports malformed actions as errors
         const service = entry.slice(0, colon).toLowerCase();
+        if (skip.has(service)) continue;
         const action = entry.slice(colon + 1);
         const path = `Statement[${i}].${element}[${j}]`;
         if (!(await iamServiceExists(service))) {

@@ -41,7 +41,8 @@ export interface SessionFacts {
 
 /** Request facts that feed global condition keys (aws:SourceIp, aws:UserAgent, …). */
 export interface RequestFacts {
-  sourceIp: string;
+  /** The client's address; unknown (a request a protected service relays without it): no aws:SourceIp. */
+  sourceIp?: string;
   userAgent: string;
   secureTransport: boolean;
   region: string;

@@ -168,6 +168,60 @@ export const MESSAGES = {
     source: 'iamd',
     note: 'Workload API: an expiry under a minute.',
   },
+  protectedServiceReserved: {
+    code: 'ValidationError',
+    template: "iamd's own services are not protected through this API: the request is signed for '{service}'.",
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize, Authenticate: an embedded request whose credential scope names iam or sts.',
+  },
+  embeddedBodyAndHash: {
+    code: 'ValidationError',
+    template: "Give the request's Body or its PayloadHash, not both.",
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize, Authenticate: Request with both Body and PayloadHash.',
+  },
+  embeddedPathInvalid: {
+    code: 'ValidationError',
+    template: "The request's Path must start with '/'.",
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize, Authenticate: a Request.Path that is no path (the query goes in Request.Query).',
+  },
+  embeddedSourceIpInvalid: {
+    code: 'ValidationError',
+    template: 'SourceIp {ip} is not an IPv4 or IPv6 address.',
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize, Authenticate: Request.SourceIp.',
+  },
+  contextKeyInvalid: {
+    code: 'ValidationError',
+    template: 'Context key {key} is not a condition key of the form service:Name.',
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize: a Context key without a service prefix.',
+  },
+  contextKeyReserved: {
+    code: 'ValidationError',
+    template: 'Context key {key} is reserved: iamd sets the aws: keys from the request it verified.',
+    source: 'iamd',
+    note: 'Authorize, BatchAuthorize: a Context key aws:… (aws:SourceIp, aws:MultiFactorAuthPresent…), which only iamd may set.',
+  },
+  resourcePolicyOtherAccount: {
+    code: 'ValidationError',
+    template: 'The resource {arn} is not in account {account}: a resource policy is kept by the account that owns the resource.',
+    source: 'iamd',
+    note: 'PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy: a ResourceArn naming another account.',
+  },
+  serviceCatalogInvalid: {
+    code: 'ValidationError',
+    template: '{detail}',
+    source: 'detail',
+    note: "PutServiceCatalog: every problem of the catalog, in the model decoder's form (src/protect/catalogue-format.ts: `N validation errors detected: Value … at 'Actions[0].Name' failed to satisfy constraint: …`).",
+  },
+  serviceCatalogNameMismatch: {
+    code: 'ValidationError',
+    template: "The service name {pathName} in the request does not match the catalog's Name {name}.",
+    source: 'iamd',
+    note: 'PutServiceCatalog (PUT /iamd/services/NAME) whose document names another service.',
+  },
 
   // ---- InvalidParameterValue (STS)
   sessionTagKeysDuplicate: {
@@ -558,6 +612,18 @@ export const MESSAGES = {
     template: 'Workload {workloadId} cannot be found.',
     source: 'iamd',
     note: 'Workload API: revoking an unknown workload.',
+  },
+  serviceCatalogNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The service catalog with name {name} cannot be found.',
+    source: 'aws-form',
+    note: "GetServiceCatalog, DeleteServiceCatalog of a service with no catalog (IAM's NoSuchEntity form).",
+  },
+  resourcePolicyNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The resource policy for {arn} cannot be found.',
+    source: 'aws-form',
+    note: "GetResourcePolicy, DeleteResourcePolicy of an ARN or prefix with no stored policy (IAM's NoSuchEntity form).",
   },
 
   // ---- PasswordPolicyViolation

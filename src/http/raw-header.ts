@@ -6,7 +6,11 @@ import type { IncomingMessage } from 'node:http';
  * header on first use, for the two or three this transport reads.
  */
 export function rawHeader(req: IncomingMessage, lowerCaseName: string): string | undefined {
-  const raw = req.rawHeaders;
+  return headerIn(req.rawHeaders, lowerCaseName);
+}
+
+/** A header's first value in a rawHeaders list ([name, value, name, value, …]). */
+export function headerIn(raw: readonly string[], lowerCaseName: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!; // rawHeaders is name, value, name, value…
     if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) return raw[i + 1];

@@ -17,16 +17,10 @@ import {
   type PolicySource,
 } from '../policy/index.ts';
 import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/principal-policies.ts';
+import { policySourceOf } from '../authz/matched-statements.ts';
 import type { ActionContext, Caller } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
-import type {
-  ContextEntry,
-  EvaluationResult,
-  PolicyEvaluationDecisionType,
-  PolicySourceType,
-  SimulatePolicyResponse,
-  Statement,
-} from '../actions/generated/iam.ts';
+import type { ContextEntry, EvaluationResult, PolicyEvaluationDecisionType, SimulatePolicyResponse, Statement } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnOf, maxItemsOf, notFound, pageArray } from './common.ts';
 import { defaultPolicyDocument } from './policy-lookup.ts';
@@ -251,21 +245,10 @@ export function statementPositions(text: string): { start: Position; end: Positi
   }
 }
 
-/** SourcePolicyId and SourcePolicyType of a matched statement's policy, as AWS names them. */
-function sourceOf(source: PolicySource): { id: string; type: PolicySourceType; inline?: { kind: Kind; entity: string; name: string } } {
-  if (source.arn) return { id: source.name, type: /:iam::aws:policy\//.test(source.arn) ? 'aws-managed' : 'user-managed' };
-  const inline = /^(user|group|role)\/([^/]+)\/(.+)$/.exec(source.name);
-  const kind = inline ? kindOf(inline[1]!) : undefined;
-  // The pattern's three groups take part in every match.
-  if (inline && kind && source.type === 'identity') return { id: inline[3]!, type: kind, inline: { kind, entity: inline[2]!, name: inline[3]! } };
-  if (source.type === 'resource') return { id: source.name, type: 'resource' };
-  return { id: source.name, type: 'none' };
-}
-
 /** Finds the text of a stored policy a statement came from (for positions); undefined when unknown. */
 async function storedText(repo: Repo, ctx: ActionContext, source: PolicySource): Promise<string | undefined> {
   if (source.arn) return defaultPolicyDocument(repo, ctx, source.arn);
-  const s = sourceOf(source);
+  const s = policySourceOf(source);
   if (!s.inline) return undefined;
   const entity = await repo.getEntityByName(ctx.caller.accountId, s.inline.kind, s.inline.entity);
   return entity ? (await repo.getInlinePolicy(entity.id, s.inline.name))?.document : undefined;
@@ -332,7 +315,7 @@ async function simulate(ctx: ActionContext, input: SimulateInput, sim: Simulatio
     for (const m of d.matchedStatements) {
       // Report the statements that decided: the denies for a deny, the allows for an allow.
       if (d.decision === 'ExplicitlyDenied' ? m.effect !== 'Deny' : m.effect !== 'Allow') continue;
-      const s = sourceOf(m.source);
+      const s = policySourceOf(m.source);
       const pos = (await positionsOf(m.source))[m.index];
       matched.push({ SourcePolicyId: s.id, SourcePolicyType: s.type, StartPosition: pos?.start, EndPosition: pos?.end });
     }

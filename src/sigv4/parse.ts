@@ -26,8 +26,14 @@ export interface RawRequest {
   url: string;
   /** Node's IncomingMessage.rawHeaders: [name, value, name, value, …] as received. */
   rawHeaders: readonly string[];
-  /** Raw body bytes. */
-  body: Uint8Array;
+  /** Raw body bytes. Omitted when `payloadHash` is given instead. */
+  body?: Uint8Array;
+  /**
+   * The body's hex SHA-256 (or `UNSIGNED-PAYLOAD`), for a verifier that does not hold the body (the
+   * authorization API, a gateway): the canonical request uses it instead of hashing `body`, and a
+   * signed `x-amz-content-sha256` must equal it. Exactly one of `body` and `payloadHash` is given.
+   */
+  payloadHash?: string;
 }
 
 export interface CredentialScope {
@@ -77,6 +83,8 @@ const QUERY_TOKEN = 'X-Amz-Security-Token';
 const QUERY_AUTH_KEYS = new Set([QUERY_ALGORITHM, QUERY_CREDENTIAL, QUERY_DATE, QUERY_EXPIRES, QUERY_SIGNED_HEADERS, QUERY_SIGNATURE, QUERY_TOKEN]);
 
 const SCOPE_DATE = /^\d{8}$/;
+/** A payload hash given instead of the body: lower-case hex SHA-256, or UNSIGNED-PAYLOAD. */
+const PAYLOAD_HASH = /^(?:[0-9a-f]{64}|UNSIGNED-PAYLOAD)$/;
 const SCOPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ACCESS_KEY_ID = 128;
 
@@ -120,7 +128,10 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
   if (req === null || typeof req !== 'object' || typeof req.method !== 'string' || typeof req.url !== 'string') {
     return E.malformedAuthorization('request could not be parsed');
   }
-  if (!(req.body instanceof Uint8Array)) return E.malformedAuthorization('request could not be parsed');
+  const given = req.payloadHash;
+  if (given === undefined ? !(req.body instanceof Uint8Array) : req.body !== undefined || typeof given !== 'string' || !PAYLOAD_HASH.test(given)) {
+    return E.malformedAuthorization('request could not be parsed');
+  }
   const nowMs = now instanceof Date ? now.getTime() : Number.NaN;
   if (!Number.isFinite(nowMs)) return E.malformedAuthorization('request could not be parsed');
 
@@ -187,17 +198,19 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
 
   if (!isSignatureHex(parts.signature)) return E.malformedSignature();
 
-  // Payload hash: the body's SHA-256, or UNSIGNED-PAYLOAD in a presigned URL.
+  // Payload hash: the body's SHA-256 (computed, or given by a verifier that does not hold the body),
+  // or UNSIGNED-PAYLOAD in a presigned URL.
   const declared = single(headers, 'x-amz-content-sha256', 'x-amz-content-sha256');
   if (typeof declared === 'object') return declared;
   let payloadHash: string;
   let payloadSigned = true;
-  if (declared !== undefined && declared.trim() === UNSIGNED_PAYLOAD) {
+  if ((given ?? declared?.trim()) === UNSIGNED_PAYLOAD) {
     if (parts.form !== 'query') return E.unsignedPayloadNotAllowed();
+    if (declared !== undefined && declared.trim() !== UNSIGNED_PAYLOAD) return E.payloadHashMismatch();
     payloadHash = UNSIGNED_PAYLOAD;
     payloadSigned = false;
   } else {
-    payloadHash = sha256Hex(req.body);
+    payloadHash = given ?? sha256Hex(req.body as Uint8Array);
     if (declared !== undefined && declared.trim() !== payloadHash) return E.payloadHashMismatch();
   }
 

@@ -120,8 +120,8 @@ describe('baseline', () => {
 
 describe('tampered content', () => {
   it('every flipped body byte is rejected', () => {
-    for (let i = 0; i < header.body.length; i++) {
-      const body = Buffer.from(header.body);
+    for (let i = 0; i < header.body!.length; i++) {
+      const body = Buffer.from(header.body!);
       body[i]! ^= 0x01;
       expectError({ ...header, body }, 'XAmzContentSHA256Mismatch', 'payload-hash-mismatch');
     }

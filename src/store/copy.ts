@@ -20,6 +20,8 @@ export const STATE_TABLES: (keyof Database)[] = [
   'policy_versions',
   'workloads',
   'boundaries',
+  'service_catalogues',
+  'resource_policies',
   // The master-key check value and which root keys the environment created: both belong to the data.
   'meta',
 ];

@@ -192,4 +192,37 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_resource_policies': {
+    // Resource-based policies of protected services' resources (the authorization API): one per
+    // exact ARN or ARN prefix, per owning account.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('resource_policies')
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('resource_arn', 'text', (b) => c(b).notNull())
+        .addColumn('is_prefix', 'integer', (b) => b.notNull())
+        .addColumn('document', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('updated_at', 'text', (b) => c(b).notNull())
+        .addPrimaryKeyConstraint('resource_policies_pk', ['account_id', 'resource_arn'])
+        .execute();
+    },
+  },
+  '0007_service_catalogues': {
+    // Service catalogues: each service's actions, resource types, condition keys and routes, one
+    // JSON document per account and service name.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('service_catalogues')
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('name', 'text', (b) => c(b).notNull())
+        .addColumn('document', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('updated_at', 'text', (b) => c(b).notNull())
+        .addPrimaryKeyConstraint('service_catalogues_pk', ['account_id', 'name'])
+        .execute();
+    },
+  },
 };

@@ -3,7 +3,9 @@
 //
 // The queries live by aggregate in ./repo/: identities (accounts, entities, tags, memberships),
 // credentials (access keys, login profiles, passwords), policies (attachments, inline policies,
-// versions, boundaries), workloads, console (sign-in sessions and throttling) and meta; the
+// versions, boundaries), workloads, console (sign-in sessions and throttling), meta,
+// service-catalogues (the catalogues of protected services) and resource-policies (protected
+// resources' resource-based policies); the
 // shared machinery (compiled shapes, direct SQLite statements) is ./repo/core.ts. Each aggregate
 // is a class of methods over RepoCore; their methods are copied onto RepoCore.prototype once,
 // here, when this module loads, and `interface Repo extends …` tells TypeScript. A Repo is then
@@ -20,14 +22,33 @@ import { IdentityQueries } from './repo/identities.ts';
 import { MetaQueries } from './repo/meta.ts';
 import { PolicyQueries } from './repo/policies.ts';
 import { WorkloadQueries } from './repo/workloads.ts';
+import { ServiceCatalogueQueries } from './repo/service-catalogues.ts';
+import { ResourcePolicyQueries } from './repo/resource-policies.ts';
 
 export { decodeMarker, encodeMarker, type DirectSql, type EntityRow, type Page, type RepoChanges, type Tag } from './repo/core.ts';
 
 /** The aggregates whose methods make up a Repo (src/store/repo.test.ts checks each is on Repo.prototype). */
-export const REPO_AGGREGATES = [IdentityQueries, CredentialQueries, PolicyQueries, WorkloadQueries, ConsoleQueries, MetaQueries] as const;
+export const REPO_AGGREGATES = [
+  IdentityQueries,
+  CredentialQueries,
+  PolicyQueries,
+  WorkloadQueries,
+  ConsoleQueries,
+  MetaQueries,
+  ServiceCatalogueQueries,
+  ResourcePolicyQueries,
+] as const;
 
 /** One transaction's queries: the core and every aggregate's methods. */
-export interface Repo extends IdentityQueries, CredentialQueries, PolicyQueries, WorkloadQueries, ConsoleQueries, MetaQueries {}
+export interface Repo
+  extends IdentityQueries,
+    CredentialQueries,
+    PolicyQueries,
+    WorkloadQueries,
+    ConsoleQueries,
+    MetaQueries,
+    ServiceCatalogueQueries,
+    ResourcePolicyQueries {}
 
 export const Repo = RepoCore as unknown as {
   new (...args: ConstructorParameters<typeof RepoCore>): Repo;

@@ -134,6 +134,29 @@ export interface ConsoleSigninFailureTable {
   updated_at: string;
 }
 
+/** A service's catalogue (migration 0007_service_catalogues): its actions, resource types, condition keys and routes. */
+export interface ServiceCatalogueTable {
+  account_id: string;
+  name: string; // the service prefix (`orders`)
+  document: string; // the catalogue JSON as registered (validated on write)
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * A resource-based policy a protected service keeps in iamd (migration 0006_resource_policies), for
+ * one resource ARN or, when `resource_arn` ends in `*` (`is_prefix` 1), every ARN that starts with
+ * the part before it. Owned by the account that put it.
+ */
+export interface ResourcePolicyTable {
+  account_id: string;
+  resource_arn: string;
+  is_prefix: number;
+  document: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -151,4 +174,6 @@ export interface Database {
   meta: MetaTable;
   console_sessions: ConsoleSessionTable;
   console_signin_failures: ConsoleSigninFailureTable;
+  resource_policies: ResourcePolicyTable;
+  service_catalogues: ServiceCatalogueTable;
 }

@@ -2,12 +2,164 @@
 // Do not edit: change the model or the generator, then run `npm run gen:types`
 // (test/generated-types.test.ts fails while this file differs from what they give).
 
+export interface AuthenticateRequest {
+  Request: SignedRequest;
+}
+
+export interface AuthenticateResponse {
+  Authenticated: boolean;
+  Error?: AuthenticationError;
+  Principal?: AuthenticatedPrincipal;
+  CacheTtlSeconds: number;
+}
+
+export interface AuthenticatedPrincipal {
+  Arn: string;
+  AccountId: string;
+  UserId: string;
+  Type: PrincipalTypeType;
+  UserName?: string;
+  RoleName?: string;
+  SessionName?: string;
+  SourceIdentity?: string;
+  AccessKeyId: string;
+  MfaAuthenticated: boolean;
+  Tags: Record<string, string>;
+}
+
+export interface AuthenticationError {
+  Code: string;
+  Message: string;
+  HttpStatus: number;
+}
+
+export interface AuthorizationEntry {
+  Action: string;
+  Resource: string;
+  Context?: Record<string, string[]>;
+  ResourcePolicy?: string;
+}
+
+export interface AuthorizationResult {
+  Decision: DecisionType;
+  Reason?: string;
+  MatchedStatements: MatchedStatement[];
+  CacheTtlSeconds: number;
+}
+
+export interface AuthorizeRequest {
+  Request: SignedRequest;
+  Action: string;
+  Resource: string;
+  Context?: Record<string, string[]>;
+  ResourcePolicy?: string;
+}
+
+export interface AuthorizeResponse {
+  Decision: DecisionType;
+  Authenticated: boolean;
+  Error?: AuthenticationError;
+  Reason?: string;
+  Principal?: AuthenticatedPrincipal;
+  MatchedStatements: MatchedStatement[];
+  CacheTtlSeconds: number;
+}
+
+export interface BatchAuthorizeRequest {
+  Request: SignedRequest;
+  Requests: AuthorizationEntry[];
+}
+
+export interface BatchAuthorizeResponse {
+  Authenticated: boolean;
+  Error?: AuthenticationError;
+  Principal?: AuthenticatedPrincipal;
+  Results: AuthorizationResult[];
+}
+
+export type DecisionType = 'Allow' | 'Deny';
+
+export interface DeleteResourcePolicyRequest {
+  ResourceArn: string;
+}
+
+export type DeleteResourcePolicyResponse = Record<string, never>;
+
+export interface DeleteServiceCatalogRequest {
+  ServiceName: string;
+}
+
+export interface GetResourcePolicyRequest {
+  ResourceArn: string;
+}
+
+export interface GetResourcePolicyResponse {
+  ResourcePolicy: ResourcePolicy;
+}
+
+export interface GetServiceCatalogRequest {
+  ServiceName: string;
+}
+
+export interface GetServiceCatalogResponse {
+  ServiceCatalog: ServiceCatalog;
+}
+
+export interface ListResourcePoliciesRequest {
+  Marker?: string;
+  MaxItems?: number;
+}
+
+export interface ListResourcePoliciesResponse {
+  ResourcePolicies: ResourcePolicySummary[];
+  IsTruncated: boolean;
+  Marker?: string;
+}
+
+export interface ListServiceCatalogsRequest {
+  Marker?: string;
+  MaxItems?: number;
+}
+
+export interface ListServiceCatalogsResponse {
+  ServiceCatalogs: ServiceCatalogSummary[];
+  IsTruncated: boolean;
+  Marker?: string;
+}
+
 export interface ListWorkloadsRequest {
   InstanceProfileName?: string;
 }
 
 export interface ListWorkloadsResponse {
   Workloads: Workload[];
+}
+
+export interface MatchedStatement {
+  SourcePolicyId: string;
+  SourcePolicyType: SourcePolicyTypeType;
+  Effect: StatementEffectType;
+  Sid?: string;
+}
+
+export type PrincipalTypeType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
+
+export interface PutResourcePolicyRequest {
+  ResourceArn: string;
+  PolicyDocument: string;
+}
+
+export interface PutResourcePolicyResponse {
+  ResourcePolicy: ResourcePolicy;
+}
+
+export interface PutServiceCatalogRequest {
+  Catalog: string;
+  ServiceName?: string;
+}
+
+export interface PutServiceCatalogResponse {
+  ServiceCatalog: ServiceCatalog;
 }
 
 export interface RegisterWorkloadRequest {
@@ -23,6 +175,19 @@ export interface RegisterWorkloadResponse {
   CredentialsPath: string;
 }
 
+export interface ResourcePolicy {
+  ResourceArn: string;
+  PolicyDocument: string;
+  CreateDate: string;
+  UpdateDate: string;
+}
+
+export interface ResourcePolicySummary {
+  ResourceArn: string;
+  CreateDate: string;
+  UpdateDate: string;
+}
+
 export interface RevokeWorkloadRequest {
   WorkloadId: string;
 }
@@ -30,6 +195,45 @@ export interface RevokeWorkloadRequest {
 export interface RevokeWorkloadResponse {
   Workload: Workload;
 }
+
+export interface ServiceCatalog {
+  ServiceName: string;
+  Arn: string;
+  Description?: string;
+  ActionCount: number;
+  ResourceCount: number;
+  ConditionKeyCount: number;
+  RouteCount: number;
+  CreateDate: string;
+  UpdateDate: string;
+  Catalog: string;
+}
+
+export interface ServiceCatalogSummary {
+  ServiceName: string;
+  Arn: string;
+  Description?: string;
+  ActionCount: number;
+  ResourceCount: number;
+  ConditionKeyCount: number;
+  RouteCount: number;
+  CreateDate: string;
+  UpdateDate: string;
+}
+
+export interface SignedRequest {
+  Method: string;
+  Path: string;
+  Query?: string;
+  Headers: Record<string, string>;
+  PayloadHash?: string;
+  Body?: Buffer;
+  SourceIp?: string;
+}
+
+export type SourcePolicyTypeType = 'user' | 'group' | 'role' | 'aws-managed' | 'user-managed' | 'resource' | 'none';
+
+export type StatementEffectType = 'Allow' | 'Deny';
 
 export interface Workload {
   WorkloadId: string;
@@ -49,7 +253,18 @@ export type WorkloadStatusType = 'Active' | 'Revoked' | 'Expired';
 
 /** Every IAMD operation of the model: what its handler receives and what it answers. */
 export interface IamdOperations {
+  Authenticate: { input: AuthenticateRequest; output: AuthenticateResponse };
+  Authorize: { input: AuthorizeRequest; output: AuthorizeResponse };
+  BatchAuthorize: { input: BatchAuthorizeRequest; output: BatchAuthorizeResponse };
+  DeleteResourcePolicy: { input: DeleteResourcePolicyRequest; output: DeleteResourcePolicyResponse };
+  DeleteServiceCatalog: { input: DeleteServiceCatalogRequest; output: undefined };
+  GetResourcePolicy: { input: GetResourcePolicyRequest; output: GetResourcePolicyResponse };
+  GetServiceCatalog: { input: GetServiceCatalogRequest; output: GetServiceCatalogResponse };
+  ListResourcePolicies: { input: ListResourcePoliciesRequest; output: ListResourcePoliciesResponse };
+  ListServiceCatalogs: { input: ListServiceCatalogsRequest; output: ListServiceCatalogsResponse };
   ListWorkloads: { input: ListWorkloadsRequest; output: ListWorkloadsResponse };
+  PutResourcePolicy: { input: PutResourcePolicyRequest; output: PutResourcePolicyResponse };
+  PutServiceCatalog: { input: PutServiceCatalogRequest; output: PutServiceCatalogResponse };
   RegisterWorkload: { input: RegisterWorkloadRequest; output: RegisterWorkloadResponse };
   RevokeWorkload: { input: RevokeWorkloadRequest; output: RevokeWorkloadResponse };
 }

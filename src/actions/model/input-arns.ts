@@ -6,7 +6,8 @@
 import { AwsError } from '../../errors/aws-error.ts';
 import type { ServiceModel, Shape } from './service-model.ts';
 
-const ARN_SHAPES = new Set(['arnType', 'serialNumberType']);
+// iamd's own: the authorization API's resource ARNs, and the ARNs (or prefixes) of stored resource policies.
+const ARN_SHAPES = new Set(['arnType', 'serialNumberType', 'protectedResourceArnType', 'resourcePolicyArnType']);
 
 /** How to reach the ARNs inside a value of one shape; `undefined` when it holds none. */
 type Finder = (value: unknown, found: (arn: string) => void) => void;

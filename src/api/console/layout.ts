@@ -11,6 +11,7 @@ const NAV: { key: MessageKey; path: string }[] = [
   { key: 'nav.policies', path: '/policies' },
   { key: 'nav.accountSettings', path: '/account-settings' },
   { key: 'nav.simulator', path: '/simulator' },
+  { key: 'nav.services', path: '/services' },
   { key: 'nav.myCredentials', path: '/security-credentials' },
 ];
 

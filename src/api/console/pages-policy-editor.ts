@@ -1,7 +1,9 @@
 // The policy editor shared by every page that takes a policy document (policies, inline
 // policies, trust policies), and the endpoint that validates a document as it is typed.
 import { unknownActionWarnings } from '../../catalog/iam-actions.ts';
-import { parsePolicy } from '../../policy/index.ts';
+import { parsePolicy, type Finding } from '../../policy/index.ts';
+import { loadServiceCatalogues } from '../../protect/catalogue.ts';
+import { catalogueFindings } from '../../protect/catalogue-findings.ts';
 import { badJson, jsonObject, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 
@@ -14,8 +16,25 @@ export async function validatePolicy(rq: Rq): Promise<void> {
   if (!body) return badJson(rq);
   const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
   const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition });
-  // A valid document also gets warnings for actions that no AWS service defines.
-  const findings = result.document ? [...result.findings, ...(await unknownActionWarnings(result.document))] : result.findings;
+  // A valid document also gets warnings for actions that no AWS service defines, and Access
+  // Analyzer-style findings for the services registered in the account's catalogues (advice only:
+  // IAM accepts such policies, so they are warnings here whatever their findingType).
+  let findings: (Finding & { findingType?: string })[] = result.findings;
+  if (result.document) {
+    const catalogues = rq.principal ? await loadServiceCatalogues(rq.deps.services.store, rq.principal.accountId) : [];
+    const registered = new Set(catalogues.map((c) => c.Name));
+    findings = [
+      ...result.findings,
+      ...(await unknownActionWarnings(result.document, registered)),
+      ...catalogueFindings(result.document, catalogues).map((f) => ({
+        severity: 'warning' as const,
+        code: f.issueCode,
+        path: f.path,
+        message: f.findingDetails,
+        findingType: f.findingType,
+      })),
+    ];
+  }
   send(rq, 200, JSON.stringify({ valid: !findings.some((f) => f.severity === 'error'), findings }), 'application/json');
 }
 

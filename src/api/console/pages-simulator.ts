@@ -5,6 +5,8 @@
 // text at the positions the API returns, the context values that were missing, and the
 // permissions boundary's decision.
 import { awsManagedPolicy } from '../../catalog/aws-managed-policies.ts';
+import { loadServiceCatalogues } from '../../protect/catalogue.ts';
+import { conditionKeyPattern, type ServiceCatalogue } from '../../protect/catalogue-format.ts';
 import { APP, csrfField, errorText, flash, notice, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
@@ -90,8 +92,16 @@ export function highlighted(text: string, ranges: { start: Position; end: Positi
   return html`<pre class="policy-text">${parts}</pre>`;
 }
 
-function contextType(key: string, values: string[]): string {
+/** The simulator's ContextKeyType of a catalogue's key type (ARN keys are strings). */
+const CATALOGUE_KEY_TYPES: Record<string, string> = { Numeric: 'numeric', Bool: 'boolean', Date: 'date', IPAddress: 'ip', Binary: 'binary' };
+
+function contextType(key: string, values: string[], catalogues: readonly ServiceCatalogue[] = []): string {
   const k = key.toLowerCase();
+  const declared = catalogues.flatMap((c) => c.ConditionKeys).find((d) => conditionKeyPattern(d.Name).test(key));
+  if (declared) {
+    const base = CATALOGUE_KEY_TYPES[declared.Type.replace(/^ArrayOf/, '')] ?? 'string';
+    return declared.Type.startsWith('ArrayOf') || values.length > 1 ? `${base}List` : base;
+  }
   const base = ['aws:currenttime', 'aws:tokenissuetime', 'aws:epochtime'].includes(k)
     ? k === 'aws:epochtime'
       ? 'numeric'
@@ -204,11 +214,14 @@ export async function simulatorPage(rq: Rq): Promise<void> {
   const boundary = f.get('boundary') ?? '';
   const actions = [...new Set([...f.getAll('action'), ...lines(f.get('actions'))])];
   const resources = lines(f.get('resources'));
-  const [users, groups, roles] = await Promise.all([
+  const [users, groups, roles, catalogues] = await Promise.all([
     load(rq, () => listAll(rq, 'ListUsers')),
     load(rq, () => listAll(rq, 'ListGroups')),
     load(rq, () => listAll(rq, 'ListRoles')),
+    // The account's registered services: their actions join the picker, their keys' types the context.
+    load(rq, () => loadServiceCatalogues(rq.deps.services.store, rq.principal?.accountId ?? '')),
   ]);
+  const registered = catalogues.ok ? catalogues.value : [];
   const customTexts = policies.filter((p) => p.trim() !== '');
 
   let error: string | undefined;
@@ -235,7 +248,7 @@ export async function simulatorPage(rq: Rq): Promise<void> {
             .filter(Boolean),
         }))
         .filter((e) => e.values.length > 0)
-        .map((e) => ({ ContextKeyName: e.k, ContextKeyValues: e.values, ContextKeyType: contextType(e.k, e.values) }));
+        .map((e) => ({ ContextKeyName: e.k, ContextKeyValues: e.values, ContextKeyType: contextType(e.k, e.values, registered) }));
       const input = {
         ActionNames: actions,
         ResourceArns: resources.length > 0 ? resources : undefined,
@@ -315,7 +328,7 @@ ${policies.map(
 <p class="hint">${t('sim.actionsHint')}</p>
 <details id="common-actions"${f.getAll('action').length > 0 ? ' open' : ''}><summary>${t('sim.commonActions')}</summary>
 <label>${t('common.filter')}<input type="search" id="action-filter" data-filter-table="action-picker"></label>
-<div class="scroll"><table class="list" id="action-picker"><tbody>${COMMON_ACTIONS.map(commonAction)}</tbody></table></div></details>
+<div class="scroll"><table class="list" id="action-picker"><tbody>${[...COMMON_ACTIONS, ...registered.flatMap((c) => c.Actions.map((a) => `${c.Name}:${a.Name}`))].map(commonAction)}</tbody></table></div></details>
 <label>${t('sim.resources')}<textarea name="resources" id="sim-resources" rows="3" spellcheck="false">${resources.join('\n')}</textarea></label>\
 <p class="hint">${t('sim.resourcesHint')}</p>
 </section>

@@ -9,8 +9,7 @@ import type { Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
 import type { Params } from '../../actions/model/decode-input.ts';
 import { iamModel } from '../../actions/model/service-model.ts';
-import { Authenticator } from '../../auth/authenticate.ts';
-import type { CredentialResolver } from '../../auth/credentials.ts';
+import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { rawHeader } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
@@ -30,17 +29,14 @@ interface Reply {
 }
 
 export class QueryApi {
-  private readonly authenticator: Authenticator;
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
     private readonly services: Services,
     private readonly dispatcher: Dispatcher,
-    credentials: CredentialResolver,
+    private readonly authenticator: Authenticator,
     private readonly logger: Logger,
-  ) {
-    this.authenticator = new Authenticator(credentials, services.partition);
-  }
+  ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -56,7 +52,8 @@ export class QueryApi {
         incompleteBody,
       );
       const now = this.services.clock();
-      const parsed = this.authenticator.parse(req, body, now);
+      const raw = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body };
+      const parsed = this.authenticator.parse(raw, now);
       const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
       action = params.get('Action') ?? '';
       if (parsed instanceof AwsError) throw parsed;
@@ -64,7 +61,7 @@ export class QueryApi {
       const model = QUERY_SERVICES.has(parsed.scope.service) ? this.dispatcher.model(parsed.scope.service) : undefined;
       if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
       namespace = model.metadata.xmlNamespace;
-      const { caller, facts } = await this.authenticator.verify(req, parsed, now);
+      const { caller, facts } = await this.authenticator.verify(raw, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
       const actionName = params.get('Action');
       if (!actionName) throw new AwsError('MissingAction', 'Missing Action');

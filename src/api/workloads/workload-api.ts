@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
 import { toParams } from '../../actions/model/flatten-params.ts';
-import type { Authenticator } from '../../auth/authenticate.ts';
+import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { readBody } from '../read-body.ts';
@@ -75,10 +75,11 @@ export class WorkloadApi {
       () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
     );
     const now = this.services.clock();
-    const parsed = this.authenticator.parse(req, raw, now);
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
+    const parsed = this.authenticator.parse(request, now);
     if (parsed instanceof AwsError) throw parsed;
     if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
-    const { caller, facts } = await this.authenticator.verify(req, parsed, now);
+    const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
     // Route → operation of iamd's own model; the one dispatch decodes, authorizes and runs it.
     const query = new URL(req.url ?? '/', 'http://iamd').searchParams;
     let action: string;

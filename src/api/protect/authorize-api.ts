@@ -1,0 +1,155 @@
+// iamd's authorization API for the services it protects (JSON; every call signed with Signature V4
+// for the `iam` signing name by the protected service itself, like the workload API):
+//   POST   /iamd/authorize                       {"Request", "Action", "Resource", "Context"?, "ResourcePolicy"?} → the decision
+//   POST   /iamd/authorize/batch                 {"Request", "Requests": [1 to 30 × {Action, Resource, Context?, ResourcePolicy?}]}
+//   POST   /iamd/authenticate                    {"Request"} → who signed it
+//   POST   /iamd/resource-policies               {"ResourceArn", "PolicyDocument"} → stored
+//   GET    /iamd/resource-policies?ResourceArn=  → the stored policy
+//   GET    /iamd/resource-policies[?Marker=&MaxItems=]  → the account's stored policies
+//   DELETE /iamd/resource-policies?ResourceArn=  → {}
+// Errors: the AWS error's HTTP status and {"Code","Message"}. Each route is an operation of iamd's
+// model (models/iamd.json), decoded, authorized and run by the one dispatch (src/protect). The
+// contract is docs/authorization-api.md.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Services } from '../../actions/context.ts';
+import type { Dispatcher } from '../../actions/dispatch.ts';
+import { toParamsFor } from '../../actions/model/flatten-params.ts';
+import { iamdModel } from '../../actions/model/service-model.ts';
+import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
+import { newRequestId } from '../../domain/ids.ts';
+import { AwsError } from '../../errors/aws-error.ts';
+import { pathOf } from '../../http/raw-header.ts';
+import { readBody } from '../read-body.ts';
+import { sendThisTurn } from '../send-this-turn.ts';
+
+const RESOURCE_POLICIES = '/iamd/resource-policies';
+const ROUTES: Readonly<Record<string, string>> = {
+  '/iamd/authorize': 'Authorize',
+  '/iamd/authorize/batch': 'BatchAuthorize',
+  '/iamd/authenticate': 'Authenticate',
+};
+/** The embedded request's body travels in base64: up to ~750 KB of it (give PayloadHash for more). */
+export const MAX_AUTHORIZE_BODY = 1024 * 1024;
+
+export class AuthorizeApi {
+  constructor(
+    private readonly services: Services,
+    private readonly dispatcher: Dispatcher,
+    private readonly authenticator: Authenticator,
+    private readonly logger: Logger,
+  ) {}
+
+  handles(path: string): boolean {
+    return Object.hasOwn(ROUTES, path) || path === RESOURCE_POLICIES;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const path = pathOf(req.url);
+    let action = '';
+    let status = 200;
+    let body: unknown;
+    try {
+      const raw = await readBody(
+        req,
+        MAX_AUTHORIZE_BODY,
+        () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_AUTHORIZE_BODY} bytes.`),
+        () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
+      );
+      const routed = route(req.method ?? 'GET', path, req.url ?? '/', raw);
+      action = routed.action;
+      const now = this.services.clock();
+      const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
+      const parsed = this.authenticator.parse(request, now);
+      if (parsed instanceof AwsError) throw parsed;
+      if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
+      const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
+      const shape = iamdModel.operations[action]?.input?.shape;
+      const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, routed.input);
+      body = (await this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId })) ?? {};
+    } catch (error) {
+      if (error instanceof AwsError) {
+        status = error.status;
+        body = { Code: error.code, Message: error.message };
+      } else {
+        this.logger.error(
+          { requestId, action, err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+          'internal error',
+        );
+        status = 500;
+        body = { Code: 'ServiceFailure', Message: 'The request processing has failed because of an unknown error.' };
+      }
+    }
+    const text = JSON.stringify(body);
+    sendThisTurn(() => {
+      res.writeHead(status, [
+        'content-type',
+        'application/json',
+        'cache-control',
+        'no-store',
+        'x-amzn-requestid',
+        requestId,
+        'content-length',
+        String(Buffer.byteLength(text)),
+      ]);
+      res.end(text);
+    });
+    // Decisions are the hot path: one line each at debug level; refusals of the call at info.
+    if (status >= 400) this.logger.info({ requestId, path, action, status }, 'request refused');
+    else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, path, action, status }, 'request');
+  }
+}
+
+/** The operation and its input (JSON as the caller sent it, normalised), or the caller's error. */
+function route(method: string, path: string, url: string, raw: Buffer): { action: string; input: Record<string, unknown> } {
+  const action = ROUTES[path];
+  if (action !== undefined) {
+    if (method !== 'POST') throw new AwsError('InvalidAction', `Use POST for ${path}.`).withStatus(405);
+    return { action, input: normalise(parseJson(raw)) };
+  }
+  const query = new URL(url, 'http://iamd').searchParams;
+  const resourceArn = query.get('ResourceArn') ?? undefined;
+  if (method === 'POST') return { action: 'PutResourcePolicy', input: parseJson(raw) };
+  if (method === 'GET' && resourceArn !== undefined) return { action: 'GetResourcePolicy', input: { ResourceArn: resourceArn } };
+  if (method === 'GET')
+    return { action: 'ListResourcePolicies', input: { Marker: query.get('Marker') ?? undefined, MaxItems: query.get('MaxItems') ?? undefined } };
+  if (method === 'DELETE') return { action: 'DeleteResourcePolicy', input: { ResourceArn: resourceArn } };
+  throw new AwsError('InvalidAction', `${method} ${path} is not an iamd resource-policy operation.`).withStatus(405);
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8') || '{}');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new AwsError('ValidationError', 'The request body must be a JSON object.');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What the contract lets a caller write more simply than the model says: a Context value may be
+ * one string (or number, or boolean) instead of a list, and a header given as a list of values is
+ * joined with ',' as SigV4 joins a repeated header.
+ */
+function normalise(input: Record<string, unknown>): Record<string, unknown> {
+  const request = input.Request;
+  if (isObject(request) && isObject(request.Headers)) {
+    // Object.fromEntries defines each key as an own property (a `__proto__` key stays a key).
+    const headers = Object.fromEntries(Object.entries(request.Headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
+    input.Request = { ...request, Headers: headers };
+  }
+  const withContext = (entry: unknown): unknown => {
+    if (!isObject(entry) || !isObject(entry.Context)) return entry;
+    const one = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [String(value)] : value);
+    return { ...entry, Context: Object.fromEntries(Object.entries(entry.Context).map(([key, value]) => [key, one(value)])) };
+  };
+  const out = withContext(input) as Record<string, unknown>;
+  if (Array.isArray(out.Requests)) out.Requests = out.Requests.map(withContext);
+  return out;
+}
