@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with Node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under src/, test/ and packages/ with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [substring-filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ function walk(dir, out = []) {
 
 const includeLong = process.argv.includes('--long');
 const filters = process.argv.slice(2).filter((a) => a !== '--long');
-const files = ['src', 'test']
+const files = ['src', 'test', 'packages']
   .flatMap((d) => walk(d))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
