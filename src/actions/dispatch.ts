@@ -2,7 +2,7 @@
 // look the operation up, decode its input against the service model, check the ARNs it names,
 // create the action context, run the handler, and check that it authorized before it answered.
 // Transports only turn bytes into a Dispatch and the result (or AwsError) back into bytes.
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import { createActionContext, type Caller, type RequestFacts, type Services } from './context.ts';
 import type { ActionRegistry } from './registry.ts';
 import { decodeInput, type Params } from './model/decode-input.ts';
@@ -46,13 +46,13 @@ export class Dispatcher {
   /** Runs one operation as `caller`; resolves to its output, or rejects with AWS's error. */
   async run(d: Dispatch): Promise<OperationOutput> {
     const model = this.model(d.service);
-    if (!model) throw new AwsError('InvalidAction', `iamd does not serve ${d.service}.`);
+    if (!model) throw awsError('operationNotServed', { service: d.service });
     const operation = Object.hasOwn(model.operations, d.action) ? model.operations[d.action] : undefined;
     if (!operation || (d.version !== undefined && d.version !== model.metadata.apiVersion)) {
-      throw new AwsError('InvalidAction', `Could not find operation ${d.action} for version ${d.version ?? model.metadata.apiVersion}`);
+      throw awsError('operationNotFound', { action: d.action, version: d.version ?? model.metadata.apiVersion });
     }
     const definition = this.registry.get(d.service, d.action);
-    if (!definition) throw new AwsError('NotImplemented', `iamd does not implement ${d.service}:${d.action} yet.`);
+    if (!definition) throw awsError('operationNotImplemented', { service: d.service, action: d.action });
     const input = decodeInput(model, operation.input?.shape, d.params);
     checkInputArns(model, operation.input?.shape, input, d.caller.partition);
     const ctx = createActionContext(d.caller, d.facts, this.services, d.requestId);

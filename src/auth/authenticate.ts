@@ -14,6 +14,7 @@ import {
   type RawRequest,
 } from '../sigv4/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { Caller, RequestFacts } from '../domain/caller.ts';
 import type { Authenticated, ClientFacts, RequestAuthenticator } from '../domain/authentication.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
@@ -42,7 +43,7 @@ export class Authenticator implements RequestAuthenticator {
   /** The signature of a request, parsed, or the AWS error that refuses it. */
   parse(req: RawRequest, now: Date): ParsedSignature | AwsError {
     const parsed = parseSignedRequest(req, now);
-    return isSigV4Error(parsed) ? new AwsError(parsed.code as never, parsed.message).withStatus(parsed.status) : parsed;
+    return isSigV4Error(parsed) ? new AwsError(parsed.code, parsed.message).withStatus(parsed.status) : parsed;
   }
 
   /** Resolves and verifies a parsed signature; throws AWS's error when the request is not authentic. */
@@ -50,11 +51,11 @@ export class Authenticator implements RequestAuthenticator {
     // A region of another partition (or no region at all) would put the caller, and every ARN its
     // policies are matched against, in another partition: AWS refuses such a scope, and so do we.
     if (!isRegionOf(parsed.scope.region, this.partition)) {
-      throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${parsed.scope.region}'. `).withStatus(403);
+      throw awsError('credentialWrongRegion', { region: parsed.scope.region }).withStatus(403);
     }
     // Temporary credentials: the signed X-Amz-Security-Token must be the one issued with the key.
     const credential = await this.credentials.resolve(parsed.accessKeyId, parsed.securityToken, now, parsed.scope.service);
-    if (!credential?.active) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (!credential?.active) throw awsError('securityTokenInvalid');
     let memo = this.memos.get(credential);
     if (!memo) {
       memo = { signingKeys: new Map() };
@@ -68,7 +69,7 @@ export class Authenticator implements RequestAuthenticator {
       memo.signingKeys.set(parsed.credentialScope, key);
     }
     const verified = verifySignatureWithKey(parsed, key);
-    if (verified !== true) throw new AwsError(verified.code as never, verified.message).withStatus(verified.status);
+    if (verified !== true) throw new AwsError(verified.code, verified.message).withStatus(verified.status);
     let caller = memo.caller;
     if (!caller) {
       const partition = this.partition;

@@ -10,7 +10,7 @@ import type { Caller, SessionFacts } from '../domain/caller.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { sameSecret } from '../crypto/same-secret.ts';
 import { assumedRoleArn, iamArn, rootArn } from '../domain/arn.ts';
-import { AwsError } from '../errors/aws-error.ts';
+import { awsError } from '../errors/messages.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Repo, RepoChanges } from '../store/repo.ts';
@@ -31,8 +31,8 @@ interface TemporaryEntry {
   resolved: ResolvedCredential | null;
 }
 
-export const invalidToken = () => new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
-export const expiredToken = () => new AwsError('ExpiredToken', 'The security token included in the request is expired');
+export const invalidToken = () => awsError('securityTokenInvalid');
+export const expiredToken = () => awsError('securityTokenExpired');
 
 export class CredentialResolver {
   private cache = new Map<string, ResolvedCredential | null>();

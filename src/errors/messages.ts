@@ -669,6 +669,103 @@ export const MESSAGES = {
     source: 'aws',
     note: 'AssumeRole/GetFederationToken whose session policies and tags exceed the packed size.',
   },
+  // ---- Transports and dispatch (every door: the Query API, the console, iamd's JSON APIs)
+  operationNotServed: {
+    code: 'InvalidAction',
+    template: 'iamd does not serve {service}.',
+    source: 'iamd',
+    note: 'The dispatcher was asked for a service iamd has no model of.',
+  },
+  operationNotFound: {
+    code: 'InvalidAction',
+    template: 'Could not find operation {action} for version {version}',
+    source: 'aws',
+    note: 'An Action the model does not have, or a Version other than the API version.',
+  },
+  operationNotImplemented: {
+    code: 'NotImplemented',
+    template: 'iamd does not implement {service}:{action} yet.',
+    source: 'iamd',
+    note: "An operation of AWS's model that iamd does not serve yet (AWS's own answer for it is 501 NotImplemented too).",
+  },
+  missingAction: {
+    code: 'MissingAction',
+    template: 'Missing Action',
+    source: 'aws-form',
+    note: 'A Query API request with no Action parameter.',
+  },
+  arnPartitionInvalid: {
+    code: 'ValidationError',
+    template: 'Invalid ARN partition',
+    source: 'aws',
+    note: 'An ARN in a request (any arnType member) in another partition than the one iamd serves.',
+  },
+  credentialWrongService: {
+    code: 'SignatureDoesNotMatch',
+    template: "Credential should be scoped to correct service: '{service}'. ",
+    source: 'aws',
+    note: "A request to one of iamd's APIs signed for another service (AWS keeps the trailing space).",
+  },
+  credentialWrongRegion: {
+    code: 'SignatureDoesNotMatch',
+    template: "Credential should be scoped to a valid region, not '{region}'. ",
+    source: 'aws',
+    note: 'A credential scoped to a region outside the partition iamd serves (IAMD_PARTITION).',
+  },
+  securityTokenInvalid: {
+    code: 'InvalidClientTokenId',
+    template: 'The security token included in the request is invalid.',
+    source: 'aws',
+    note: 'An unknown or inactive access key, or a session token that does not open.',
+  },
+  securityTokenExpired: {
+    code: 'ExpiredToken',
+    template: 'The security token included in the request is expired',
+    source: 'aws',
+    note: 'Temporary credentials past their expiration.',
+  },
+  bodyIncomplete: {
+    code: 'InvalidHttpRequest',
+    template: 'The request body is shorter than its Content-Length.',
+    source: 'iamd',
+    note: 'The client closed the connection before sending the body it declared.',
+  },
+  bodyTooLarge: {
+    code: 'RequestEntityTooLarge',
+    template: 'Request body must be at most {limit} bytes.',
+    source: 'iamd',
+    note: "A body over the transport's limit, refused before it is read.",
+  },
+  jsonBodyInvalid: {
+    code: 'ValidationError',
+    template: 'The request body must be a JSON object.',
+    source: 'iamd',
+    note: "iamd's JSON APIs (workloads, authorization, resource policies, catalogues).",
+  },
+  pathSegmentInvalid: {
+    code: 'ValidationError',
+    template: 'The {what} in the path is not valid percent-encoded UTF-8.',
+    source: 'iamd',
+    note: "A malformed percent-encoding in a path segment of iamd's JSON APIs.",
+  },
+  routeNotFound: {
+    code: 'InvalidAction',
+    template: '{method} {path} is not an iamd {api} operation.',
+    source: 'iamd',
+    note: "A method and path that none of iamd's JSON APIs serves (answered 404 or 405).",
+  },
+  methodNotAllowed: {
+    code: 'InvalidAction',
+    template: 'Use {method} for {path}.',
+    source: 'iamd',
+    note: "A route of iamd's JSON APIs called with another method (answered 405).",
+  },
+  serviceFailure: {
+    code: 'ServiceFailure',
+    template: 'The request processing has failed because of an unknown error, exception or failure.',
+    source: 'aws',
+    note: 'Anything thrown that is not an AwsError: logged with the request id, answered without details.',
+  },
 } as const satisfies Record<string, MessageSpec>;
 
 export type MessageName = keyof typeof MESSAGES;

@@ -3,7 +3,7 @@
 // stored policy as `arn:aws:…` while the policies that guard it match only one of the two.
 // The members to check come from the service model: every string of shape `arnType`, and MFA
 // serial numbers when they are ARNs (a hardware device's serial is not).
-import { AwsError } from '../../errors/aws-error.ts';
+import { awsError } from '../../errors/messages.ts';
 import type { ServiceModel, Shape } from './service-model.ts';
 
 // iamd's own: the authorization API's resource ARNs, and the ARNs (or prefixes) of stored resource policies.
@@ -74,6 +74,6 @@ export function checkInputArns(model: ServiceModel, inputShape: string | undefin
     if (!value.startsWith('arn:')) return;
     const end = value.indexOf(':', 4);
     if (end < 0) return;
-    if (value.slice(4, end) !== partition) throw new AwsError('ValidationError', 'Invalid ARN partition');
+    if (value.slice(4, end) !== partition) throw awsError('arnPartitionInvalid');
   });
 }

@@ -19,6 +19,7 @@ import { iamdModel } from '../../actions/model/service-model.ts';
 import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
+import { awsError } from '../../errors/messages.ts';
 import { pathOf } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
@@ -54,8 +55,8 @@ export class AuthorizeApi {
       const raw = await readBody(
         req,
         MAX_AUTHORIZE_BODY,
-        () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_AUTHORIZE_BODY} bytes.`),
-        () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
+        () => awsError('bodyTooLarge', { limit: String(MAX_AUTHORIZE_BODY) }),
+        () => awsError('bodyIncomplete'),
       );
       const routed = route(req.method ?? 'GET', path, req.url ?? '/', raw);
       action = routed.action;
@@ -63,7 +64,7 @@ export class AuthorizeApi {
       const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
       const parsed = this.authenticator.parse(request, now);
       if (parsed instanceof AwsError) throw parsed;
-      if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
+      if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
       const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
       const shape = iamdModel.operations[action]?.input?.shape;
       const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, routed.input);
@@ -105,7 +106,7 @@ export class AuthorizeApi {
 function route(method: string, path: string, url: string, raw: Buffer): { action: string; input: Record<string, unknown> } {
   const action = ROUTES[path];
   if (action !== undefined) {
-    if (method !== 'POST') throw new AwsError('InvalidAction', `Use POST for ${path}.`).withStatus(405);
+    if (method !== 'POST') throw awsError('methodNotAllowed', { method: 'POST', path }).withStatus(405);
     return { action, input: normalise(parseJson(raw)) };
   }
   const query = new URL(url, 'http://iamd').searchParams;
@@ -115,7 +116,7 @@ function route(method: string, path: string, url: string, raw: Buffer): { action
   if (method === 'GET')
     return { action: 'ListResourcePolicies', input: { Marker: query.get('Marker') ?? undefined, MaxItems: query.get('MaxItems') ?? undefined } };
   if (method === 'DELETE') return { action: 'DeleteResourcePolicy', input: { ResourceArn: resourceArn } };
-  throw new AwsError('InvalidAction', `${method} ${path} is not an iamd resource-policy operation.`).withStatus(405);
+  throw awsError('routeNotFound', { method, path, api: 'resource-policy' }).withStatus(405);
 }
 
 function parseJson(raw: Buffer): Record<string, unknown> {
@@ -124,7 +125,7 @@ function parseJson(raw: Buffer): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch {
-    throw new AwsError('ValidationError', 'The request body must be a JSON object.');
+    throw awsError('jsonBodyInvalid');
   }
 }
 

@@ -16,6 +16,7 @@ import { toParams } from '../../actions/model/flatten-params.ts';
 import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
+import { awsError } from '../../errors/messages.ts';
 import { pathOf } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
 
@@ -67,14 +68,14 @@ export class CatalogueApi {
     const raw = await readBody(
       req,
       MAX_BODY,
-      () => new AwsError('RequestEntityTooLarge', 'The request body is too large.'),
-      () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
+      () => awsError('bodyTooLarge', { limit: String(MAX_BODY) }),
+      () => awsError('bodyIncomplete'),
     );
     const now = this.services.clock();
     const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
     const parsed = this.authenticator.parse(request, now);
     if (parsed instanceof AwsError) throw parsed;
-    if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
+    if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
     const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
     const { action, input } = route(req.method ?? 'GET', path, req.url ?? '/', raw);
     return this.dispatcher.run({ service: 'iamd', action, params: toParams(input), caller, facts, requestId });
@@ -96,7 +97,7 @@ function route(method: string, path: string, url: string, raw: Buffer): { action
     if (method === 'GET') return { action: 'GetServiceCatalog', input: { ServiceName: name } };
     if (method === 'DELETE') return { action: 'DeleteServiceCatalog', input: { ServiceName: name } };
   }
-  throw new AwsError('InvalidAction', `${method} ${path} is not an iamd service catalog operation.`).withStatus(404);
+  throw awsError('routeNotFound', { method, path, api: 'service catalog' }).withStatus(404);
 }
 
 /** A percent-encoded path segment, decoded; a malformed one (`%E0%A4%A`) is the caller's error. */
@@ -104,6 +105,6 @@ function decodePathSegment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new AwsError('ValidationError', 'The service name in the path is not valid percent-encoded UTF-8.');
+    throw awsError('pathSegmentInvalid', { what: 'service name' });
   }
 }

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AwsError } from '../../errors/aws-error.ts';
+import { awsError } from '../../errors/messages.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import type { Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
@@ -21,7 +22,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const QUERY_SERVICES = new Set(['iam', 'sts']);
 
 /** The client closed the connection before sending the whole body its Content-Length declared. */
-const incompleteBody = () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.');
+const incompleteBody = () => awsError('bodyIncomplete');
 
 interface Reply {
   status: number;
@@ -45,12 +46,7 @@ export class QueryApi {
     let namespace = iamModel.metadata.xmlNamespace;
     let reply: Reply;
     try {
-      const body = await readBody(
-        req,
-        MAX_BODY_BYTES,
-        () => new AwsError('RequestEntityTooLarge', `Request body must be at most ${MAX_BODY_BYTES} bytes.`),
-        incompleteBody,
-      );
+      const body = await readBody(req, MAX_BODY_BYTES, () => awsError('bodyTooLarge', { limit: String(MAX_BODY_BYTES) }), incompleteBody);
       const now = this.services.clock();
       const raw = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body };
       const parsed = this.authenticator.parse(raw, now);
@@ -59,12 +55,12 @@ export class QueryApi {
       if (parsed instanceof AwsError) throw parsed;
       // The Query protocol speaks AWS's services only (iamd's own operations are JSON).
       const model = QUERY_SERVICES.has(parsed.scope.service) ? this.dispatcher.model(parsed.scope.service) : undefined;
-      if (!model) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'iam'. `);
+      if (!model) throw awsError('credentialWrongService', { service: 'iam' });
       namespace = model.metadata.xmlNamespace;
       const { caller, facts } = await this.authenticator.verify(raw, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
       const actionName = params.get('Action');
-      if (!actionName) throw new AwsError('MissingAction', 'Missing Action');
+      if (!actionName) throw awsError('missingAction');
       const output = await this.dispatcher.run({
         service: parsed.scope.service,
         action: actionName,
@@ -92,7 +88,7 @@ export class QueryApi {
   private errorReply(error: unknown, requestId: string, namespace: string, action: string): Reply {
     if (error instanceof AwsError) return { status: error.status, body: encodeError(error, requestId, namespace) };
     this.logger.error({ requestId, action, err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'internal error');
-    const failure = new AwsError('ServiceFailure', 'The request processing has failed because of an unknown error, exception or failure.');
+    const failure = awsError('serviceFailure');
     return { status: failure.status, body: encodeError(failure, requestId, namespace) };
   }
 

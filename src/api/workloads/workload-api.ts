@@ -13,6 +13,7 @@ import { toParams } from '../../actions/model/flatten-params.ts';
 import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
+import { awsError } from '../../errors/messages.ts';
 import { readBody } from '../read-body.ts';
 import { pathOf } from '../../http/raw-header.ts';
 import { WORKLOAD_CREDENTIALS_PATH } from '../../workloads/handlers.ts';
@@ -40,7 +41,7 @@ export class WorkloadApi {
     let body: unknown;
     try {
       if (path === WORKLOAD_CREDENTIALS_PATH) {
-        if (req.method !== 'GET') throw new AwsError('InvalidAction', 'Use GET.').withStatus(405);
+        if (req.method !== 'GET') throw awsError('methodNotAllowed', { method: 'GET', path }).withStatus(405);
         const token = String(req.headers.authorization ?? '');
         body = await issueWorkloadCredentials(this.services, token);
       } else {
@@ -71,14 +72,14 @@ export class WorkloadApi {
     const raw = await readBody(
       req,
       MAX_BODY,
-      () => new AwsError('RequestEntityTooLarge', 'The request body is too large.'),
-      () => new AwsError('InvalidHttpRequest', 'The request body is shorter than its Content-Length.'),
+      () => awsError('bodyTooLarge', { limit: String(MAX_BODY) }),
+      () => awsError('bodyIncomplete'),
     );
     const now = this.services.clock();
     const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
     const parsed = this.authenticator.parse(request, now);
     if (parsed instanceof AwsError) throw parsed;
-    if (parsed.scope.service !== 'iam') throw new AwsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'iam'. ");
+    if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
     const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
     // Route → operation of iamd's own model; the one dispatch decodes, authorizes and runs it.
     const query = new URL(req.url ?? '/', 'http://iamd').searchParams;
@@ -94,7 +95,7 @@ export class WorkloadApi {
       action = 'RevokeWorkload';
       input = { WorkloadId: decodePathSegment(path.slice('/iamd/workloads/'.length)) };
     } else {
-      throw new AwsError('InvalidAction', `${req.method} ${path} is not an iamd workload operation.`).withStatus(404);
+      throw awsError('routeNotFound', { method: req.method ?? '', path, api: 'workload' }).withStatus(404);
     }
     return this.dispatcher.run({ service: 'iamd', action, params: toParams(input), caller, facts, requestId });
   }
@@ -105,7 +106,7 @@ function decodePathSegment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new AwsError('ValidationError', 'The workload id in the path is not valid percent-encoded UTF-8.');
+    throw awsError('pathSegmentInvalid', { what: 'workload id' });
   }
 }
 
@@ -115,6 +116,6 @@ function parseJson(raw: Buffer): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch {
-    throw new AwsError('ValidationError', 'The request body must be a JSON object.');
+    throw awsError('jsonBodyInvalid');
   }
 }
