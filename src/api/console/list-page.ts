@@ -47,6 +47,8 @@ export interface ListPageSpec<T> {
   empty: string;
   /** Loads the items shown (one page of them, or all that match a search). */
   list: () => Promise<Listed<T>>;
+  /** More of the page, below the list (the services page's resource policies). */
+  after?: HtmlValue;
 }
 
 /** The list page: its toolbar, then the table, its empty state and the next page's link, or the reason they are missing. */
@@ -73,7 +75,7 @@ ${allowed && !allowed.allowed ? html`<p class="reason">${allowed.reason ?? ''}</
       spec.title,
       html`${flash(rq)}
 ${toolbar}
-${body}`,
+${body}${spec.after ?? ''}`,
       spec.nav,
     ),
   );

@@ -357,7 +357,7 @@ const en = {
   'services.routes': 'Routes',
   'services.updated': 'Last updated',
   'services.none': 'No service is registered.',
-  'services.help': "Teams register their services' actions, resource types and condition keys with the API or the command line:",
+  'services.help': "Teams register their services' actions, resource types and condition keys here, with the API or with the command line:",
   'services.action': 'Action',
   'services.accessLevel': 'Access level',
   'services.resourceTypes': 'Resource types (* required)',
@@ -372,6 +372,22 @@ const en = {
   'services.noRoutes': 'No routes.',
   'services.invalid': 'This iamd cannot read this catalogue any more: register it again.',
   'services.document': 'Catalogue document (JSON)',
+  'services.register': 'Register service',
+  'services.registerHelp':
+    "Describe the service's actions, resource types, condition keys and routes as JSON. The document is checked whole: every problem is listed. Registering a Name that is already registered replaces its catalogue.",
+  'services.update': 'Update',
+  'services.updateHelp': 'The catalogue as it was registered. The new document replaces it whole and must keep its Name.',
+  'services.delete': 'Delete',
+  'services.deleteConfirm': 'Delete the catalogue of {name}? Policies that name its actions stay as they are.',
+  'services.resourcePolicies': 'Resource policies',
+  'services.resourcePoliciesHelp':
+    "Resource-based policies of protected services' resources, stored in iamd. They are put and deleted with the authorization API:",
+  'services.resourceArn': 'Resource ARN (or prefix)',
+  'services.noResourcePolicies': 'No resource policy is stored.',
+  'services.moreResourcePolicies': 'Only the first {n} are shown: list them all with the API.',
+  'ok.serviceRegistered': 'The service was registered.',
+  'ok.serviceUpdated': 'The catalogue was updated.',
+  'ok.serviceDeleted': 'The catalogue was deleted.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -729,7 +745,7 @@ const ja: Record<MessageKey, string> = {
   'services.routes': 'ルート',
   'services.updated': '最終更新',
   'services.none': '登録されているサービスはありません。',
-  'services.help': 'サービスのアクション、リソースタイプ、条件キーは API またはコマンドラインで登録します:',
+  'services.help': 'サービスのアクション、リソースタイプ、条件キーは、ここで、または API やコマンドラインで登録します:',
   'services.action': 'アクション',
   'services.accessLevel': 'アクセスレベル',
   'services.resourceTypes': 'リソースタイプ (* は必須)',
@@ -744,6 +760,21 @@ const ja: Record<MessageKey, string> = {
   'services.noRoutes': 'ルートはありません。',
   'services.invalid': 'この iamd ではこのカタログを読み込めません。登録し直してください。',
   'services.document': 'カタログドキュメント (JSON)',
+  'services.register': 'サービスの登録',
+  'services.registerHelp':
+    'サービスのアクション、リソースタイプ、条件キー、ルートを JSON で記述します。ドキュメントは全体が検証され、問題はすべて表示されます。登録済みの Name を登録すると、そのカタログが置き換えられます。',
+  'services.update': '更新',
+  'services.updateHelp': '登録されたとおりのカタログです。新しいドキュメントで全体が置き換えられます。Name は変更できません。',
+  'services.delete': '削除',
+  'services.deleteConfirm': '{name} のカタログを削除しますか? そのアクションを指定しているポリシーはそのまま残ります。',
+  'services.resourcePolicies': 'リソースポリシー',
+  'services.resourcePoliciesHelp': '保護されたサービスのリソースのリソースベースのポリシーで、iamd に保存されています。認可 API で設定と削除を行います:',
+  'services.resourceArn': 'リソース ARN (またはプレフィックス)',
+  'services.noResourcePolicies': '保存されているリソースポリシーはありません。',
+  'services.moreResourcePolicies': '最初の {n} 件のみを表示しています。すべてを一覧表示するには API を使用してください。',
+  'ok.serviceRegistered': 'サービスを登録しました。',
+  'ok.serviceUpdated': 'カタログを更新しました。',
+  'ok.serviceDeleted': 'カタログを削除しました。',
 };
 
 export type Lang = 'en' | 'ja';

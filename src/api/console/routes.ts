@@ -12,7 +12,7 @@ import { newPolicyPage, policiesList, policyView, postNewPolicy, postPolicyVersi
 import { validatePolicy } from './pages-policy-editor.ts';
 import { changePasswordPage, isReservedSegment, mfaPage, postChangePassword, postMfa, postSignIn, signInPage, signOut } from './pages-signin.ts';
 import { simulatorPage } from './pages-simulator.ts';
-import { servicePage, servicesList } from './pages-services.ts';
+import { newServicePage, postNewService, postServiceOp, servicePage, servicesList, updateServicePage } from './pages-services.ts';
 import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
 import { download, newUserPage, postNewUsers, postUserOp, userPage, usersList } from './pages-users.ts';
 
@@ -113,7 +113,11 @@ export const routes: Route[] = [
   { method: 'GET', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
   { method: 'POST', pattern: p('/simulator'), auth: 'active', handler: simulatorPage },
   { method: 'GET', pattern: p('/services'), auth: 'active', handler: servicesList },
+  { method: 'GET', pattern: p('/services/new'), auth: 'active', handler: (rq) => newServicePage(rq) },
+  { method: 'POST', pattern: p('/services/new'), auth: 'active', handler: postNewService },
   { method: 'GET', pattern: p(`/services/${SEG}`), auth: 'active', handler: servicePage },
+  { method: 'GET', pattern: p(`/services/${SEG}/update`), auth: 'active', handler: updateServicePage },
+  { method: 'POST', pattern: p(`/services/${SEG}/(?<op>update|delete)`), auth: 'active', handler: postServiceOp },
   // Last: /console/ACCOUNT_ID or /console/ALIAS, the sign-in page for that account.
   {
     method: 'GET',
