@@ -12,6 +12,7 @@ import { Authenticator } from './auth/authenticate.ts';
 import { WorkloadApi } from './api/workloads/workload-api.ts';
 import { CatalogueApi } from './api/protect/catalogue-api.ts';
 import { AuthorizeApi } from './api/protect/authorize-api.ts';
+import { GatewayApi } from './api/protect/gateway-api.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
@@ -61,6 +62,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const catalogues = new CatalogueApi(services, dispatcher, authenticator, logger);
   // The authorization API (/iamd/authorize…, /iamd/resource-policies): protected services ask here.
   const authorizeApi = new AuthorizeApi(services, dispatcher, authenticator, logger);
+  // Gateways (/iamd/gateways…, /iamd/gateway/check…): proxies that cannot sign, by their token.
+  const gateways = new GatewayApi(services, dispatcher, authenticator, store, logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher);
 
@@ -79,7 +82,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           ? catalogues.handle(req, res)
           : authorizeApi.handles(path)
             ? authorizeApi.handle(req, res)
-            : api.handle(req, res);
+            : gateways.handles(path)
+              ? gateways.handle(req, res)
+              : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);

@@ -259,6 +259,68 @@ service
     process.stdout.write(`${name}: deleted\n`);
   });
 
+interface GatewayView {
+  GatewayId: string;
+  Name: string;
+  ServiceName: string;
+  Arn: string;
+  Status: string;
+}
+const gateway = program
+  .command('gateway')
+  .description('gateways of a protected service: proxies that cannot sign (nginx auth_request…) and ask iamd with a token');
+/** The gateway API's client, signing with the operator's credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
+function gatewayClient(endpoint?: string): WorkloadClient {
+  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+    throw new Error('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iamd:Authorize on the service');
+  }
+  return new WorkloadClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env));
+}
+gateway
+  .command('register')
+  .description("issue a gateway's token for a service (printed once): the gateway may then ask iamd about that service's requests")
+  .requiredOption('--service <name>', 'the protected service (its catalogue must be registered)')
+  .requiredOption('--name <name>', 'the gateway (nginx-1…)')
+  .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
+  .action(async (flags: { service: string; name: string; endpoint?: string }) => {
+    const r = await gatewayClient(flags.endpoint).request<{ Gateway: GatewayView; Token: string }>('POST', '/iamd/gateways', {
+      ServiceName: flags.service,
+      Name: flags.name,
+    });
+    process.stdout.write(
+      [
+        `gateway ${r.Gateway.GatewayId} (${r.Gateway.Name}) may ask iamd about requests to ${r.Gateway.ServiceName}.`,
+        'Its token (shown only now; put it in the proxy configuration, readable by the proxy only):',
+        `  ${r.Token}`,
+        'nginx: proxy_set_header X-Iamd-Gateway-Token "<token>"; in the auth_request location (examples/nginx/orders.conf)',
+        '',
+      ].join('\n'),
+    );
+  });
+gateway
+  .command('list')
+  .description('list gateways and their status (never their tokens)')
+  .option('--service <name>', 'only this service')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (flags: { service?: string; endpoint?: string }) => {
+    const r = await gatewayClient(flags.endpoint).request<{ Gateways: GatewayView[] }>(
+      'GET',
+      '/iamd/gateways',
+      undefined,
+      flags.service ? { ServiceName: flags.service } : {},
+    );
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  });
+gateway
+  .command('revoke')
+  .description('revoke a gateway: its token authenticates nothing more')
+  .argument('<gateway-id>')
+  .option('--endpoint <url>', 'the iamd endpoint')
+  .action(async (id: string, flags: { endpoint?: string }) => {
+    const r = await gatewayClient(flags.endpoint).request<{ Gateway: GatewayView }>('DELETE', `/iamd/gateways/${encodeURIComponent(id)}`);
+    process.stdout.write(`${r.Gateway.GatewayId}: ${r.Gateway.Status}\n`);
+  });
+
 /** A database URL without its password, for printing. */
 function redactUrl(url: string): string {
   try {

@@ -23,6 +23,8 @@ import { workloadHandlers } from './workloads/handlers.ts';
 import { catalogueHandlers } from './protect/catalogue.ts';
 import { authorizeHandlers } from './protect/authorize.ts';
 import { resourcePolicyHandlers } from './protect/resource-policies.ts';
+import { gatewayHandlers } from './protect/gateways.ts';
+import { gatewayCheckHandlers } from './protect/gateway-check.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
@@ -64,5 +66,6 @@ export function buildRegistry(): ActionRegistry {
   registry.add('iamd', workloadHandlers);
   registry.add('iamd', catalogueHandlers);
   registry.add('iamd', { ...authorizeHandlers, ...resourcePolicyHandlers });
+  registry.add('iamd', { ...gatewayHandlers, ...gatewayCheckHandlers });
   return registry;
 }

@@ -388,6 +388,46 @@ for (const dialect of dialects) {
       assert.equal((await store.read((repo) => repo.getResourcePolicy(OTHER, arn('order/*', OTHER))))?.document, '{"other":true}');
     });
 
+    test('gateways: insert, by id and by token hash only (unique), per account and service, oldest first, revoke once', async () => {
+      const OTHER = '444455556666';
+      const row = (id: string, service: string, at: string, account = ACCOUNT) => ({
+        id,
+        account_id: account,
+        service_name: service,
+        name: `gw-${id}`,
+        token_hash: `hash-${id.slice(3)}`,
+        created_by: `arn:aws:iam::${account}:user/admin`,
+        created_at: at,
+        revoked_at: null,
+      });
+      await store.write((repo) => repo.insertGateway(row('gw-b', 'orders', '2026-01-02T00:00:00.000Z')));
+      await store.write((repo) => repo.insertGateway(row('gw-a', 'orders', '2026-01-02T00:00:00.000Z')));
+      await store.write((repo) => repo.insertGateway(row('gw-c', 'billing', '2026-01-01T00:00:00.000Z')));
+      await store.write((repo) => repo.insertGateway(row('gw-d', 'orders', '2026-01-01T00:00:00.000Z', OTHER)));
+      assert.deepEqual(await store.read((repo) => repo.getGateway('gw-a')), row('gw-a', 'orders', '2026-01-02T00:00:00.000Z'));
+      assert.equal((await store.read((repo) => repo.getGatewayByTokenHash('hash-b')))?.id, 'gw-b');
+      assert.equal(await store.read((repo) => repo.getGatewayByTokenHash('gw-b')), undefined);
+      // One token, one gateway: a second row with the same hash is refused by the database.
+      await assert.rejects(store.write((repo) => repo.insertGateway({ ...row('gw-e', 'orders', now.toISOString()), token_hash: 'hash-a' })));
+      assert.equal(await store.read((repo) => repo.getGateway('gw-e')), undefined);
+      assert.deepEqual(
+        (await store.read((repo) => repo.listGateways(ACCOUNT))).map((r) => r.id),
+        ['gw-c', 'gw-a', 'gw-b'],
+      );
+      assert.deepEqual(
+        (await store.read((repo) => repo.listGateways(ACCOUNT, 'orders'))).map((r) => r.id),
+        ['gw-a', 'gw-b'],
+      );
+      assert.deepEqual(
+        (await store.read((repo) => repo.listGateways(OTHER))).map((r) => r.id),
+        ['gw-d'],
+      );
+      await store.write((repo) => repo.revokeGateway('gw-a', new Date('2026-03-01T00:00:00.000Z')));
+      await store.write((repo) => repo.revokeGateway('gw-a', new Date('2026-04-01T00:00:00.000Z')));
+      assert.equal((await store.read((repo) => repo.getGatewayByTokenHash('hash-a')))?.revoked_at, '2026-03-01T00:00:00.000Z');
+      assert.equal((await store.read((repo) => repo.getGateway('gw-b')))?.revoked_at, null);
+    });
+
     test('meta: a value per key, set and overwritten; getMeta/setMeta are the same queries', async () => {
       assert.equal(await store.read((repo) => repo.getMeta('contract')), undefined);
       await store.write((repo) => repo.setMeta('contract', 'one'));

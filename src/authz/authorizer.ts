@@ -61,6 +61,8 @@ export class Authorizer {
         session: caller.session?.compiledSessionPolicies?.length ? caller.session.compiledSessionPolicies : [ALLOW_NOTHING],
       };
     }
+    // A gateway holds exactly what registering it delegated, and nothing else.
+    if (caller.type === 'Gateway') return { identity: caller.gatewayPolicy ? [caller.gatewayPolicy] : [], boundary: null, tags: {}, session: null };
     return { identity: [], boundary: null, tags: {}, session: null };
   }
 
@@ -119,7 +121,8 @@ export class Authorizer {
     const policies = await this.policiesOf(caller, options.store);
     const context = this.requestContext(caller, facts, policies.tags, extra);
     const decision = evaluate({
-      principal: { arn: caller.arn, account: caller.accountId, type: caller.type },
+      // A gateway is evaluated as an identity whose one identity policy is its delegated right.
+      principal: { arn: caller.arn, account: caller.accountId, type: caller.type === 'Gateway' ? 'User' : caller.type },
       identityPolicies: policies.identity,
       permissionsBoundary: policies.boundary,
       sessionPolicies: policies.session,

@@ -2,7 +2,11 @@
 // conditions see. Authentication builds them, the authorizer reads them, every handler gets them.
 import type { CompiledPolicy } from '../policy/index.ts';
 
-export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
+/**
+ * `Gateway`: a protected service's proxy (nginx auth_request…), authenticated by its token rather
+ * than a signature (src/protect/gateways.ts); it holds one right, `gatewayPolicy`, and no other.
+ */
+export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser' | 'Gateway';
 
 /** An authenticated caller. */
 export interface Caller {
@@ -23,6 +27,8 @@ export interface Caller {
   roleArn?: string;
   /** For temporary credentials. */
   session?: SessionFacts;
+  /** For gateways: their only identity policy, the right registering them delegated (iamd:Authorize on their service). */
+  gatewayPolicy?: CompiledPolicy;
 }
 
 export interface SessionFacts {

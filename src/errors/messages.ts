@@ -107,6 +107,19 @@ export const MESSAGES = {
     note: 'Workload credentials endpoint: the role does not trust the EC2 service principal.',
   },
 
+  gatewayTokenInvalid: {
+    code: 'AccessDenied',
+    template: 'The gateway could not be authenticated.',
+    source: 'iamd',
+    note: 'Gateway check endpoints (answered 401): a missing, unknown or revoked gateway token; the same text whichever it is.',
+  },
+  gatewayNoRoute: {
+    code: 'AccessDenied',
+    template: 'No route of service {service} matches {method} {path}.',
+    source: 'iamd',
+    note: "CheckGatewayRequest (answered 403 by the gateway endpoints): an authentic request that no route of the service's catalogue maps to an action.",
+  },
+
   // ---- ValidationError
   userNameRequired: {
     code: 'ValidationError',
@@ -374,6 +387,13 @@ export const MESSAGES = {
     note: 'EnableMFADevice of a device enabled for someone; unverified.',
   },
 
+  gatewayExists: {
+    code: 'EntityAlreadyExists',
+    template: 'Gateway with name {name} already exists for service {service}.',
+    source: 'aws-form',
+    note: 'RegisterGateway: an active gateway of the service already has the name.',
+  },
+
   // ---- InvalidAuthenticationCode
   mfaAuthenticationCodeInvalid: {
     code: 'InvalidAuthenticationCode',
@@ -626,6 +646,13 @@ export const MESSAGES = {
     note: "GetResourcePolicy, DeleteResourcePolicy of an ARN or prefix with no stored policy (IAM's NoSuchEntity form).",
   },
 
+  gatewayNotFound: {
+    code: 'NoSuchEntity',
+    template: 'The gateway with id {gatewayId} cannot be found.',
+    source: 'aws-form',
+    note: 'RevokeGateway of an unknown gateway, or of another account.',
+  },
+
   // ---- PasswordPolicyViolation
   passwordPolicyViolation: {
     code: 'PasswordPolicyViolation',
@@ -759,6 +786,24 @@ export const MESSAGES = {
     template: 'Use {method} for {path}.',
     source: 'iamd',
     note: "A route of iamd's JSON APIs called with another method (answered 405).",
+  },
+  gatewayBodyHashMissing: {
+    code: 'InvalidRequest',
+    template: 'Missing required header for this request: x-amz-content-sha256',
+    source: 'aws',
+    note: "Gateway check endpoints (answered 401): a request announcing a body without a signed x-amz-content-sha256; the gateway never sees the body (S3's text for the same header).",
+  },
+  gatewayProxyHeaderMissing: {
+    code: 'InternalFailure',
+    template: 'The proxy did not send {header}: see examples/nginx/README.md.',
+    source: 'iamd',
+    note: 'Gateway check endpoints (answered 500): the proxy is configured without a header the endpoint needs (the original method or URI).',
+  },
+  gatewayProxyHeaderInvalid: {
+    code: 'InternalFailure',
+    template: 'The proxy sent an invalid {header}.',
+    source: 'iamd',
+    note: 'Gateway check endpoints (answered 500): an original URI that is not a path, or an X-Forwarded-For whose last entry is no IP address.',
   },
   serviceFailure: {
     code: 'ServiceFailure',

@@ -12,6 +12,10 @@
 // resource policy (given, or stored in iamd), with the request facts as the protected service saw
 // them. A request that does not verify is an answer (Authenticated false, SigV4's error), not an
 // error of the call.
+//
+// The decision path — verifyEmbedded (the caller's permission, then the client's signature),
+// answerFor (the decision, the principal, how long it may be reused) — is also a gateway's
+// (./gateway-check.ts: CheckGatewayRequest), which only adds the route mapping in between.
 import { isIP } from 'node:net';
 import type { ActionContext, Caller } from '../actions/context.ts';
 import type { IamdHandlers } from '../actions/registry.ts';
@@ -20,6 +24,7 @@ import type {
   AuthenticationError,
   AuthorizationEntry,
   AuthorizationResult,
+  AuthorizeResponse,
   PrincipalTypeType,
   SignedRequest,
 } from '../actions/generated/iamd.ts';
@@ -129,7 +134,7 @@ function inlinePolicy(text: string, partition: string): CompiledPolicy {
 }
 
 /** One decision asked for, checked before anything is decided. */
-interface Question {
+export interface Question {
   action: string;
   resource: string;
   context: ContextValues | undefined;
@@ -146,22 +151,32 @@ function questionOf(entry: AuthorizationEntry, partition: string): Question {
 }
 
 /** The embedded request, verified; or the reason it is not authentic, as the answer reports it. */
-type Verification = { authenticated: Authenticated; error?: undefined } | { authenticated?: undefined; error: AuthenticationError };
+export type Verification = { authenticated: Authenticated; error?: undefined } | { authenticated?: undefined; error: AuthenticationError };
+
+/** Which service the caller's permission is checked for. */
+export type ServiceToCheck =
+  /** The one the embedded request is signed for; `fallback` when it names none at all (Authorize…). */
+  | { fallback: string | undefined }
+  /** Exactly this one (a gateway's): a request signed for another service is not authentic here. */
+  | { required: string };
 
 /**
  * Checks that the caller may ask for the embedded request's service, then verifies the request
- * with the one verifier. `fallbackService` names the service when the request names none at all.
+ * with the one verifier.
  */
-async function verifyEmbedded(ctx: ActionContext, request: SignedRequest, fallbackService: string | undefined): Promise<Verification> {
+export async function verifyEmbedded(ctx: ActionContext, request: SignedRequest, services: ServiceToCheck): Promise<Verification> {
   const { raw, sourceIp } = embeddedRequest(request);
   const authenticator = ctx.services.authenticator;
   const now = ctx.services.clock();
   const parsed = authenticator.parse(raw, now);
   const claimed = claimedService(raw, parsed);
-  if (claimed !== undefined && RESERVED_SERVICES.has(claimed.toLowerCase())) throw awsError('protectedServiceReserved', { service: claimed });
-  const service = claimed ?? fallbackService ?? '*';
+  if (!('required' in services) && claimed !== undefined && RESERVED_SERVICES.has(claimed.toLowerCase())) {
+    throw awsError('protectedServiceReserved', { service: claimed });
+  }
+  const service = 'required' in services ? services.required : (claimed ?? services.fallback ?? '*');
   await ctx.authorize('iamd:Authorize', protectedServiceArn(ctx.caller.partition, ctx.caller.accountId, service));
   if (parsed instanceof AwsError) return { error: errorOf(parsed) };
+  if (parsed.scope.service !== service) return { error: errorOf(awsError('credentialWrongService', { service })) };
   try {
     return { authenticated: await authenticator.verify(raw, parsed, now, { sourceIp }) };
   } catch (error) {
@@ -178,7 +193,7 @@ function errorOf(error: AwsError): AuthenticationError {
  * How long the caller may reuse an answer for this exact signed request: at most a minute, and
  * never past the credential's expiry or the end of the signature's own validity.
  */
-function cacheTtlSeconds(who: Authenticated): number {
+export function cacheTtlSeconds(who: Authenticated): number {
   const now = who.facts.now.getTime();
   let until = now + MAX_CACHE_TTL_SECONDS * 1000;
   const expires = who.caller.session?.expiresAt.getTime();
@@ -189,7 +204,9 @@ function cacheTtlSeconds(who: Authenticated): number {
   return Math.max(0, Math.floor((until - now) / 1000));
 }
 
-async function principalOf(ctx: ActionContext, caller: Caller): Promise<AuthenticatedPrincipal> {
+export async function principalOf(ctx: ActionContext, caller: Caller): Promise<AuthenticatedPrincipal> {
+  // Only a signature authenticates a client; a gateway's token never does.
+  if (caller.type === 'Gateway') throw new Error('a gateway is never the client of an embedded request');
   const { tags } = await ctx.services.authorizer.policiesOf(caller, ctx.services.store);
   const session = caller.session;
   const principal: AuthenticatedPrincipal = {
@@ -230,19 +247,28 @@ async function decide(ctx: ActionContext, who: Authenticated, q: Question, ttl: 
   return result;
 }
 
+/** The answer for a request that is not authentic: Deny, with SigV4's error, never to be reused. */
+export function notAuthentic(error: AuthenticationError): AuthorizeResponse {
+  return { Decision: 'Deny', Authenticated: false, Error: error, MatchedStatements: [], CacheTtlSeconds: 0 };
+}
+
+/** The answer to one question about a verified client request (Authorize's, and a gateway's). */
+export async function answerFor(ctx: ActionContext, who: Authenticated, question: Question): Promise<AuthorizeResponse> {
+  const result = await decide(ctx, who, question, cacheTtlSeconds(who));
+  return { ...result, Authenticated: true, Principal: await principalOf(ctx, who.caller) };
+}
+
 export const authorizeHandlers = {
   async Authorize(ctx, input) {
     const question = questionOf(input, ctx.caller.partition);
-    const verified = await verifyEmbedded(ctx, input.Request, serviceOfAction(input.Action));
-    if (verified.error) return { Decision: 'Deny', Authenticated: false, Error: verified.error, MatchedStatements: [], CacheTtlSeconds: 0 };
-    const who = verified.authenticated;
-    const result = await decide(ctx, who, question, cacheTtlSeconds(who));
-    return { ...result, Authenticated: true, Principal: await principalOf(ctx, who.caller) };
+    const verified = await verifyEmbedded(ctx, input.Request, { fallback: serviceOfAction(input.Action) });
+    if (verified.error) return notAuthentic(verified.error);
+    return answerFor(ctx, verified.authenticated, question);
   },
 
   async BatchAuthorize(ctx, input) {
     const questions = input.Requests.map((entry) => questionOf(entry, ctx.caller.partition));
-    const verified = await verifyEmbedded(ctx, input.Request, serviceOfAction(input.Requests[0]?.Action));
+    const verified = await verifyEmbedded(ctx, input.Request, { fallback: serviceOfAction(input.Requests[0]?.Action) });
     if (verified.error) return { Authenticated: false, Error: verified.error, Results: [] };
     const who = verified.authenticated;
     const ttl = cacheTtlSeconds(who);
@@ -252,7 +278,7 @@ export const authorizeHandlers = {
   },
 
   async Authenticate(ctx, input) {
-    const verified = await verifyEmbedded(ctx, input.Request, undefined);
+    const verified = await verifyEmbedded(ctx, input.Request, { fallback: undefined });
     if (verified.error) return { Authenticated: false, Error: verified.error, CacheTtlSeconds: 0 };
     const who = verified.authenticated;
     return { Authenticated: true, Principal: await principalOf(ctx, who.caller), CacheTtlSeconds: cacheTtlSeconds(who) };

@@ -50,6 +50,12 @@ export async function loadServiceCatalogues(store: Transactions, accountId: stri
   return rows.flatMap((row) => parsedRow(accountId, row) ?? []);
 }
 
+/** One service's catalogue, parsed (undefined when none is registered, or it no longer parses): a gateway's routes. */
+export async function loadServiceCatalogue(store: Transactions, accountId: string, name: string): Promise<ServiceCatalogue | undefined> {
+  const row = await store.read((repo) => repo.getServiceCatalogue(accountId, name));
+  return row ? parsedRow(accountId, row) : undefined;
+}
+
 function summary(ctx: ActionContext, row: ServiceCatalogueTable): ServiceCatalogSummary {
   const c = parsedRow(ctx.caller.accountId, row);
   return {

@@ -22,6 +22,7 @@ export const STATE_TABLES: (keyof Database)[] = [
   'boundaries',
   'service_catalogues',
   'resource_policies',
+  'gateways',
   // The master-key check value and which root keys the environment created: both belong to the data.
   'meta',
 ];

@@ -225,4 +225,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_gateways': {
+    // Gateways of protected services (nginx auth_request…): their token is kept only as a hash.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('gateways')
+        .addColumn('id', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('service_name', 'text', (b) => c(b).notNull())
+        .addColumn('name', 'text', (b) => c(b).notNull())
+        .addColumn('token_hash', 'text', (b) => c(b).notNull().unique())
+        .addColumn('created_by', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('revoked_at', 'text', c)
+        .execute();
+      await db.schema.createIndex('gateways_service').on('gateways').columns(['account_id', 'service_name']).execute();
+    },
+  },
 };

@@ -4,8 +4,8 @@
 // The queries live by aggregate in ./repo/: identities (accounts, entities, tags, memberships),
 // credentials (access keys, login profiles, passwords), policies (attachments, inline policies,
 // versions, boundaries), workloads, console (sign-in sessions and throttling), meta,
-// service-catalogues (the catalogues of protected services) and resource-policies (protected
-// resources' resource-based policies); the
+// service-catalogues (the catalogues of protected services), resource-policies (protected
+// resources' resource-based policies) and gateways (protected services' proxies); the
 // shared machinery (compiled shapes, direct SQLite statements) is ./repo/core.ts. Each aggregate
 // is a class of methods over RepoCore; their methods are copied onto RepoCore.prototype once,
 // here, when this module loads, and `interface Repo extends …` tells TypeScript. A Repo is then
@@ -24,6 +24,7 @@ import { PolicyQueries } from './repo/policies.ts';
 import { WorkloadQueries } from './repo/workloads.ts';
 import { ServiceCatalogueQueries } from './repo/service-catalogues.ts';
 import { ResourcePolicyQueries } from './repo/resource-policies.ts';
+import { GatewayQueries } from './repo/gateways.ts';
 
 export { decodeMarker, encodeMarker, type DirectSql, type EntityRow, type Page, type RepoChanges, type Tag } from './repo/core.ts';
 
@@ -37,6 +38,7 @@ export const REPO_AGGREGATES = [
   MetaQueries,
   ServiceCatalogueQueries,
   ResourcePolicyQueries,
+  GatewayQueries,
 ] as const;
 
 /** One transaction's queries: the core and every aggregate's methods. */
@@ -48,7 +50,8 @@ export interface Repo
     ConsoleQueries,
     MetaQueries,
     ServiceCatalogueQueries,
-    ResourcePolicyQueries {}
+    ResourcePolicyQueries,
+    GatewayQueries {}
 
 export const Repo = RepoCore as unknown as {
   new (...args: ConstructorParameters<typeof RepoCore>): Repo;

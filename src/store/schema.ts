@@ -144,6 +144,22 @@ export interface ServiceCatalogueTable {
 }
 
 /**
+ * A gateway of a protected service (migration 0008_gateways): a proxy that cannot sign (nginx)
+ * authenticates to iamd with a token, kept only as its SHA-256 hash, and may ask iamd about its
+ * service's requests (iamd:Authorize on the service, delegated by whoever registered it).
+ */
+export interface GatewayTable {
+  id: string; // gw-…
+  account_id: string;
+  service_name: string; // the protected service (`orders`)
+  name: string;
+  token_hash: string; // SHA-256 of the token: the token itself is never stored
+  created_by: string; // the ARN of the principal that registered it
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/**
  * A resource-based policy a protected service keeps in iamd (migration 0006_resource_policies), for
  * one resource ARN or, when `resource_arn` ends in `*` (`is_prefix` 1), every ARN that starts with
  * the part before it. Owned by the account that put it.
@@ -176,4 +192,5 @@ export interface Database {
   console_signin_failures: ConsoleSigninFailureTable;
   resource_policies: ResourcePolicyTable;
   service_catalogues: ServiceCatalogueTable;
+  gateways: GatewayTable;
 }

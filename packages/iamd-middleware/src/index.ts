@@ -1,5 +1,6 @@
 // @iamd/middleware: let iamd authenticate (AWS Signature V4) and authorize (IAM policies) the
-// requests your own HTTP service receives. See README.md.
+// requests your own HTTP service receives; or, behind a gateway that asks iamd (nginx
+// auth_request…), check the body against the signed hash and read who signed. See README.md.
 import type { IncomingMessage } from 'node:http';
 import { type AuthorizeQuestion, IamdAuthorizer, type IamdClientOptions, type Verdict } from './client.ts';
 import { type ExpressLikeRequest, type ExpressMiddleware, type ExpressRequest, expressMiddleware } from './express.ts';
@@ -49,3 +50,14 @@ export { type ExpressLikeRequest, type ExpressMiddleware, type ExpressRequest, k
 export { type FastifyLikeReply, type FastifyLikeRequest, type FastifyPreHandler, keepRawBodyFastify } from './fastify.ts';
 export type { ReceivedRequest, SignedRequestMaterial } from './material.ts';
 export { type ProtectOptions, RawBodyUnavailable } from './protect.ts';
+export {
+  type BodyHashCheck,
+  type BodyIntegrityOptions,
+  bodyIntegrity,
+  bodyIntegrityFastify,
+  type GatewayAuthorization,
+  type GatewayPrincipalOptions,
+  gatewayPrincipal,
+  readGatewayAuthorization,
+  verifyBodyHash,
+} from './gateway.ts';

@@ -77,6 +77,23 @@ export interface BatchAuthorizeResponse {
   Results: AuthorizationResult[];
 }
 
+export interface CheckGatewayRequestRequest {
+  ServiceName: string;
+  Request: SignedRequest;
+}
+
+export interface CheckGatewayRequestResponse {
+  Decision: DecisionType;
+  Authenticated: boolean;
+  Error?: AuthenticationError;
+  Reason?: string;
+  Principal?: AuthenticatedPrincipal;
+  MatchedStatements: MatchedStatement[];
+  CacheTtlSeconds: number;
+  Action?: string;
+  Resource?: string;
+}
+
 export type DecisionType = 'Allow' | 'Deny';
 
 export interface DeleteResourcePolicyRequest {
@@ -88,6 +105,19 @@ export type DeleteResourcePolicyResponse = Record<string, never>;
 export interface DeleteServiceCatalogRequest {
   ServiceName: string;
 }
+
+export interface Gateway {
+  GatewayId: string;
+  Name: string;
+  ServiceName: string;
+  Arn: string;
+  CreatedBy: string;
+  CreateDate: string;
+  RevokeDate?: string;
+  Status: GatewayStatusType;
+}
+
+export type GatewayStatusType = 'Active' | 'Revoked';
 
 export interface GetResourcePolicyRequest {
   ResourceArn: string;
@@ -103,6 +133,14 @@ export interface GetServiceCatalogRequest {
 
 export interface GetServiceCatalogResponse {
   ServiceCatalog: ServiceCatalog;
+}
+
+export interface ListGatewaysRequest {
+  ServiceName?: string;
+}
+
+export interface ListGatewaysResponse {
+  Gateways: Gateway[];
 }
 
 export interface ListResourcePoliciesRequest {
@@ -162,6 +200,16 @@ export interface PutServiceCatalogResponse {
   ServiceCatalog: ServiceCatalog;
 }
 
+export interface RegisterGatewayRequest {
+  ServiceName: string;
+  Name: string;
+}
+
+export interface RegisterGatewayResponse {
+  Gateway: Gateway;
+  Token: string;
+}
+
 export interface RegisterWorkloadRequest {
   InstanceProfileName: string;
   Name: string;
@@ -186,6 +234,14 @@ export interface ResourcePolicySummary {
   ResourceArn: string;
   CreateDate: string;
   UpdateDate: string;
+}
+
+export interface RevokeGatewayRequest {
+  GatewayId: string;
+}
+
+export interface RevokeGatewayResponse {
+  Gateway: Gateway;
 }
 
 export interface RevokeWorkloadRequest {
@@ -256,15 +312,19 @@ export interface IamdOperations {
   Authenticate: { input: AuthenticateRequest; output: AuthenticateResponse };
   Authorize: { input: AuthorizeRequest; output: AuthorizeResponse };
   BatchAuthorize: { input: BatchAuthorizeRequest; output: BatchAuthorizeResponse };
+  CheckGatewayRequest: { input: CheckGatewayRequestRequest; output: CheckGatewayRequestResponse };
   DeleteResourcePolicy: { input: DeleteResourcePolicyRequest; output: DeleteResourcePolicyResponse };
   DeleteServiceCatalog: { input: DeleteServiceCatalogRequest; output: undefined };
   GetResourcePolicy: { input: GetResourcePolicyRequest; output: GetResourcePolicyResponse };
   GetServiceCatalog: { input: GetServiceCatalogRequest; output: GetServiceCatalogResponse };
+  ListGateways: { input: ListGatewaysRequest; output: ListGatewaysResponse };
   ListResourcePolicies: { input: ListResourcePoliciesRequest; output: ListResourcePoliciesResponse };
   ListServiceCatalogs: { input: ListServiceCatalogsRequest; output: ListServiceCatalogsResponse };
   ListWorkloads: { input: ListWorkloadsRequest; output: ListWorkloadsResponse };
   PutResourcePolicy: { input: PutResourcePolicyRequest; output: PutResourcePolicyResponse };
   PutServiceCatalog: { input: PutServiceCatalogRequest; output: PutServiceCatalogResponse };
+  RegisterGateway: { input: RegisterGatewayRequest; output: RegisterGatewayResponse };
   RegisterWorkload: { input: RegisterWorkloadRequest; output: RegisterWorkloadResponse };
+  RevokeGateway: { input: RevokeGatewayRequest; output: RevokeGatewayResponse };
   RevokeWorkload: { input: RevokeWorkloadRequest; output: RevokeWorkloadResponse };
 }
