@@ -4,14 +4,16 @@
 //   node --import tsx bench/profile.ts ab 'GetUser' dist distB      # req/s per build, interleaved
 //   node --import tsx bench/profile.ts ab 'GetUser' dist dist:--max-semi-space-size=32  # node options
 //   node --import tsx bench/profile.ts prof 'GetUser' [dist]         # top self-time functions
+//   node --import tsx bench/profile.ts prof 'Authorize' [dist]       # also 'BatchAuthorize (30)' (bench/authorize-bench.ts)
 //
 // A "build" is a folder holding a compiled cli.js (cp -r dist distB after `npm run build`).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rowWorkload } from './api-bench.ts';
+import { authorizeWorkloads, createAuthorizeFixture } from './authorize-bench.ts';
 import { createApiFixture } from './lib/fixtures.ts';
-import { load } from './lib/load.ts';
+import { load, type Workload } from './lib/load.ts';
 import { ROOT, startIamd } from './lib/processes.ts';
 
 const [mode, rowArg, ...builds] = process.argv.slice(2);
@@ -37,11 +39,18 @@ async function startBuild(build: string, nodeArgs: string[] = []) {
   return { url: child.url, fixture, stop: () => child.stop(), cpuMs, child };
 }
 
+/** A row of bench/api-bench.ts, or of bench/authorize-bench.ts (its own fixture, a smaller pool). */
+async function workloadOf(row: string, server: Awaited<ReturnType<typeof startBuild>>): Promise<Workload> {
+  if (row !== 'Authorize' && row !== 'BatchAuthorize (30)') return rowWorkload(row, { name: 'iamd', child: server.child, fixture: server.fixture });
+  const workloads = await authorizeWorkloads(server.url, await createAuthorizeFixture(server.url), 4000);
+  return workloads[row];
+}
+
 if (mode === 'ab') {
   const row = rowName();
   // A build may carry node options after a colon: dist:--max-semi-space-size=32
   const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0]!, b.split(':').slice(1))));
-  const workloads = await Promise.all(servers.map((s) => rowWorkload(row, { name: 'iamd', child: s.child, fixture: s.fixture })));
+  const workloads = await Promise.all(servers.map((s) => workloadOf(row, s)));
   const results: number[][] = builds.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < builds.length; i++) {
@@ -67,7 +76,7 @@ if (mode === 'ab') {
   const row = rowName();
   const dir = mkdtempSync(join(tmpdir(), 'iamd-prof-'));
   const server = await startBuild(builds[0] ?? 'dist', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const workload = await rowWorkload(row, { name: 'iamd', child: server.child, fixture: server.fixture });
+  const workload = await workloadOf(row, server);
   const r = await load({ url: server.url, workload, durationS: DURATION, warmupS: 1 });
   process.stderr.write(`${Math.round(r.requestsPerSecond)} req/s\n`);
   await server.stop();

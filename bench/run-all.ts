@@ -1,23 +1,31 @@
 // npm run bench: every benchmark, one after the other, each in its own process (so that one
 // part's heap and JIT state do not colour the next), then their tables and one table against the
 // targets.
-// Writes bench/results/{policy,password,api,scale,revocation}.json and bench/results/summary.json.
+// Writes bench/results/{policy,password,api,authorize,nginx,scale,revocation}.json and bench/results/summary.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiTable, type ApiRow } from './api-bench.ts';
+import { authorizeTables, authorizeTargets, type AuthorizeResult } from './authorize-bench.ts';
+import { nginxTable, nginxTargets, type NginxResult } from './nginx-bench.ts';
 import { passwordTable, type PasswordResult } from './password-bench.ts';
 import { RESULTS_DIR, fmt, machine, table, writeResult } from './lib/report.ts';
 import { revocationTable, type RevocationResult } from './revocation-bench.ts';
 import { scaleTable, type ScaleMeasurement } from './scale-bench.ts';
 
-const PARTS = [
+const ALL_PARTS = [
   ['policy', 'policy-bench.ts'],
   ['password', 'password-bench.ts'],
   ['api', 'api-bench.ts'],
+  ['authorize', 'authorize-bench.ts'],
+  ['nginx', 'nginx-bench.ts'],
   ['scale', 'scale-bench.ts'],
   ['revocation', 'revocation-bench.ts'],
 ] as const;
+// BENCH_PARTS=api,authorize runs only those parts (their tables and targets; the others are "not measured").
+const only = process.env.BENCH_PARTS?.split(',').map((p) => p.trim());
+const PARTS = ALL_PARTS.filter(([name]) => only === undefined || only.includes(name));
+if (PARTS.length === 0) throw new Error(`BENCH_PARTS=${process.env.BENCH_PARTS}: no such part (${ALL_PARTS.map(([n]) => n).join(', ')})`);
 
 const started = performance.now();
 const status: Record<string, { exitCode: number | null; seconds: number }> = {};
@@ -36,6 +44,7 @@ for (const [name, file] of PARTS) {
 }
 
 const read = <T>(name: string): T | undefined => {
+  if (!PARTS.some(([part]) => part === name)) return undefined; // not run now: an older result would mislead
   const f = new URL(`${name}.json`, RESULTS_DIR);
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as T) : undefined;
 };
@@ -48,6 +57,8 @@ const policy = read<{
 }>('policy');
 const password = read<PasswordResult>('password');
 const api = read<{ rows: ApiRow[] }>('api');
+const authorize = read<AuthorizeResult>('authorize');
+const nginx = read<NginxResult>('nginx');
 const scale = read<{ small: ScaleMeasurement; large: ScaleMeasurement }>('scale');
 const revocation = read<RevocationResult>('revocation');
 
@@ -56,6 +67,10 @@ const targets: (string | number)[][] = [['Target', 'measured', 'target', '']];
 for (const r of api?.rows ?? []) targets.push([`API ${r.name}: iamd/moto`, fmt.ratio(r.iamdOverMoto), '≥ 30×', verdict(r.iamdOverMoto >= 30)]);
 const gci = api?.rows.find((r) => r.iamdOverBare !== undefined);
 targets.push(['API GetCallerIdentity: iamd/bare node:http', gci ? fmt.ratio(gci.iamdOverBare!) : '–', '≥ 0.5×', verdict(gci && gci.iamdOverBare! >= 0.5)]);
+if (authorize) targets.push(...authorizeTargets(authorize, verdict));
+else targets.push(['Authorization API', '–', '', verdict(undefined)]);
+if (nginx) targets.push(...nginxTargets(nginx, verdict));
+else targets.push(['nginx + iamd (auth_request)', '–', '', verdict(undefined)]);
 if (scale) {
   const authz = scale.large.authorizedGetUser.p99Ms / scale.small.authorizedGetUser.p99Ms;
   const list = scale.large.listUsersFirstPage.p99Ms / scale.small.listUsersFirstPage.p99Ms;
@@ -85,6 +100,8 @@ if (password) targets.push(['argon2id verifications/s per core', fmt.int(passwor
 
 const sections = [
   api && apiTable(api.rows),
+  authorize && authorizeTables(authorize),
+  nginx && nginxTable(nginx),
   scale && scaleTable(scale),
   policy &&
     table([

@@ -147,8 +147,11 @@ test('a database from before the check value is verified against its sealed secr
     try {
       // The tables of steps 0001–0004; every other one was created by a later step.
       const before = new Set(['accounts', 'entities', 'access_keys', 'login_profiles', 'password_history', 'password_policies', 'memberships', 'tags']);
-      for (const t of ['attachments', 'inline_policies', 'policy_versions', 'console_sessions', 'console_signin_failures', 'workloads', 'boundaries']) before.add(t);
-      const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'").all() as { name: string }[];
+      for (const t of ['attachments', 'inline_policies', 'policy_versions', 'console_sessions', 'console_signin_failures', 'workloads', 'boundaries'])
+        before.add(t);
+      const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'").all() as {
+        name: string;
+      }[];
       for (const { name } of tables) if (!before.has(name)) db.exec(`drop table ${name}`);
       db.prepare("delete from kysely_migration where name >= '0005'").run();
     } finally {

@@ -147,6 +147,24 @@ export async function startBare(): Promise<Child> {
   return launch(process.execPath, ['--import', 'tsx', BARE, String(port)], {}, port, '/', 30_000);
 }
 
+/**
+ * The orders example (examples/orders/server.ts) in gateway mode: it serves the requests a gateway
+ * on 127.0.0.1 lets through, taking who signed from its X-Iamd-* headers, and asks iamd nothing.
+ * Run by tsx, as its README runs it.
+ */
+export async function startOrdersBehindGateway(): Promise<Child> {
+  const port = await freePort();
+  const server = fileURLToPath(new URL('../../examples/orders/server.ts', import.meta.url));
+  return launch(
+    process.execPath,
+    ['--import', 'tsx', server],
+    { ORDERS_MODE: 'gateway', ORDERS_PORT: String(port), NODE_ENV: 'production' },
+    port,
+    '/',
+    60_000,
+  );
+}
+
 /** Resident set size of a process, in bytes (Linux /proc). */
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
