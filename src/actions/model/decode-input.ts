@@ -96,7 +96,8 @@ class Decoder {
     switch (shape.type) {
       case 'string': {
         const shown = shape.sensitive ? '*******' : raw;
-        const length = [...raw].length;
+        // Length in code points: only a string with a surrogate pair differs from .length.
+        const length = /[\uD800-\uDBFF]/.test(raw) ? [...raw].length : raw.length;
         if (shape.min !== undefined && length < shape.min) {
           this.errors.push(`Value '${shown}' at '${label}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
         } else if (shape.max !== undefined && length > shape.max) {
@@ -151,10 +152,14 @@ class Decoder {
     }
   }
 
-  private prefixCache: string[] | undefined;
+  /** Every proper prefix ending in '.' of every parameter name (`A.`, `A.member.`, `A.member.1.`…). */
+  private prefixes: Set<string> | undefined;
   hasPrefix(prefix: string): boolean {
-    this.prefixCache ??= [...this.params.keys()];
-    return this.prefixCache.some((k) => k.startsWith(prefix));
+    if (this.prefixes === undefined) {
+      this.prefixes = new Set();
+      for (const k of this.params.keys()) for (let i = k.indexOf('.'); i >= 0; i = k.indexOf('.', i + 1)) this.prefixes.add(k.slice(0, i + 1));
+    }
+    return this.prefixes.has(prefix);
   }
 }
 
