@@ -10,6 +10,7 @@ import { Console, isConsolePath } from './api/console/console.ts';
 import { CredentialResolver } from './auth/credentials.ts';
 import { Authenticator } from './auth/authenticate.ts';
 import { WorkloadApi } from './api/workloads/workload-api.ts';
+import { JsonApi } from './api/json-api.ts';
 import { CatalogueApi } from './api/protect/catalogue-api.ts';
 import { AuthorizeApi } from './api/protect/authorize-api.ts';
 import { GatewayApi } from './api/protect/gateway-api.ts';
@@ -56,14 +57,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // One dispatch for every transport: lookup, decode, context, run, the authorization invariant.
   const dispatcher = new Dispatcher(services, buildRegistry());
   const api = new QueryApi(services, dispatcher, authenticator, logger);
+  // iamd's own JSON APIs share one signed-JSON way in and out (src/api/json-api.ts).
+  const json = new JsonApi(services, authenticator, logger);
   // Workloads (iamd exec): the container-credentials endpoint and the signed workload API.
-  const workloads = new WorkloadApi(services, dispatcher, authenticator, logger);
+  const workloads = new WorkloadApi(services, dispatcher, json);
   // Service catalogues (/iamd/services…): signed JSON, through the same dispatch.
-  const catalogues = new CatalogueApi(services, dispatcher, authenticator, logger);
+  const catalogues = new CatalogueApi(dispatcher, json);
   // The authorization API (/iamd/authorize…, /iamd/resource-policies): protected services ask here.
-  const authorizeApi = new AuthorizeApi(services, dispatcher, authenticator, logger);
+  const authorizeApi = new AuthorizeApi(dispatcher, json);
   // Gateways (/iamd/gateways…, /iamd/gateway/check…): proxies that cannot sign, by their token.
-  const gateways = new GatewayApi(services, dispatcher, authenticator, store, logger);
+  const gateways = new GatewayApi(services, dispatcher, json, store, logger);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher);
 

@@ -11,18 +11,12 @@
 // model (models/iamd.json), decoded, authorized and run by the one dispatch (src/protect). The
 // contract is docs/authorization-api.md.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
 import { toParamsFor } from '../../actions/model/flatten-params.ts';
 import { iamdModel } from '../../actions/model/service-model.ts';
-import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
-import { newRequestId } from '../../domain/ids.ts';
-import { AwsError } from '../../errors/aws-error.ts';
 import { awsError } from '../../errors/messages.ts';
 import { pathOf } from '../../http/raw-header.ts';
-import { readBody } from '../read-body.ts';
-import { sendThisTurn } from '../send-this-turn.ts';
+import { type JsonApi, parseJsonObject } from '../json-api.ts';
 
 const RESOURCE_POLICIES = '/iamd/resource-policies';
 const ROUTES: Readonly<Record<string, string>> = {
@@ -35,70 +29,24 @@ export const MAX_AUTHORIZE_BODY = 1024 * 1024;
 
 export class AuthorizeApi {
   constructor(
-    private readonly services: Services,
     private readonly dispatcher: Dispatcher,
-    private readonly authenticator: Authenticator,
-    private readonly logger: Logger,
+    private readonly json: JsonApi,
   ) {}
 
   handles(path: string): boolean {
     return Object.hasOwn(ROUTES, path) || path === RESOURCE_POLICIES;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = newRequestId();
-    const path = pathOf(req.url);
-    let action = '';
-    let status = 200;
-    let body: unknown;
-    try {
-      const raw = await readBody(
-        req,
-        MAX_AUTHORIZE_BODY,
-        () => awsError('bodyTooLarge', { limit: String(MAX_AUTHORIZE_BODY) }),
-        () => awsError('bodyIncomplete'),
-      );
-      const routed = route(req.method ?? 'GET', path, req.url ?? '/', raw);
-      action = routed.action;
-      const now = this.services.clock();
-      const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
-      const parsed = this.authenticator.parse(request, now);
-      if (parsed instanceof AwsError) throw parsed;
-      if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
-      const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.json.answer(req, res, async (requestId) => {
+      const raw = await this.json.body(req, MAX_AUTHORIZE_BODY);
+      // The route first: a wrong method or body is refused before any signature work.
+      const { action, input } = route(req.method ?? 'GET', pathOf(req.url), req.url ?? '/', raw);
+      const { caller, facts } = await this.json.verify(req, raw);
       const shape = iamdModel.operations[action]?.input?.shape;
-      const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, routed.input);
-      body = (await this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId })) ?? {};
-    } catch (error) {
-      if (error instanceof AwsError) {
-        status = error.status;
-        body = { Code: error.code, Message: error.message };
-      } else {
-        this.logger.error(
-          { requestId, action, err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
-          'internal error',
-        );
-        status = 500;
-        body = { Code: 'ServiceFailure', Message: 'The request processing has failed because of an unknown error.' };
-      }
-    }
-    const text = JSON.stringify(body);
-    sendThisTurn(() => {
-      res.writeHead(status, [
-        'content-type',
-        'application/json',
-        'cache-control',
-        'no-store',
-        'x-amzn-requestid',
-        requestId,
-        'content-length',
-        String(Buffer.byteLength(text)),
-      ]);
-      res.end(text);
+      const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, input);
+      return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
     });
-    // Decisions are the hot path: one line each at debug level; refusals of the call at info.
-    if (status >= 400) this.logger.info({ requestId, path, action, status }, 'request refused');
-    else if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, path, action, status }, 'request');
   }
 }
 
@@ -107,26 +55,16 @@ function route(method: string, path: string, url: string, raw: Buffer): { action
   const action = ROUTES[path];
   if (action !== undefined) {
     if (method !== 'POST') throw awsError('methodNotAllowed', { method: 'POST', path }).withStatus(405);
-    return { action, input: normalise(parseJson(raw)) };
+    return { action, input: normalise(parseJsonObject(raw)) };
   }
   const query = new URL(url, 'http://iamd').searchParams;
   const resourceArn = query.get('ResourceArn') ?? undefined;
-  if (method === 'POST') return { action: 'PutResourcePolicy', input: parseJson(raw) };
+  if (method === 'POST') return { action: 'PutResourcePolicy', input: parseJsonObject(raw) };
   if (method === 'GET' && resourceArn !== undefined) return { action: 'GetResourcePolicy', input: { ResourceArn: resourceArn } };
   if (method === 'GET')
     return { action: 'ListResourcePolicies', input: { Marker: query.get('Marker') ?? undefined, MaxItems: query.get('MaxItems') ?? undefined } };
   if (method === 'DELETE') return { action: 'DeleteResourcePolicy', input: { ResourceArn: resourceArn } };
   throw awsError('routeNotFound', { method, path, api: 'resource-policy' }).withStatus(405);
-}
-
-function parseJson(raw: Buffer): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8') || '{}');
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch {
-    throw awsError('jsonBodyInvalid');
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -27,7 +27,7 @@ import type { Dispatcher } from '../../actions/dispatch.ts';
 import type { CheckGatewayRequestResponse } from '../../actions/generated/iamd.ts';
 import { toParams, toParamsFor } from '../../actions/model/flatten-params.ts';
 import { iamdModel } from '../../actions/model/service-model.ts';
-import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
+import { normalizeIp } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { awsError, messageText } from '../../errors/messages.ts';
@@ -35,8 +35,8 @@ import { pathOf, rawHeader } from '../../http/raw-header.ts';
 import { GatewayTokens } from '../../protect/gateways.ts';
 import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import type { Store } from '../../store/store.ts';
-import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
+import { decodePathSegment, type JsonApi, parseJsonObject } from '../json-api.ts';
 import { conventionOf, GATEWAY_TOKEN_HEADER, type ProxyConvention, rebuildClientRequest } from './gateway-request.ts';
 
 const PREFIX = '/iamd/gateways';
@@ -68,7 +68,7 @@ export class GatewayApi {
   constructor(
     private readonly services: Services,
     private readonly dispatcher: Dispatcher,
-    private readonly authenticator: Authenticator,
+    private readonly json: JsonApi,
     store: Store,
     private readonly logger: Logger,
   ) {
@@ -175,63 +175,27 @@ export class GatewayApi {
 
   // ---- the signed management API (RegisterGateway, ListGateways, RevokeGateway)
 
-  private async manage(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const requestId = newRequestId();
-    let status = 200;
-    let body: unknown;
-    try {
-      body = (await this.signed(req, path, requestId)) ?? {};
-    } catch (error) {
-      if (error instanceof AwsError) {
-        status = error.status;
-        body = { Code: error.code, Message: error.message };
+  private manage(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    return this.json.answer(req, res, async (requestId) => {
+      const { raw, caller, facts } = await this.json.signed(req, MAX_BODY);
+      const method = req.method ?? 'GET';
+      let action: string;
+      let input: Record<string, unknown>;
+      if (path === PREFIX && method === 'POST') {
+        action = 'RegisterGateway';
+        input = parseJsonObject(raw);
+      } else if (path === PREFIX && method === 'GET') {
+        action = 'ListGateways';
+        input = { ServiceName: new URL(req.url ?? '/', 'http://iamd').searchParams.get('ServiceName') ?? undefined };
+      } else if (path.length > PREFIX.length + 1 && !path.slice(PREFIX.length + 1).includes('/') && method === 'DELETE') {
+        action = 'RevokeGateway';
+        input = { GatewayId: decodePathSegment(path.slice(PREFIX.length + 1), 'gateway id') };
       } else {
-        this.logger.error({ requestId, err: error instanceof Error ? error.message : String(error) }, 'gateway api failure');
-        status = 500;
-        body = { Code: 'ServiceFailure', Message: messageText('serviceFailure') };
+        throw awsError('routeNotFound', { method, path, api: 'gateway' }).withStatus(404);
       }
-    }
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'x-amzn-requestid': requestId,
-      'content-length': Buffer.byteLength(text),
+      const params = action === 'RegisterGateway' ? toParamsFor(iamdModel, 'RegisterGatewayRequest', input) : toParams(input);
+      return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
     });
-    res.end(text);
-    this.logger.info({ requestId, path, method: req.method, status }, 'gateway request');
-  }
-
-  private async signed(req: IncomingMessage, path: string, requestId: string): Promise<unknown> {
-    const raw = await readBody(
-      req,
-      MAX_BODY,
-      () => awsError('bodyTooLarge', { limit: String(MAX_BODY) }),
-      () => awsError('bodyIncomplete'),
-    );
-    const now = this.services.clock();
-    const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
-    const parsed = this.authenticator.parse(request, now);
-    if (parsed instanceof AwsError) throw parsed;
-    if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
-    const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
-    const method = req.method ?? 'GET';
-    let action: string;
-    let input: Record<string, unknown>;
-    if (path === PREFIX && method === 'POST') {
-      action = 'RegisterGateway';
-      input = parseJson(raw);
-    } else if (path === PREFIX && method === 'GET') {
-      action = 'ListGateways';
-      input = { ServiceName: new URL(req.url ?? '/', 'http://iamd').searchParams.get('ServiceName') ?? undefined };
-    } else if (path.length > PREFIX.length + 1 && !path.slice(PREFIX.length + 1).includes('/') && method === 'DELETE') {
-      action = 'RevokeGateway';
-      input = { GatewayId: decodePathSegment(path.slice(PREFIX.length + 1)) };
-    } else {
-      throw awsError('routeNotFound', { method, path, api: 'gateway' }).withStatus(404);
-    }
-    const params = action === 'RegisterGateway' ? toParamsFor(iamdModel, 'RegisterGatewayRequest', input) : toParams(input);
-    return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
   }
 }
 
@@ -278,23 +242,4 @@ export function headerSafe(value: string): string {
       return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')); // a lone surrogate: U+FFFD, as UTF-8 has no other way
     }
   });
-}
-
-/** A percent-encoded path segment, decoded; a malformed one is the caller's error. */
-function decodePathSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw awsError('pathSegmentInvalid', { what: 'gateway id' });
-  }
-}
-
-function parseJson(raw: Buffer): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8') || '{}');
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch {
-    throw awsError('jsonBodyInvalid');
-  }
 }
