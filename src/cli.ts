@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { credentialsFromEnv, endpointFromEnv, WorkloadClient, workloadEnvironment } from './cli-tools/workload-client.ts';
+import { credentialsFromEnv, endpointFromEnv, IamdClient, workloadEnvironment } from './cli-tools/workload-client.ts';
 import { startImdsServer } from './cli-tools/imds-server.ts';
 import { CatalogueClient } from './cli-tools/catalogue-client.ts';
 import { readFileSync } from 'node:fs';
@@ -122,7 +122,7 @@ program
     const [program, ...args] = command;
     if (program === undefined) throw new Error('iamd exec: name the command to run after --');
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
-    const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
+    const client = new IamdClient(endpoint, credentialsFromEnv(process.env));
     const name =
       flags.name ??
       `${basename(program)
@@ -169,7 +169,7 @@ workload
   .option('--endpoint <url>', 'the iamd endpoint (IAMD_ENDPOINT or AWS_ENDPOINT_URL)')
   .action(async (flags: { instanceProfile: string; name: string; expiresIn?: number; sessionDuration?: number; endpoint?: string }) => {
     const endpoint = endpointFromEnv(process.env, flags.endpoint);
-    const client = new WorkloadClient(endpoint, credentialsFromEnv(process.env));
+    const client = new IamdClient(endpoint, credentialsFromEnv(process.env));
     const r = await client.request<RegisteredWorkload>('POST', '/iamd/workloads', {
       InstanceProfileName: flags.instanceProfile,
       Name: flags.name,
@@ -192,7 +192,7 @@ workload
   .option('--instance-profile <name>', 'only this instance profile')
   .option('--endpoint <url>', 'the iamd endpoint')
   .action(async (flags: { instanceProfile?: string; endpoint?: string }) => {
-    const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
+    const client = new IamdClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
     const r = await client.request<{ Workloads: unknown[] }>(
       'GET',
       '/iamd/workloads',
@@ -207,7 +207,7 @@ workload
   .argument('<workload-id>')
   .option('--endpoint <url>', 'the iamd endpoint')
   .action(async (id: string, flags: { endpoint?: string }) => {
-    const client = new WorkloadClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
+    const client = new IamdClient(endpointFromEnv(process.env, flags.endpoint), credentialsFromEnv(process.env));
     const r = await client.request<{ Workload: { WorkloadId: string; Status: string } }>('DELETE', `/iamd/workloads/${encodeURIComponent(id)}`);
     process.stdout.write(`${r.Workload.WorkloadId}: ${r.Workload.Status}\n`);
   });
@@ -218,7 +218,7 @@ function catalogueClient(endpoint?: string): CatalogueClient {
   if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
     throw new Error('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iamd:*ServiceCatalog* on the service');
   }
-  return new CatalogueClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env));
+  return new CatalogueClient(new IamdClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env)));
 }
 service
   .command('put')
@@ -270,11 +270,11 @@ const gateway = program
   .command('gateway')
   .description('gateways of a protected service: proxies that cannot sign (nginx auth_request…) and ask iamd with a token');
 /** The gateway API's client, signing with the operator's credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
-function gatewayClient(endpoint?: string): WorkloadClient {
+function gatewayClient(endpoint?: string): IamdClient {
   if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
     throw new Error('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to credentials allowed iamd:Authorize on the service');
   }
-  return new WorkloadClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env));
+  return new IamdClient(endpointFromEnv(process.env, endpoint), credentialsFromEnv(process.env));
 }
 gateway
   .command('register')

@@ -18,7 +18,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { fromHttp } from '@aws-sdk/credential-providers';
 import type { App } from '../src/app.ts';
-import { WorkloadClient } from '../src/cli-tools/workload-client.ts';
+import { IamdClient } from '../src/cli-tools/workload-client.ts';
 import { WORKLOAD_CREDENTIALS_PATH } from '../src/api/workloads/workload-api.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, startTestApp, stsClient } from './helpers.ts';
 import { run } from './run-command.ts';
@@ -46,10 +46,10 @@ interface ContainerCreds {
 describe('workloads', () => {
   let app: App;
   let now = new Date();
-  let admin: WorkloadClient;
+  let admin: IamdClient;
   before(async () => {
     app = await startTestApp({}, () => now);
-    admin = new WorkloadClient(app.url, ROOT_KEY);
+    admin = new IamdClient(app.url, ROOT_KEY);
     const iam = iamClient(app);
     for (const name of ['app', 'other']) {
       await iam.send(new CreateRoleCommand({ RoleName: `${name}-role`, AssumeRolePolicyDocument: EC2_TRUST }));
@@ -246,7 +246,7 @@ describe('workloads', () => {
       }),
     );
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'no-passrole' }))).AccessKey!;
-    const weak = new WorkloadClient(app.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
+    const weak = new IamdClient(app.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
     await assert.rejects(
       weak.request('POST', '/iamd/workloads', { InstanceProfileName: 'app', Name: 'sneaky' }),
       /AccessDenied: .*iam:PassRole on resource: arn:aws:iam::111122223333:role\/app-role/,

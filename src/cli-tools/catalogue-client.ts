@@ -1,9 +1,7 @@
-// The client side of iamd's service catalogue API, for `iamd service …`: requests signed with
-// Signature V4 (signing name `iam`) using the operator's own credentials from the environment.
+// The client side of iamd's service catalogue API, for `iamd service …`, over the operator's
+// signed IamdClient.
 // The catalogue travels as its own text, so `iamd service get` gives back the file as it was put.
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { OperatorCredentials } from './workload-client.ts';
+import type { IamdClient } from './workload-client.ts';
 
 export interface ServiceCatalogView {
   ServiceName: string;
@@ -19,35 +17,10 @@ export interface ServiceCatalogView {
 }
 
 export class CatalogueClient {
-  private readonly signer: SignatureV4;
+  constructor(private readonly client: IamdClient) {}
 
-  constructor(
-    private readonly endpoint: string,
-    credentials: OperatorCredentials,
-    region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-  ) {
-    this.signer = new SignatureV4({ credentials, region, service: 'iam', sha256: Sha256 });
-  }
-
-  private async request<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: string, query: Record<string, string> = {}): Promise<T> {
-    const url = new URL(path, this.endpoint);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { host: url.host };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const signed = await this.signer.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      body,
-    });
-    const res = await fetch(url, { method, headers: signed.headers as Record<string, string>, body });
-    const payload = (await res.json()) as T & { Code?: string; Message?: string };
-    if (!res.ok) throw new Error(`${payload.Code ?? res.status}: ${payload.Message ?? res.statusText}`);
-    return payload;
+  private request<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: string, query: Record<string, string> = {}): Promise<T> {
+    return this.client.request<T>(method, path, body, query);
   }
 
   /** Registers (or replaces) the catalogue whose document is `text`; its Name says which service. */

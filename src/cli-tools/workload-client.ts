@@ -22,7 +22,8 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): OperatorCredentials 
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN };
 }
 
-export class WorkloadClient {
+/** The operator's signed client of iamd's own JSON APIs, for `iamd workload|service|gateway …`. */
+export class IamdClient {
   private readonly signer: SignatureV4;
 
   constructor(
@@ -34,10 +35,14 @@ export class WorkloadClient {
     this.signer = new SignatureV4({ credentials, region, service: 'iam', sha256: Sha256 });
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, query: Record<string, string> = {}): Promise<T> {
+  /**
+   * One signed call to iamd's JSON APIs (workloads, catalogues, gateways). A string body is sent
+   * as it is (a catalogue document travels as its own text); anything else as JSON.
+   */
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query: Record<string, string> = {}): Promise<T> {
     const url = new URL(path, this.endpoint);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const text = body === undefined ? undefined : JSON.stringify(body);
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = { host: url.host };
     if (text !== undefined) headers['content-type'] = 'application/json';
     const signed = await this.signer.sign({

@@ -13,7 +13,7 @@ import type { Policy, PolicyVersion } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnFor, checkTags, maxItemsOf, pageArray, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
-import { findManagedPolicy, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
+import { awsPolicyView, customerPolicyView, findManagedPolicy, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
 
 /** AWS quota: versions kept per customer-managed policy. */
 export const VERSIONS_PER_POLICY = 5;
@@ -192,32 +192,12 @@ export const policyHandlers = {
       const views: ManagedPolicyView[] = [];
       if (scope !== 'Local') {
         for (const p of awsManagedPolicies().values()) {
-          views.push({
-            arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`,
-            name: p.name,
-            id: p.id,
-            path: p.path,
-            awsManaged: true,
-            defaultVersionId: p.defaultVersionId,
-            createDate: p.createDate,
-            updateDate: p.updateDate,
-          });
+          views.push(awsPolicyView(ctx.caller.partition, p));
         }
       }
       if (scope !== 'AWS') {
         for (const e of await allEntities<CustomerPolicyData>(repo, ctx.caller.accountId, 'policy')) {
-          views.push({
-            arn: arnFor(ctx, 'policy', e.name, e.path),
-            name: e.name,
-            id: e.id,
-            path: e.path,
-            awsManaged: false,
-            defaultVersionId: e.data.defaultVersionId,
-            createDate: e.createdAt,
-            updateDate: new Date(e.data.updatedAt),
-            description: e.data.description,
-            entity: e,
-          });
+          views.push(customerPolicyView(ctx.caller.partition, e));
         }
       }
       const attached = input.OnlyAttached || usageFilter ? await repo.attachedPolicyArnsInAccount(ctx.caller.accountId) : new Set<string>();

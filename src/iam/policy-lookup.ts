@@ -1,6 +1,6 @@
 // Managed policies by ARN, wherever they live: AWS's catalogue (arn:PARTITION:iam::aws:policy/…)
 // or the account's customer-managed policies (entities of kind 'policy' with stored versions).
-import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
+import { awsManagedPolicy, type AwsManagedPolicy } from '../catalog/aws-managed-policies.ts';
 import { iamArn, parsePolicyArn } from '../domain/arn.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
@@ -31,25 +31,34 @@ export async function findManagedPolicy(repo: Repo, ctx: ActionContext, arn: str
   if (!parsed) return undefined;
   if (parsed.account === 'aws') {
     const p = awsManagedPolicy(arn);
-    if (!p) return undefined;
-    return {
-      arn: `arn:${ctx.caller.partition}${p.arn.slice('arn:aws'.length)}`,
-      name: p.name,
-      id: p.id,
-      path: p.path,
-      awsManaged: true,
-      defaultVersionId: p.defaultVersionId,
-      createDate: p.createDate,
-      updateDate: p.updateDate,
-    };
+    return p && awsPolicyView(ctx.caller.partition, p);
   }
   if (parsed.account !== ctx.caller.accountId) return undefined;
   const e = await repo.getEntityByName<CustomerPolicyData>(ctx.caller.accountId, 'policy', parsed.name);
   if (!e || e.path !== parsed.path) return undefined;
   // INVARIANT: the stored spelling, never the request's: names match whatever their case, and the
   // policies that guard this policy must see (and attachments must store) the one true ARN.
+  return customerPolicyView(ctx.caller.partition, e);
+}
+
+/** An AWS managed policy as every policy operation shows it, its ARN in the served partition. */
+export function awsPolicyView(partition: string, p: AwsManagedPolicy): ManagedPolicyView {
   return {
-    arn: iamArn(ctx.caller.partition, e.accountId, 'policy', e.path, e.name),
+    arn: `arn:${partition}${p.arn.slice('arn:aws'.length)}`,
+    name: p.name,
+    id: p.id,
+    path: p.path,
+    awsManaged: true,
+    defaultVersionId: p.defaultVersionId,
+    createDate: p.createDate,
+    updateDate: p.updateDate,
+  };
+}
+
+/** A customer-managed policy as every policy operation shows it, with its ARN as stored. */
+export function customerPolicyView(partition: string, e: EntityRow<CustomerPolicyData>): ManagedPolicyView {
+  return {
+    arn: iamArn(partition, e.accountId, 'policy', e.path, e.name),
     name: e.name,
     id: e.id,
     path: e.path,

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { App } from '../../src/app.ts';
-import { WorkloadClient } from '../../src/cli-tools/workload-client.ts';
+import { IamdClient } from '../../src/cli-tools/workload-client.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient } from '../helpers.ts';
 import { capture, ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './support.ts';
 import { offsetsOf } from '../../src/api/console/pages-simulator.ts';
@@ -201,7 +201,7 @@ describe('console: roles, workloads, simulator', () => {
   });
 
   test('revoke a workload from the role page: its token gets no more credentials', async () => {
-    const operator = new WorkloadClient(app.url, ROOT_KEY);
+    const operator = new IamdClient(app.url, ROOT_KEY);
     const reg = await operator.request<{ Workload: { WorkloadId: string }; AuthorizationToken: string; CredentialsPath: string }>('POST', '/iamd/workloads', {
       InstanceProfileName: 'web',
       Name: 'batch-job',

@@ -2,10 +2,10 @@
 // (disabled, with AWS's reason, when the caller may not create), an optional search box and
 // filters; then the table of items linking to their pages, the empty state, the link to the next
 // page; or, when the list could not be loaded, a notice with the reason instead of the table.
-import { APP, can, flash, send, withQuery, type Rq } from './core.ts';
+import { APP, can, csrfField, flash, postButton, send, withQuery, type Rq } from './core.ts';
 import { html, type HtmlValue, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
-import { onePage, listAll, type ListAction, type ListItems } from './outputs.ts';
+import { onePage, listAll, type ListAction, type ListItems, type Tag } from './outputs.ts';
 import { load, loadFailed } from './sections.ts';
 
 export interface Allowed {
@@ -120,4 +120,24 @@ export async function searchOrPage<A extends ListAction>(
 ): Promise<Listed<ListItems[A]>> {
   if (q) return { items: (await listAll(rq, action)).filter((item) => matches(item, q)) };
   return onePage(rq, action, { Marker: rq.url.searchParams.get('marker') ?? undefined, MaxItems: pageSize });
+}
+
+/** ` disabled title="why"` for a control the caller may not use (AWS's reason as its tooltip). */
+export function disabledIf(a: Allowed): SafeHtml | '' {
+  return a.allowed ? '' : html` disabled title="${a.reason ?? ''}"`;
+}
+
+/** The tags card of an entity's page (users, roles): its tags, remove buttons, and an add form. */
+export function tagsCard(rq: Rq, base: string, tags: readonly Tag[], canTag: Allowed): SafeHtml {
+  const t = rq.t;
+  return html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
+<table class="list"><tbody>${tags.map(
+    (tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
+<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`,
+  )}</tbody></table>
+<form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
+<input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
+<input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\
+<button type="submit"${disabledIf(canTag)}>${t('common.addTag')}</button></form>
+</section>`;
 }

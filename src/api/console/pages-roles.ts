@@ -26,7 +26,7 @@ import {
 } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
-import { itemLink, listPage, searchOrPage, type Allowed } from './list-page.ts';
+import { disabledIf, itemLink, listPage, searchOrPage, tagsCard, type Allowed } from './list-page.ts';
 import type { MessageKey } from './messages.ts';
 import { listAll, read, type InstanceProfileRow, type RoleRow, type Tag, type UserRow } from './outputs.ts';
 import { attachablePolicies, policyPicker } from './pages-groups.ts';
@@ -78,7 +78,6 @@ function pretty(text: string): string {
 }
 
 const checked = (on: boolean | undefined) => (on ? ' checked' : '');
-const disabledIf = (a: Allowed) => (a.allowed ? '' : html` disabled title="${a.reason ?? ''}"`);
 const reasonIf = (a: Allowed) => (a.allowed ? '' : html`<span class="reason">${a.reason ?? ''}</span>`);
 
 export async function rolesList(rq: Rq): Promise<void> {
@@ -390,17 +389,6 @@ ${postButton(rq, `${base}/instance-profile`, t('roles.createProfile'), { allowed
 )}
 </section>`;
 
-  const tagsCard = html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
-<table class="list"><tbody>${tags.map(
-    (tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
-<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`,
-  )}</tbody></table>
-<form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
-<input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
-<input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\
-<button type="submit"${disabledIf(canTag)}>${t('common.addTag')}</button></form>
-</section>`;
-
   const body = html`${flash(rq)}
 ${summary}
 
@@ -412,7 +400,7 @@ ${revokeCard}
 
 ${profilesCard}
 
-${tagsCard}`;
+${tagsCard(rq, base, tags, canTag)}`;
   send(rq, 200, layout(rq, t('roles.roleTitle', { name }), body, '/roles'));
 }
 

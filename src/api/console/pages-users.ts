@@ -22,7 +22,7 @@ import {
 import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
-import { itemLink, listPage, searchOrPage } from './list-page.ts';
+import { disabledIf, itemLink, listPage, searchOrPage, tagsCard } from './list-page.ts';
 import { csvField } from './one-time.ts';
 import { readPasswordPolicy } from './pages-account.ts';
 import { signInUrl } from './pages-dashboard.ts';
@@ -269,7 +269,6 @@ export async function userPage(rq: Rq, params: Record<string, string>): Promise<
   const memberOf = new Set((groups.ok ? groups.value : []).map((g) => g.GroupName));
   const joinable = (allGroups.ok ? allGroups.value : []).filter((g) => !memberOf.has(g.GroupName));
   const tags: Tag[] = user.Tags ?? [];
-  const disabledIf = (a: { allowed: boolean; reason?: string }) => (a.allowed ? '' : html` disabled title="${a.reason ?? ''}"`);
   const inlineHref = (n: string) => `${APP}/inline?kind=user&name=${encodeURIComponent(name)}&policy=${encodeURIComponent(n)}`;
 
   const permissions = html`<section class="card" id="permissions"><h2>${t('users.permissions')}</h2>
@@ -383,17 +382,6 @@ ${
 }
 </section>`;
 
-  const tagsCard = html`<section class="card" id="tags"><h2>${t('common.tags')}</h2>
-<table class="list"><tbody>${tags.map(
-    (tag) => html`<tr><td>${tag.Key}</td><td>${tag.Value}</td>\
-<td>${postButton(rq, `${base}/untag`, t('common.remove'), { fields: { key: tag.Key }, allowed: canTag })}</td></tr>`,
-  )}</tbody></table>
-<form method="post" action="${base}/tag" class="inline">${csrfField(rq)}\
-<input name="key" placeholder="${t('common.key')}" aria-label="${t('common.key')}" required>\
-<input name="value" placeholder="${t('common.value')}" aria-label="${t('common.value')}">\
-<button type="submit"${disabledIf(canTag)}>${t('common.addTag')}</button></form>
-</section>`;
-
   const body = html`${flash(rq)}
 <section class="card"><h2>${t('users.summary')}</h2><dl class="facts">
 <dt>${t('common.arn')}</dt><dd><code id="user-arn">${arn}</code></dd><dt>${t('common.path')}</dt><dd>${user.Path}</dd>
@@ -407,7 +395,7 @@ ${groupsCard}
 
 ${credentials}
 
-${tagsCard}`;
+${tagsCard(rq, base, tags, canTag)}`;
   send(rq, 200, layout(rq, t('users.userTitle', { name }), body, '/users'));
 }
 
