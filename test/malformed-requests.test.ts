@@ -279,6 +279,8 @@ const PREFIXES = [
   '/iamd/authorize/batch',
   '/iamd/authenticate',
   '/iamd/resource-policies',
+  '/iamd/services',
+  '/iamd/services/',
   '/iamd/gateways/',
   '/iamd/gateway/check',
   '/iamd/gateway/forward-auth',
@@ -729,7 +731,9 @@ describe('the reported crash paths (issue #12, item 4)', () => {
 
   test('a validly signed DELETE /iamd/workloads/%E0%A4%A gets a 400 JSON error, not a 500 ServiceFailure (URI malformed)', async () => {
     const base = logged.app.url;
-    for (const path of ['/iamd/workloads/%E0%A4%A', '/iamd/workloads/%', '/iamd/workloads/%ED%A0%80']) {
+    // The same for every JSON API with a name or id in its path.
+    const paths = ['/iamd/workloads/%E0%A4%A', '/iamd/workloads/%', '/iamd/workloads/%ED%A0%80', '/iamd/services/%E0%A4%A', '/iamd/gateways/%'];
+    for (const path of paths) {
       const r = await sendRaw(base, await signedRaw(base, { method: 'DELETE', path }));
       assert.equal(r.status, 400, `${path}: ${r.raw}`);
       assert.match(r.headers, /content-type: application\/json/i);
