@@ -19,6 +19,12 @@ import { callerIdentityHandlers } from './sts/caller-identity.ts';
 import { assumeRoleHandlers } from './sts/assume-role.ts';
 import { sessionTokenHandlers } from './sts/session-token.ts';
 import { authorizationMessageHandlers } from './sts/authorization-message.ts';
+import { oidcProviderHandlers } from './iam/oidc-providers.ts';
+import { samlProviderHandlers } from './iam/saml-providers.ts';
+import { outboundFederationHandlers } from './iam/outbound-federation.ts';
+import { webIdentityHandlers } from './sts/web-identity.ts';
+import { samlHandlers } from './sts/saml.ts';
+import { webIdentityTokenHandlers } from './sts/web-identity-token.ts';
 import { workloadHandlers } from './workloads/handlers.ts';
 import { catalogueHandlers } from './protect/catalogue.ts';
 import { authorizeHandlers } from './protect/authorize.ts';
@@ -62,6 +68,14 @@ export function buildRegistry(): ActionRegistry {
     'sts',
     { ...callerIdentityHandlers, ...assumeRoleHandlers, ...sessionTokenHandlers, ...authorizationMessageHandlers },
     { public: ['GetCallerIdentity', 'GetSessionToken'] },
+  );
+  // Federation: identity providers (in), the account's token issuer (out), and the STS operations
+  // that take a provider's token or assertion in place of a signature.
+  registry.add('iam', { ...oidcProviderHandlers, ...samlProviderHandlers, ...outboundFederationHandlers });
+  registry.add(
+    'sts',
+    { ...webIdentityHandlers, ...samlHandlers, ...webIdentityTokenHandlers },
+    { unsigned: ['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] },
   );
   registry.add('iamd', workloadHandlers);
   registry.add('iamd', catalogueHandlers);

@@ -43,6 +43,11 @@ export class Dispatcher {
     return this.registry.get(service, action) !== undefined;
   }
 
+  /** True when `service:action` may be called unsigned (by an Anonymous caller). */
+  acceptsUnsigned(service: string, action: string): boolean {
+    return this.registry.get(service, action)?.unsigned === true;
+  }
+
   /** Runs one operation as `caller`; resolves to its output, or rejects with AWS's error. */
   async run(d: Dispatch): Promise<OperationOutput> {
     const model = this.model(d.service);
@@ -53,6 +58,8 @@ export class Dispatcher {
     }
     const definition = this.registry.get(d.service, d.action);
     if (!definition) throw awsError('operationNotImplemented', { service: d.service, action: d.action });
+    // INVARIANT: an unsigned request reaches only the operations that authenticate by their input.
+    if (d.caller.type === 'Anonymous' && !definition.unsigned) throw awsError('missingAuthenticationToken');
     const input = decodeInput(model, operation.input?.shape, d.params);
     checkInputArns(model, operation.input?.shape, input, d.caller.partition);
     const ctx = createActionContext(d.caller, d.facts, this.services, d.requestId);

@@ -54,6 +54,8 @@ export interface ActionDefinition {
   handler: ErasedHandler;
   /** Actions that need no permission (sts:GetCallerIdentity): skip the authorize-was-called check. */
   public?: boolean;
+  /** Actions a request may call unsigned (AssumeRoleWithWebIdentity / SAML: their input is the proof). */
+  unsigned?: boolean;
 }
 
 /**
@@ -69,15 +71,16 @@ export class ActionRegistry {
   // service → action name → definition (looked up on every request: no key string is built).
   private readonly actions = new Map<string, Map<string, ActionDefinition>>();
 
-  add<S extends ServiceName>(service: S, handlers: Handlers<S>, options: { public?: OperationName<S>[] } = {}): void {
+  add<S extends ServiceName>(service: S, handlers: Handlers<S>, options: { public?: OperationName<S>[]; unsigned?: OperationName<S>[] } = {}): void {
     let byName = this.actions.get(service);
     if (!byName) {
       byName = new Map();
       this.actions.set(service, byName);
     }
     const publicNames = new Set<string>(options.public);
+    const unsignedNames = new Set<string>(options.unsigned);
     for (const [name, handler] of Object.entries(erase(handlers))) {
-      if (handler) byName.set(name, { service, name, handler, public: publicNames.has(name) });
+      if (handler) byName.set(name, { service, name, handler, public: publicNames.has(name), unsigned: unsignedNames.has(name) });
     }
   }
 

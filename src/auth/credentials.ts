@@ -16,7 +16,7 @@ import type { Store } from '../store/store.ts';
 import type { Repo, RepoChanges } from '../store/repo.ts';
 import { compileStored, managedPolicy } from '../authz/principal-policies.ts';
 import { workloadHoldsRole } from '../workloads/workloads.ts';
-import { openSession, type SessionClaims } from '../sts/sessions.ts';
+import { isRoleSession, openSession, type SessionClaims } from '../sts/sessions.ts';
 
 export interface ResolvedCredential {
   secret: string;
@@ -137,10 +137,11 @@ export class CredentialResolver {
       expiresAt: new Date(c.expiresAt),
       mfaAuthenticatedAt: c.mfaAt !== undefined ? new Date(c.mfaAt) : undefined,
       sourceIdentity: c.sourceIdentity,
+      federatedProvider: c.federatedProvider,
     };
     if (c.tags && Object.keys(c.tags).length > 0) facts.tags = c.tags;
     if (c.transitiveTagKeys) facts.transitiveTagKeys = c.transitiveTagKeys;
-    if (c.kind === 'AssumeRole') {
+    if (isRoleSession(c.kind)) {
       const role = c.principalId ? await repo.getEntityById(c.principalId) : undefined;
       if (role?.kind !== 'role' || role.accountId !== accountId || role.name !== c.roleName) return undefined;
       if (c.workloadId && !(await workloadHoldsRole(repo, c.workloadId, role.id))) return undefined;

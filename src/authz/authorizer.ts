@@ -88,6 +88,7 @@ export class Authorizer {
       if (session.mfaAuthenticatedAt)
         ctx['aws:MultiFactorAuthAge'] = String(Math.max(0, Math.floor((facts.now.getTime() - session.mfaAuthenticatedAt.getTime()) / 1000)));
       if (session.sourceIdentity) ctx['aws:SourceIdentity'] = session.sourceIdentity;
+      if (session.federatedProvider) ctx['aws:FederatedProvider'] = session.federatedProvider;
     }
     for (const [k, v] of Object.entries(principalTags)) ctx[`aws:PrincipalTag/${k}`] = v;
     if (extra) Object.assign(ctx, extra);

@@ -5,8 +5,10 @@ import type { CompiledPolicy } from '../policy/index.ts';
 /**
  * `Gateway`: a protected service's proxy (nginx auth_request…), authenticated by its token rather
  * than a signature (src/protect/gateways.ts); it holds one right, `gatewayPolicy`, and no other.
+ * `Anonymous`: an unsigned request, which only the operations that authenticate by their own input
+ * accept (AssumeRoleWithWebIdentity and AssumeRoleWithSAML: the token or assertion is the proof).
  */
-export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser' | 'Gateway';
+export type PrincipalType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser' | 'Gateway' | 'Anonymous';
 
 /** An authenticated caller. */
 export interface Caller {
@@ -43,6 +45,8 @@ export interface SessionFacts {
   /** Session tags that pass on to sessions of roles this session assumes (role chaining). */
   transitiveTagKeys?: string[];
   sourceIdentity?: string;
+  /** A role session obtained by federation: the IAM OIDC or SAML provider's ARN (aws:FederatedProvider). */
+  federatedProvider?: string;
 }
 
 /** Request facts that feed global condition keys (aws:SourceIp, aws:UserAgent, …). */

@@ -139,6 +139,21 @@ export const MESSAGES = {
     source: 'iamd',
     note: 'CreateLoginProfile without Password; unverified.',
   },
+  federatedNotAuthorized: {
+    code: 'AccessDenied',
+    template: 'Not authorized to perform {action}',
+    source: 'aws',
+    note: "AssumeRoleWithWebIdentity / AssumeRoleWithSAML refused: the role is missing, or its trust policy does not allow the provider's principal (AWS gives no reason).",
+  },
+  missingAuthenticationToken: {
+    code: 'MissingAuthenticationToken',
+    template: 'Request is missing Authentication Token',
+    source: 'aws',
+    note: 'An unsigned request for an operation that must be signed (only AssumeRoleWithWebIdentity and AssumeRoleWithSAML may be unsigned).',
+  },
+  // ---- federation: OIDC (inbound)
+  // ---- federation: SAML (inbound)
+  // ---- federation: outbound tokens
   roleChainingDuration: {
     code: 'ValidationError',
     template: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',

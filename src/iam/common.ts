@@ -17,6 +17,8 @@ const KIND_WORDS: Record<EntityKind, string> = {
   policy: 'policy',
   'instance-profile': 'Instance Profile',
   mfa: 'MFA device',
+  'oidc-provider': 'OpenIDConnect provider',
+  'saml-provider': 'SAML provider',
 };
 
 export function arnOf(ctx: Pick<ActionContext, 'caller'>, e: Pick<EntityRow<unknown>, 'kind' | 'path' | 'name'>): string {

@@ -206,7 +206,7 @@ export function cacheTtlSeconds(who: Authenticated): number {
 
 export async function principalOf(ctx: ActionContext, caller: Caller): Promise<AuthenticatedPrincipal> {
   // Only a signature authenticates a client; a gateway's token never does.
-  if (caller.type === 'Gateway') throw new Error('a gateway is never the client of an embedded request');
+  if (caller.type === 'Gateway' || caller.type === 'Anonymous') throw new Error('only a signature authenticates the client of an embedded request');
   const { tags } = await ctx.services.authorizer.policiesOf(caller, ctx.services.store);
   const session = caller.session;
   const principal: AuthenticatedPrincipal = {

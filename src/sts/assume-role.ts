@@ -15,7 +15,7 @@ export const ROLE_CHAINING_MAX_SECONDS = 3600;
 export const DEFAULT_ASSUME_ROLE_SECONDS = 3600;
 
 /** The role an ARN names (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`), with path and account checked. */
-async function roleOfArn(repo: Repo, arn: string): Promise<EntityRow<RoleData> | undefined> {
+export async function roleOfArn(repo: Repo, arn: string): Promise<EntityRow<RoleData> | undefined> {
   const parsed = parseArn(arn);
   if (parsed?.service !== 'iam' || !parsed.resource.startsWith('role/')) return undefined;
   const resource = parsed.resource.slice('role'.length);

@@ -15,7 +15,12 @@ import type { Repo } from '../store/repo.ts';
 import { acceptMfaCode } from '../iam/mfa.ts';
 
 /** Which STS action issued the session. */
-export type SessionKind = 'AssumeRole' | 'GetSessionToken' | 'GetFederationToken';
+export type SessionKind = 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'AssumeRoleWithSAML' | 'GetSessionToken' | 'GetFederationToken';
+
+/** Sessions of a role, whichever way they were obtained. */
+export function isRoleSession(kind: SessionKind): boolean {
+  return kind === 'AssumeRole' || kind === 'AssumeRoleWithWebIdentity' || kind === 'AssumeRoleWithSAML';
+}
 
 export interface SessionClaims {
   v: 1;
@@ -39,6 +44,8 @@ export interface SessionClaims {
   sourceIdentity?: string;
   /** Role chaining: the session was obtained with role-session credentials. */
   chained?: boolean;
+  /** AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the IAM OIDC or SAML provider's ARN. */
+  federatedProvider?: string;
   /** A workload's session (`iamd exec`): valid only while that workload is, and its instance profile holds the role. */
   workloadId?: string;
   secret: string;
@@ -150,6 +157,8 @@ export async function checkSessionPolicies(
   ctx: ActionContext,
   policy: string | undefined,
   descriptors: { arn?: string }[] | undefined,
+  /** The account the session belongs to (a federated caller has none of its own: the role's). */
+  accountId: string = ctx.caller.accountId,
 ): Promise<string[]> {
   if (policy !== undefined) {
     const parsed = parsePolicy(policy, 'identity', { partition: ctx.caller.partition });
@@ -162,8 +171,8 @@ export async function checkSessionPolicies(
   for (const arn of arns) {
     const parsed = parsePolicyArn(arn);
     if (!parsed) throw awsError('sessionPolicyArnInvalid', { arn });
-    if (parsed.account !== 'aws' && parsed.account !== ctx.caller.accountId) throw awsError('sessionPolicyArnInvalid', { arn });
-    const found = parsed.account === 'aws' || (await repo.getEntityByName(ctx.caller.accountId, 'policy', parsed.name));
+    if (parsed.account !== 'aws' && parsed.account !== accountId) throw awsError('sessionPolicyArnInvalid', { arn });
+    const found = parsed.account === 'aws' || (await repo.getEntityByName(accountId, 'policy', parsed.name));
     if (!found) throw awsError('sessionPolicyArnInvalid', { arn });
   }
   return arns;

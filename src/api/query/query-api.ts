@@ -9,7 +9,9 @@ import { newRequestId } from '../../domain/ids.ts';
 import type { Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
 import type { Params } from '../../actions/model/decode-input.ts';
-import { iamModel } from '../../actions/model/service-model.ts';
+import { iamModel, stsModel } from '../../actions/model/service-model.ts';
+import type { Caller } from '../../domain/caller.ts';
+import { DEFAULT_REGION, type Partition } from '../../sigv4/index.ts';
 import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { rawHeader } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
@@ -50,8 +52,30 @@ export class QueryApi {
       const now = this.services.clock();
       const raw = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body };
       const parsed = this.authenticator.parse(raw, now);
-      const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, !(parsed instanceof AwsError) && parsed.payloadSigned);
+      const unsigned = parsed instanceof AwsError && parsed.code === 'MissingAuthenticationToken';
+      // An unsigned body is read only for the operations that may be called unsigned (below).
+      const params = collectParams(req.url ?? '/', rawHeader(req, 'content-type'), body, unsigned || (!(parsed instanceof AwsError) && parsed.payloadSigned));
       action = params.get('Action') ?? '';
+      if (unsigned && this.dispatcher.acceptsUnsigned('sts', action)) {
+        namespace = stsModel.metadata.xmlNamespace;
+        const output = await this.dispatcher.run({
+          service: 'sts',
+          action,
+          version: params.get('Version'),
+          params,
+          caller: anonymousCaller(this.services.partition),
+          facts: {
+            sourceIp: normalizeIp(req.socket.remoteAddress),
+            userAgent: rawHeader(req, 'user-agent') ?? '',
+            secureTransport: false,
+            region: DEFAULT_REGION[this.services.partition],
+            now,
+          },
+          requestId,
+        });
+        reply = { status: 200, body: encodeResponse(stsModel, action, output, requestId) };
+        return this.send(res, reply, requestId, action, started);
+      }
       if (parsed instanceof AwsError) throw parsed;
       // The Query protocol speaks AWS's services only (iamd's own operations are JSON).
       const model = QUERY_SERVICES.has(parsed.scope.service) ? this.dispatcher.model(parsed.scope.service) : undefined;
@@ -74,6 +98,10 @@ export class QueryApi {
     } catch (error) {
       reply = this.errorReply(error, requestId, namespace, action);
     }
+    this.send(res, reply, requestId, action, started);
+  }
+
+  private send(res: ServerResponse, reply: Reply, requestId: string, action: string, started: bigint): void {
     const { status, body } = reply;
     sendThisTurn(() => {
       res.writeHead(status, ['content-type', 'text/xml', 'x-amzn-requestid', requestId, 'content-length', String(Buffer.byteLength(body))]);
@@ -104,6 +132,11 @@ export class QueryApi {
         this.logger.warn({ err: String(err) }, 'could not record access key use');
       });
   }
+}
+
+/** The caller of an unsigned request: no account, no permissions; only unsigned operations accept it. */
+function anonymousCaller(partition: Partition): Caller {
+  return { type: 'Anonymous', accountId: '', partition, arn: '*', userId: 'anonymous' };
 }
 
 /**

@@ -1,0 +1,4 @@
+// STS GetWebIdentityToken (being written).
+import type { StsHandlers } from '../actions/registry.ts';
+
+export const webIdentityTokenHandlers = {} satisfies StsHandlers;
