@@ -8,7 +8,7 @@ import { compileStored } from '../authz/principal-policies.ts';
 import type { RoleData } from '../iam/roles.ts';
 import { DEFAULT_MAX_SESSION_DURATION } from '../iam/roles.ts';
 import type { EntityRow, Repo, Tag } from '../store/repo.ts';
-import { checkMfa, checkSessionPolicies, issueCredentials, packedPolicySize } from './sessions.ts';
+import { checkMfa, checkSessionPolicies, issueCredentials, noteRoleUse, packedPolicySize } from './sessions.ts';
 
 /** Role chaining: a role session assuming a role gets at most one hour. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
@@ -67,7 +67,10 @@ export const assumeRoleHandlers = {
       throw awsError('rootCannotAssumeRole');
     }
 
-    return ctx.services.store.write(async (repo) => {
+    // A read, unless an MFA code is to be spent (codes are single use): issuing a session writes nothing.
+    const store = ctx.services.store;
+    const inTransaction = input.SerialNumber !== undefined || input.TokenCode !== undefined ? store.write.bind(store) : store.read.bind(store);
+    const { output, role } = await inTransaction(async (repo) => {
       const mfa = await checkMfa(repo, ctx, input.SerialNumber, input.TokenCode);
       const role = await roleOfArn(repo, roleArnInput);
 
@@ -137,13 +140,15 @@ export const assumeRoleHandlers = {
         sourceIdentity: previousSource ?? input.SourceIdentity,
         chained: chained || undefined,
       });
-      await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: ctx.request.now.toISOString(), region: ctx.request.region } } });
-      return {
+      const output = {
         Credentials: credentials,
         AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: assumedRoleArn(caller.partition, role.accountId, role.name, sessionName) },
         PackedPolicySize: packed,
         SourceIdentity: previousSource ?? input.SourceIdentity,
       };
+      return { output, role };
     });
+    await noteRoleUse(store, role, ctx.request.now, ctx.request.region);
+    return output;
   },
 } satisfies StsHandlers;

@@ -9,7 +9,7 @@ import { compileStored } from '../authz/principal-policies.ts';
 import { DEFAULT_MAX_SESSION_DURATION } from '../iam/roles.ts';
 import { evaluate, type RequestContext } from '../policy/index.ts';
 import { DEFAULT_ASSUME_ROLE_SECONDS, roleOfArn } from './assume-role.ts';
-import { checkSessionPolicies, issueCredentials, packedPolicySize, type IssuedCredentials } from './sessions.ts';
+import { checkSessionPolicies, issueCredentials, noteRoleUse, packedPolicySize, type IssuedCredentials } from './sessions.ts';
 
 export interface FederatedSessionRequest {
   kind: 'AssumeRoleWithWebIdentity' | 'AssumeRoleWithSAML';
@@ -46,7 +46,8 @@ export async function issueFederatedSession(ctx: ActionContext, rq: FederatedSes
   const action = `sts:${rq.kind}`;
   const partition = ctx.services.partition;
   ctx.authorized = true; // the trust policy below is this operation's whole authorization
-  return ctx.services.store.write(async (repo) => {
+  const store = ctx.services.store;
+  const { session, role } = await store.read(async (repo) => {
     const role = await roleOfArn(repo, rq.roleArn);
     const trust =
       role && role.accountId === rq.provider.accountId
@@ -109,12 +110,14 @@ export async function issueFederatedSession(ctx: ActionContext, rq: FederatedSes
       sourceIdentity: rq.sourceIdentity,
       federatedProvider: rq.provider.arn,
     });
-    await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: ctx.request.now.toISOString(), region: ctx.request.region } } });
-    return {
+    const session: FederatedSession = {
       Credentials: credentials,
       AssumedRoleUser: { AssumedRoleId: `${role.id}:${rq.sessionName}`, Arn: assumedRoleArn(partition, role.accountId, role.name, rq.sessionName) },
       PackedPolicySize: packed,
       SourceIdentity: rq.sourceIdentity,
     };
+    return { session, role };
   });
+  await noteRoleUse(store, role, ctx.request.now, ctx.request.region);
+  return session;
 }

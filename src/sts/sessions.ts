@@ -12,6 +12,7 @@ import { awsError, messageText } from '../errors/messages.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace } from '../policy/index.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
 import type { Repo } from '../store/repo.ts';
+import type { Transactions } from '../store/store.ts';
 import { acceptMfaCode } from '../iam/mfa.ts';
 
 /** Which STS action issued the session. */
@@ -207,4 +208,28 @@ export async function checkMfa(repo: Repo, ctx: ActionContext, serial: string | 
   }
   if (!(await acceptMfaCode(repo, ctx.caller.accountId, serial, owner, code, ctx.request.now, ctx.services.secrets))) throw awsError('mfaCodeInvalid');
   return true;
+}
+
+/** RoleLastUsed is kept to the minute (AWS's own takes up to four hours to show): most sessions write nothing. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/**
+ * Records a role's use, unless it was recorded in the same region within the last minute. A write
+ * ends every cache's generation, so issuing a session is a read and only this rare write is one.
+ * Call after the session's own transaction (it opens a write, reading the role afresh inside it).
+ */
+export async function noteRoleUse(
+  store: Transactions,
+  role: { id: string; data: { lastUsed?: { date: string; region?: string } } },
+  now: Date,
+  region: string,
+): Promise<void> {
+  const recent = (last: { date: string; region?: string } | undefined) =>
+    last !== undefined && last.region === region && Math.abs(now.getTime() - Date.parse(last.date)) < LAST_USED_GRANULARITY_MS;
+  if (recent(role.data.lastUsed)) return;
+  await store.write(async (repo) => {
+    const fresh = await repo.getEntityById<{ lastUsed?: { date: string; region?: string } }>(role.id);
+    if (fresh?.kind !== 'role' || recent(fresh.data.lastUsed)) return;
+    await repo.updateEntity(fresh.id, { data: { ...fresh.data, lastUsed: { date: now.toISOString(), region } } });
+  });
 }
