@@ -39,6 +39,14 @@ module.exports = {
       to: { pathNot: ['^src/sigv4/', '^node_modules/'], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'federation-sits-below-actions',
+      comment:
+        'src/federation (OIDC token and key verification, SAML assertions) is at the level of auth/authz: errors, domain, crypto and packages only; the handlers (src/sts, src/iam) pass it what they read from the store.',
+      severity: 'error',
+      from: { path: '^src/federation/' },
+      to: { path: '^src/(store|actions|api|authz|auth|iam|sts|workloads|protect)/|^src/(app|cli|operations)\\.ts$' },
+    },
+    {
       name: 'transports-import-actions-never-the-reverse',
       comment: 'Only the transports (src/api), the composition root (src/app.ts) and the CLI know HTTP routes and pages.',
       severity: 'error',

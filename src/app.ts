@@ -14,9 +14,13 @@ import { JsonApi } from './api/json-api.ts';
 import { CatalogueApi } from './api/protect/catalogue-api.ts';
 import { AuthorizeApi } from './api/protect/authorize-api.ts';
 import { GatewayApi } from './api/protect/gateway-api.ts';
+import { OidcProviderKeysApi } from './api/oidc-provider-keys-api.ts';
+import { OidcConsoleSignInApi } from './api/oidc-console-sign-in-api.ts';
+import { WellKnownApi } from './api/federation/well-known.ts';
 import { Authorizer } from './authz/authorizer.ts';
+import { OidcKeyCache } from './federation/oidc-key-cache.ts';
 import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
-import type { Config } from './config.ts';
+import { checkPublicUrl, type Config } from './config.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import { Store } from './store/store.ts';
 import { pathOf } from './http/raw-header.ts';
@@ -39,6 +43,8 @@ export interface AppOptions {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? (() => new Date());
+  // Checked before anything starts: a bad IAMD_PUBLIC_URL refuses to start.
+  const publicUrl = checkPublicUrl(config.publicUrl);
   const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   let secrets: SecretBox;
   let boot: BootstrapResult;
@@ -54,6 +60,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // The one SigV4 verifier: every transport's callers, and the requests protected services relay.
   const authenticator = new Authenticator(new CredentialResolver(store, secrets), config.partition);
   const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition, authenticator };
+  // AssumeRoleWithWebIdentity: the OIDC issuers' signing keys, kept for the process (src/federation/oidc-key-cache.ts).
+  services.oidcKeys = new OidcKeyCache({
+    now: () => clock().getTime(),
+    onFetchError: (issuer, error) => logger.warn({ issuer, failure: error.failure, err: error.message }, 'OIDC issuer keys could not be fetched'),
+  });
   // One dispatch for every transport: lookup, decode, context, run, the authorization invariant.
   const dispatcher = new Dispatcher(services, buildRegistry());
   const api = new QueryApi(services, dispatcher, authenticator, logger);
@@ -67,8 +78,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const authorizeApi = new AuthorizeApi(dispatcher, json);
   // Gateways (/iamd/gateways…, /iamd/gateway/check…): proxies that cannot sign, by their token.
   const gateways = new GatewayApi(services, dispatcher, json, store, logger);
+  // OIDC providers' keys given by an administrator (/iamd/oidc-providers/keys): signed JSON, same dispatch.
+  const oidcProviderKeys = new OidcProviderKeysApi(dispatcher, json);
+  // Console sign-in through an OIDC provider, enabled by an administrator (/iamd/oidc-providers/console-sign-in).
+  const oidcConsoleSignIn = new OidcConsoleSignInApi(dispatcher, json);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher);
+  // The outbound OIDC issuers' discovery documents and keys (/oidc/ID/.well-known/…): public GETs.
+  const wellKnown = new WellKnownApi(services, store);
 
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
@@ -87,7 +104,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
             ? authorizeApi.handle(req, res)
             : gateways.handles(path)
               ? gateways.handle(req, res)
-              : api.handle(req, res);
+              : wellKnown.handles(path)
+                ? wellKnown.handle(req, res)
+                : oidcProviderKeys.handles(path)
+                  ? oidcProviderKeys.handle(req, res)
+                  : oidcConsoleSignIn.handles(path)
+                    ? oidcConsoleSignIn.handle(req, res)
+                    : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);
@@ -101,6 +124,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // The base of the URLs iamd publishes (the OIDC issuers'): IAMD_PUBLIC_URL, else where it listens.
+  services.publicUrl = publicUrl ?? `http://${host}:${address.port}`;
   return {
     server,
     store,

@@ -14,6 +14,7 @@ import { constants as osConstants } from 'node:os';
 import { credentialsFromEnv, endpointFromEnv, IamdClient, workloadEnvironment } from './cli-tools/workload-client.ts';
 import { startImdsServer } from './cli-tools/imds-server.ts';
 import { CatalogueClient } from './cli-tools/catalogue-client.ts';
+import { addOidcProviderKeyCommands } from './cli-tools/oidc-provider-keys.ts';
 import { readFileSync } from 'node:fs';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
@@ -30,8 +31,20 @@ program
   .addOption(
     new Option('--partition <partition>', 'the AWS partition served: its ARNs and regions only (IAMD_PARTITION)').choices(PARTITIONS).default(undefined, 'aws'),
   )
+  .addOption(
+    new Option('--public-url <url>', "the URL clients reach iamd at, for the OIDC issuer's URLs (IAMD_PUBLIC_URL)").default(undefined, 'http://HOST:PORT'),
+  )
   .action(
-    async (flags: { host?: string; port?: number; dataDir?: string; databaseUrl?: string; accountId?: string; logLevel?: string; partition?: Partition }) => {
+    async (flags: {
+      host?: string;
+      port?: number;
+      dataDir?: string;
+      databaseUrl?: string;
+      accountId?: string;
+      logLevel?: string;
+      partition?: Partition;
+      publicUrl?: string;
+    }) => {
       const config = configFromEnv(process.env, flags);
       const app = await startApp(config);
       const creds = app.boot.generatedRootCredentials;
@@ -331,6 +344,9 @@ function redactUrl(url: string): string {
     return 'postgres://…';
   }
 }
+
+// iamd extension: an OIDC provider's keys given by an administrator (iamd oidc-provider put-keys|delete-keys).
+addOidcProviderKeyCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`iamd: ${err instanceof Error ? err.message : String(err)}\n`);

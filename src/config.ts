@@ -20,9 +20,29 @@ export interface Config {
    * builds or accepts is in it, and requests signed for a region of another partition are refused.
    */
   partition: Partition;
+  /**
+   * The URL clients reach this iamd at (https://iam.example.com, behind a proxy), for the URLs iamd
+   * publishes: the outbound OIDC issuer's. Unset: `http://HOST:PORT` it listens on.
+   */
+  publicUrl?: string;
 }
 
 export const DEFAULT_PORT = 8900;
+
+/** IAMD_PUBLIC_URL: an http(s) URL with no query or fragment; kept without its trailing slash. */
+export function checkPublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`IAMD_PUBLIC_URL must be an http(s) URL; not '${value}'`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
+    throw new Error(`IAMD_PUBLIC_URL must be an http(s) URL with no query, fragment or credentials; not '${value}'`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
 
 function checkPartition(name: string): Partition {
   if (!isPartition(name)) throw new Error(`IAMD_PARTITION must be one of ${PARTITIONS.join(', ')}; not '${name}'`);
@@ -43,5 +63,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     rootPassword: env.IAMD_ROOT_PASSWORD,
     logLevel: flags.logLevel ?? env.IAMD_LOG_LEVEL ?? 'info',
     partition: checkPartition(flags.partition ?? env.IAMD_PARTITION ?? 'aws'),
+    publicUrl: checkPublicUrl(flags.publicUrl ?? env.IAMD_PUBLIC_URL),
   };
 }

@@ -19,7 +19,7 @@ import { callerIdentityHandlers } from './sts/caller-identity.ts';
 import { assumeRoleHandlers } from './sts/assume-role.ts';
 import { sessionTokenHandlers } from './sts/session-token.ts';
 import { authorizationMessageHandlers } from './sts/authorization-message.ts';
-import { oidcProviderHandlers } from './iam/oidc-providers.ts';
+import { oidcProviderHandlers, oidcProviderKeyHandlers } from './iam/oidc-providers.ts';
 import { samlProviderHandlers } from './iam/saml-providers.ts';
 import { outboundFederationHandlers } from './iam/outbound-federation.ts';
 import { webIdentityHandlers } from './sts/web-identity.ts';
@@ -31,6 +31,7 @@ import { authorizeHandlers } from './protect/authorize.ts';
 import { resourcePolicyHandlers } from './protect/resource-policies.ts';
 import { gatewayHandlers } from './protect/gateways.ts';
 import { gatewayCheckHandlers } from './protect/gateway-check.ts';
+import { oidcConsoleSignInHandlers } from './iam/oidc-console-sign-in.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
@@ -72,6 +73,8 @@ export function buildRegistry(): ActionRegistry {
   // Federation: identity providers (in), the account's token issuer (out), and the STS operations
   // that take a provider's token or assertion in place of a signature.
   registry.add('iam', { ...oidcProviderHandlers, ...samlProviderHandlers, ...outboundFederationHandlers });
+  // iamd extension: an OIDC provider's keys given by an administrator.
+  registry.add('iamd', oidcProviderKeyHandlers);
   registry.add(
     'sts',
     { ...webIdentityHandlers, ...samlHandlers, ...webIdentityTokenHandlers },
@@ -81,5 +84,6 @@ export function buildRegistry(): ActionRegistry {
   registry.add('iamd', catalogueHandlers);
   registry.add('iamd', { ...authorizeHandlers, ...resourcePolicyHandlers });
   registry.add('iamd', { ...gatewayHandlers, ...gatewayCheckHandlers });
+  registry.add('iamd', oidcConsoleSignInHandlers);
   return registry;
 }

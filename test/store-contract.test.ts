@@ -267,6 +267,7 @@ for (const dialect of dialects) {
         mfa_at: null,
         created_at: now.toISOString(),
         expires_at: expiresAt,
+        role_session: null,
       });
       const later = '2026-01-03T00:00:00.000Z';
       await store.write(async (repo) => {
@@ -289,6 +290,28 @@ for (const dialect of dialects) {
       assert.deepEqual(await exists(['s-root', 's-u2']), [false, true]);
       await store.write((repo) => repo.deleteConsoleSession('s-u2'));
       assert.deepEqual(await exists(['s-u2']), [false]);
+    });
+
+    test('console sign-ins through an OIDC provider in progress: taken once, expired ones deleted', async () => {
+      const flow = (idHash: string, expiresAt: string) => ({
+        id_hash: idHash,
+        browser_hash: `b-${idHash}`,
+        account_id: ACCOUNT,
+        data: 'sealed',
+        expires_at: expiresAt,
+      });
+      await store.write(async (repo) => {
+        await repo.insertConsoleSsoFlow(flow('f1', '2026-01-03T00:00:00.000Z'));
+        await repo.insertConsoleSsoFlow(flow('f-old', '2026-01-01T00:00:00.000Z'));
+      });
+      // Both callers race for one flow: exactly one gets it.
+      const taken = await Promise.all([store.write((repo) => repo.takeConsoleSsoFlow('f1')), store.write((repo) => repo.takeConsoleSsoFlow('f1'))]);
+      assert.deepEqual(
+        taken.filter((t) => t !== undefined),
+        [flow('f1', '2026-01-03T00:00:00.000Z')],
+      );
+      await store.write((repo) => repo.deleteExpiredConsoleSsoFlows(now));
+      assert.equal(await store.write((repo) => repo.takeConsoleSsoFlow('f-old')), undefined);
     });
 
     test('sign-in failures: one row per key, overwritten in place, cleared', async () => {
@@ -426,6 +449,59 @@ for (const dialect of dialects) {
       await store.write((repo) => repo.revokeGateway('gw-a', new Date('2026-04-01T00:00:00.000Z')));
       assert.equal((await store.read((repo) => repo.getGatewayByTokenHash('hash-a')))?.revoked_at, '2026-03-01T00:00:00.000Z');
       assert.equal((await store.read((repo) => repo.getGateway('gw-b')))?.revoked_at, null);
+    });
+
+    test('outbound federation: one issuer per account (unique id), enabled and disabled in place; signing keys per account, oldest first, deleted one by one', async () => {
+      const OTHER = '444455556666';
+      const issuer = (account: string, id: string) => ({
+        account_id: account,
+        issuer_id: id,
+        enabled: 1,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        disabled_at: null,
+      });
+      await store.write((repo) => repo.insertOutboundFederation(issuer(ACCOUNT, 'issuer-a')));
+      await assert.rejects(store.write((repo) => repo.insertOutboundFederation(issuer(OTHER, 'issuer-a'))));
+      await assert.rejects(store.write((repo) => repo.insertOutboundFederation(issuer(ACCOUNT, 'issuer-b'))));
+      assert.deepEqual(await store.read((repo) => repo.getOutboundFederation(ACCOUNT)), issuer(ACCOUNT, 'issuer-a'));
+      assert.equal((await store.read((repo) => repo.getOutboundFederationByIssuer('issuer-a')))?.account_id, ACCOUNT);
+      assert.equal(await store.read((repo) => repo.getOutboundFederation(OTHER)), undefined);
+      const off = new Date('2026-02-01T00:00:00.000Z');
+      assert.equal(await store.write((repo) => repo.setOutboundFederationEnabled(ACCOUNT, false, off)), true);
+      assert.equal(await store.write((repo) => repo.setOutboundFederationEnabled(OTHER, false, off)), false);
+      assert.deepEqual(await store.read((repo) => repo.getOutboundFederation(ACCOUNT)), {
+        ...issuer(ACCOUNT, 'issuer-a'),
+        enabled: 0,
+        updated_at: off.toISOString(),
+        disabled_at: off.toISOString(),
+      });
+      await store.write((repo) => repo.setOutboundFederationEnabled(ACCOUNT, true, now));
+      assert.equal((await store.read((repo) => repo.getOutboundFederation(ACCOUNT)))?.disabled_at, null);
+
+      const key = (kid: string, at: string, account = ACCOUNT) => ({
+        kid,
+        account_id: account,
+        alg: 'RS256',
+        public_jwk: `{"kid":"${kid}"}`,
+        private_sealed: `sealed-${kid}`,
+        created_at: at,
+        active_from: at,
+      });
+      await store.write((repo) => repo.insertOutboundSigningKey(key('k2', '2026-01-02T00:00:00.000Z')));
+      await store.write((repo) => repo.insertOutboundSigningKey(key('k1', '2026-01-01T00:00:00.000Z')));
+      await store.write((repo) => repo.insertOutboundSigningKey(key('k3', '2026-01-01T00:00:00.000Z', OTHER)));
+      await assert.rejects(store.write((repo) => repo.insertOutboundSigningKey(key('k1', '2026-01-03T00:00:00.000Z'))));
+      assert.deepEqual(await store.read((repo) => repo.listOutboundSigningKeys(ACCOUNT)), [
+        key('k1', '2026-01-01T00:00:00.000Z'),
+        key('k2', '2026-01-02T00:00:00.000Z'),
+      ]);
+      assert.equal(await store.write((repo) => repo.deleteOutboundSigningKey(OTHER, 'k1')), false);
+      assert.equal(await store.write((repo) => repo.deleteOutboundSigningKey(ACCOUNT, 'k1')), true);
+      assert.deepEqual(
+        (await store.read((repo) => repo.listOutboundSigningKeys(ACCOUNT))).map((k) => k.kid),
+        ['k2'],
+      );
     });
 
     test('meta: a value per key, set and overwritten; getMeta/setMeta are the same queries', async () => {

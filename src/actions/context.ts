@@ -7,6 +7,7 @@ import type { Transactions } from '../store/store.ts';
 import type { Authorizer } from '../authz/authorizer.ts';
 import type { Partition } from '../sigv4/index.ts';
 import type { RequestAuthenticator } from '../domain/authentication.ts';
+import type { OidcKeyCache } from '../federation/oidc-key-cache.ts';
 
 // Who is calling and the request's facts live in src/domain (authentication and the authorizer
 // need them below the action layer); they are re-exported for the handlers.
@@ -24,6 +25,10 @@ export interface Services {
   partition: Partition;
   /** The one SigV4 verifier (src/auth): the transports' and the authorization API's (src/protect). */
   authenticator: RequestAuthenticator;
+  /** The URL clients reach iamd at (IAMD_PUBLIC_URL, else where it listens), no trailing slash: the base of the URLs iamd publishes. */
+  publicUrl?: string;
+  /** The OpenID Connect issuers' signing keys (AssumeRoleWithWebIdentity), one cache for the process; unset: a handler makes its own. */
+  oidcKeys?: OidcKeyCache;
 }
 
 export interface ActionContext {

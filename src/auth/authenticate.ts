@@ -87,6 +87,30 @@ export class Authenticator implements RequestAuthenticator {
     };
     return { caller, facts, signature: parsed };
   }
+
+  /**
+   * The caller of a role session held server-side (the console's sign-in through an OIDC
+   * provider), with no request to verify: the session token must be the one issued with the key,
+   * unexpired, and its role must still exist. Throws ExpiredToken or InvalidClientTokenId otherwise.
+   */
+  async sessionCaller(accessKeyId: string, sessionToken: string, now: Date): Promise<Caller> {
+    // Only temporary credentials: a long-term key is never accepted without its signature.
+    if (!accessKeyId.startsWith('ASIA')) throw awsError('securityTokenInvalid');
+    const credential = await this.credentials.resolve(accessKeyId, sessionToken, now, 'iam');
+    if (!credential?.active) throw awsError('securityTokenInvalid');
+    let memo = this.memos.get(credential);
+    if (!memo) {
+      memo = { signingKeys: new Map() };
+      this.memos.set(credential, memo);
+    }
+    if (!memo.caller) {
+      const { arnFor, roleArnFor, ...principal } = credential.caller;
+      const caller: Caller = { ...principal, partition: this.partition, arn: arnFor(this.partition) };
+      if (roleArnFor) caller.roleArn = roleArnFor(this.partition);
+      memo.caller = Object.freeze(caller);
+    }
+    return memo.caller;
+  }
 }
 
 /** The address of a connection as policies see it: IPv4-mapped IPv6 as IPv4. */

@@ -23,4 +23,6 @@ export interface RequestAuthenticator {
   parse(req: RawRequest, now: Date): ParsedSignature | AwsError;
   /** Resolves the access key and verifies the signature; throws AWS's error when the request is not authentic. */
   verify(req: RawRequest, parsed: ParsedSignature, now: Date, client: ClientFacts): Promise<Authenticated>;
+  /** The caller of temporary credentials held server-side (the console's federated sessions); throws AWS's error when they are not valid now. */
+  sessionCaller(accessKeyId: string, sessionToken: string, now: Date): Promise<Caller>;
 }

@@ -68,6 +68,16 @@ export const ERROR_REGISTRY = {
   InvalidAuthorizationMessageException: { status: 400, group: 'sts' },
   PackedPolicyTooLarge: { status: 400, group: 'sts' },
   RegionDisabledException: { status: 403, group: 'sts' },
+  // inbound federation (AssumeRoleWithSAML / AssumeRoleWithWebIdentity)
+  InvalidIdentityToken: { status: 400, group: 'sts' },
+  IDPRejectedClaim: { status: 403, group: 'sts' },
+  IDPCommunicationError: { status: 400, group: 'sts' },
+  // outbound web identity federation (IAM's switch, STS's GetWebIdentityToken)
+  FeatureEnabled: { status: 409, group: 'iam' },
+  FeatureDisabled: { status: 404, group: 'iam' },
+  OutboundWebIdentityFederationDisabledException: { status: 403, group: 'sts' },
+  SessionDurationEscalationException: { status: 403, group: 'sts' },
+  JWTPayloadSizeExceededException: { status: 400, group: 'sts' },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -63,7 +63,7 @@ export const accountHandlers = {
     await ctx.authorize('iam:GetAccountSummary', ANY);
     return ctx.services.store.read(async (repo) => {
       const a = ctx.caller.accountId;
-      const [users, groups, roles, policies, instanceProfiles, mfa, rootKeys] = await Promise.all([
+      const [users, groups, roles, policies, instanceProfiles, mfa, rootKeys, oidcProviders, samlProviders] = await Promise.all([
         repo.countEntities(a, 'user'),
         repo.countEntities(a, 'group'),
         repo.countEntities(a, 'role'),
@@ -71,6 +71,8 @@ export const accountHandlers = {
         repo.countEntities(a, 'instance-profile'),
         repo.countEntities(a, 'mfa'),
         repo.listAccessKeys(a, null),
+        repo.countEntities(a, 'oidc-provider'),
+        repo.countEntities(a, 'saml-provider'),
       ]);
       const [rootMfa, mfaInUse] = await Promise.all([rootMfaEnabled(repo, a), mfaDevicesInUse(repo, a)]);
       return {
@@ -104,7 +106,8 @@ export const accountHandlers = {
           SigningCertificatesPerUserQuota: 2,
           ServerCertificates: 0,
           ServerCertificatesQuota: 20,
-          Providers: 0,
+          // Identity providers, OIDC and SAML together.
+          Providers: oidcProviders + samlProviders,
           GlobalEndpointTokenVersion: 1,
         },
       };

@@ -15,7 +15,8 @@ const TOP_FIELDS = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition']);
 const PRINCIPAL_TYPES = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 const ACTION = /^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]*$/;
-const CONDITION_KEY = /^[A-Za-z0-9*?-]+:\S+$/;
+// A web identity provider's keys are prefixed by its name: `token.actions.githubusercontent.com:sub`, `oidc.eks.REGION.amazonaws.com/id/ID:aud`.
+const CONDITION_KEY = /^[A-Za-z0-9*?._/-]+:\S+$/;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -23,6 +23,8 @@ export const STATE_TABLES: (keyof Database)[] = [
   'service_catalogues',
   'resource_policies',
   'gateways',
+  'outbound_federation',
+  'outbound_signing_keys',
   // The master-key check value and which root keys the environment created: both belong to the data.
   'meta',
 ];

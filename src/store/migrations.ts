@@ -243,4 +243,48 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('gateways_service').on('gateways').columns(['account_id', 'service_name']).execute();
     },
   },
+  '0009_outbound_federation': {
+    // Outbound web identity federation: each account's token issuer and its signing keys (the
+    // private halves sealed under the master key).
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('outbound_federation')
+        .addColumn('account_id', 'text', (b) => c(b).primaryKey())
+        .addColumn('issuer_id', 'text', (b) => c(b).notNull().unique())
+        .addColumn('enabled', 'integer', (b) => b.notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('updated_at', 'text', (b) => c(b).notNull())
+        .addColumn('disabled_at', 'text', c)
+        .execute();
+      await db.schema
+        .createTable('outbound_signing_keys')
+        .addColumn('kid', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('alg', 'text', (b) => c(b).notNull())
+        .addColumn('public_jwk', 'text', (b) => c(b).notNull())
+        .addColumn('private_sealed', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('active_from', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema.createIndex('outbound_signing_keys_account').on('outbound_signing_keys').columns(['account_id', 'created_at']).execute();
+    },
+  },
+  '0010_console_federated_sessions': {
+    // Console sign-in through an OIDC provider: a console session may hold a role session (its
+    // ASIA key id and token, sealed), and each sign-in in progress keeps its PKCE verifier, state
+    // and nonce server-side (sealed), keyed by the state's hash and bound to the browser's cookie.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema.alterTable('console_sessions').addColumn('role_session', 'text', c).execute();
+      await db.schema
+        .createTable('console_sso_flows')
+        .addColumn('id_hash', 'text', (b) => c(b).primaryKey())
+        .addColumn('browser_hash', 'text', (b) => c(b).notNull())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('data', 'text', (b) => c(b).notNull())
+        .addColumn('expires_at', 'text', (b) => c(b).notNull())
+        .execute();
+    },
+  },
 };

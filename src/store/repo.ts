@@ -5,7 +5,8 @@
 // credentials (access keys, login profiles, passwords), policies (attachments, inline policies,
 // versions, boundaries), workloads, console (sign-in sessions and throttling), meta,
 // service-catalogues (the catalogues of protected services), resource-policies (protected
-// resources' resource-based policies) and gateways (protected services' proxies); the
+// resources' resource-based policies), gateways (protected services' proxies) and
+// outbound-federation (accounts' OIDC issuers and their signing keys); the
 // shared machinery (compiled shapes, direct SQLite statements) is ./repo/core.ts. Each aggregate
 // is a class of methods over RepoCore; their methods are copied onto RepoCore.prototype once,
 // here, when this module loads, and `interface Repo extends …` tells TypeScript. A Repo is then
@@ -25,6 +26,7 @@ import { WorkloadQueries } from './repo/workloads.ts';
 import { ServiceCatalogueQueries } from './repo/service-catalogues.ts';
 import { ResourcePolicyQueries } from './repo/resource-policies.ts';
 import { GatewayQueries } from './repo/gateways.ts';
+import { OutboundFederationQueries } from './repo/outbound-federation.ts';
 
 export { decodeMarker, encodeMarker, type DirectSql, type EntityRow, type Page, type RepoChanges, type Tag } from './repo/core.ts';
 
@@ -39,6 +41,7 @@ export const REPO_AGGREGATES = [
   ServiceCatalogueQueries,
   ResourcePolicyQueries,
   GatewayQueries,
+  OutboundFederationQueries,
 ] as const;
 
 /** One transaction's queries: the core and every aggregate's methods. */
@@ -51,7 +54,8 @@ export interface Repo
     MetaQueries,
     ServiceCatalogueQueries,
     ResourcePolicyQueries,
-    GatewayQueries {}
+    GatewayQueries,
+    OutboundFederationQueries {}
 
 export const Repo = RepoCore as unknown as {
   new (...args: ConstructorParameters<typeof RepoCore>): Repo;

@@ -124,6 +124,23 @@ export interface ConsoleSessionTable {
   mfa_at: string | null;
   created_at: string;
   expires_at: string;
+  /**
+   * A session signed in through an OIDC provider (migration 0010): the role session it acts as,
+   * `{accessKeyId, sessionToken}` as JSON sealed under the master key (bound to id_hash); null otherwise.
+   */
+  role_session?: string | null;
+}
+
+/** A console sign-in through an OIDC provider in progress (migration 0010): single use, short-lived. */
+export interface ConsoleSsoFlowTable {
+  /** SHA-256 of the flow's lookup key (the OAuth state, or the role chooser's token). */
+  id_hash: string;
+  /** SHA-256 of the browser's flow cookie: only the browser that started the flow may finish it. */
+  browser_hash: string;
+  account_id: string;
+  /** The flow's secrets and progress (PKCE verifier, nonce, provider; then the claims), JSON sealed bound to id_hash. */
+  data: string;
+  expires_at: string;
 }
 
 /** Console sign-in throttling (migration 0002_console): failures and lock per hashed account and name. */
@@ -173,6 +190,36 @@ export interface ResourcePolicyTable {
   updated_at: string;
 }
 
+/**
+ * An account's outbound web identity federation (migration 0009_outbound_federation): the issuer
+ * GetWebIdentityToken signs as, `PUBLIC_URL/oidc/ISSUER_ID`, fixed when it is first enabled.
+ */
+export interface OutboundFederationTable {
+  account_id: string;
+  issuer_id: string; // a random UUID
+  enabled: number; // 0/1: JwtVendingEnabled
+  created_at: string;
+  updated_at: string;
+  /** When it was last disabled (its keys stay published until the tokens it signed have expired). */
+  disabled_at: string | null;
+}
+
+/** A signing key of an account's issuer: the private key is sealed; the public one is published in its JWKS. */
+export interface OutboundSigningKeyTable {
+  kid: string; // the public key's RFC 7638 thumbprint
+  account_id: string;
+  alg: string; // RS256 | ES384
+  public_jwk: string; // JSON
+  private_sealed: string; // PKCS#8 PEM, sealed under the master key, bound to the account and kid
+  created_at: string; // published in the JWKS from then on
+  /**
+   * When it starts signing: an hour after it is published (verifiers that cached the JWKS meanwhile
+   * know it), or at once for an account's first key. The next key's start ends its signing; it
+   * stays published until every token it signed has expired.
+   */
+  active_from: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -190,7 +237,10 @@ export interface Database {
   meta: MetaTable;
   console_sessions: ConsoleSessionTable;
   console_signin_failures: ConsoleSigninFailureTable;
+  console_sso_flows: ConsoleSsoFlowTable;
   resource_policies: ResourcePolicyTable;
   service_catalogues: ServiceCatalogueTable;
   gateways: GatewayTable;
+  outbound_federation: OutboundFederationTable;
+  outbound_signing_keys: OutboundSigningKeyTable;
 }

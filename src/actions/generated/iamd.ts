@@ -96,6 +96,10 @@ export interface CheckGatewayRequestResponse {
 
 export type DecisionType = 'Allow' | 'Deny';
 
+export interface DeleteOpenIDConnectProviderKeysRequest {
+  OpenIDConnectProviderArn: string;
+}
+
 export interface DeleteResourcePolicyRequest {
   ResourceArn: string;
 }
@@ -118,6 +122,10 @@ export interface Gateway {
 }
 
 export type GatewayStatusType = 'Active' | 'Revoked';
+
+export interface GetOpenIDConnectProviderConsoleSignInRequest {
+  OpenIDConnectProviderArn: string;
+}
 
 export interface GetResourcePolicyRequest {
   ResourceArn: string;
@@ -180,7 +188,26 @@ export interface MatchedStatement {
   Sid?: string;
 }
 
+export interface OpenIDConnectProviderConsoleSignIn {
+  OpenIDConnectProviderArn: string;
+  Enabled: boolean;
+  ClientId?: string;
+  DisplayName?: string;
+  ClientSecretSet?: boolean;
+}
+
 export type PrincipalTypeType = 'Root' | 'User' | 'AssumedRole' | 'FederatedUser';
+
+export interface PutOpenIDConnectProviderKeysRequest {
+  OpenIDConnectProviderArn: string;
+  Jwks: string;
+}
+
+export interface PutOpenIDConnectProviderKeysResponse {
+  OpenIDConnectProviderArn: string;
+  KeyCount: number;
+  KeyIds: string[];
+}
 
 export interface PutResourcePolicyRequest {
   ResourceArn: string;
@@ -291,6 +318,14 @@ export type SourcePolicyTypeType = 'user' | 'group' | 'role' | 'aws-managed' | '
 
 export type StatementEffectType = 'Allow' | 'Deny';
 
+export interface UpdateOpenIDConnectProviderConsoleSignInRequest {
+  OpenIDConnectProviderArn: string;
+  Enabled: boolean;
+  ClientId?: string;
+  ClientSecret?: string;
+  DisplayName?: string;
+}
+
 export interface Workload {
   WorkloadId: string;
   Name: string;
@@ -313,18 +348,22 @@ export interface IamdOperations {
   Authorize: { input: AuthorizeRequest; output: AuthorizeResponse };
   BatchAuthorize: { input: BatchAuthorizeRequest; output: BatchAuthorizeResponse };
   CheckGatewayRequest: { input: CheckGatewayRequestRequest; output: CheckGatewayRequestResponse };
+  DeleteOpenIDConnectProviderKeys: { input: DeleteOpenIDConnectProviderKeysRequest; output: undefined };
   DeleteResourcePolicy: { input: DeleteResourcePolicyRequest; output: DeleteResourcePolicyResponse };
   DeleteServiceCatalog: { input: DeleteServiceCatalogRequest; output: undefined };
+  GetOpenIDConnectProviderConsoleSignIn: { input: GetOpenIDConnectProviderConsoleSignInRequest; output: OpenIDConnectProviderConsoleSignIn };
   GetResourcePolicy: { input: GetResourcePolicyRequest; output: GetResourcePolicyResponse };
   GetServiceCatalog: { input: GetServiceCatalogRequest; output: GetServiceCatalogResponse };
   ListGateways: { input: ListGatewaysRequest; output: ListGatewaysResponse };
   ListResourcePolicies: { input: ListResourcePoliciesRequest; output: ListResourcePoliciesResponse };
   ListServiceCatalogs: { input: ListServiceCatalogsRequest; output: ListServiceCatalogsResponse };
   ListWorkloads: { input: ListWorkloadsRequest; output: ListWorkloadsResponse };
+  PutOpenIDConnectProviderKeys: { input: PutOpenIDConnectProviderKeysRequest; output: PutOpenIDConnectProviderKeysResponse };
   PutResourcePolicy: { input: PutResourcePolicyRequest; output: PutResourcePolicyResponse };
   PutServiceCatalog: { input: PutServiceCatalogRequest; output: PutServiceCatalogResponse };
   RegisterGateway: { input: RegisterGatewayRequest; output: RegisterGatewayResponse };
   RegisterWorkload: { input: RegisterWorkloadRequest; output: RegisterWorkloadResponse };
   RevokeGateway: { input: RevokeGatewayRequest; output: RevokeGatewayResponse };
   RevokeWorkload: { input: RevokeWorkloadRequest; output: RevokeWorkloadResponse };
+  UpdateOpenIDConnectProviderConsoleSignIn: { input: UpdateOpenIDConnectProviderConsoleSignInRequest; output: OpenIDConnectProviderConsoleSignIn };
 }

@@ -24,6 +24,7 @@ import { OneTimeStore } from './one-time.ts';
 import { passwordFingerprint, SignInService } from './signin.ts';
 import { serveStatic } from './static.ts';
 import { routes } from './routes.ts';
+import { federatedPrincipal, sealRoleSession, type HeldRoleSession } from './sso.ts';
 
 /** A console session lasts at most 12 hours (AWS's default for IAM users' console sessions). */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -206,6 +207,8 @@ export class Console {
       if (new Date(row.expires_at) <= now) return { row, end: true as const };
       const account = await repo.getAccount(row.account_id);
       if (!account) return { row, end: true as const };
+      // Signed in through an OIDC provider: the role session it holds decides (below).
+      if (row.role_session) return { row, account, user: undefined, federated: true as const };
       if (row.user_id === null) {
         if (!account.root_password_hash || passwordFingerprint(account.root_password_hash) !== row.password_fp) return { row, end: true as const };
         return { row, account, user: undefined };
@@ -219,6 +222,17 @@ export class Console {
     if ('end' in found) {
       await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
       this.deps.oneTime.dropSession(idHash);
+      return;
+    }
+    if ('federated' in found) {
+      const principal = await federatedPrincipal(this.deps.services, found.row, found.account, now);
+      if (!principal) {
+        await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
+        this.deps.oneTime.dropSession(idHash);
+        return;
+      }
+      rq.session = { ...found.row, token };
+      rq.principal = principal;
       return;
     }
     rq.session = { ...found.row, token };
@@ -252,7 +266,10 @@ export class Console {
   }
 
   /** Starts a new session (a fresh id: sign-in, MFA completed, password changed) and sets its cookie. */
-  async startSession(rq: Rq, fields: { accountId: string; userId: string | null; stage: string; passwordFp: string; mfaAt?: Date }): Promise<void> {
+  async startSession(
+    rq: Rq,
+    fields: { accountId: string; userId: string | null; stage: string; passwordFp: string; mfaAt?: Date; roleSession?: HeldRoleSession },
+  ): Promise<void> {
     if (rq.session) await this.endSession(rq, false);
     const token = randomBytes(32).toString('base64url');
     const now = rq.facts.now;
@@ -268,6 +285,11 @@ export class Console {
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + ttl).toISOString(),
     };
+    // A session signed in through an OIDC provider acts as its role session, and ends with it.
+    if (fields.roleSession) {
+      row.role_session = sealRoleSession(this.deps.services, row.id_hash, fields.roleSession);
+      row.expires_at = new Date(Math.min(now.getTime() + ttl, fields.roleSession.expiresAt.getTime())).toISOString();
+    }
     await this.deps.services.store.write(async (repo) => {
       await repo.deleteExpiredConsoleSessions(now);
       await repo.insertConsoleSession(row);

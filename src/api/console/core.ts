@@ -15,11 +15,12 @@ export const PREFIX = '/console';
 export const APP = `${PREFIX}/iam`;
 
 export interface Principal {
-  kind: 'root' | 'user';
+  /** 'role': a role session, signed in through an OIDC provider (./sso.ts). */
+  kind: 'root' | 'user' | 'role';
   caller: Caller;
   accountId: string;
   alias: string | null;
-  /** The user name, or the root email. */
+  /** The user name, the root email, or ROLE/SESSION for a role session. */
   displayName: string;
   userId: string | null;
 }

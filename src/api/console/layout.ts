@@ -9,6 +9,7 @@ const NAV: { key: MessageKey; path: string }[] = [
   { key: 'nav.users', path: '/users' },
   { key: 'nav.roles', path: '/roles' },
   { key: 'nav.policies', path: '/policies' },
+  { key: 'nav.identityProviders', path: '/identity-providers' },
   { key: 'nav.accountSettings', path: '/account-settings' },
   { key: 'nav.simulator', path: '/simulator' },
   { key: 'nav.services', path: '/services' },

@@ -6,6 +6,7 @@ import { bare, layout } from './layout.ts';
 import { resolveAccount } from './signin.ts';
 import { passwordFingerprint } from './signin.ts';
 import { passwordRules } from './password-rules.ts';
+import { consoleProviders, SSO_START } from './sso.ts';
 import type { PasswordPolicy } from '../../iam/password-policy.ts';
 
 const RESERVED = new Set(['iam', 'static', 'signin', 'signout', 'lang', 'api']);
@@ -26,6 +27,8 @@ export async function signInPage(rq: Rq, app: Console, account: string, opts: Si
   const t = rq.t;
   const known = account ? await rq.deps.services.store.read((repo) => resolveAccount(repo, account)) : undefined;
   const shown = known ? (known.alias && account.toLowerCase() === known.alias ? known.alias : known.id) : account;
+  // The identity providers an administrator enabled for this account's console sign-in.
+  const providers = known ? await rq.deps.services.store.read((repo) => consoleProviders(repo, rq.deps.services.partition, known.id)) : [];
   const body = html`
 ${opts.error ? notice('error', opts.error) : ''}
 <div class="signin-grid">
@@ -52,6 +55,14 @@ ${opts.error ? notice('error', opts.error) : ''}
     <button type="submit" class="primary" id="root-signin-submit">${t('signin.submit')}</button>
   </form>
 </section>
+${
+  known && providers.length > 0
+    ? html`<section class="card" id="sso-signin"><h2>${t('signin.ssoTitle')}</h2>${providers.map(
+        (p, i) =>
+          html`<p><a class="button primary" id="sso-${i}" href="${SSO_START}?account=${known.id}&provider=${encodeURIComponent(p.arn)}">${t('signin.ssoWith', { name: p.displayName })}</a></p>`,
+      )}</section>`
+    : ''
+}
 </div>`;
   send(rq, opts.status ?? 200, bare(rq, t('signin.title'), body));
 }

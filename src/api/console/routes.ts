@@ -15,6 +15,8 @@ import { simulatorPage } from './pages-simulator.ts';
 import { newServicePage, postNewService, postServiceOp, servicePage, servicesList, updateServicePage } from './pages-services.ts';
 import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
 import { download, newUserPage, postNewUsers, postUserOp, userPage, usersList } from './pages-users.ts';
+import { IDP_PATH, identityProvidersPage, postConsoleSignIn } from './pages-sso.ts';
+import { ssoCallback, ssoChoose, ssoStart } from './sso.ts';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -48,6 +50,10 @@ export const routes: Route[] = [
   { method: 'GET', pattern: /^\/console\/?$/, auth: 'none', handler: (rq, _p, app) => signInPage(rq, app, '') },
   { method: 'POST', pattern: /^\/console\/signin$/, auth: 'none', handler: (rq, _p, app) => postSignIn(rq, app) },
   { method: 'POST', pattern: /^\/console\/signout$/, auth: 'any', handler: (rq, _p, app) => signOut(rq, app) },
+  // Sign-in through an OIDC provider (sso.ts).
+  { method: 'GET', pattern: /^\/console\/sso\/start$/, auth: 'none', handler: (rq) => ssoStart(rq) },
+  { method: 'GET', pattern: /^\/console\/sso\/callback$/, auth: 'none', handler: (rq, _p, app) => ssoCallback(rq, app) },
+  { method: 'POST', pattern: /^\/console\/sso\/choose$/, auth: 'none', handler: (rq, _p, app) => ssoChoose(rq, app) },
   {
     method: 'GET',
     pattern: /^\/console\/lang\/(?<lang>[a-z]{2})$/,
@@ -118,6 +124,8 @@ export const routes: Route[] = [
   { method: 'GET', pattern: p(`/services/${SEG}`), auth: 'active', handler: servicePage },
   { method: 'GET', pattern: p(`/services/${SEG}/update`), auth: 'active', handler: updateServicePage },
   { method: 'POST', pattern: p(`/services/${SEG}/(?<op>update|delete)`), auth: 'active', handler: postServiceOp },
+  { method: 'GET', pattern: p(IDP_PATH), auth: 'active', handler: identityProvidersPage },
+  { method: 'POST', pattern: p(`${IDP_PATH}/console-sign-in`), auth: 'active', handler: postConsoleSignIn },
   // Last: /console/ACCOUNT_ID or /console/ALIAS, the sign-in page for that account.
   {
     method: 'GET',

@@ -1,6 +1,7 @@
 // The console aggregate: sign-in sessions (token hashes only) and sign-in throttling, the tables
-// of migration 0002_console. Methods only (see core.ts): copied onto Repo.prototype by ../repo.ts.
-import type { ConsoleSessionTable, ConsoleSigninFailureTable } from '../schema.ts';
+// of migration 0002_console, and sign-ins through an OIDC provider in progress (0010). Methods
+// only (see core.ts): copied onto Repo.prototype by ../repo.ts.
+import type { ConsoleSessionTable, ConsoleSigninFailureTable, ConsoleSsoFlowTable } from '../schema.ts';
 import { RepoCore } from './core.ts';
 
 export abstract class ConsoleQueries extends RepoCore {
@@ -27,6 +28,28 @@ export abstract class ConsoleQueries extends RepoCore {
   }
   async deleteExpiredConsoleSessions(now: Date): Promise<void> {
     await this.change('deleteExpiredConsoleSessions', (a) => this.db.deleteFrom('console_sessions').where('expires_at', '<', a(0)), [now.toISOString()]);
+  }
+
+  // ---- sign-ins through an OIDC provider in progress
+  async insertConsoleSsoFlow(row: ConsoleSsoFlowTable): Promise<void> {
+    await this.insert('console_sso_flows', row);
+  }
+  /**
+   * The flow with this key, deleted as it is read (in a write transaction): a state or role
+   * chooser token is used once, even by callbacks racing each other (only one deletes the row).
+   */
+  async takeConsoleSsoFlow(idHash: string): Promise<ConsoleSsoFlowTable | undefined> {
+    const row = await this.first<ConsoleSsoFlowTable>(
+      'consoleSsoFlow',
+      (a) => this.db.selectFrom('console_sso_flows').selectAll().where('id_hash', '=', a(0)),
+      [idHash],
+    );
+    if (!row) return undefined;
+    const deleted = await this.change('deleteConsoleSsoFlow', (a) => this.db.deleteFrom('console_sso_flows').where('id_hash', '=', a(0)), [idHash]);
+    return deleted === 1 ? row : undefined;
+  }
+  async deleteExpiredConsoleSsoFlows(now: Date): Promise<void> {
+    await this.change('deleteExpiredConsoleSsoFlows', (a) => this.db.deleteFrom('console_sso_flows').where('expires_at', '<', a(0)), [now.toISOString()]);
   }
 
   // ---- sign-in throttling
