@@ -25,6 +25,10 @@ import { outboundFederationHandlers } from './iam/outbound-federation.ts';
 import { webIdentityHandlers } from './sts/web-identity.ts';
 import { samlHandlers } from './sts/saml.ts';
 import { webIdentityTokenHandlers } from './sts/web-identity-token.ts';
+import { reportHandlers } from './iam/reports.ts';
+import { certificateHandlers } from './iam/certificates.ts';
+import { accountLevelHandlers } from './iam/account-level.ts';
+import { rootSessionHandlers } from './sts/root-sessions.ts';
 import { workloadHandlers } from './workloads/handlers.ts';
 import { catalogueHandlers } from './protect/catalogue.ts';
 import { authorizeHandlers } from './protect/authorize.ts';
@@ -80,6 +84,9 @@ export function buildRegistry(): ActionRegistry {
     { ...webIdentityHandlers, ...samlHandlers, ...webIdentityTokenHandlers },
     { unsigned: ['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] },
   );
+  // Reports, certificates and keys, account-level and Organizations operations.
+  registry.add('iam', { ...reportHandlers, ...certificateHandlers, ...accountLevelHandlers });
+  registry.add('sts', rootSessionHandlers);
   registry.add('iamd', workloadHandlers);
   registry.add('iamd', catalogueHandlers);
   registry.add('iamd', { ...authorizeHandlers, ...resourcePolicyHandlers });

@@ -151,6 +151,10 @@ export const MESSAGES = {
     source: 'aws',
     note: 'An unsigned request for an operation that must be signed (only AssumeRoleWithWebIdentity and AssumeRoleWithSAML may be unsigned).',
   },
+  // ---- ops: reports
+  // ---- ops: certificates
+  // ---- ops: account level
+  // ---- ops: exactness
   // ---- federation: OIDC (inbound)
   oidcConsoleSignInIncomplete: {
     code: 'InvalidInput',
