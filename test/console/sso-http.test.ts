@@ -197,6 +197,11 @@ describe('console sign-in through an OIDC provider (HTTP)', () => {
       text(users.body),
       /AccessDenied: User: arn:aws:sts::111122223333:assumed-role\/sso-dev\/alice@example\.com is not authorized to perform: iam:ListUsers/,
     );
+    // My security credentials: a role session has none of its own, and says so (no failing sections).
+    const mine = await c.get('/console/iam/security-credentials');
+    assert.equal(mine.status, 200);
+    assert.match(text(mine.body), /signed in as the role session sso-dev\/alice@example\.com\. A role session has no password, access keys or MFA devices/);
+    assert.doesNotMatch(text(mine.body), /AccessDenied/);
 
     // The same callback again (a replay): refused, and no session comes of it.
     const fresh = new ConsoleClient(world.iamd.url);

@@ -392,6 +392,8 @@ const en = {
   'nav.identityProviders': 'Identity providers',
   'signin.ssoTitle': 'Identity provider',
   'signin.ssoWith': 'Sign in with {name}',
+  'credentials.roleSession':
+    'You are signed in as the role session {who}. A role session has no password, access keys or MFA devices of its own: its temporary credentials end when the session does.',
   'sso.title': 'Sign in through an identity provider',
   'sso.back': 'Back to sign-in',
   'sso.unavailable': 'Sign-in through this identity provider is not available for this account.',
@@ -812,6 +814,8 @@ const ja: Record<MessageKey, string> = {
   'nav.identityProviders': 'ID プロバイダ',
   'signin.ssoTitle': 'ID プロバイダ',
   'signin.ssoWith': '{name} でサインイン',
+  'credentials.roleSession':
+    'ロールセッション {who} としてサインインしています。ロールセッションには独自のパスワード、アクセスキー、MFA デバイスはありません。一時的な認証情報はセッションの終了とともに失効します。',
   'sso.title': 'ID プロバイダによるサインイン',
   'sso.back': 'サインインに戻る',
   'sso.unavailable': 'この ID プロバイダによるサインインは、このアカウントでは利用できません。',

@@ -13,6 +13,11 @@ export async function myCredentials(rq: Rq): Promise<void> {
   const t = rq.t;
   const p = rq.principal!;
   if (p.kind === 'user') return redirect(rq, `${APP}/users/${encodeURIComponent(p.displayName)}#security-credentials`);
+  // A role session (signed in through an identity provider) has no credentials of its own to manage.
+  if (p.kind === 'role') {
+    const body = html`<section class="card" id="role-session"><p>${t('credentials.roleSession', { who: p.displayName })}</p></section>`;
+    return send(rq, 200, layout(rq, t('nav.myCredentials'), body, '/security-credentials'));
+  }
   const [keys, mfa] = await Promise.all([load(rq, () => listAll(rq, 'ListAccessKeys')), load(rq, () => listAll(rq, 'ListMFADevices'))]);
   const body = html`${flash(rq)}
 <section class="card" id="root-mfa"><h2>${t('users.mfa')}</h2>
