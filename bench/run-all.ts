@@ -1,12 +1,13 @@
 // npm run bench: every benchmark, one after the other, each in its own process (so that one
 // part's heap and JIT state do not colour the next), then their tables and one table against the
 // targets.
-// Writes bench/results/{policy,password,api,authorize,nginx,scale,revocation}.json and bench/results/summary.json.
+// Writes bench/results/{policy,password,api,authorize,nginx,scale,revocation,federation}.json and bench/results/summary.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiTable, type ApiRow } from './api-bench.ts';
 import { authorizeTables, authorizeTargets, type AuthorizeResult } from './authorize-bench.ts';
+import { federationTable, type FederationResult } from './federation-bench.ts';
 import { nginxTable, nginxTargets, type NginxResult } from './nginx-bench.ts';
 import { passwordTable, type PasswordResult } from './password-bench.ts';
 import { RESULTS_DIR, fmt, machine, table, writeResult } from './lib/report.ts';
@@ -21,6 +22,7 @@ const ALL_PARTS = [
   ['nginx', 'nginx-bench.ts'],
   ['scale', 'scale-bench.ts'],
   ['revocation', 'revocation-bench.ts'],
+  ['federation', 'federation-bench.ts'],
 ] as const;
 // BENCH_PARTS=api,authorize runs only those parts (their tables and targets; the others are "not measured").
 const only = process.env.BENCH_PARTS?.split(',').map((p) => p.trim());
@@ -61,6 +63,7 @@ const authorize = read<AuthorizeResult>('authorize');
 const nginx = read<NginxResult>('nginx');
 const scale = read<{ small: ScaleMeasurement; large: ScaleMeasurement }>('scale');
 const revocation = read<RevocationResult>('revocation');
+const federation = read<FederationResult>('federation');
 
 const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
 const targets: (string | number)[][] = [['Target', 'measured', 'target', '']];
@@ -96,6 +99,10 @@ if (revocation) {
   targets.push(['Revocation propagation p99 (ms)', fmt.ms(revocation.p99Ms), '< 1,000', verdict(revocation.p99Ms < 1000)]);
   targets.push(['Revocation propagation max (ms)', fmt.ms(revocation.maxMs), '< 5,000', verdict(revocation.maxMs < 5000 && revocation.notPropagated === 0)]);
 } else targets.push(['Revocation propagation', '–', '', verdict(undefined)]);
+if (federation) {
+  const perSecond = federation.webIdentity.requestsPerSecond;
+  targets.push(['AssumeRoleWithWebIdentity sessions/s (keys known)', fmt.int(perSecond), '≥ 2,000', verdict(perSecond >= federation.targetSessionsPerSecond)]);
+} else targets.push(['Federation', '–', '', verdict(undefined)]);
 if (password) targets.push(['argon2id verifications/s per core', fmt.int(password.verificationsPerSecond), '(none)', '']);
 
 const sections = [
@@ -116,6 +123,7 @@ const sections = [
     ]),
   password && passwordTable(password),
   revocation && revocationTable(revocation),
+  federation && federationTable(federation),
   table(targets),
 ].filter(Boolean);
 
