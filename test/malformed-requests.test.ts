@@ -960,7 +960,8 @@ describe('random requests never get a 5xx', () => {
     const request = fc
       .oneof(
         { weight: 12, arbitrary: fc.constantFrom(...implemented) },
-        { weight: 1, arbitrary: fc.constantFrom(...notYet) },
+        // Operations of the models iamd does not serve (none, once every one is): NotImplemented, never 5xx.
+        ...(notYet.length > 0 ? [{ weight: 1, arbitrary: fc.constantFrom(...notYet) }] : []),
         {
           weight: 1,
           arbitrary: fc.constantFrom<readonly [string, string]>(

@@ -148,7 +148,10 @@ describe('two nodes on one PostgreSQL database', () => {
       }
     };
     const writers = [0, 1, 2].map(writer);
-    await new Promise((r) => setTimeout(r, 400));
+    // Kill in the middle of the burst: once some writes are acknowledged (a loaded machine may take
+    // longer than usual to answer the first ones), never before.
+    const deadline = Date.now() + 30_000;
+    while (acknowledged.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     a.process.kill('SIGKILL');
     stop = true;
     await Promise.all(writers);

@@ -18,8 +18,13 @@ import { readBody } from '../read-body.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
 import { encodeError, encodeResponse } from './encode.ts';
 
-/** Bodies larger than this are refused before they are read (the largest IAM input is ~400 KB). */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Bodies larger than this are refused before they are read. The largest IAM inputs are a SAML
+ * metadata document (up to 10,000,000 characters) and a server certificate chain (2,097,152);
+ * form-encoded, markup grows (`<` is `%3C`). The body is held before the signature is checked, so
+ * the limit is a bound on what an unsigned client can make iamd hold, not only AWS's maximum.
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const QUERY_SERVICES = new Set(['iam', 'sts']);
 
