@@ -45,7 +45,8 @@ describe('signed requests against the server', () => {
     const tampered = await fetch(changed);
     assert.equal(tampered.status, 403);
     assert.match(await tampered.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
-    now = new Date(now.getTime() + 61_000);
+    // A minute and a second after it was signed (by the real clock: `now` was fixed earlier).
+    now = new Date(Date.now() + 61_000);
     try {
       const expired = await fetch(url);
       assert.equal(expired.status, 403);

@@ -179,6 +179,8 @@ describe('AssumeRoleWithWebIdentity with a real OpenID Connect issuer', () => {
     );
     assert.equal(e.name, 'IDPCommunicationError');
     assert.equal(e.status, 400);
+    // The child's log line arrives through a pipe, maybe after the answer: wait for it a little.
+    for (let i = 0; i < 50 && !/OIDC issuer keys could not be fetched/.test(iamd.output()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(iamd.output(), /OIDC issuer keys could not be fetched/);
   });
 });
