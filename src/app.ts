@@ -59,7 +59,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   for (const warning of boot.warnings ?? []) logger.warn(warning);
   // The one SigV4 verifier: every transport's callers, and the requests protected services relay.
   const authenticator = new Authenticator(new CredentialResolver(store, secrets), config.partition);
-  const services: Services = { store, secrets, authorizer: new Authorizer(store, secrets), logger, clock, partition: config.partition, authenticator };
+  const authorizer = new Authorizer(store, secrets, (err) => logger.warn({ err: String(err) }, 'could not record service activity'));
+  const services: Services = { store, secrets, authorizer, logger, clock, partition: config.partition, authenticator };
   // AssumeRoleWithWebIdentity: the OIDC issuers' signing keys, kept for the process (src/federation/oidc-key-cache.ts).
   services.oidcKeys = new OidcKeyCache({
     now: () => clock().getTime(),

@@ -72,7 +72,7 @@ describe('enforcement of every call', () => {
     const sim = await root.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: userArn('admin'), ActionNames: ['iam:CreateUser'] }));
     assert.deepEqual(
       sim.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
-      [['AdministratorAccess', 'aws-managed']],
+      [['AdministratorAccess', 'IAM Policy']],
     );
     assert.equal(sim.EvaluationResults?.[0]?.EvalResourceName, '*');
   });
@@ -114,7 +114,7 @@ describe('enforcement of every call', () => {
     assert.equal(createUser.EvalDecision, 'explicitDeny');
     assert.deepEqual(
       createUser.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
-      [['NoNewUsers', 'user']],
+      [['NoNewUsers', 'IAM Policy']],
     );
     assert.deepEqual(createUser.MatchedStatements?.[0]?.StartPosition, { Line: 1, Column: 37 });
     assert.equal(createGroup.EvalDecision, 'allowed');
@@ -214,7 +214,7 @@ describe('enforcement of every call', () => {
     );
     assert.deepEqual(
       r.EvaluationResults?.[0]?.MatchedStatements?.map((s) => [s.SourcePolicyId, s.SourcePolicyType]),
-      [['PolicyInputList.1', 'none']],
+      [['PolicyInputList.1', 'IAM Policy']],
     );
     const missing = await root.send(new SimulateCustomPolicyCommand({ PolicyInputList: [policy], ActionNames: ['s3:GetObject'] }));
     assert.equal(missing.EvaluationResults?.[0]?.EvalDecision, 'implicitDeny');

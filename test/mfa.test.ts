@@ -100,7 +100,7 @@ describe('virtual MFA devices with @aws-sdk/client-iam', () => {
     assert.equal(withPath.device.SerialNumber, serialOf('ops-token', '/ops/'));
 
     const dup = await awsError(() => iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'ALICE-PHONE' })));
-    assert.deepEqual(dup, { name: 'EntityAlreadyExists', message: 'MFA device already exists.', status: 409 });
+    assert.deepEqual(dup, { name: 'EntityAlreadyExists', message: 'MFADevice entity at the same path and name already exists.', status: 409 });
 
     const listed = await iam.send(new ListVirtualMFADevicesCommand({}));
     assert.deepEqual(

@@ -380,7 +380,7 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     const arn = (await iam.send(new CreatePolicyCommand({ PolicyName: 'Boundary', PolicyDocument: ALLOW_GET_USER }))).Policy!.Arn!;
     await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: 'bounded', PermissionsBoundary: arn }));
     const user = (await iam.send(new GetUserCommand({ UserName: 'bounded' }))).User!;
-    assert.deepEqual(user.PermissionsBoundary, { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn });
+    assert.deepEqual(user.PermissionsBoundary, { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: arn });
     const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!;
     assert.deepEqual([policy.AttachmentCount, policy.PermissionsBoundaryUsageCount], [0, 1]);
     const asBoundary = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: 'PermissionsBoundary' }));
@@ -437,7 +437,7 @@ describe('managed and inline policies with @aws-sdk/client-iam', () => {
     );
     assert.deepEqual(
       sim.EvaluationResults?.[1]?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]),
-      [['Queue', 'role']],
+      [['Queue', 'IAM Policy']],
     );
 
     const boundary = (

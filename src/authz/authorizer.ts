@@ -10,6 +10,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 import { ResourcePolicyCache } from './resource-policies.ts';
+import { ActivityRecorder } from './activity.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
 const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', {
@@ -32,14 +33,19 @@ export class Authorizer {
   readonly policies: PrincipalPolicyCache;
   /** Resource-based policies protected services keep in iamd (the authorization API). */
   readonly resourcePolicies: ResourcePolicyCache;
+  /** Every attempt authorize() decides, for the service last accessed reports (src/iam/last-accessed.ts). */
+  readonly activity: ActivityRecorder;
 
   constructor(
     store: Store,
     /** Seals the encoded authorization message of AccessDenied errors, when given. */
     private readonly secrets?: SecretBox,
+    /** Told when recording an attempt fails (the request goes on regardless). */
+    onActivityError?: (error: unknown) => void,
   ) {
     this.policies = new PrincipalPolicyCache(store);
     this.resourcePolicies = new ResourcePolicyCache(store);
+    this.activity = new ActivityRecorder(store, onActivityError);
   }
 
   /** The caller's policies as the engine sees them (empty for root, which needs none). */
@@ -147,6 +153,8 @@ export class Authorizer {
     extra?: ContextValues,
     options: AuthorizationOptions = {},
   ): Promise<void> {
+    // AWS's last-accessed data counts every attempt, denied ones too.
+    this.activity.note(caller, action, facts);
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
     if (fast.decision.decision === 'Allowed') return;
     const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);

@@ -16,7 +16,8 @@ export interface PrincipalPolicies {
 
 /** Compiles a stored document; a document that no longer parses grants nothing. */
 export function compileStored(text: string, source: PolicySource, kind: 'identity' | 'trust' = 'identity'): CompiledPolicy | undefined {
-  const parsed = parsePolicy(text, kind);
+  // Stored documents were validated when written; rules added since must not drop them (or their Denies).
+  const parsed = parsePolicy(text, kind, { stored: true });
   return parsed.document ? compilePolicy(parsed.document, source) : undefined;
 }
 

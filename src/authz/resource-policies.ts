@@ -21,7 +21,7 @@ interface Prefix {
 
 /** A stored document, compiled (named by the ARN it was put for); one that no longer parses grants nothing. */
 function compile(row: ResourcePolicyTable): CompiledPolicy {
-  const parsed = parsePolicy(row.document, 'resource');
+  const parsed = parsePolicy(row.document, 'resource', { stored: true });
   return compilePolicy(parsed.document ?? { Version: '2012-10-17', Statement: [] }, { type: 'resource', name: row.resource_arn });
 }
 

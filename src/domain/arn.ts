@@ -1,7 +1,18 @@
 // ARNs in AWS's formats. IAM is global: ARNs have no region; the partition is the one the
 // deployment serves (IAMD_PARTITION).
 
-export type EntityKind = 'user' | 'group' | 'role' | 'policy' | 'instance-profile' | 'mfa' | 'oidc-provider' | 'saml-provider';
+export type EntityKind =
+  | 'user'
+  | 'group'
+  | 'role'
+  | 'policy'
+  | 'instance-profile'
+  | 'mfa'
+  | 'oidc-provider'
+  | 'saml-provider'
+  | 'server-certificate'
+  | 'signing-certificate'
+  | 'ssh-public-key';
 
 /** `arn:PARTITION:iam::ACCOUNT:user/PATH/NAME` (the path keeps its slashes). */
 export function iamArn(partition: string, account: string, kind: EntityKind, path: string, name: string): string {

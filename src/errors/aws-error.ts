@@ -63,6 +63,15 @@ export const ERROR_REGISTRY = {
   ServiceFailure: { status: 500, type: 'Receiver', group: 'iam' },
   UnmodifiableEntity: { status: 400, group: 'iam' },
   ReportNotPresent: { status: 410, group: 'iam' },
+  ReportExpired: { status: 410, group: 'iam' },
+  // IAM: server and signing certificates, SSH public keys (statuses as in the IAM model)
+  MalformedCertificate: { status: 400, group: 'iam' },
+  KeyPairMismatch: { status: 400, group: 'iam' },
+  InvalidCertificate: { status: 400, group: 'iam' },
+  DuplicateCertificate: { status: 409, group: 'iam' },
+  InvalidPublicKey: { status: 400, group: 'iam' },
+  UnrecognizedPublicKeyEncoding: { status: 400, group: 'iam' },
+  DuplicateSSHPublicKey: { status: 400, group: 'iam' },
   // STS
   ExpiredTokenException: { status: 400, group: 'sts' },
   InvalidAuthorizationMessageException: { status: 400, group: 'sts' },
@@ -78,6 +87,13 @@ export const ERROR_REGISTRY = {
   OutboundWebIdentityFederationDisabledException: { status: 403, group: 'sts' },
   SessionDurationEscalationException: { status: 403, group: 'sts' },
   JWTPayloadSizeExceededException: { status: 400, group: 'sts' },
+  // Organizations' centralized root access and partner delegation (src/iam/organizations.ts, src/sts/root-sessions.ts)
+  OrganizationNotFoundException: {
+    status: 400,
+    group: 'iam',
+    note: 'The IAM model gives this exception no error code or HTTP status: its shape name and 400, as the SDKs read such an error.',
+  },
+  ExpiredTradeInTokenException: { status: 400, group: 'sts' },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -3,10 +3,30 @@
 import { awsError } from '../errors/messages.ts';
 import type { IamHandlers } from '../actions/registry.ts';
 import { mfaDevicesInUse, rootMfaEnabled } from './mfa.ts';
+import { ROOT_OWNER, SIGNING_CERTIFICATE_KIND, ownerPath } from './signing-certificates.ts';
+import type { Repo } from '../store/repo.ts';
 import { policyFromInput, policyOutput, type PasswordPolicy } from './password-policy.ts';
+import { globalEndpointTokenVersion } from './sts-preferences.ts';
 
 /** Resource for account-level actions that have no resource type in the Service Authorization Reference. */
 const ANY = '*';
+
+/** Managed-policy attachments to the account's users, groups and roles: each uses its policy's default version. */
+async function policyVersionsInUse(repo: Repo, accountId: string): Promise<number> {
+  let n = 0;
+  for (const arn of await repo.attachedPolicyArnsInAccount(accountId)) {
+    // AWS managed policies are attached in other accounts too: count this account's entities only.
+    const holders = await repo.getEntitiesByIds(await repo.entityIdsAttachedTo(arn));
+    n += holders.filter((e) => e.accountId === accountId).length;
+  }
+  return n;
+}
+
+/** 1 when the root user has a signing certificate (src/iam/signing-certificates.ts files them under root's path). */
+async function rootSigningCertificates(repo: Repo, accountId: string): Promise<number> {
+  const page = await repo.listEntities(accountId, SIGNING_CERTIFICATE_KIND, { pathPrefix: ownerPath({ key: ROOT_OWNER }), maxItems: 1 });
+  return page.items.length > 0 ? 1 : 0;
+}
 
 export const accountHandlers = {
   async UpdateAccountPasswordPolicy(ctx, input) {
@@ -75,6 +95,11 @@ export const accountHandlers = {
         repo.countEntities(a, 'saml-provider'),
       ]);
       const [rootMfa, mfaInUse] = await Promise.all([rootMfaEnabled(repo, a), mfaDevicesInUse(repo, a)]);
+      const [account, versionsInUse, rootCertificates] = await Promise.all([
+        repo.getAccount(a),
+        policyVersionsInUse(repo, a),
+        rootSigningCertificates(repo, a),
+      ]);
       return {
         SummaryMap: {
           Users: users,
@@ -87,6 +112,7 @@ export const accountHandlers = {
           Policies: policies,
           PoliciesQuota: 1500,
           PolicySizeQuota: 6144,
+          PolicyVersionsInUse: versionsInUse,
           PolicyVersionsInUseQuota: 10000,
           VersionsPerPolicyQuota: 5,
           AttachedPoliciesPerUserQuota: 10,
@@ -99,16 +125,18 @@ export const accountHandlers = {
           AccessKeysPerUserQuota: 2,
           AccountAccessKeysPresent: rootKeys.length > 0 ? 1 : 0,
           AccountMFAEnabled: rootMfa ? 1 : 0,
+          AccountPasswordPresent: account?.root_password_hash ? 1 : 0,
+          AccountSigningCertificatesPresent: rootCertificates,
           InstanceProfiles: instanceProfiles,
           InstanceProfilesQuota: 1000,
           MFADevices: mfa,
           MFADevicesInUse: mfaInUse,
           SigningCertificatesPerUserQuota: 2,
-          ServerCertificates: 0,
+          ServerCertificates: await repo.countEntities(a, 'server-certificate'),
           ServerCertificatesQuota: 20,
           // Identity providers, OIDC and SAML together.
           Providers: oidcProviders + samlProviders,
-          GlobalEndpointTokenVersion: 1,
+          GlobalEndpointTokenVersion: await globalEndpointTokenVersion(repo, a),
         },
       };
     });

@@ -9,6 +9,7 @@ import type { EntityRow, Repo } from '../store/repo.ts';
 import { authorizeOnEntity, maxItemsOf, pageArray, pageInfo } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
+import { arnParses } from '../domain/arn-syntax.ts';
 import { canonicalPolicyArn, findManagedPolicy } from './policy-lookup.ts';
 import { authorizeOnPolicy, checkPolicyArn } from './policies.ts';
 
@@ -64,8 +65,10 @@ function attach<K extends PolicyHolderKind>(kind: K) {
   const nameKey = holderNameKey(kind);
   return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyArn: string }): Promise<undefined> => {
     const arn = input.PolicyArn;
+    // A PolicyArn that is no policy ARN is refused before anything is looked up, as AWS validates it.
+    checkPolicyArn(arn);
     return ctx.services.store.write(async (repo) => {
-      const policy = parsePolicyArn(arn) ? await findManagedPolicy(repo, ctx, arn) : undefined;
+      const policy = await findManagedPolicy(repo, ctx, arn);
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Attach${word}Policy`, kind, input[nameKey], policy?.arn ?? arn);
       if (!policy) throw awsError('policyNotAttachable', { arn });
       // AWS's service-role policies belong to service-linked roles only.
@@ -87,10 +90,10 @@ function detach<K extends PolicyHolderKind>(kind: K) {
   const nameKey = holderNameKey(kind);
   return async (ctx: ActionContext, input: HolderNamed<K> & { PolicyArn: string }): Promise<undefined> => {
     const arn = input.PolicyArn;
+    checkPolicyArn(arn);
     return ctx.services.store.write(async (repo) => {
-      const policyArn = parsePolicyArn(arn) ? await canonicalPolicyArn(repo, ctx, arn) : arn;
+      const policyArn = await canonicalPolicyArn(repo, ctx, arn);
       const entity = await authorizeWithPolicy(repo, ctx, `iam:Detach${word}Policy`, kind, input[nameKey], policyArn);
-      checkPolicyArn(arn);
       if (!(await repo.detach(entity.id, policyArn))) throw awsError('policyNotFound', { arn });
       return undefined;
     });
@@ -133,6 +136,7 @@ function putBoundary<K extends 'user' | 'role'>(kind: K) {
   const nameKey = holderNameKey(kind);
   return async (ctx: ActionContext, input: HolderNamed<K> & { PermissionsBoundary: string }): Promise<undefined> => {
     const arn = input.PermissionsBoundary;
+    if (!arnParses(arn)) throw awsError('arnUnparseable');
     return ctx.services.store.write(async (repo) => {
       const boundaryArn = await canonicalPolicyArn(repo, ctx, arn);
       const scoped: ActionContext = { ...ctx, authorize: (a, r, extra) => ctx.authorize(a, r, { ...extra, 'iam:PermissionsBoundary': boundaryArn }) };

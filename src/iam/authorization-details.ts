@@ -5,7 +5,7 @@ import type { IamHandlers } from '../actions/registry.ts';
 import type { AttachedPermissionsBoundary, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { awsManagedPolicy } from '../catalog/aws-managed-policies.ts';
-import { arnOf, maxItemsOf, pageArray } from './common.ts';
+import { arnOf, attachedBoundary, maxItemsOf, pageArray } from './common.ts';
 import { findManagedPolicy, type CustomerPolicyData } from './policy-lookup.ts';
 import { attachedPolicies } from './attachments.ts';
 import { allEntities, boundaryUsage, encodeDocument, policyOutput, versionOutput, versionsOf } from './policies.ts';
@@ -27,7 +27,7 @@ async function attachedList(repo: Repo, entityId: string) {
 }
 
 function boundaryOf(e: EntityRow<{ permissionsBoundary?: string }>): AttachedPermissionsBoundary | undefined {
-  return e.data.permissionsBoundary ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: e.data.permissionsBoundary } : undefined;
+  return e.data.permissionsBoundary ? attachedBoundary(e.data.permissionsBoundary) : undefined;
 }
 
 /** A role's trust policy, whichever field the role handlers keep it in. */

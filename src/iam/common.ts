@@ -19,6 +19,9 @@ const KIND_WORDS: Record<EntityKind, string> = {
   mfa: 'MFA device',
   'oidc-provider': 'OpenIDConnect provider',
   'saml-provider': 'SAML provider',
+  'server-certificate': 'Server Certificate',
+  'signing-certificate': 'Certificate',
+  'ssh-public-key': 'SSH Public Key',
 };
 
 export function arnOf(ctx: Pick<ActionContext, 'caller'>, e: Pick<EntityRow<unknown>, 'kind' | 'path' | 'name'>): string {
@@ -118,9 +121,13 @@ export interface UserData {
   mfaSerials?: string[];
 }
 
-/** The PermissionsBoundary of GetUser/GetRole/CreateUser/CreateRole (the type's only value, as AWS sends it). */
+/**
+ * The PermissionsBoundary of users and roles (Get, Create, authorization details). AWS sends the type
+ * `Policy` (its CLI examples, recorded answers), although its model's only enum value is
+ * `PermissionsBoundaryPolicy`: what goes on the wire wins.
+ */
 export function attachedBoundary(arn: string): AttachedPermissionsBoundary {
-  return { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn };
+  return { PermissionsBoundaryType: 'Policy' as unknown as AttachedPermissionsBoundary['PermissionsBoundaryType'], PermissionsBoundaryArn: arn };
 }
 
 /** A user as GetUser/CreateUser return it (with tags when it has any). */

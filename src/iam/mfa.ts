@@ -43,6 +43,21 @@ export interface MfaDeviceData {
 
 type Device = EntityRow<MfaDeviceData>;
 
+/**
+ * The store's name of a virtual device: its path and name together, since a name is unique only
+ * under one path (the store's entity names are unique per account and kind). Devices stored before
+ * keep their bare name; deviceNameTaken checks both forms.
+ */
+function storedDeviceName(path: string, name: string): string {
+  return `${path}${name}`;
+}
+
+async function deviceNameTaken(repo: Repo, accountId: string, path: string, name: string): Promise<boolean> {
+  if (await repo.getEntityByName(accountId, 'mfa', storedDeviceName(path, name))) return true;
+  const legacy = await repo.getEntityByName(accountId, 'mfa', name);
+  return legacy !== undefined && legacy.path === path;
+}
+
 /** Whose devices an action is about: an IAM user, or (user null) the root user. */
 interface Owner {
   user: EntityRow<UserData> | null;
@@ -132,12 +147,12 @@ export const mfaHandlers = {
     if (tags.length > 0) await ctx.authorize('iam:TagMFADevice', serial, context);
     const seed = newSeed();
     const accountName = await ctx.services.store.write(async (repo) => {
-      if (await repo.getEntityByName(ctx.caller.accountId, 'mfa', name)) throw awsError('mfaDeviceExists');
+      if (await deviceNameTaken(repo, ctx.caller.accountId, path, name)) throw awsError('mfaDeviceExists');
       const device: Device = {
         id: serial,
         accountId: ctx.caller.accountId,
         kind: 'mfa',
-        name,
+        name: storedDeviceName(path, name),
         path,
         createdAt: ctx.request.now,
         data: { seed: ctx.services.secrets.seal(seed, serial) },

@@ -13,15 +13,19 @@ import type { Policy, PolicyVersion } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnFor, checkTags, maxItemsOf, pageArray, pageInfo, resourceTagContext, requestTagContext } from './common.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
+import { arnParses } from '../domain/arn-syntax.ts';
 import { awsPolicyView, customerPolicyView, findManagedPolicy, type CustomerPolicyData, type ManagedPolicyView } from './policy-lookup.ts';
 
 /** AWS quota: versions kept per customer-managed policy. */
 export const VERSIONS_PER_POLICY = 5;
 
 /** Validates an identity-based policy document: MalformedPolicyDocument with AWS's wording. */
-export function checkIdentityDocument(text: string, partition: string): void {
-  const parsed = parsePolicy(text, 'identity', { partition });
-  if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policyLegacyParsing') });
+export function checkIdentityDocument(text: string, partition: string, managed = false): void {
+  const parsed = parsePolicy(text, 'identity', { partition, managed });
+  if (parsed.document) return;
+  // Text that is no JSON: AWS's answer for identity policies (trust policies have their own, src/iam/roles.ts).
+  if (parsed.findings.some((f) => f.severity === 'error' && f.code === 'InvalidJson')) throw awsError('policySyntaxErrors');
+  throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policyLegacyParsing') });
 }
 
 /**
@@ -47,8 +51,17 @@ function usageOf(usage: Map<string, number>, arn: string): number {
   return usage.get(arn) ?? 0;
 }
 
-export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: Map<string, number>, withTags: boolean): Promise<Policy> {
-  const tags = withTags && view.entity ? await repo.getTags(view.entity.id) : [];
+/**
+ * Which members each response's Policy carries, as AWS answers them: `get` (GetPolicy) has the
+ * Description and Tags, an empty list when there are none; `create` (CreatePolicy) has no
+ * Description and Tags only when there are some; `list` (GetAccountAuthorizationDetails; ListPolicies
+ * drops the Description too) has no Tags. `true` is `get`, `false` is `list`.
+ */
+export type PolicyView = 'get' | 'create' | 'list';
+
+export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: Map<string, number>, shown: PolicyView | boolean): Promise<Policy> {
+  const v: PolicyView = shown === true ? 'get' : shown === false ? 'list' : shown;
+  const tags = v !== 'list' && view.entity ? await repo.getTags(view.entity.id) : [];
   return {
     PolicyName: view.name,
     PolicyId: view.id,
@@ -58,15 +71,16 @@ export async function policyOutput(repo: Repo, view: ManagedPolicyView, usage: M
     AttachmentCount: await repo.countAttachments(view.arn),
     PermissionsBoundaryUsageCount: usageOf(usage, view.arn),
     IsAttachable: true,
-    Description: view.description,
+    Description: v === 'create' ? undefined : view.description,
     CreateDate: view.createDate,
     UpdateDate: view.updateDate,
-    Tags: tags.length > 0 ? tags : undefined,
+    Tags: v === 'get' || (v === 'create' && tags.length > 0) ? tags : undefined,
   };
 }
 
-/** A policy ARN from the request: InvalidInput when it is not one. */
+/** A policy ARN from the request: ValidationError when it is no ARN at all, InvalidInput when it names no policy. */
 export function checkPolicyArn(arn: string): void {
+  if (!arnParses(arn)) throw awsError('arnUnparseable');
   if (!parsePolicyArn(arn)) throw awsError('arnInvalid', { arn });
 }
 
@@ -82,12 +96,13 @@ export async function authorizeOnPolicy(
   action: string,
   arn: string,
   extra?: Record<string, string | string[]>,
+  missing: () => AwsError = () => policyNotFound(arn),
 ): Promise<ManagedPolicyView> {
   checkPolicyArn(arn);
   const view = await findManagedPolicy(repo, ctx, arn);
   const tagContext = view?.entity ? await resourceTagContext(repo, ctx, view.entity.id) : undefined;
   await ctx.authorize(action, view?.arn ?? arn, tagContext || extra ? { ...tagContext, ...extra } : undefined);
-  if (!view) throw policyNotFound(arn);
+  if (!view) throw missing();
   return view;
 }
 
@@ -118,7 +133,8 @@ export function versionOutput(v: Version, withDocument: boolean): PolicyVersion 
 }
 
 function checkManagedDocument(text: string, partition: string): void {
-  checkIdentityDocument(text, partition);
+  // A managed policy must be Version 2012-10-17 (an inline policy may still omit Version).
+  checkIdentityDocument(text, partition, true);
   if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.managed) {
     throw awsError('quotaExceeded', { quota: 'PolicySize', limit: POLICY_SIZE_LIMITS.managed });
   }
@@ -157,14 +173,14 @@ export const policyHandlers = {
       await repo.insertPolicyVersion(entity.id, 'v1', document, true, now);
       await repo.putTags(entity.id, tags);
       const view = (await findManagedPolicy(repo, ctx, arn))!;
-      return { Policy: await policyOutput(repo, view, new Map(), true) };
+      return { Policy: await policyOutput(repo, view, new Map(), 'create') };
     });
   },
 
   async GetPolicy(ctx, input) {
     return ctx.services.store.read(async (repo) => {
       const view = await authorizeOnPolicy(repo, ctx, 'iam:GetPolicy', input.PolicyArn);
-      return { Policy: await policyOutput(repo, view, await boundaryUsage(repo, ctx.caller.accountId), true) };
+      return { Policy: await policyOutput(repo, view, await boundaryUsage(repo, ctx.caller.accountId), 'get') };
     });
   },
 
@@ -243,7 +259,9 @@ export const policyHandlers = {
 
   async GetPolicyVersion(ctx, input) {
     return ctx.services.store.read(async (repo) => {
-      const view = await authorizeOnPolicy(repo, ctx, 'iam:GetPolicyVersion', input.PolicyArn);
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:GetPolicyVersion', input.PolicyArn, undefined, () =>
+        versionNotFound(input.PolicyArn, input.VersionId),
+      );
       const version = (await versionsOf(repo, view)).find((v) => v.versionId === input.VersionId);
       if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
       return { PolicyVersion: versionOutput(version, true) };
@@ -263,7 +281,9 @@ export const policyHandlers = {
 
   async DeletePolicyVersion(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const view = await authorizeOnPolicy(repo, ctx, 'iam:DeletePolicyVersion', input.PolicyArn);
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:DeletePolicyVersion', input.PolicyArn, undefined, () =>
+        versionNotFound(input.PolicyArn, input.VersionId),
+      );
       const entity = customerOnly(view, input.PolicyArn);
       const version = (await repo.listPolicyVersions(entity.id)).find((v) => v.versionId === input.VersionId);
       if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);
@@ -275,7 +295,9 @@ export const policyHandlers = {
 
   async SetDefaultPolicyVersion(ctx, input) {
     return ctx.services.store.write(async (repo) => {
-      const view = await authorizeOnPolicy(repo, ctx, 'iam:SetDefaultPolicyVersion', input.PolicyArn);
+      const view = await authorizeOnPolicy(repo, ctx, 'iam:SetDefaultPolicyVersion', input.PolicyArn, undefined, () =>
+        versionNotFound(input.PolicyArn, input.VersionId),
+      );
       const entity = customerOnly(view, input.PolicyArn);
       const version = (await repo.listPolicyVersions(entity.id)).find((v) => v.versionId === input.VersionId);
       if (!version) throw versionNotFound(input.PolicyArn, input.VersionId);

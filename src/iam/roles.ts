@@ -11,9 +11,11 @@ import { awsError, messageText } from '../errors/messages.ts';
 import { newUniqueId } from '../domain/ids.ts';
 import type { ActionContext } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
-import type { Role } from '../actions/generated/iam.ts';
+import type { AttachedPermissionsBoundary, Role } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { firstErrorMessage, parsePolicy, policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from '../policy/index.ts';
+import { serviceLinkedRoleFor, serviceLinkedTrustPolicy } from '../catalog/service-linked-roles.ts';
+import { arnParses } from '../domain/arn-syntax.ts';
 import { arnFor, arnOf, attachedBoundary, authorizeOnEntity, checkTags, maxItemsOf, notFound, pageInfo, requestTagContext } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { canonicalPolicyArn } from './policy-lookup.ts';
@@ -37,29 +39,52 @@ export type RoleRow = EntityRow<RoleData>;
 /** Validates a trust policy the way CreateRole / UpdateAssumeRolePolicy do; returns it unchanged. */
 export function checkTrustPolicy(text: string, partition: string): string {
   const parsed = parsePolicy(text, 'trust', { partition });
-  if (!parsed.document) throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policySyntaxErrors') });
+  if (!parsed.document) {
+    // A trust policy that is no JSON at all has its own answer (identity policies say "Syntax errors in policy.").
+    if (parsed.findings.some((f) => f.severity === 'error' && f.code === 'InvalidJson')) throw awsError('trustPolicyInvalidJson');
+    throw awsError('malformedPolicyDocument', { detail: firstErrorMessage(parsed.findings) ?? messageText('policySyntaxErrors') });
+  }
   if (policySizeWithoutWhitespace(text) > POLICY_SIZE_LIMITS.trust) {
     throw awsError('quotaExceeded', { quota: 'ACLSizePerRole', limit: POLICY_SIZE_LIMITS.trust });
   }
   return text;
 }
 
-/** The Role structure. `full` adds what only GetRole/CreateRole show: boundary, tags and last use. */
-export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, full: boolean): Promise<Role> {
-  const tags = full ? await repo.getTags(role.id) : [];
-  return {
+/**
+ * Which members each response's Role carries, as AWS answers them:
+ * - `get` (GetRole): everything, with RoleLastUsed ({} when never used) and Tags only when there are some;
+ * - `create` (CreateRole, CreateServiceLinkedRole): no Description, MaxSessionDuration nor RoleLastUsed;
+ *   PermissionsBoundary and Tags when set;
+ * - `description` (UpdateRoleDescription): `create`'s members and the new Description;
+ * - `list` (ListRoles): Description and MaxSessionDuration, never Tags, PermissionsBoundary nor RoleLastUsed;
+ * - `embedded` (a role inside an instance profile): the role's identity and trust policy only.
+ */
+export type RoleView = 'get' | 'create' | 'description' | 'list' | 'embedded';
+
+export function roleBoundary(arn: string): AttachedPermissionsBoundary {
+  return attachedBoundary(arn);
+}
+
+/** The Role structure of one response (see RoleView). `true` is GetRole's view, `false` an instance profile's. */
+export async function roleOutput(repo: Repo, ctx: ActionContext, role: RoleRow, view: RoleView | boolean): Promise<Role> {
+  const v: RoleView = view === true ? 'get' : view === false ? 'embedded' : view;
+  const out: Role = {
     Path: role.path,
     RoleName: role.name,
     RoleId: role.id,
     Arn: arnOf(ctx, role),
     CreateDate: role.createdAt,
     AssumeRolePolicyDocument: encodeURIComponent(role.data.trustPolicy),
-    Description: role.data.description,
-    MaxSessionDuration: role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
-    PermissionsBoundary: full && role.data.permissionsBoundary ? attachedBoundary(role.data.permissionsBoundary) : undefined,
-    Tags: tags.length > 0 ? tags : undefined,
-    RoleLastUsed: full ? (role.data.lastUsed ? { LastUsedDate: new Date(role.data.lastUsed.date), Region: role.data.lastUsed.region } : {}) : undefined,
   };
+  if (v === 'embedded') return out;
+  if (v === 'get' || v === 'list' || v === 'description') out.Description = role.data.description;
+  if (v === 'get' || v === 'list') out.MaxSessionDuration = role.data.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION;
+  if (v === 'list') return out;
+  if (role.data.permissionsBoundary) out.PermissionsBoundary = roleBoundary(role.data.permissionsBoundary);
+  const tags = await repo.getTags(role.id);
+  if (tags.length > 0) out.Tags = tags;
+  if (v === 'get') out.RoleLastUsed = role.data.lastUsed ? { LastUsedDate: new Date(role.data.lastUsed.date), Region: role.data.lastUsed.region } : {};
+  return out;
 }
 
 /** Service-linked roles may only be changed by their service. */
@@ -79,34 +104,6 @@ async function deleteRoleChecked(repo: Repo, ctx: ActionContext, role: RoleRow):
   await repo.deleteEntity(role.id);
 }
 
-// Service-linked role names of common services; others get AWSServiceRoleFor + the capitalised
-// first label of the service principal.
-const SERVICE_ROLE_NAMES: Record<string, string> = {
-  'autoscaling.amazonaws.com': 'AutoScaling',
-  'elasticbeanstalk.amazonaws.com': 'ElasticBeanstalk',
-  'elasticloadbalancing.amazonaws.com': 'ElasticLoadBalancing',
-  'ecs.amazonaws.com': 'ECS',
-  'eks.amazonaws.com': 'AmazonEKS',
-  'rds.amazonaws.com': 'RDS',
-  'organizations.amazonaws.com': 'Organizations',
-  'support.amazonaws.com': 'Support',
-  'trustedadvisor.amazonaws.com': 'TrustedAdvisor',
-  'config.amazonaws.com': 'Config',
-  'guardduty.amazonaws.com': 'AmazonGuardDuty',
-  'spot.amazonaws.com': 'EC2Spot',
-  'es.amazonaws.com': 'AmazonElasticsearchService',
-  'opensearchservice.amazonaws.com': 'AmazonOpenSearchService',
-  'lambda.amazonaws.com': 'Lambda',
-  'cloudtrail.amazonaws.com': 'CloudTrail',
-  'sso.amazonaws.com': 'SSO',
-};
-
-export function serviceLinkedRoleName(service: string, suffix?: string): string {
-  const label = service.split('.')[0] ?? service;
-  const base = `AWSServiceRoleFor${SERVICE_ROLE_NAMES[service] ?? label.charAt(0).toUpperCase() + label.slice(1)}`;
-  return suffix ? `${base}_${suffix}` : base;
-}
-
 const DELETION_TASK = /^task\/aws-service-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)\/([0-9a-f-]{36})$/;
 
 export const roleHandlers = {
@@ -116,6 +113,7 @@ export const roleHandlers = {
     const tags = checkTags(input.Tags);
     const context = requestTagContext(tags);
     const boundary = input.PermissionsBoundary;
+    if (boundary !== undefined && !arnParses(boundary)) throw awsError('arnUnparseable');
     if (boundary) context['iam:PermissionsBoundary'] = await ctx.services.store.read((repo) => canonicalPolicyArn(repo, ctx, boundary));
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateRole', arn, context);
@@ -129,16 +127,14 @@ export const roleHandlers = {
       const role: RoleRow = { id: newUniqueId('AROA'), accountId: ctx.caller.accountId, kind: 'role', name, path, createdAt: ctx.request.now, data };
       await repo.insertEntity(role);
       await repo.putTags(role.id, tags);
-      const out = await roleOutput(repo, ctx, role, true);
-      delete out.RoleLastUsed;
-      return { Role: out };
+      return { Role: await roleOutput(repo, ctx, role, 'create') };
     });
   },
 
   async GetRole(ctx, input) {
     return ctx.services.store.read(async (repo) => {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:GetRole', 'role', input.RoleName);
-      return { Role: await roleOutput(repo, ctx, role, true) };
+      return { Role: await roleOutput(repo, ctx, role, 'get') };
     });
   },
 
@@ -159,7 +155,7 @@ export const roleHandlers = {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:UpdateRoleDescription', 'role', input.RoleName);
       const data = { ...role.data, description: input.Description };
       await repo.updateEntity(role.id, { data });
-      return { Role: await roleOutput(repo, ctx, { ...role, data }, true) };
+      return { Role: await roleOutput(repo, ctx, { ...role, data }, 'description') };
     });
   },
 
@@ -187,7 +183,7 @@ export const roleHandlers = {
     await ctx.authorize('iam:ListRoles', `arn:${ctx.caller.partition}:iam::${ctx.caller.accountId}:role${prefix}`);
     return ctx.services.store.read(async (repo) => {
       const page = await repo.listEntities<RoleData>(ctx.caller.accountId, 'role', { pathPrefix: prefix, marker: input.Marker, maxItems: maxItemsOf(input) });
-      const roles = await Promise.all(page.items.map((r) => roleOutput(repo, ctx, r, false)));
+      const roles = await Promise.all(page.items.map((r) => roleOutput(repo, ctx, r, 'list')));
       return { Roles: roles, ...pageInfo(page) };
     });
   },
@@ -195,24 +191,22 @@ export const roleHandlers = {
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
   async CreateServiceLinkedRole(ctx, input) {
     const service = input.AWSServiceName;
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(service)) throw awsError('servicePrincipalInvalid', { service });
-    const name = serviceLinkedRoleName(service, input.CustomSuffix);
+    const spec = serviceLinkedRoleFor(service);
+    if (!spec) throw awsError('servicePrincipalInvalid', { service });
+    if (input.CustomSuffix !== undefined && !spec.suffixAllowed) throw awsError('serviceLinkedRoleSuffixNotAllowed', { service });
+    const name = input.CustomSuffix ? `${spec.roleName}_${input.CustomSuffix}` : spec.roleName;
     const path = `/aws-service-role/${service}/`;
     const arn = arnFor(ctx, 'role', name, path);
     await ctx.authorize('iam:CreateServiceLinkedRole', arn, { 'iam:AWSServiceName': service });
-    const trustPolicy = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }],
-    });
     return ctx.services.store.write(async (repo) => {
       if (await repo.getEntityByName(ctx.caller.accountId, 'role', name)) throw awsError('serviceRoleNameTaken', { name });
-      const data: RoleData = { trustPolicy, maxSessionDuration: DEFAULT_MAX_SESSION_DURATION, serviceLinked: service };
+      const data: RoleData = { trustPolicy: serviceLinkedTrustPolicy(service), maxSessionDuration: DEFAULT_MAX_SESSION_DURATION, serviceLinked: service };
       if (input.Description !== undefined) data.description = input.Description;
       const role: RoleRow = { id: newUniqueId('AROA'), accountId: ctx.caller.accountId, kind: 'role', name, path, createdAt: ctx.request.now, data };
       await repo.insertEntity(role);
-      const out = await roleOutput(repo, ctx, role, true);
-      delete out.RoleLastUsed;
-      return { Role: out };
+      // The service's own policies, in the caller's partition (the catalogue holds them under `aws`).
+      for (const policy of spec.policies) await repo.attach(role.id, `arn:${ctx.caller.partition}${policy.slice('arn:aws'.length)}`, ctx.request.now);
+      return { Role: await roleOutput(repo, ctx, role, 'create') };
     });
   },
 
@@ -220,6 +214,8 @@ export const roleHandlers = {
     return ctx.services.store.write(async (repo) => {
       const role = await authorizeOnEntity<RoleData>(repo, ctx, 'iam:DeleteServiceLinkedRole', 'role', input.RoleName);
       if (!role.data.serviceLinked) throw awsError('notServiceLinkedRole', { name: role.name });
+      // The service's policies go with its role (only the service attaches policies to it).
+      for (const policy of await repo.attachedPolicyArns(role.id)) await repo.detach(role.id, policy);
       await deleteRoleChecked(repo, ctx, role);
       // Deletion completes at once: the task id names the role, and its status is read back from it.
       return { DeletionTaskId: `task/aws-service-role/${role.data.serviceLinked}/${role.name}/${randomUUID()}` };

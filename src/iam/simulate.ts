@@ -20,7 +20,15 @@ import { compileStored, managedPolicy, type PrincipalPolicies } from '../authz/p
 import { policySourceOf } from '../authz/matched-statements.ts';
 import type { ActionContext, Caller } from '../actions/context.ts';
 import type { IamHandlers } from '../actions/registry.ts';
-import type { ContextEntry, EvaluationResult, PolicyEvaluationDecisionType, SimulatePolicyResponse, Statement } from '../actions/generated/iam.ts';
+import type {
+  ContextEntry,
+  EvaluationResult,
+  PolicyEvaluationDecisionType,
+  PolicySourceType,
+  ResourceSpecificResult,
+  SimulatePolicyResponse,
+  Statement,
+} from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnOf, maxItemsOf, notFound, pageArray } from './common.ts';
 import { defaultPolicyDocument } from './policy-lookup.ts';
@@ -152,7 +160,31 @@ interface Position {
   Column: number;
 }
 
-/** Line/column (1-based) of the first and last character of each statement of a JSON policy text. */
+/**
+ * SourcePolicyType as the simulator sends it: by the kind of policy, whatever the identity policy's
+ * form (inline, customer or AWS managed, given in PolicyInputList). AWS's model lists other values
+ * (user, aws-managed, …) that its simulator does not send.
+ */
+const SOURCE_TYPES: Partial<Record<PolicySource['type'], string>> = {
+  identity: 'IAM Policy',
+  boundary: 'Permissions Boundary Policy',
+  resource: 'Resource Policy',
+};
+
+function sourcePolicyType(source: PolicySource): PolicySourceType {
+  return (SOURCE_TYPES[source.type] ?? 'none') as PolicySourceType;
+}
+
+/**
+ * StartPosition and EndPosition of each statement of a JSON policy text, as AWS reports them: line
+ * and column are 1-based; a statement starts right after the token before it (the `[` of the
+ * Statement array for the first, the previous statement's `}` for the others: the separating comma
+ * and white space belong to the next statement) and ends right after its own `}`. So in
+ * `{"Statement":[{…},{…}]}` the first statement starts at its `{` and the second at the comma, and
+ * in an indented document the first starts at the end of the `"Statement": [` line. (AWS's
+ * published simulations: one-line documents, e.g. Start 38 / End 248 and Start 248 / End 470 for
+ * the two statements of a bucket policy, and indented ones such as Start 3:17 / End 8:6.)
+ */
 export function statementPositions(text: string): { start: Position; end: Position }[] {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
@@ -181,12 +213,12 @@ export function statementPositions(text: string): { start: Position; end: Positi
       return '';
     }
   };
-  const skipValue = (): [number, number] => {
+  /** Skips one value; returns the offset just after it. */
+  const skipValue = (): number => {
     skipWs();
-    const start = i;
     if (text[i] === '"') {
       readString();
-      return [start, i - 1];
+      return i;
     }
     if (text[i] === '{' || text[i] === '[') {
       let depth = 0;
@@ -201,15 +233,15 @@ export function statementPositions(text: string): { start: Position; end: Positi
           depth--;
           if (depth === 0) {
             i++;
-            return [start, i - 1];
+            return i;
           }
         }
         i++;
       }
-      return [start, i - 1];
+      return i;
     }
     while (i < text.length && !/[\s,}\]]/.test(text[i]!)) i++;
-    return [start, i - 1];
+    return i;
   };
   skipWs();
   if (text[i] !== '{') return [];
@@ -220,22 +252,25 @@ export function statementPositions(text: string): { start: Position; end: Positi
     const key = readString();
     skipWs();
     i++; // ':'
-    skipWs();
     if (key === 'Statement') {
-      if (text[i] === '{') {
-        const [s, e] = skipValue();
-        return [{ start: at(s), end: at(e) }];
-      }
+      // One statement not in an array: it starts right after the colon.
+      const afterColon = i;
+      skipWs();
+      if (text[i] === '{') return [{ start: at(afterColon), end: at(skipValue()) }];
       if (text[i] !== '[') return [];
       i++;
       const out: { start: Position; end: Position }[] = [];
+      let from = i;
       for (;;) {
         skipWs();
+        if (text[i] === ',') {
+          i++;
+          skipWs();
+        }
         if (text[i] === ']' || i >= text.length) return out;
-        const [s, e] = skipValue();
-        out.push({ start: at(s), end: at(e) });
-        skipWs();
-        if (text[i] === ',') i++;
+        const after = skipValue();
+        out.push({ start: at(from), end: at(after) });
+        from = after;
       }
     }
     skipValue();
@@ -271,6 +306,24 @@ interface SimulateInput {
   ResourceArns?: string[];
   Marker?: string;
   MaxItems?: number;
+}
+
+/**
+ * EvalDecisionDetails: empty when the resource is in the caller's account; for a cross-account
+ * resource, each kind of policy's own decision (identity policies within their boundary, and the
+ * resource policy when one is given), as the simulator summarises cross-account access.
+ */
+function decisionDetails(sim: Simulation, action: string, resource: string): Record<string, PolicyEvaluationDecisionType> {
+  if (sim.resourceAccount === sim.principal.account) return {};
+  // Each kind alone, as if nothing else had to agree (within one account either may grant).
+  const request = { action, resource, resourceAccount: sim.principal.account, context: sim.context };
+  const alone = (identity: CompiledPolicy[], boundary: CompiledPolicy | null, resourcePolicy: CompiledPolicy | null) =>
+    DECISIONS[
+      evaluate({ principal: sim.principal, identityPolicies: identity, permissionsBoundary: boundary, sessionPolicies: null, resourcePolicy, request }).decision
+    ];
+  const details: Record<string, PolicyEvaluationDecisionType> = { 'IAM Policy': alone(sim.identity, sim.boundary, null) };
+  if (sim.resourcePolicy) details['Resource Policy'] = alone([], null, sim.resourcePolicy);
+  return details;
 }
 
 async function simulate(ctx: ActionContext, input: SimulateInput, sim: Simulation): Promise<SimulatePolicyResponse> {
@@ -317,19 +370,30 @@ async function simulate(ctx: ActionContext, input: SimulateInput, sim: Simulatio
       if (d.decision === 'ExplicitlyDenied' ? m.effect !== 'Deny' : m.effect !== 'Allow') continue;
       const s = policySourceOf(m.source);
       const pos = (await positionsOf(m.source))[m.index];
-      matched.push({ SourcePolicyId: s.id, SourcePolicyType: s.type, StartPosition: pos?.start, EndPosition: pos?.end });
+      matched.push({ SourcePolicyId: s.id, SourcePolicyType: sourcePolicyType(m.source), StartPosition: pos?.start, EndPosition: pos?.end });
     }
+    const decision = DECISIONS[d.decision];
+    const statements = d.decision === 'ImplicitlyDenied' ? [] : matched;
+    const missing = d.missingContextKeys.map((k) => spelling.get(k) ?? k);
     const result: EvaluationResult = {
       EvalActionName: r.action,
       EvalResourceName: r.resource,
-      EvalDecision: DECISIONS[d.decision],
-      MatchedStatements: d.decision === 'ImplicitlyDenied' ? [] : matched,
-      MissingContextValues: d.missingContextKeys.map((k) => spelling.get(k) ?? k),
+      EvalDecision: decision,
+      MatchedStatements: statements,
+      MissingContextValues: missing,
     };
     if (sim.boundary) {
       const fromBoundary = d.matchedStatements.filter((m) => m.source.type === 'boundary');
       const allowed = fromBoundary.some((m) => m.effect === 'Allow') && !fromBoundary.some((m) => m.effect === 'Deny');
       result.PermissionsBoundaryDecisionDetail = { AllowedByPermissionsBoundary: allowed };
+    }
+    // A simulation of named resources details each resource; one of all resources ("*") does not.
+    if (requested.length > 0) {
+      result.EvalDecisionDetails = decisionDetails(sim, r.action, r.resource);
+      const specific: ResourceSpecificResult = { EvalResourceName: r.resource, EvalResourceDecision: decision, MatchedStatements: statements };
+      if (missing.length > 0) specific.MissingContextValues = missing;
+      if (result.PermissionsBoundaryDecisionDetail) specific.PermissionsBoundaryDecisionDetail = result.PermissionsBoundaryDecisionDetail;
+      result.ResourceSpecificResults = [specific];
     }
     evaluationResults.push(result);
   }

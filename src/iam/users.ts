@@ -8,6 +8,7 @@ import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnFor, authorizeOnEntity, requestTagContext, checkTags, maxItemsOf, pageInfo, userOutput, userListOutput, type UserData } from './common.ts';
 import { checkBoundaryArn } from './boundary.ts';
 import { canonicalPolicyArn } from './policy-lookup.ts';
+import { ownerPath, SIGNING_CERTIFICATE_KIND, SSH_PUBLIC_KEY_KIND } from './credential-owners.ts';
 
 /** The user a request names, or the calling user when it names none. */
 export function targetUserName(ctx: ActionContext, input: { UserName?: string }): string | undefined {
@@ -87,6 +88,12 @@ export const userHandlers = {
       const dependents = await repo.userDependents(ctx.caller.accountId, user.id);
       if (dependents.loginProfile) throw awsError('mustDeleteLoginProfile');
       if (dependents.accessKeys) throw awsError('mustDeleteAccessKeys');
+      // Signing certificates and SSH keys are entities filed under their owner's id (src/iam/signing-certificates.ts).
+      const owns = async (kind: string) =>
+        (await repo.listEntities(ctx.caller.accountId, kind, { pathPrefix: ownerPath({ key: user.id }), maxItems: 1 })).items.length > 0;
+      if (await owns(SIGNING_CERTIFICATE_KIND)) throw awsError('mustDeleteSigningCertificates');
+      if (await owns(SSH_PUBLIC_KEY_KIND)) throw awsError('mustDeleteSshPublicKeys');
+      if ((await repo.listUserServiceSpecificCredentials(user.id)).length > 0) throw awsError('mustDeleteServiceSpecificCredentials');
       if (user.data?.mfaSerials?.length) throw awsError('mustDeleteMfaDevice');
       if (dependents.inlinePolicies) throw awsError('mustDeletePolicies');
       if (dependents.attachedPolicies) throw awsError('mustDetachPolicies');

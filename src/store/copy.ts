@@ -25,6 +25,12 @@ export const STATE_TABLES: (keyof Database)[] = [
   'gateways',
   'outbound_federation',
   'outbound_signing_keys',
+  'service_specific_credentials',
+  'sts_preferences',
+  // What was used when (last-accessed data), and the reports made from it.
+  'service_activity',
+  'access_report_jobs',
+  'credential_reports',
   // The master-key check value and which root keys the environment created: both belong to the data.
   'meta',
 ];

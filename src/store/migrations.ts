@@ -287,4 +287,72 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_service_activity': {
+    // The last-accessed reports: when each user and role last attempted each service (and each
+    // tracked action), the report jobs with their results, and each account's credential report.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('service_activity')
+        .addColumn('principal_id', 'text', (b) => c(b).notNull())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('service', 'text', (b) => c(b).notNull())
+        .addColumn('action', 'text', (b) => c(b).notNull())
+        .addColumn('last_at', 'text', (b) => c(b).notNull())
+        .addColumn('region', 'text', (b) => c(b).notNull())
+        .addPrimaryKeyConstraint('service_activity_pk', ['principal_id', 'service', 'action'])
+        .execute();
+      await db.schema
+        .createTable('access_report_jobs')
+        .addColumn('id', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('owner_arn', 'text', (b) => c(b).notNull())
+        .addColumn('kind', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('completed_at', 'text', (b) => c(b).notNull())
+        .addColumn('document', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema.createIndex('access_report_jobs_account').on('access_report_jobs').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('credential_reports')
+        .addColumn('account_id', 'text', (b) => c(b).primaryKey())
+        .addColumn('generated_at', 'text', (b) => c(b).notNull())
+        .addColumn('content', 'text', (b) => c(b).notNull())
+        .execute();
+    },
+  },
+  '0012_account_level': {
+    // Service-specific credentials (their secrets sealed under the master key) and each account's
+    // STS preferences (SetSecurityTokenServicePreferences).
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('service_specific_credentials')
+        .addColumn('id', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('user_id', 'text', (b) => c(b).notNull())
+        .addColumn('service_name', 'text', (b) => c(b).notNull())
+        .addColumn('login', 'text', (b) => c(b).notNull())
+        .addColumn('slot', 'integer', (b) => b.notNull())
+        .addColumn('secret_sealed', 'text', (b) => c(b).notNull())
+        .addColumn('status', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('expires_at', 'text', c)
+        .execute();
+      // INVARIANT: one credential per user, service and slot (NAME+N-at-ACCOUNT names one credential).
+      await db.schema
+        .createIndex('service_specific_credentials_slot')
+        .unique()
+        .on('service_specific_credentials')
+        .columns(['user_id', 'service_name', 'slot'])
+        .execute();
+      await db.schema.createIndex('service_specific_credentials_account').on('service_specific_credentials').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('sts_preferences')
+        .addColumn('account_id', 'text', (b) => c(b).primaryKey())
+        .addColumn('global_endpoint_token_version', 'text', (b) => c(b).notNull())
+        .addColumn('updated_at', 'text', (b) => c(b).notNull())
+        .execute();
+    },
+  },
 };

@@ -27,6 +27,8 @@ import { ServiceCatalogueQueries } from './repo/service-catalogues.ts';
 import { ResourcePolicyQueries } from './repo/resource-policies.ts';
 import { GatewayQueries } from './repo/gateways.ts';
 import { OutboundFederationQueries } from './repo/outbound-federation.ts';
+import { ActivityQueries } from './repo/activity.ts';
+import { AccountLevelQueries } from './repo/account-level.ts';
 
 export { decodeMarker, encodeMarker, type DirectSql, type EntityRow, type Page, type RepoChanges, type Tag } from './repo/core.ts';
 
@@ -42,6 +44,8 @@ export const REPO_AGGREGATES = [
   ResourcePolicyQueries,
   GatewayQueries,
   OutboundFederationQueries,
+  AccountLevelQueries,
+  ActivityQueries,
 ] as const;
 
 /** One transaction's queries: the core and every aggregate's methods. */
@@ -55,7 +59,9 @@ export interface Repo
     ServiceCatalogueQueries,
     ResourcePolicyQueries,
     GatewayQueries,
-    OutboundFederationQueries {}
+    OutboundFederationQueries,
+    AccountLevelQueries,
+    ActivityQueries {}
 
 export const Repo = RepoCore as unknown as {
   new (...args: ConstructorParameters<typeof RepoCore>): Repo;

@@ -220,6 +220,65 @@ export interface OutboundSigningKeyTable {
   active_from: string;
 }
 
+/**
+ * A service-specific credential of an IAM user (migration 0012_account_level): a password for
+ * CodeCommit or Amazon Keyspaces, or an API key for Amazon Bedrock or CloudWatch Logs. The secret
+ * is sealed under the master key, bound to the credential's id; it is returned only when created or reset.
+ */
+export interface ServiceSpecificCredentialTable {
+  id: string; // ACCA…
+  account_id: string;
+  user_id: string; // AIDA…
+  service_name: string; // lower-cased, e.g. codecommit.amazonaws.com
+  /** The ServiceUserName (passwords) or ServiceCredentialAlias (API keys): `NAME[+N]-at-ACCOUNT`. */
+  login: string;
+  /** N of `NAME+N-at-ACCOUNT` (0: none), unique per user and service. */
+  slot: number;
+  secret_sealed: string;
+  status: string; // Active | Inactive
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** An account's STS preferences (migration 0012_account_level): SetSecurityTokenServicePreferences. */
+export interface StsPreferencesTable {
+  account_id: string;
+  global_endpoint_token_version: string; // v1Token | v2Token
+  updated_at: string;
+}
+
+/**
+ * When a user or role last attempted an action (migration 0011_service_activity): one row per
+ * principal and service (`action` ''), and one per action of the services iamd tracks at action
+ * level. Written best-effort and throttled (src/authz/activity.ts); read by the last-accessed reports.
+ */
+export interface ServiceActivityTable {
+  principal_id: string; // the user's or role's id (AIDA…, AROA…)
+  account_id: string;
+  service: string; // the service namespace (`iam`)
+  action: string; // '' for the service's row, else the action's name (`CreateUser`)
+  last_at: string;
+  region: string;
+}
+
+/** A last-accessed report job (migration 0011_service_activity): its result, computed when it was generated. */
+export interface AccessReportJobTable {
+  id: string; // a UUID, the JobId
+  account_id: string;
+  owner_arn: string; // the caller that generated it: only it may read it
+  kind: string; // 'service' (GenerateServiceLastAccessedDetails) | 'organizations'
+  created_at: string;
+  completed_at: string;
+  document: string; // JSON: the report (src/iam/last-accessed.ts)
+}
+
+/** An account's latest credential report (migration 0011_service_activity): the CSV as generated. */
+export interface CredentialReportTable {
+  account_id: string;
+  generated_at: string;
+  content: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   entities: EntityTable;
@@ -243,4 +302,9 @@ export interface Database {
   gateways: GatewayTable;
   outbound_federation: OutboundFederationTable;
   outbound_signing_keys: OutboundSigningKeyTable;
+  service_activity: ServiceActivityTable;
+  access_report_jobs: AccessReportJobTable;
+  credential_reports: CredentialReportTable;
+  service_specific_credentials: ServiceSpecificCredentialTable;
+  sts_preferences: StsPreferencesTable;
 }

@@ -3,6 +3,7 @@
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 import { awsError } from '../errors/messages.ts';
 import { assumedRoleArn, iamArn, parseArn } from '../domain/arn.ts';
+import { arnParses } from '../domain/arn-syntax.ts';
 import type { StsHandlers } from '../actions/registry.ts';
 import { compileStored } from '../authz/principal-policies.ts';
 import type { RoleData } from '../iam/roles.ts';
@@ -46,6 +47,8 @@ export const assumeRoleHandlers = {
     const caller = ctx.caller;
     const chained = caller.type === 'AssumedRole';
     const notAuthorized = (action: string) => awsError('notAuthorized', { principal: caller.arn, action, resource: roleArnInput });
+    // A RoleArn that is no ARN at all is a bad parameter; one that names no assumable role is refused as not authorized.
+    if (!arnParses(roleArnInput)) throw awsError('roleArnInvalid', { arn: roleArnInput });
 
     // Session tags: the caller's transitive tags (role chaining) carry over and cannot be changed.
     const requestTags = tagsOf(input.Tags);
@@ -59,6 +62,9 @@ export const assumeRoleHandlers = {
     if (chained && caller.session?.tags) {
       const keys = new Set(caller.session.transitiveTagKeys ?? []);
       for (const [k, v] of Object.entries(caller.session.tags)) if (keys.has(k)) inherited[k] = v;
+      // A transitive tag of the calling session cannot be set again, whatever the case of its key.
+      const fixed = new Set(Object.keys(inherited).map((k) => k.toLowerCase()));
+      if (Object.keys(requestTags).some((k) => fixed.has(k.toLowerCase()))) throw awsError('transitiveTagKeyConflict');
     }
 
     // AWS refuses root outright: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html

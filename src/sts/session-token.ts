@@ -75,7 +75,8 @@ export const sessionTokenHandlers = {
       return {
         Credentials: credentials,
         FederatedUser: { FederatedUserId: `${ctx.caller.accountId}:${name}`, Arn: arn },
-        PackedPolicySize: packed,
+        // Unlike AssumeRole's, GetFederationToken's answer always has it: 0 without session policies or tags.
+        PackedPolicySize: packed ?? 0,
       };
     });
   },

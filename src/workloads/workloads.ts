@@ -191,7 +191,7 @@ export async function issueWorkloadCredentials(services: Services, token: string
     const role = profile?.data.roleId ? await repo.getEntityById<RoleData>(profile.data.roleId) : undefined;
     if (!profile || !role) throw awsError('workloadProfileHasNoRole');
     const roleArn = iamArn(partition, role.accountId, 'role', role.path, role.name);
-    const trust = parsePolicy(role.data.trustPolicy, 'trust');
+    const trust = parsePolicy(role.data.trustPolicy, 'trust', { stored: true });
     const decision = trust.document
       ? evaluate({
           principal: { arn: WORKLOAD_SERVICE_PRINCIPAL, account: '', type: 'Service' },

@@ -158,7 +158,7 @@ export class SignInService {
     if (!found || !ok || request.password.length === 0 || found.hardExpired) return { ok: false, reason: 'invalid' };
     await this.clearFailures(key);
     const mfaSerials = await this.services.store.read((repo) => mfaSerialsOf(repo, found.accountId, found.userId));
-    if (found.userId !== null && mfaSerials.length === 0) await this.notePasswordUse(found.userId, now);
+    if (mfaSerials.length === 0) await this.notePasswordUse(found.accountId, found.userId, now);
     return {
       ok: true,
       principal: {
@@ -187,13 +187,14 @@ export class SignInService {
       }
       return 'invalid';
     });
-    if (outcome === 'ok' && userId !== null) await this.notePasswordUse(userId, now);
+    if (outcome === 'ok') await this.notePasswordUse(accountId, userId, now);
     return outcome;
   }
 
-  /** GetUser's PasswordLastUsed. */
-  private async notePasswordUse(userId: string, now: Date): Promise<void> {
+  /** GetUser's PasswordLastUsed; the credential report's password_last_used (the root user's too). */
+  private async notePasswordUse(accountId: string, userId: string | null, now: Date): Promise<void> {
     await this.services.store.write(async (repo) => {
+      if (userId === null) return repo.markRootPasswordUsed(accountId, now);
       const user = await repo.getEntityById<Record<string, unknown>>(userId);
       if (user) await repo.updateEntity(userId, { data: { ...user.data, passwordLastUsed: now.toISOString() } });
     });

@@ -137,6 +137,7 @@ export function encodeError(
   for (const [name, value] of Object.entries(error.details ?? {})) extra += `<${name}>${escapeXml(value)}</${name}>`;
   return (
     `<ErrorResponse xmlns="${xmlNamespace}"><Error><Type>${error.type}</Type><Code>${escapeXml(error.code)}</Code>` +
-    `<Message>${escapeXml(error.message)}</Message>${extra}</Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
+    // Some errors carry no message on AWS (GetCredentialReport's ReportNotPresent): no <Message> then.
+    `${error.message === '' ? '' : `<Message>${escapeXml(error.message)}</Message>`}${extra}</Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
   );
 }
