@@ -72,7 +72,11 @@ test('secrets never reach logs, later responses or the database file', async () 
     responses.push(JSON.stringify(await stsClient(app, asCanary).send(new GetCallerIdentityCommand({}))));
     responses.push((await awsError(() => iamClient(app, asCanary).send(new GetUserCommand({})))).message);
     responses.push(
-      (await awsError(() => stsClient(app, { ...asCanary, secretAccessKey: secret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({})))).message,
+      (
+        await awsError(() =>
+          stsClient(app, { ...asCanary, secretAccessKey: secret.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')) }).send(new GetCallerIdentityCommand({})),
+        )
+      ).message,
     );
     responses.push((await awsError(() => iam.send(new CreateLoginProfileCommand({ UserName: 'canary', Password: PASSWORD })))).message);
     responses.push((await awsError(() => iam.send(new UpdateLoginProfileCommand({ UserName: 'canary', Password: 'short' })))).message);
@@ -124,8 +128,11 @@ test('secrets never reach logs, later responses or the database file', async () 
     responses.push(JSON.stringify(await stsClient(app, asSession).send(new GetCallerIdentityCommand({}))));
     responses.push((await awsError(() => iamClient(app, asSession).send(new ListUsersCommand({})))).message);
     responses.push(
-      (await awsError(() => stsClient(app, { ...asSession, secretAccessKey: sessionSecret.replace(/.$/, 'x') }).send(new GetCallerIdentityCommand({}))))
-        .message,
+      (
+        await awsError(() =>
+          stsClient(app, { ...asSession, secretAccessKey: sessionSecret.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')) }).send(new GetCallerIdentityCommand({})),
+        )
+      ).message,
     );
     responses.push(
       (await awsError(() => stsClient(app, { ...asSession, sessionToken: session.SessionToken!.slice(0, -3) + 'AAA' }).send(new GetCallerIdentityCommand({}))))
