@@ -73,6 +73,19 @@ describe('console over HTTP', () => {
     const result = JSON.parse(ok.body) as { valid: boolean; findings: { path: string; message: string }[] };
     assert.equal(result.valid, false);
     assert.ok(result.findings.length > 0);
+    // A managed policy's editor checks what CreatePolicy checks: no Version is fine inline, not managed.
+    const noVersion = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }] });
+    const check = async (kind: string) => {
+      const res = await c.request('POST', '/console/api/validate-policy', JSON.stringify({ document: noVersion, kind }), {
+        'content-type': 'application/json',
+        'x-csrf-token': c.token(),
+      });
+      return JSON.parse(res.body) as { valid: boolean; findings: { message: string }[] };
+    };
+    assert.equal((await check('identity')).valid, true);
+    const managed = await check('managed');
+    assert.equal(managed.valid, false);
+    assert.equal(managed.findings[0]?.message, 'Policy document must be version 2012-10-17 or greater.');
     // Nothing was created by the refused requests.
     assert.equal((await c.get('/console/iam/users/csrf1')).status, 404);
     // Sign-in without the form token.

@@ -83,7 +83,7 @@ ${postButton(rq, `${APP}/policies/version/delete`, t('common.delete'), { fields,
 <td>${fmtDate(rq, v.CreateDate)}</td><td>${actions}</td></tr>`;
   };
   const editing = html`<section class="card"><h2>${t('policies.edit')}</h2>
-<form method="post" action="${APP}/policies/version">${csrfField(rq)}<input type="hidden" name="arn" value="${arn}">${policyEditor(rq, 'document', pretty)}\
+<form method="post" action="${APP}/policies/version">${csrfField(rq)}<input type="hidden" name="arn" value="${arn}">${policyEditor(rq, 'document', pretty, 'managed')}\
 <label class="check"><input type="checkbox" name="setDefault" value="1" checked> ${t('policies.setDefault')}</label>\
 <button class="primary" type="submit">${t('common.save')}</button></form></section>
 <section class="card"><h2>${t('policies.versions')}</h2>\
@@ -102,7 +102,7 @@ export async function newPolicyPage(rq: Rq, error?: string): Promise<void> {
 <label>${t('policies.name')}<input name="name" id="policy-name" value="${f.get('name') ?? ''}" maxlength="128" data-validate-name="128" required>\
 <span class="field-error" aria-live="polite"></span></label>
 <label>${t('policies.description')}<input name="description" value="${f.get('description') ?? ''}" maxlength="1000"></label>
-${policyEditor(rq, 'document', f.get('document') ?? EMPTY_POLICY)}
+${policyEditor(rq, 'document', f.get('document') ?? EMPTY_POLICY, 'managed')}
 <div class="actions"><a class="button" href="${APP}/policies">${t('common.cancel')}</a>\
 <button type="submit" class="primary" id="create-policy-submit">${t('policies.create')}</button></div></form>`;
   send(rq, error ? 400 : 200, layout(rq, t('policies.create'), body, '/policies'));

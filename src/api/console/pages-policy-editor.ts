@@ -15,7 +15,9 @@ export async function validatePolicy(rq: Rq): Promise<void> {
   const body: { document?: unknown; kind?: unknown } | undefined = jsonObject(rq);
   if (!body) return badJson(rq);
   const kind = body.kind === 'trust' ? 'trust' : body.kind === 'resource' ? 'resource' : 'identity';
-  const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition });
+  // A managed policy's editor checks what CreatePolicy checks (Version 2012-10-17 required).
+  const managed = body.kind === 'managed';
+  const result = parsePolicy(typeof body.document === 'string' ? body.document : '', kind, { partition: rq.deps.services.partition, managed });
   // A valid document also gets warnings for actions that no AWS service defines, and Access
   // Analyzer-style findings for the services registered in the account's catalogues (advice only:
   // IAM accepts such policies, so they are warnings here whatever their findingType).
@@ -38,8 +40,11 @@ export async function validatePolicy(rq: Rq): Promise<void> {
   send(rq, 200, JSON.stringify({ valid: !findings.some((f) => f.severity === 'error'), findings }), 'application/json');
 }
 
-/** The document's textarea (checked as it is typed by console.js) and the list of its findings. */
-export function policyEditor(rq: Rq, name: string, value: string, kind = 'identity'): SafeHtml {
+/**
+ * The document's textarea (checked as it is typed by console.js) and the list of its findings.
+ * `kind`: identity (inline), managed (a managed policy: Version 2012-10-17 required), trust, resource.
+ */
+export function policyEditor(rq: Rq, name: string, value: string, kind: 'identity' | 'managed' | 'trust' | 'resource' = 'identity'): SafeHtml {
   return html`<label>${rq.t('policies.document')}\
 <textarea name="${name}" id="policy-document" rows="18" spellcheck="false" data-policy-editor="${kind}">${value}</textarea></label>
 <ul class="findings" id="policy-findings" aria-live="polite"></ul>`;
