@@ -409,6 +409,10 @@ export const MESSAGES = {
     source: 'aws',
     note: 'AssumeRole (role chaining) with a session tag whose key, whatever its case, is a transitive tag key of the calling session.',
   },
+  // ---- production: tls
+  // ---- production: metrics
+  // ---- production: throttling
+  // ---- production: backups
   // ---- federation: OIDC (inbound)
   oidcConsoleSignInIncomplete: {
     code: 'InvalidInput',
