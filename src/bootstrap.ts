@@ -18,11 +18,34 @@ import { ensureDataFolder, getMeta, setMeta, type Store } from './store/store.ts
  * refuses to start instead of sealing new secrets under a second key.
  */
 export function loadMasterKey(config: Config): Buffer {
-  if (config.masterKey) {
-    const raw = /^[0-9a-fA-F]{64}$/.test(config.masterKey) ? Buffer.from(config.masterKey, 'hex') : Buffer.from(config.masterKey, 'base64');
-    if (raw.length !== 32) throw new Error('IAMD_MASTER_KEY must be 32 bytes (64 hex digits or base64)');
-    return raw;
-  }
+  return loadMasterKeys(config)[0]!;
+}
+
+/** One master key: 64 hex digits or base64 of 32 bytes. */
+export function parseMasterKey(text: string, what = 'IAMD_MASTER_KEY'): Buffer {
+  const trimmed = text.trim();
+  const raw = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (raw.length !== 32) throw new Error(`${what} must be 32 bytes (64 hex digits or base64)`);
+  return raw;
+}
+
+/** The name of the next master key beside master.key while a rotation is in progress. */
+export const NEW_MASTER_KEY_FILE = 'master.key.new';
+
+/**
+ * The master keyring: the first key seals and opens, the others only open. During a master key
+ * rotation IAMD_MASTER_KEY is "NEW,OLD", or the data folder holds master.key.new beside master.key.
+ */
+export function loadMasterKeys(config: Config): Buffer[] {
+  if (config.masterKey) return config.masterKey.split(',').map((k) => parseMasterKey(k));
+  const key = loadMasterKeyFile(config);
+  const next = join(config.dataDir, NEW_MASTER_KEY_FILE);
+  if (config.dataDir === ':memory:' || !existsSync(next)) return [key];
+  const nextKey = parseMasterKey(readFileSync(next, 'utf8'), next);
+  return nextKey.equals(key) ? [key] : [nextKey, key];
+}
+
+function loadMasterKeyFile(config: Config): Buffer {
   if (config.dataDir === ':memory:' && !config.databaseUrl) return randomBytes(32);
   const file = join(config.dataDir, 'master.key');
   if (existsSync(file)) {
@@ -60,9 +83,25 @@ function sqliteHoldsData(file: string): boolean {
   }
 }
 
-const CHECK_KEY = 'master_key_check';
-const CHECK_AAD = 'iamd:meta:master_key_check';
-const CHECK_PLAINTEXT = 'iamd master key check v1';
+export const CHECK_KEY = 'master_key_check';
+export const CHECK_AAD = 'iamd:meta:master_key_check';
+export const CHECK_PLAINTEXT = 'iamd master key check v1';
+/** Meta row of a master key rotation in progress: the check value sealed under the new key (src/cli-tools/master-key-rotation.ts). */
+export const ROTATION_KEY = 'master_key_rotation';
+export const ROTATION_AAD = 'iamd:meta:master_key_rotation';
+
+/** Whether the keyring's sealing key is the new key of the rotation in progress. */
+export function newKeyOfRotation(secrets: SecretBox, rotationCheck: string): boolean {
+  return secrets.opensWithCurrentKey(rotationCheck, ROTATION_AAD);
+}
+
+function rotationInProgress(config: Config): Error {
+  const given = config.masterKey ? 'IAMD_MASTER_KEY="NEW,OLD"' : `${join(config.dataDir, NEW_MASTER_KEY_FILE)} beside master.key`;
+  return new Error(
+    `a master key rotation is in progress: some secrets are sealed under the new key. Start iamd with both keys (${given}), ` +
+      'then run `iamd rotate-master-key` again to finish it.',
+  );
+}
 
 function opens(secrets: SecretBox, sealed: string, recordId: string, expected?: string): boolean {
   try {
@@ -94,7 +133,9 @@ function masterKeyMismatch(config: Config): Error {
  * before the check value is checked against its sealed access key secrets, then given one.
  */
 export async function checkMasterKey(store: Store, secrets: SecretBox, config: Config): Promise<void> {
-  const sealed = await store.read((repo) => getMeta(repo, CHECK_KEY));
+  const [sealed, rotation] = await store.read(async (repo) => [await getMeta(repo, CHECK_KEY), await getMeta(repo, ROTATION_KEY)]);
+  // A rotation in progress has re-sealed some secrets under the new key: without it, they would not open.
+  if (rotation !== undefined && !newKeyOfRotation(secrets, rotation)) throw rotationInProgress(config);
   if (sealed !== undefined) {
     if (!opens(secrets, sealed, CHECK_AAD, CHECK_PLAINTEXT)) throw masterKeyMismatch(config);
     return;
@@ -114,7 +155,7 @@ export async function checkMasterKey(store: Store, secrets: SecretBox, config: C
 
 /** The master key, checked against what the store holds (see loadMasterKey and checkMasterKey). */
 export async function openSecrets(store: Store, config: Config): Promise<SecretBox> {
-  const secrets = new SecretBox(loadMasterKey(config));
+  const secrets = new SecretBox(loadMasterKeys(config));
   await checkMasterKey(store, secrets, config);
   return secrets;
 }

@@ -15,6 +15,7 @@ import { credentialsFromEnv, endpointFromEnv, IamdClient, workloadEnvironment } 
 import { startImdsServer } from './cli-tools/imds-server.ts';
 import { CatalogueClient } from './cli-tools/catalogue-client.ts';
 import { addOidcProviderKeyCommands } from './cli-tools/oidc-provider-keys.ts';
+import { addBackupCommands } from './cli-tools/backup.ts';
 import { readFileSync } from 'node:fs';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
@@ -34,6 +35,19 @@ program
   .addOption(
     new Option('--public-url <url>', "the URL clients reach iamd at, for the OIDC issuer's URLs (IAMD_PUBLIC_URL)").default(undefined, 'http://HOST:PORT'),
   )
+  .addOption(new Option('--rate-limit-per-key <rate>', 'signed requests per second per access key, RATE[:BURST] (IAMD_RATE_LIMIT_PER_KEY)'))
+  .addOption(new Option('--rate-limit-per-account <rate>', 'signed requests per second per account, RATE[:BURST] (IAMD_RATE_LIMIT_PER_ACCOUNT)'))
+  .addOption(new Option('--rate-limit-sign-in <rate>', 'console sign-in attempts per second per source IP, RATE[:BURST] (IAMD_RATE_LIMIT_SIGN_IN)'))
+  .addOption(new Option('--rate-limit-authorize <rate>', 'authorization API requests per second per access key, RATE[:BURST] (IAMD_RATE_LIMIT_AUTHORIZE)'))
+  .addOption(
+    new Option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (IAMD_SHUTDOWN_TIMEOUT)')
+      .argParser(Number)
+      .default(undefined, '10'),
+  )
+  .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate chain, PEM; with --tls-key; SIGHUP reads both again (IAMD_TLS_CERT)'))
+  .addOption(new Option('--tls-key <file>', "the TLS certificate's private key, PEM (IAMD_TLS_KEY)"))
+  .addOption(new Option('--metrics', 'serve Prometheus metrics at /metrics on the main port (IAMD_METRICS=on)'))
+  .addOption(new Option('--metrics-port <port>', 'serve /metrics and /readyz on this port instead (IAMD_METRICS_PORT)').argParser(Number))
   .action(
     async (flags: {
       host?: string;
@@ -44,6 +58,15 @@ program
       logLevel?: string;
       partition?: Partition;
       publicUrl?: string;
+      rateLimitPerKey?: string;
+      rateLimitPerAccount?: string;
+      rateLimitSignIn?: string;
+      rateLimitAuthorize?: string;
+      shutdownTimeout?: number;
+      tlsCert?: string;
+      tlsKey?: string;
+      metrics?: boolean;
+      metricsPort?: number;
     }) => {
       const config = configFromEnv(process.env, flags);
       const app = await startApp(config);
@@ -75,15 +98,44 @@ program
           ].join('\n') + '\n',
         );
       }
-      app.services.logger.info({ url: app.url, accountId: app.boot.accountId, dataDir: config.dataDir }, 'iamd listening');
-      const stop = () => {
+      app.services.logger.info(
+        { url: app.url, ...(app.metricsUrl ? { metricsUrl: app.metricsUrl } : {}), accountId: app.boot.accountId, dataDir: config.dataDir },
+        'iamd listening',
+      );
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        // A second signal while draining: the operator wants out now.
+        if (stopping) process.exit(1);
+        stopping = true;
+        app.services.logger.info({ signal }, 'iamd shutting down');
+        // Bounded even if the database does not answer: the drain's timeout plus a margin to close it.
+        const limitMs = (config.shutdownTimeout ?? 10) * 1000 + 5000;
+        setTimeout(() => {
+          app.services.logger.error('shutdown did not finish in time: exiting');
+          process.exit(1);
+        }, limitMs).unref();
         app.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
+          () => {
+            app.services.logger.info('iamd stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            app.services.logger.error({ err: String(err) }, 'shutdown failed');
+            process.exit(1);
+          },
         );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      // TLS: SIGHUP reads the certificate and key again (a renewal); a bad pair is refused and the old one kept.
+      const reloadTls = app.reloadTls;
+      if (reloadTls) {
+        process.on('SIGHUP', () => {
+          const refused = reloadTls();
+          if (refused) app.services.logger.error({ err: refused.message }, 'TLS certificate not reloaded: still serving the previous one');
+          else app.services.logger.info({ certFile: config.tlsCert }, 'TLS certificate reloaded');
+        });
+      }
     },
   );
 
@@ -347,6 +399,7 @@ function redactUrl(url: string): string {
 
 // iamd extension: an OIDC provider's keys given by an administrator (iamd oidc-provider put-keys|delete-keys).
 addOidcProviderKeyCommands(program);
+addBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`iamd: ${err instanceof Error ? err.message : String(err)}\n`);

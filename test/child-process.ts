@@ -28,7 +28,7 @@ export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}): Promis
     const timer = setTimeout(() => reject(new Error(`iamd did not start:\n${out}`)), 20_000);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /"url":"(http:\/\/[^"]+)".*"msg":"iamd listening"/.exec(out);
+      const m = /"url":"(https?:\/\/[^"]+)".*"msg":"iamd listening"/.exec(out);
       if (m) {
         clearTimeout(timer);
         // Keep draining the pipes without keeping everything a long run logs.

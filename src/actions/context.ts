@@ -8,6 +8,7 @@ import type { Authorizer } from '../authz/authorizer.ts';
 import type { Partition } from '../sigv4/index.ts';
 import type { RequestAuthenticator } from '../domain/authentication.ts';
 import type { OidcKeyCache } from '../federation/oidc-key-cache.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 // Who is calling and the request's facts live in src/domain (authentication and the authorizer
 // need them below the action layer); they are re-exported for the handlers.
@@ -29,6 +30,8 @@ export interface Services {
   publicUrl?: string;
   /** The OpenID Connect issuers' signing keys (AssumeRoleWithWebIdentity), one cache for the process; unset: a handler makes its own. */
   oidcKeys?: OidcKeyCache;
+  /** Prometheus metrics (src/metrics), when they are on: console sign-ins, workload credentials. */
+  metrics?: Metrics;
 }
 
 export interface ActionContext {

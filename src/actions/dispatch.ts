@@ -8,6 +8,8 @@ import type { ActionRegistry } from './registry.ts';
 import { decodeInput, type Params } from './model/decode-input.ts';
 import { checkInputArns } from './model/input-arns.ts';
 import { iamdModel, iamModel, stsModel, type ServiceModel } from './model/service-model.ts';
+import { AwsError } from '../errors/aws-error.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 
 /** The services iamd speaks, each described by a service model (AWS's vendored; iamd's own). */
 const MODELS: Readonly<Record<string, ServiceModel>> = { iam: iamModel, sts: stsModel, iamd: iamdModel };
@@ -31,6 +33,8 @@ export class Dispatcher {
   constructor(
     private readonly services: Services,
     private readonly registry: ActionRegistry,
+    /** Counts every operation by outcome and times it (iamd_requests_total, iamd_request_duration_seconds). */
+    private readonly metrics?: Metrics,
   ) {}
 
   /** The model of a service iamd speaks, or undefined. */
@@ -49,7 +53,28 @@ export class Dispatcher {
   }
 
   /** Runs one operation as `caller`; resolves to its output, or rejects with AWS's error. */
-  async run(d: Dispatch): Promise<OperationOutput> {
+  run(d: Dispatch): Promise<OperationOutput> {
+    const metrics = this.metrics;
+    if (!metrics) return this.runOperation(d);
+    const start = performance.now();
+    // Labels only from what iamd serves: a made-up action name must not become a time series.
+    const served = this.registry.get(d.service, d.action) !== undefined;
+    const service = Object.hasOwn(MODELS, d.service) ? d.service : 'unknown';
+    const action = served ? d.action : 'unknown';
+    return this.runOperation(d).then(
+      (output) => {
+        metrics.request(service, action, secondsSince(start), 200);
+        return output;
+      },
+      (error: unknown) => {
+        if (error instanceof AwsError) metrics.request(service, action, secondsSince(start), error.status, error.code);
+        else metrics.request(service, action, secondsSince(start), 500, 'InternalFailure');
+        throw error;
+      },
+    );
+  }
+
+  private async runOperation(d: Dispatch): Promise<OperationOutput> {
     const model = this.model(d.service);
     if (!model) throw awsError('operationNotServed', { service: d.service });
     const operation = Object.hasOwn(model.operations, d.action) ? model.operations[d.action] : undefined;

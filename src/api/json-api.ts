@@ -11,7 +11,9 @@ import { AwsError } from '../errors/aws-error.ts';
 import { awsError, messageText } from '../errors/messages.ts';
 import { pathOf } from '../http/raw-header.ts';
 import { readBody } from './read-body.ts';
+import { cameOverTls } from './tls.ts';
 import { sendThisTurn } from './send-this-turn.ts';
+import { Throttle, type ThrottledApi } from './throttle.ts';
 
 export interface SignedCaller {
   raw: Buffer;
@@ -24,6 +26,7 @@ export class JsonApi {
     private readonly services: Services,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
+    private readonly throttle: Throttle = new Throttle(),
   ) {}
 
   /** Reads the body (at most `maxBody` bytes) without authenticating (routes that decide before). */
@@ -36,14 +39,21 @@ export class JsonApi {
     );
   }
 
-  /** The request's caller, verified with SigV4 (signing name `iam`), or AWS's error. */
-  async verify(req: IncomingMessage, raw: Buffer): Promise<SignedCaller> {
+  /**
+   * The request's caller, verified with SigV4 (signing name `iam`), or AWS's error; then charged to
+   * `api`'s rate limit (the authorization API has its own budget).
+   */
+  async verify(req: IncomingMessage, raw: Buffer, api: ThrottledApi = 'api'): Promise<SignedCaller> {
     const now = this.services.clock();
     const request = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw };
     const parsed = this.authenticator.parse(request, now);
     if (parsed instanceof AwsError) throw parsed;
     if (parsed.scope.service !== 'iam') throw awsError('credentialWrongService', { service: 'iam' });
-    const { caller, facts } = await this.authenticator.verify(request, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
+    const { caller, facts } = await this.authenticator.verify(request, parsed, now, {
+      sourceIp: normalizeIp(req.socket.remoteAddress),
+      secureTransport: cameOverTls(req),
+    });
+    this.throttle.check(api, parsed.accessKeyId, caller.accountId);
     return { raw, caller, facts };
   }
 

@@ -19,6 +19,7 @@ import type { Caller, RequestFacts } from '../domain/caller.ts';
 import type { Authenticated, ClientFacts, RequestAuthenticator } from '../domain/authentication.ts';
 import type { CredentialResolver, ResolvedCredential } from './credentials.ts';
 import { headerIn } from '../http/raw-header.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export type { Authenticated, ClientFacts } from '../domain/authentication.ts';
 
@@ -38,16 +39,31 @@ export class Authenticator implements RequestAuthenticator {
     private readonly credentials: CredentialResolver,
     /** The partition this deployment serves: callers' ARNs are in it, other partitions' regions are refused. */
     private readonly partition: Partition,
+    /** Counts refused signatures by their error code (iamd_sigv4_failures_total). */
+    private readonly metrics?: Metrics,
   ) {}
 
   /** The signature of a request, parsed, or the AWS error that refuses it. */
   parse(req: RawRequest, now: Date): ParsedSignature | AwsError {
     const parsed = parseSignedRequest(req, now);
-    return isSigV4Error(parsed) ? new AwsError(parsed.code, parsed.message).withStatus(parsed.status) : parsed;
+    if (!isSigV4Error(parsed)) return parsed;
+    // An unsigned request is no failed signature: some STS operations are called unsigned.
+    if (parsed.code !== 'MissingAuthenticationToken') this.metrics?.sigv4Failure(parsed.code);
+    return new AwsError(parsed.code, parsed.message).withStatus(parsed.status);
   }
 
   /** Resolves and verifies a parsed signature; throws AWS's error when the request is not authentic. */
   async verify(req: RawRequest, parsed: ParsedSignature, now: Date, client: ClientFacts): Promise<Authenticated> {
+    if (!this.metrics) return this.verifySignature(req, parsed, now, client);
+    try {
+      return await this.verifySignature(req, parsed, now, client);
+    } catch (error) {
+      if (error instanceof AwsError) this.metrics.sigv4Failure(error.code);
+      throw error;
+    }
+  }
+
+  private async verifySignature(req: RawRequest, parsed: ParsedSignature, now: Date, client: ClientFacts): Promise<Authenticated> {
     // A region of another partition (or no region at all) would put the caller, and every ARN its
     // policies are matched against, in another partition: AWS refuses such a scope, and so do we.
     if (!isRegionOf(parsed.scope.region, this.partition)) {
@@ -81,7 +97,7 @@ export class Authenticator implements RequestAuthenticator {
     const facts: RequestFacts = {
       sourceIp: client.sourceIp,
       userAgent: headerIn(req.rawHeaders, 'user-agent') ?? '',
-      secureTransport: false,
+      secureTransport: client.secureTransport === true,
       region: parsed.scope.region,
       now,
     };

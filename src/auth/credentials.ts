@@ -17,6 +17,7 @@ import type { Repo, RepoChanges } from '../store/repo.ts';
 import { compileStored, managedPolicy } from '../authz/principal-policies.ts';
 import { workloadHoldsRole } from '../workloads/workloads.ts';
 import { isRoleSession, openSession, type SessionClaims } from '../sts/sessions.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface ResolvedCredential {
   secret: string;
@@ -36,6 +37,8 @@ export const expiredToken = () => awsError('securityTokenExpired');
 
 export class CredentialResolver {
   private cache = new Map<string, ResolvedCredential | null>();
+  /** Counts hits and misses (iamd_cache_requests_total{cache="credentials"}) when set. */
+  metrics?: Metrics;
   /** Entity id → the cached long-term keys whose caller it is. */
   private keysByEntity = new Map<string, Set<string>>();
   private temporary = new Map<string, TemporaryEntry>();
@@ -94,7 +97,11 @@ export class CredentialResolver {
     // A long-term key does not take a session token.
     if (securityToken !== undefined) throw invalidToken();
     const cached = this.cache.get(accessKeyId);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) {
+      this.metrics?.credentialCache.hit.inc();
+      return cached ?? undefined;
+    }
+    this.metrics?.credentialCache.miss.inc();
     const generation = this.store.generation;
     const resolved = await this.load(accessKeyId);
     // Only cache what was read at the current generation: a write committed meanwhile wins.
@@ -105,7 +112,9 @@ export class CredentialResolver {
   private async resolveTemporary(accessKeyId: string, token: string | undefined, now: Date, service: string): Promise<ResolvedCredential> {
     if (token === undefined) throw invalidToken();
     let entry = this.temporary.get(accessKeyId);
-    if (!entry || !sameSecret(entry.token, token)) {
+    if (entry && sameSecret(entry.token, token)) this.metrics?.credentialCache.hit.inc();
+    else {
+      this.metrics?.credentialCache.miss.inc();
       const claims = openSession(this.secrets, accessKeyId, token);
       if (!claims) throw invalidToken();
       const generation = this.store.generation;

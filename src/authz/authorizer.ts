@@ -11,6 +11,7 @@ import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 import { ResourcePolicyCache } from './resource-policies.ts';
 import { ActivityRecorder } from './activity.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
 const ALLOW_NOTHING = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}', {
@@ -35,6 +36,8 @@ export class Authorizer {
   readonly resourcePolicies: ResourcePolicyCache;
   /** Every attempt authorize() decides, for the service last accessed reports (src/iam/last-accessed.ts). */
   readonly activity: ActivityRecorder;
+  /** Counts decisions by outcome (iamd_authorization_decisions_total); set by the app when metrics are on. */
+  private metrics?: Metrics;
 
   constructor(
     store: Store,
@@ -46,6 +49,16 @@ export class Authorizer {
     this.policies = new PrincipalPolicyCache(store);
     this.resourcePolicies = new ResourcePolicyCache(store);
     this.activity = new ActivityRecorder(store, onActivityError);
+  }
+
+  /** Turns metrics on: decisions and the principal policy cache's hits are counted from now on. */
+  useMetrics(metrics: Metrics): void {
+    this.metrics = metrics;
+    this.policies.metrics = metrics;
+  }
+
+  private count(decision: Decision): void {
+    this.metrics?.decision(decision.decision === 'Allowed' ? 'allowed' : decision.decision === 'ExplicitlyDenied' ? 'explicit_deny' : 'implicit_deny');
   }
 
   /** The caller's policies as the engine sees them (empty for root, which needs none). */
@@ -110,7 +123,9 @@ export class Authorizer {
     extra?: ContextValues,
     options: AuthorizationOptions = {},
   ): Promise<Decision> {
-    return (await this.evaluateFor(caller, action, resource, facts, extra, options, true)).decision;
+    const { decision } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);
+    this.count(decision);
+    return decision;
   }
 
   private async evaluateFor(
@@ -156,8 +171,12 @@ export class Authorizer {
     // AWS's last-accessed data counts every attempt, denied ones too.
     this.activity.note(caller, action, facts);
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
-    if (fast.decision.decision === 'Allowed') return;
+    if (fast.decision.decision === 'Allowed') {
+      this.metrics?.decision('allowed');
+      return;
+    }
     const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);
+    this.count(decision);
     const message = accessDeniedMessage(decision, caller.arn, action, resource);
     const error = message === undefined ? awsError('accessDenied') : awsError('accessDeniedByPolicy', { detail: message });
     if (this.secrets) error.details = { EncodedAuthorizationMessage: encodeAuthorizationMessage(this.secrets, decision, caller, action, resource, context) };

@@ -6,6 +6,7 @@ import { compilePolicy, parsePolicy, type CompiledPolicy, type PolicySource } fr
 import type { Repo } from '../store/repo.ts';
 import type { Store, Transactions } from '../store/store.ts';
 import { parsePolicyArn } from '../domain/arn.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface PrincipalPolicies {
   identity: CompiledPolicy[];
@@ -26,6 +27,8 @@ const awsCompiled = new Map<string, CompiledPolicy | undefined>();
 
 export class PrincipalPolicyCache {
   private cache = new Map<string, PrincipalPolicies>();
+  /** Counts hits and misses (iamd_cache_requests_total{cache="principal_policies"}) when set. */
+  metrics?: Metrics;
   private generation = -1;
 
   constructor(private readonly store: Store) {}
@@ -41,7 +44,11 @@ export class PrincipalPolicyCache {
   async forUser(userId: string, accountId: string, tx: Transactions = this.store): Promise<PrincipalPolicies> {
     this.current();
     const hit = this.cache.get(userId);
-    if (hit) return hit;
+    if (hit) {
+      this.metrics?.policyCache.hit.inc();
+      return hit;
+    }
+    this.metrics?.policyCache.miss.inc();
     const generation = this.store.generation;
     const loaded = await tx.read(async (repo) => {
       const user = await repo.getEntityById<{ permissionsBoundary?: string }>(userId);
@@ -64,7 +71,11 @@ export class PrincipalPolicyCache {
     this.current();
     const key = `role:${roleId}`;
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      this.metrics?.policyCache.hit.inc();
+      return hit;
+    }
+    this.metrics?.policyCache.miss.inc();
     const generation = this.store.generation;
     const loaded = await tx.read(async (repo) => {
       const role = await repo.getEntityById<{ permissionsBoundary?: string }>(roleId);

@@ -16,6 +16,8 @@ export interface Authenticated {
 export interface ClientFacts {
   /** The client's IP address; undefined when unknown (policies then see no aws:SourceIp). */
   sourceIp?: string;
+  /** Whether the request came over TLS (aws:SecureTransport): true only when iamd terminated TLS itself. */
+  secureTransport?: boolean;
 }
 
 export interface RequestAuthenticator {

@@ -412,6 +412,12 @@ export const MESSAGES = {
   // ---- production: tls
   // ---- production: metrics
   // ---- production: throttling
+  rateExceeded: {
+    code: 'Throttling',
+    template: 'Rate exceeded',
+    source: 'aws',
+    note: 'A signed request over the per-key, per-account or authorization API rate limit (IAMD_RATE_LIMIT_*, src/api/throttle.ts); the SDKs retry it with backoff.',
+  },
   // ---- production: backups
   // ---- federation: OIDC (inbound)
   oidcConsoleSignInIncomplete: {

@@ -17,6 +17,7 @@ import type { Database } from './schema.ts';
 import type { Holder, RepoFn, StoreCapabilities, StoreDriver, TransactionHost } from './driver.ts';
 import { PostgresDriver, type PostgresOptions } from './postgres.ts';
 import { SqliteDriver, type StoreOptions } from './sqlite.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 
 export { DATA_FILES, ensureDataFolder, restrictDataFiles, type StoreOptions } from './sqlite.ts';
 export type { StoreCapabilities } from './driver.ts';
@@ -77,6 +78,8 @@ export class Store extends EventEmitter implements Transactions {
   readonly dialect: 'sqlite' | 'postgres';
   /** What the database can do; the Store decides by these alone (see driver.ts). */
   readonly capabilities: StoreCapabilities;
+  /** Times transactions (iamd_store_transaction_duration_seconds) when set; unset, nothing is measured. */
+  metrics?: Metrics;
 
   /** directStatements: the connection's prepared statements, run directly by the Repo. */
   private readonly direct?: DirectSql;
@@ -150,6 +153,7 @@ export class Store extends EventEmitter implements Transactions {
   /** A read in the holder's open transaction, or in a new one it holds meanwhile. */
   readIn<T>(holder: Holder, fn: RepoFn<T>): Promise<T> {
     if (holder.open) return fn(holder.open.repo);
+    if (this.metrics) return timed(this.driver.read(this.host, holder, fn), this.metrics.storeRead);
     return this.driver.read(this.host, holder, fn);
   }
 
@@ -162,8 +166,8 @@ export class Store extends EventEmitter implements Transactions {
       open.wrote = true;
       return fn(open.repo);
     }
-    if (this.capabilities.serializableRetries) return this.writeRetried(holder, fn);
-    return this.driver.write(this.host, holder, fn);
+    const written = this.capabilities.serializableRetries ? this.writeRetried(holder, fn) : this.driver.write(this.host, holder, fn);
+    return this.metrics ? timed(written, this.metrics.storeWrite) : written;
   }
 
   /** Runs the write again when it lost a conflict, and the function sees the other transaction's result. */
@@ -195,6 +199,16 @@ export class Store extends EventEmitter implements Transactions {
     return this.driver.touch(this.host, fn);
   }
 
+  /**
+   * Ready to serve (GET /readyz): undefined when every migration has run (which takes a read of
+   * the database), else why not. Rejects when the database does not answer.
+   */
+  async readiness(): Promise<string | undefined> {
+    const known = await new Migrator({ db: this.db, provider: { getMigrations: async () => migrations } }).getMigrations();
+    const pending = known.filter((m) => m.executedAt === undefined).length;
+    return pending > 0 ? `${pending} migrations pending` : undefined;
+  }
+
   /** The database's own consistency check (for tests and `iamd doctor`). */
   integrityCheck(): string {
     return this.driver.integrityCheck();
@@ -203,4 +217,10 @@ export class Store extends EventEmitter implements Transactions {
   async close(): Promise<void> {
     await this.driver.close();
   }
+}
+
+/** The promise, observed in `histogram` when it settles (either way). */
+function timed<T>(promise: Promise<T>, histogram: { observe(seconds: number): void }): Promise<T> {
+  const start = performance.now();
+  return promise.finally(() => histogram.observe(secondsSince(start)));
 }

@@ -227,5 +227,6 @@ export async function issueWorkloadCredentials(services: Services, token: string
     const role = await repo.getEntityById<RoleData>(result.role.id);
     if (role) await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: now.toISOString(), region: DEFAULT_REGION[services.partition] } } });
   });
+  services.metrics?.workloadCredentials.inc();
   return result.credentials;
 }

@@ -25,6 +25,7 @@ import { passwordFingerprint, SignInService } from './signin.ts';
 import { serveStatic } from './static.ts';
 import { routes } from './routes.ts';
 import { federatedPrincipal, sealRoleSession, type HeldRoleSession } from './sso.ts';
+import { Throttle } from '../throttle.ts';
 
 /** A console session lasts at most 12 hours (AWS's default for IAM users' console sessions). */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -107,7 +108,12 @@ export function addCookie(res: ServerResponse, value: string): void {
 export class Console {
   readonly deps: Deps;
 
-  constructor(services: Services, dispatcher: Dispatcher) {
+  constructor(
+    services: Services,
+    dispatcher: Dispatcher,
+    /** Password sign-in attempts per source IP (IAMD_RATE_LIMIT_SIGN_IN). */
+    readonly throttle: Throttle = new Throttle(),
+  ) {
     this.deps = { services, invoker: new Invoker(services, dispatcher), signin: new SignInService(services), oneTime: new OneTimeStore() };
   }
 

@@ -73,6 +73,8 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
   const name = (rq.form.get('name') ?? '').trim();
   const password = rq.form.get('password') ?? '';
   if (!app.checkPre(rq)) return signInPage(rq, app, account, { error: rq.t('signin.expired'), status: 403, kind, name });
+  // Before any password work: one address cannot spend the server's CPU on guesses across accounts.
+  if (!app.throttle.allowSignIn(rq.facts.sourceIp ?? '')) return signInPage(rq, app, account, { error: rq.t('signin.throttled'), status: 429, kind, name });
   // Root signs in with email alone on AWS; here the account comes with it (one iamd may hold several).
   const result = await rq.deps.signin.signIn({ account, kind, name, password });
   if (!result.ok) {

@@ -141,6 +141,12 @@ export class SignInService {
   }
 
   async signIn(request: SignInRequest): Promise<SignInResult> {
+    const result = await this.passwordSignIn(request);
+    this.services.metrics?.signIn(result.ok ? 'success' : result.reason === 'locked' ? 'locked' : 'failure');
+    return result;
+  }
+
+  private async passwordSignIn(request: SignInRequest): Promise<SignInResult> {
     const now = this.services.clock();
     const { key, locked, found } = await this.services.store.read(async (repo) => {
       const account = await resolveAccount(repo, request.account);

@@ -42,7 +42,7 @@ export class AuthorizeApi {
       const raw = await this.json.body(req, MAX_AUTHORIZE_BODY);
       // The route first: a wrong method or body is refused before any signature work.
       const { action, input } = route(req.method ?? 'GET', pathOf(req.url), req.url ?? '/', raw);
-      const { caller, facts } = await this.json.verify(req, raw);
+      const { caller, facts } = await this.json.verify(req, raw, 'authorize');
       const shape = iamdModel.operations[action]?.input?.shape;
       const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, input);
       return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });

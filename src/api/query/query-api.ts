@@ -15,8 +15,10 @@ import { DEFAULT_REGION, type Partition } from '../../sigv4/index.ts';
 import { normalizeIp, type Authenticator } from '../../auth/authenticate.ts';
 import { rawHeader } from '../../http/raw-header.ts';
 import { readBody } from '../read-body.ts';
+import { cameOverTls } from '../tls.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
 import { encodeError, encodeResponse } from './encode.ts';
+import { Throttle } from '../throttle.ts';
 
 /**
  * Bodies larger than this are refused before they are read. The largest IAM inputs are a SAML
@@ -44,6 +46,7 @@ export class QueryApi {
     private readonly dispatcher: Dispatcher,
     private readonly authenticator: Authenticator,
     private readonly logger: Logger,
+    private readonly throttle: Throttle = new Throttle(),
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -72,7 +75,7 @@ export class QueryApi {
           facts: {
             sourceIp: normalizeIp(req.socket.remoteAddress),
             userAgent: rawHeader(req, 'user-agent') ?? '',
-            secureTransport: false,
+            secureTransport: cameOverTls(req),
             region: DEFAULT_REGION[this.services.partition],
             now,
           },
@@ -86,7 +89,12 @@ export class QueryApi {
       const model = QUERY_SERVICES.has(parsed.scope.service) ? this.dispatcher.model(parsed.scope.service) : undefined;
       if (!model) throw awsError('credentialWrongService', { service: 'iam' });
       namespace = model.metadata.xmlNamespace;
-      const { caller, facts } = await this.authenticator.verify(raw, parsed, now, { sourceIp: normalizeIp(req.socket.remoteAddress) });
+      const { caller, facts } = await this.authenticator.verify(raw, parsed, now, {
+        sourceIp: normalizeIp(req.socket.remoteAddress),
+        secureTransport: cameOverTls(req),
+      });
+      // After the signature: only a key's holder can spend its budget.
+      this.throttle.check('api', parsed.accessKeyId, caller.accountId);
       if (!parsed.accessKeyId.startsWith('ASIA')) this.noteKeyUse(parsed.accessKeyId, now, parsed.scope.service, parsed.scope.region);
       const actionName = params.get('Action');
       if (!actionName) throw awsError('missingAction');
