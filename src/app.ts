@@ -94,7 +94,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     services.metrics = metrics;
   }
   // /readyz on the main port; /metrics there too unless it has a port of its own.
-  const probes = new Probes({ store, logger, metrics: config.metricsPort === undefined ? metrics : undefined, token: config.metricsToken });
+  let stopping = false;
+  const probes = new Probes({ store, logger, metrics: config.metricsPort === undefined ? metrics : undefined, token: config.metricsToken, stopping: () => stopping });
   // AssumeRoleWithWebIdentity: the OIDC issuers' signing keys, kept for the process (src/federation/oidc-key-cache.ts).
   services.oidcKeys = new OidcKeyCache({
     now: () => clock().getTime(),
@@ -177,7 +178,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   services.publicUrl = publicUrl ?? `${scheme}://${host}:${address.port}`;
   const metricsServer =
     config.metricsPort !== undefined
-      ? await startProbeServer(new Probes({ store, logger, metrics, token: config.metricsToken }), config.host, config.metricsPort, logger).catch(
+      ? await startProbeServer(new Probes({ store, logger, metrics, token: config.metricsToken, stopping: () => stopping }), config.host, config.metricsPort, logger).catch(
           async (error: unknown) => {
             await new Promise<void>((resolve) => server.close(() => resolve()));
             await store.close();
@@ -197,6 +198,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     async close() {
       // Graceful: stop accepting, let the requests in flight finish (bounded), then close the database.
       const timeoutMs = (config.shutdownTimeout ?? 10) * 1000;
+      stopping = true;
       logger.info({ inFlight: drain.active, timeoutMs }, 'iamd stopping: no new connections, finishing requests in flight');
       const { finished, abandoned } = await drain.close(timeoutMs);
       if (abandoned > 0) logger.warn({ finished, abandoned }, 'requests still unanswered at the shutdown timeout: connections cut');

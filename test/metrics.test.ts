@@ -2,6 +2,7 @@
 // /metrics with exact counts; the bearer token; the separate metrics port; /readyz 200, then 503
 // once the store is closed. Several apps run in this one process: each has its own registry.
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -201,6 +202,25 @@ test('/readyz answers 503 with a reason once the store is closed; /healthz stays
     assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
   } finally {
     await app.close().catch(() => {});
+  }
+});
+
+test('/readyz answers 503 once a graceful shutdown began, while requests in flight finish', async () => {
+  const app = await startTestApp({ metricsPort: 0, shutdownTimeout: 3 });
+  // A request in flight: its headers sent, its body not yet (the drain waits for it).
+  const url = new URL(app.url);
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nA');
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = app.close();
+  try {
+    const draining = await fetch(`${app.metricsUrl}/readyz`);
+    assert.equal(draining.status, 503);
+    assert.deepEqual(await draining.json(), { status: 'not ready', reason: 'shutting down' });
+  } finally {
+    socket.destroy();
+    await closing;
   }
 });
 

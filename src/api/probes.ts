@@ -15,6 +15,8 @@ export interface ProbeOptions {
   metrics?: Metrics;
   /** Required as `Authorization: Bearer TOKEN` on /metrics when set. */
   token?: string;
+  /** True once a graceful shutdown began: /readyz answers 503 so a balancer stops routing here first. */
+  stopping?: () => boolean;
 }
 
 export class Probes {
@@ -43,7 +45,7 @@ export class Probes {
   private async ready(res: ServerResponse): Promise<void> {
     let reason: string | undefined;
     try {
-      reason = await this.options.store.readiness();
+      reason = this.options.stopping?.() ? 'shutting down' : await this.options.store.readiness();
     } catch (error) {
       // The detail (a driver's message may name a database user) goes to the log, not to the caller.
       this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'readiness check: the store did not answer');
