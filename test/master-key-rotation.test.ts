@@ -16,6 +16,7 @@ import {
   CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
+  EnableOutboundWebIdentityFederationCommand,
   UploadServerCertificateCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -96,6 +97,8 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
     await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'rotation-mfa' }));
     await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'user-0', ServiceName: 'codecommit.amazonaws.com' }));
     await iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'rotation-cert', CertificateBody: cert, PrivateKey: certKey }));
+    // The account's outbound issuer: its signing keys are sealed too (every sealed value in every table is checked below).
+    await iam.send(new EnableOutboundWebIdentityFederationCommand({}));
   } finally {
     await stopChild(child);
   }
