@@ -95,7 +95,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   }
   // /readyz on the main port; /metrics there too unless it has a port of its own.
   let stopping = false;
-  const probes = new Probes({ store, logger, metrics: config.metricsPort === undefined ? metrics : undefined, token: config.metricsToken, stopping: () => stopping });
+  const probes = new Probes({
+    store,
+    logger,
+    metrics: config.metricsPort === undefined ? metrics : undefined,
+    token: config.metricsToken,
+    stopping: () => stopping,
+  });
   // AssumeRoleWithWebIdentity: the OIDC issuers' signing keys, kept for the process (src/federation/oidc-key-cache.ts).
   services.oidcKeys = new OidcKeyCache({
     now: () => clock().getTime(),
@@ -178,13 +184,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   services.publicUrl = publicUrl ?? `${scheme}://${host}:${address.port}`;
   const metricsServer =
     config.metricsPort !== undefined
-      ? await startProbeServer(new Probes({ store, logger, metrics, token: config.metricsToken, stopping: () => stopping }), config.host, config.metricsPort, logger).catch(
-          async (error: unknown) => {
-            await new Promise<void>((resolve) => server.close(() => resolve()));
-            await store.close();
-            throw error;
-          },
-        )
+      ? await startProbeServer(
+          new Probes({ store, logger, metrics, token: config.metricsToken, stopping: () => stopping }),
+          config.host,
+          config.metricsPort,
+          logger,
+        ).catch(async (error: unknown) => {
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await store.close();
+          throw error;
+        })
       : undefined;
   return {
     server,
