@@ -15,8 +15,7 @@ import { JsonApi } from './api/json-api.ts';
 import { CatalogueApi } from './api/protect/catalogue-api.ts';
 import { AuthorizeApi } from './api/protect/authorize-api.ts';
 import { GatewayApi } from './api/protect/gateway-api.ts';
-import { OidcProviderKeysApi } from './api/oidc-provider-keys-api.ts';
-import { OidcConsoleSignInApi } from './api/oidc-console-sign-in-api.ts';
+import { OidcProviderApi } from './api/oidc-provider-api.ts';
 import { WellKnownApi } from './api/federation/well-known.ts';
 import { Authorizer } from './authz/authorizer.ts';
 import { OidcKeyCache } from './federation/oidc-key-cache.ts';
@@ -120,10 +119,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const authorizeApi = new AuthorizeApi(dispatcher, json);
   // Gateways (/iamd/gateways…, /iamd/gateway/check…): proxies that cannot sign, by their token.
   const gateways = new GatewayApi(services, dispatcher, json, store, logger);
-  // OIDC providers' keys given by an administrator (/iamd/oidc-providers/keys): signed JSON, same dispatch.
-  const oidcProviderKeys = new OidcProviderKeysApi(dispatcher, json);
-  // Console sign-in through an OIDC provider, enabled by an administrator (/iamd/oidc-providers/console-sign-in).
-  const oidcConsoleSignIn = new OidcConsoleSignInApi(dispatcher, json);
+  // iamd's extensions to OIDC providers (/iamd/oidc-providers/keys, …/console-sign-in): signed JSON, same dispatch.
+  const oidcProviders = new OidcProviderApi(dispatcher, json);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
   const webConsole = new Console(services, dispatcher, throttle);
   // The outbound OIDC issuers' discovery documents and keys (/oidc/ID/.well-known/…): public GETs.
@@ -157,11 +154,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
               ? gateways.handle(req, res)
               : wellKnown.handles(path)
                 ? wellKnown.handle(req, res)
-                : oidcProviderKeys.handles(path)
-                  ? oidcProviderKeys.handle(req, res)
-                  : oidcConsoleSignIn.handles(path)
-                    ? oidcConsoleSignIn.handle(req, res)
-                    : api.handle(req, res);
+                : oidcProviders.handles(path)
+                  ? oidcProviders.handle(req, res, path)
+                  : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);
