@@ -419,6 +419,11 @@ export const MESSAGES = {
     note: 'A signed request over the per-key, per-account or authorization API rate limit (IAMD_RATE_LIMIT_*, src/api/throttle.ts); the SDKs retry it with backoff.',
   },
   // ---- production: backups
+  // ---- production: config file
+  // ---- audit trail
+  // ---- scale out
+  // ---- console: passkeys
+  // ---- authorization API speed
   // ---- federation: OIDC (inbound)
   oidcConsoleSignInIncomplete: {
     code: 'InvalidInput',
