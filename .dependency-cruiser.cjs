@@ -47,6 +47,14 @@ module.exports = {
       to: { path: '^src/(store|actions|api|authz|auth|iam|sts|workloads|protect)/|^src/(app|cli|operations)\\.ts$' },
     },
     {
+      name: 'audit-sits-below-actions',
+      comment:
+        'src/audit (the audit trail: records, chain, digests, verify) is at the level of auth/authz: the dispatch (src/actions) and the transports call it; it never imports them or the handlers (src/cloudtrail is the LookupEvents handler, above actions).',
+      severity: 'error',
+      from: { path: '^src/audit/' },
+      to: { path: '^src/(actions|api|auth|iam|sts|workloads|protect|cloudtrail|cli-tools)/|^src/(app|cli|operations)\\.ts$' },
+    },
+    {
       name: 'transports-import-actions-never-the-reverse',
       comment: 'Only the transports (src/api), the composition root (src/app.ts) and the CLI know HTTP routes and pages.',
       severity: 'error',

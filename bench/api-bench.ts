@@ -107,7 +107,12 @@ const ROWS: [string, string][] = [
 export async function runApiBench(): Promise<{ rows: ApiRow[] }> {
   const children: Child[] = [];
   try {
-    const [iamd, moto, bare] = await Promise.all([startIamd(), startMoto(), startBare()]);
+    // BENCH_AUDIT=off measures iamd without its audit trail (bench/audit-bench.ts compares both in one run).
+    const [iamd, moto, bare] = await Promise.all([
+      startIamd(process.env.BENCH_AUDIT ? { env: { IAMD_AUDIT: process.env.BENCH_AUDIT } } : {}),
+      startMoto(),
+      startBare(),
+    ]);
     children.push(iamd, moto, bare);
     const targets: Target[] = [
       { name: 'iamd', child: iamd, fixture: await createApiFixture(iamd.url, ROOT) },

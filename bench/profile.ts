@@ -5,6 +5,9 @@
 //   node --import tsx bench/profile.ts ab 'GetUser' dist dist:--max-semi-space-size=32  # node options
 //   node --import tsx bench/profile.ts prof 'GetUser' [dist]         # top self-time functions
 //   node --import tsx bench/profile.ts prof 'Authorize' [dist]       # also 'BatchAuthorize (30)' (bench/authorize-bench.ts)
+//   node --import tsx bench/profile.ts rows 'GetCallerIdentity,Authorize,BatchAuthorize (30)' distB dist
+//       # several rows against several builds, every (row, build) pair in each round: on a busy
+//       # machine, the ratios between rows of one build and between builds stay comparable
 //
 // A "build" is a folder holding a compiled cli.js (cp -r dist distB after `npm run build`).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -42,9 +45,15 @@ async function startBuild(build: string, nodeArgs: string[] = []) {
 /** A row of bench/api-bench.ts, or of bench/authorize-bench.ts (its own fixture, a smaller pool). */
 async function workloadOf(row: string, server: Awaited<ReturnType<typeof startBuild>>): Promise<Workload> {
   if (row !== 'Authorize' && row !== 'BatchAuthorize (30)') return rowWorkload(row, { name: 'iamd', child: server.child, fixture: server.fixture });
-  const workloads = await authorizeWorkloads(server.url, await createAuthorizeFixture(server.url), 4000);
-  return workloads[row];
+  // One fixture per server, whichever of its rows asks first.
+  let workloads = authorizeFixtures.get(server);
+  if (workloads === undefined) {
+    workloads = createAuthorizeFixture(server.url).then((f) => authorizeWorkloads(server.url, f, 4000));
+    authorizeFixtures.set(server, workloads);
+  }
+  return (await workloads)[row];
 }
+const authorizeFixtures = new WeakMap<object, ReturnType<typeof authorizeWorkloads>>();
 
 if (mode === 'ab') {
   const row = rowName();
@@ -71,6 +80,45 @@ if (mode === 'ab') {
     }
   }
   for (const [i, build] of builds.entries()) console.log(`${build}\t${row}\tbest ${Math.max(...results[i]!)}\tall ${results[i]!.join(' ')}`);
+  await Promise.all(servers.map((s) => s.stop()));
+} else if (mode === 'rows') {
+  const rows = rowName().split(',');
+  const servers = await Promise.all(builds.map((b) => startBuild(b.split(':')[0]!, b.split(':').slice(1))));
+  // The Authorize rows need their own fixture; GetCallerIdentity and the other API rows use the API fixture.
+  const workloads = await Promise.all(servers.map(async (s) => Promise.all(rows.map((row) => workloadOf(row, s)))));
+  const cpu: number[][][] = builds.map(() => rows.map(() => []));
+  const rps: number[][][] = builds.map(() => rows.map(() => []));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [r, row] of rows.entries()) {
+      for (const [i, server] of servers.entries()) {
+        const workload = workloads[i]![r]!;
+        await load({ url: server.url, workload, durationS: 1, warmupS: 0 });
+        const s0 = server.cpuMs();
+        const result = await load({ url: server.url, workload, durationS: DURATION, warmupS: 0 });
+        const us = ((server.cpuMs() - s0) * 1000) / result.total;
+        cpu[i]![r]!.push(us);
+        rps[i]![r]!.push(result.requestsPerSecond);
+        process.stderr.write(
+          `round ${round + 1} ${row} ${builds[i]}: ${Math.round(result.requestsPerSecond)} req/s, server ${us.toFixed(1)} µs${result.non2xx + result.errors ? ` (${result.non2xx + result.errors} failed)` : ''}\n`,
+        );
+      }
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // The least disturbed round of each pair (lowest CPU per request), beside the median.
+  const least = (xs: number[]) => Math.min(...xs);
+  for (const [i, build] of builds.entries()) {
+    for (const [r, row] of rows.entries()) {
+      const [c, c0] = [cpu[i]![r]!, cpu[i]![0]!];
+      const ratio =
+        r === 0
+          ? ''
+          : `\tCPU ×${(median(c) / median(c0)).toFixed(2)} of ${rows[0]} (least: ×${(least(c) / least(c0)).toFixed(2)}), req/s ×${(median(rps[i]![r]!) / median(rps[i]![0]!)).toFixed(2)}`;
+      console.log(
+        `${build}\t${row}\tserver CPU median ${median(c).toFixed(1)} µs, least ${least(c).toFixed(1)} (${c.map((x) => x.toFixed(0)).join(' ')})\treq/s median ${Math.round(median(rps[i]![r]!))}, best ${Math.round(Math.max(...rps[i]![r]!))}${ratio}`,
+      );
+    }
+  }
   await Promise.all(servers.map((s) => s.stop()));
 } else if (mode === 'prof') {
   const row = rowName();

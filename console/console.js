@@ -29,39 +29,88 @@
     });
   });
 
-  // Names validated as you type (AWS: [\w+=,.@-], up to N characters).
+  // Names validated as you type (AWS: [\w+=,.@-], up to N characters), in the page's language.
   document.querySelectorAll('input[data-validate-name]').forEach((input) => {
     const max = Number(input.dataset.validateName);
     const out = input.parentElement?.querySelector('.field-error');
     const check = () => {
       const v = input.value;
       let msg = '';
-      if (v.length > max) msg = `${v.length}/${max}`;
-      else if (v && !/^[\w+=,.@-]+$/.test(v)) msg = '[A-Za-z0-9+=,.@_-]';
+      if (v.length > max) msg = (input.dataset.msgLong ?? '').replace('{n}', String(v.length));
+      else if (v && !/^[\w+=,.@-]+$/.test(v)) msg = input.dataset.msgChars ?? '';
       input.setCustomValidity(msg);
       if (out) out.textContent = msg;
     };
     input.addEventListener('input', check);
+    check();
   });
 
-  // New users: the extra name fields appear as the previous one is filled.
-  const extras = [...document.querySelectorAll('label.extra')];
-  for (const l of extras) l.hidden = true;
-  document.querySelectorAll('input[name^="name"]').forEach((input, i, all) => {
-    input.addEventListener('input', () => {
-      const nextLabel = all[i + 1]?.closest('label');
-      if (nextLabel && input.value) nextLabel.hidden = false;
+  // New users: the extra name fields appear as the previous one is filled (a filled one, as a
+  // form restored by Back, always shows).
+  const nameInputs = [...document.querySelectorAll('#new-user-form input[name^="name"]')];
+  const syncNames = () => {
+    nameInputs.forEach((input, i) => {
+      const label = input.closest('label.extra');
+      if (label) label.hidden = !input.value && !nameInputs[i - 1]?.value;
+    });
+  };
+  for (const input of nameInputs) input.addEventListener('input', syncNames);
+
+  // Console password options only when console access is chosen (the custom password field
+  // only for a custom password: console.css, which works without this file too).
+  const consoleBox = document.getElementById('console-access');
+  const options = document.getElementById('password-options');
+  const syncOptions = () => {
+    if (consoleBox && options) options.hidden = !consoleBox.checked;
+  };
+  consoleBox?.addEventListener('change', syncOptions);
+
+  // Add user's permissions: only the chosen option's fields.
+  const permForm = document.getElementById('new-user-form');
+  const syncPerm = () => {
+    const mode = permForm?.querySelector('input[name="permMode"]:checked')?.value;
+    if (!mode) return;
+    permForm.querySelectorAll('[data-perm]').forEach((el) => {
+      el.hidden = !(el.dataset.perm ?? '').split(' ').includes(mode);
+    });
+  };
+  permForm?.addEventListener('change', syncPerm);
+
+  // What a restored page (Back, Forward) shows follows its restored fields.
+  const syncAll = () => {
+    syncNames();
+    syncOptions();
+    syncPerm();
+  };
+  syncAll();
+  window.addEventListener('load', syncAll);
+  window.addEventListener('pageshow', syncAll);
+
+  // Forms that create something submit once: a second click does nothing (the server also
+  // answers a repeated form with the first answer).
+  document.querySelectorAll('form[data-submit-once]').forEach((f) => {
+    f.addEventListener('submit', (e) => {
+      if (f.dataset.submitted === '1') {
+        e.preventDefault();
+        return;
+      }
+      f.dataset.submitted = '1';
+      // Disabled after the submission started, so the clicked button's name and value are sent.
+      setTimeout(() => {
+        for (const b of f.querySelectorAll('button[type="submit"]')) b.disabled = true;
+      }, 0);
+    });
+  });
+  window.addEventListener('pageshow', () => {
+    document.querySelectorAll('form[data-submit-once]').forEach((f) => {
+      delete f.dataset.submitted;
+      for (const b of f.querySelectorAll('button[type="submit"]')) b.disabled = false;
     });
   });
 
-  // Console password options only when console access is chosen.
-  const consoleBox = document.getElementById('console-access');
-  const options = document.getElementById('password-options');
-  if (consoleBox && options) {
-    const sync = () => (options.hidden = !consoleBox.checked);
-    consoleBox.addEventListener('change', sync);
-    sync();
-  }
+  // Phones: the side navigation starts folded.
+  const menu = document.querySelector('nav.side details.menu');
+  if (menu && window.matchMedia('(max-width: 720px)').matches) menu.open = false;
 
   // Filter a table's rows by data-name.
   document.querySelectorAll('input[data-filter-table]').forEach((input) => {

@@ -54,6 +54,8 @@ export const SERVICES: readonly ServiceSpec[] = [
   { service: 'sts', operationsName: 'StsOperations' },
   // iamd's own operations (the workload API), in the same format, written by hand.
   { service: 'iamd', operationsName: 'IamdOperations' },
+  // CloudTrail's LookupEvents (the audit trail's query API), vendored by scripts/vendor-models.py.
+  { service: 'cloudtrail', operationsName: 'CloudtrailOperations' },
 ];
 
 /**

@@ -17,6 +17,7 @@ const GROUPS: { group: ErrorGroup; title: string; intro: string }[] = [
   },
   { group: 'iam', title: 'IAM', intro: "The errors of the IAM API's service model (2010-05-08)." },
   { group: 'sts', title: 'STS', intro: "The errors of the STS API's service model (2011-06-15)." },
+  { group: 'cloudtrail', title: 'CloudTrail', intro: "The errors of CloudTrail's LookupEvents (2013-11-01), the audit trail's query API." },
   { group: 'iamd', title: "iamd's own", intro: 'Codes iamd answers that no AWS service model defines.' },
 ];
 

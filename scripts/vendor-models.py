@@ -26,3 +26,37 @@ for service, version in (("iam", "2010-05-08"), ("sts", "2011-06-15")):
     with open(os.path.join(out_dir, service + ".json"), "w") as f:
         json.dump(model, f, separators=(",", ":"), sort_keys=False)
     print(service, len(model["operations"]), "operations")
+
+# CloudTrail: only LookupEvents (the audit trail's query API, src/cloudtrail) and the shapes it
+# reaches; the rest of CloudTrail is not served.
+def reachable(model, names):
+    seen = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = model["shapes"][name]
+        refs = list((shape.get("members") or {}).values())
+        for key in ("member", "key", "value"):
+            if key in shape:
+                refs.append(shape[key])
+        todo.extend(ref["shape"] for ref in refs)
+    return seen
+
+with gzip.open(os.path.join(root, "cloudtrail", "2013-11-01", "service-2.json.gz")) as f:
+    model = strip(json.load(f))
+ops = {name: model["operations"][name] for name in ("LookupEvents",)}
+roots = []
+for op in ops.values():
+    roots.append(op["input"]["shape"])
+    roots.append(op["output"]["shape"])
+    roots.extend(e["shape"] for e in op.get("errors", []))
+model["operations"] = ops
+model["shapes"] = {k: v for k, v in model["shapes"].items() if k in reachable(model, roots)}
+model["metadata"]["xmlNamespace"] = ""
+model["vendoredFrom"] = "botocore " + botocore.__version__
+with open(os.path.join(out_dir, "cloudtrail.json"), "w") as f:
+    json.dump(model, f, separators=(",", ":"), sort_keys=False)
+print("cloudtrail", len(model["operations"]), "operations")

@@ -29,6 +29,10 @@ import { parseRateLimit, Throttle } from './api/throttle.ts';
 import { Drain } from './http/drain.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { Probes, startProbeServer } from './api/probes.ts';
+import { CloudTrailApi } from './api/cloudtrail-api.ts';
+import { AuditRecorder } from './audit/recorder.ts';
+import { auditOptions } from './audit/options.ts';
+import { sensitiveMemberNames } from './actions/dispatch.ts';
 
 export interface App {
   server: Server;
@@ -62,12 +66,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     perAccount: parseRateLimit(config.rateLimitPerAccount, 'IAMD_RATE_LIMIT_PER_ACCOUNT'),
     signIn: parseRateLimit(config.rateLimitSignIn, 'IAMD_RATE_LIMIT_SIGN_IN'),
     authorize: parseRateLimit(config.rateLimitAuthorize, 'IAMD_RATE_LIMIT_AUTHORIZE'),
+    unsigned: parseRateLimit(config.rateLimitUnsigned, 'IAMD_RATE_LIMIT_UNSIGNED'),
+    gateway: parseRateLimit(config.rateLimitGateway, 'IAMD_RATE_LIMIT_GATEWAY'),
   });
   // TLS: a missing, unreadable or mismatched certificate and key refuse to start, before the store opens.
   const tls = checkTls(config.tlsCert, config.tlsKey);
   const tlsFiles: TlsFiles | undefined = tls.tlsCert && tls.tlsKey ? { certFile: tls.tlsCert, keyFile: tls.tlsKey } : undefined;
   const tlsPair = tlsFiles ? loadTlsFiles(tlsFiles) : undefined;
-  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize });
   let secrets: SecretBox;
   let boot: BootstrapResult;
   try {
@@ -108,6 +114,20 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   });
   // One dispatch for every transport: lookup, decode, context, run, the authorization invariant.
   const dispatcher = new Dispatcher(services, buildRegistry(), metrics);
+  // The audit trail (src/audit, docs/audit.md): every call recorded, chained by hash, digests signed.
+  const auditSettings = auditOptions(config.audit);
+  const audit = auditSettings.enabled
+    ? await AuditRecorder.open(store, secrets, auditSettings, logger, clock, sensitiveMemberNames(), metrics).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      })
+    : undefined;
+  if (audit) {
+    dispatcher.audit = audit;
+    services.audit = audit;
+  }
+  // CloudTrail's LookupEvents (JSON 1.1, X-Amz-Target): the audit trail's query API.
+  const cloudTrail = new CloudTrailApi(services, dispatcher, authenticator, logger, throttle);
   const api = new QueryApi(services, dispatcher, authenticator, logger, throttle);
   // iamd's own JSON APIs share one signed-JSON way in and out (src/api/json-api.ts).
   const json = new JsonApi(services, authenticator, logger, throttle);
@@ -118,7 +138,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // The authorization API (/iamd/authorize…, /iamd/resource-policies): protected services ask here.
   const authorizeApi = new AuthorizeApi(dispatcher, json);
   // Gateways (/iamd/gateways…, /iamd/gateway/check…): proxies that cannot sign, by their token.
-  const gateways = new GatewayApi(services, dispatcher, json, store, logger);
+  const gateways = new GatewayApi(services, dispatcher, json, store, logger, throttle);
   // iamd's extensions to OIDC providers (/iamd/oidc-providers/keys, …/console-sign-in): signed JSON, same dispatch.
   const oidcProviders = new OidcProviderApi(dispatcher, json);
   // The web console (/console…) runs the same handlers and authorizer as the signed-in principal.
@@ -142,21 +162,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       return;
     }
     const path = pathOf(req.url);
-    const handler = isConsolePath(req.url)
-      ? webConsole.handle(req, res)
-      : workloads.handles(path)
-        ? workloads.handle(req, res)
-        : catalogues.handles(path)
-          ? catalogues.handle(req, res)
-          : authorizeApi.handles(path)
-            ? authorizeApi.handle(req, res)
-            : gateways.handles(path)
-              ? gateways.handle(req, res)
-              : wellKnown.handles(path)
-                ? wellKnown.handle(req, res)
-                : oidcProviders.handles(path)
-                  ? oidcProviders.handle(req, res, path)
-                  : api.handle(req, res);
+    const handler = cloudTrail.handles(req)
+      ? cloudTrail.handle(req, res)
+      : isConsolePath(req.url)
+        ? webConsole.handle(req, res)
+        : workloads.handles(path)
+          ? workloads.handle(req, res)
+          : catalogues.handles(path)
+            ? catalogues.handle(req, res)
+            : authorizeApi.handles(path)
+              ? authorizeApi.handle(req, res)
+              : gateways.handles(path)
+                ? gateways.handle(req, res)
+                : wellKnown.handles(path)
+                  ? wellKnown.handle(req, res)
+                  : oidcProviders.handles(path)
+                    ? oidcProviders.handle(req, res, path)
+                    : api.handle(req, res);
     handler.catch((err: unknown) => {
       logger.error({ err: String(err) }, 'unhandled');
       if (!res.headersSent) res.writeHead(500);
@@ -213,6 +235,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           metricsServer.server.closeAllConnections();
         });
       }
+      // The audit records still queued (reads, refusals) are appended before the database closes.
+      await audit?.close();
       await store.close();
       logger.info('database closed');
     },

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { startApp } from './app.ts';
 import { configFromEnv, DEFAULT_PORT } from './config.ts';
+import { environmentWithConfigFile } from './cli-tools/config-file.ts';
 import { DEFAULT_REGION, PARTITIONS, type Partition } from './sigv4/index.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ import { startImdsServer } from './cli-tools/imds-server.ts';
 import { CatalogueClient } from './cli-tools/catalogue-client.ts';
 import { addOidcProviderKeyCommands } from './cli-tools/oidc-provider-keys.ts';
 import { addBackupCommands } from './cli-tools/backup.ts';
+import { addAuditCommands } from './cli-tools/audit.ts';
+import cluster from 'node:cluster';
+import type { BootstrapResult } from './bootstrap.ts';
+import { joinCluster, parseWorkers, runPrimary, workerConfig, workerCount } from './cli-workers.ts';
 import { readFileSync } from 'node:fs';
 
 const program = new Command('iamd').description('A self-hosted, AWS-compatible IAM and STS service');
@@ -40,6 +45,10 @@ program
   .addOption(new Option('--rate-limit-sign-in <rate>', 'console sign-in attempts per second per source IP, RATE[:BURST] (IAMD_RATE_LIMIT_SIGN_IN)'))
   .addOption(new Option('--rate-limit-authorize <rate>', 'authorization API requests per second per access key, RATE[:BURST] (IAMD_RATE_LIMIT_AUTHORIZE)'))
   .addOption(
+    new Option('--rate-limit-unsigned <rate>', 'unsigned STS calls (web identity, SAML) per second per source IP, RATE[:BURST] (IAMD_RATE_LIMIT_UNSIGNED)'),
+  )
+  .addOption(new Option('--rate-limit-gateway <rate>', 'gateway checks per second per gateway, RATE[:BURST] (IAMD_RATE_LIMIT_GATEWAY)'))
+  .addOption(
     new Option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (IAMD_SHUTDOWN_TIMEOUT)')
       .argParser(Number)
       .default(undefined, '10'),
@@ -48,6 +57,8 @@ program
   .addOption(new Option('--tls-key <file>', "the TLS certificate's private key, PEM (IAMD_TLS_KEY)"))
   .addOption(new Option('--metrics', 'serve Prometheus metrics at /metrics on the main port (IAMD_METRICS=on)'))
   .addOption(new Option('--metrics-port <port>', 'serve /metrics and /readyz on this port instead (IAMD_METRICS_PORT)').argParser(Number))
+  .addOption(new Option('--config <file>', 'read settings from this TOML file; flags and IAMD_* variables win over it (IAMD_CONFIG)'))
+  .addOption(new Option('--workers <n>', 'processes serving the port, or auto (one per core) (IAMD_WORKERS)').default(undefined, '1'))
   .action(
     async (flags: {
       host?: string;
@@ -62,42 +73,35 @@ program
       rateLimitPerAccount?: string;
       rateLimitSignIn?: string;
       rateLimitAuthorize?: string;
+      rateLimitUnsigned?: string;
+      rateLimitGateway?: string;
       shutdownTimeout?: number;
       tlsCert?: string;
       tlsKey?: string;
       metrics?: boolean;
       metricsPort?: number;
+      config?: string;
+      workers?: string;
     }) => {
-      const config = configFromEnv(process.env, flags);
+      // flag > IAMD_* environment > --config file (src/cli-tools/config-file.ts) > default.
+      const env = environmentWithConfigFile(process.env, flags.config ?? process.env.IAMD_CONFIG);
+      let config = configFromEnv(env, flags);
+      // --workers N: this process forks N workers serving the port (src/cli-workers.ts); each of them runs the rest.
+      const workers = parseWorkers(flags.workers ?? env.IAMD_WORKERS);
+      if (workers > 1 && cluster.isPrimary) {
+        await runPrimary(
+          config,
+          workers,
+          (boot, url) => printFirstStart(boot, url, config.partition),
+          (m) => process.stderr.write(`${m}\n`),
+        );
+        return;
+      }
+      const inCluster = workerCount();
+      if (inCluster) config = workerConfig(config, inCluster);
       const app = await startApp(config);
-      const creds = app.boot.generatedRootCredentials;
-      if (creds) {
-        // Shown exactly once, on the terminal (never through the logger): the operator's only copy.
-        process.stdout.write(
-          [
-            '',
-            `iamd created account ${app.boot.accountId}. Root user's access key (shown only now — store it safely):`,
-            `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
-            `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
-            `  export AWS_REGION=${DEFAULT_REGION[config.partition]} AWS_DEFAULT_REGION=${DEFAULT_REGION[config.partition]}`,
-            `  export AWS_ENDPOINT_URL=${app.url}`,
-            '',
-          ].join('\n') + '\n',
-        );
-      }
-      const rootPassword = app.boot.generatedRootPassword;
-      if (rootPassword) {
-        // Shown exactly once, like the root key: the web console's root sign-in.
-        process.stdout.write(
-          [
-            `Root user's console sign-in (shown only now — store it safely; set IAMD_ROOT_PASSWORD to choose your own):`,
-            `  ${app.url}/console/${app.boot.accountId}`,
-            `  email:    ${rootPassword.email}`,
-            `  password: ${rootPassword.password}`,
-            '',
-          ].join('\n') + '\n',
-        );
-      }
+      if (inCluster) joinCluster(app);
+      else printFirstStart(app.boot, app.url, config.partition);
       app.services.logger.info(
         { url: app.url, ...(app.metricsUrl ? { metricsUrl: app.metricsUrl } : {}), accountId: app.boot.accountId, dataDir: config.dataDir },
         'iamd listening',
@@ -400,8 +404,41 @@ function redactUrl(url: string): string {
 // iamd extension: an OIDC provider's keys given by an administrator (iamd oidc-provider put-keys|delete-keys).
 addOidcProviderKeyCommands(program);
 addBackupCommands(program);
+addAuditCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`iamd: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** The root user's generated access key and console password, on the terminal, exactly once (never through the logger). */
+function printFirstStart(boot: BootstrapResult, url: string, partition: Partition): void {
+  const creds = boot.generatedRootCredentials;
+  if (creds) {
+    // Shown exactly once, on the terminal (never through the logger): the operator's only copy.
+    process.stdout.write(
+      [
+        '',
+        `iamd created account ${boot.accountId}. Root user's access key (shown only now — store it safely):`,
+        `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
+        `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
+        `  export AWS_REGION=${DEFAULT_REGION[partition]} AWS_DEFAULT_REGION=${DEFAULT_REGION[partition]}`,
+        `  export AWS_ENDPOINT_URL=${url}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+  const rootPassword = boot.generatedRootPassword;
+  if (rootPassword) {
+    // Shown exactly once, like the root key: the web console's root sign-in.
+    process.stdout.write(
+      [
+        `Root user's console sign-in (shown only now — store it safely; set IAMD_ROOT_PASSWORD to choose your own):`,
+        `  ${url}/console/${boot.accountId}`,
+        `  email:    ${rootPassword.email}`,
+        `  password: ${rootPassword.password}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+}

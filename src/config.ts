@@ -1,5 +1,7 @@
 // iamd's settings: command-line flags win over IAMD_* environment variables, which win over defaults.
 import { PARTITIONS, isPartition, type Partition } from './sigv4/partition.ts';
+import type { AuditOptions } from './audit/recorder.ts';
+import { auditOptionsFromEnv } from './audit/options.ts';
 
 export interface Config {
   host: string;
@@ -7,6 +9,8 @@ export interface Config {
   dataDir: string;
   /** postgres://… selects PostgreSQL (several nodes on one database); unset: SQLite in dataDir. */
   databaseUrl?: string;
+  /** PostgreSQL: connections in this process's pool (IAMD_DATABASE_POOL_SIZE); unset: 10, or shared out among --workers. */
+  databasePoolSize?: number;
   accountId?: string;
   rootAccessKeyId?: string;
   rootSecretAccessKey?: string;
@@ -30,6 +34,9 @@ export interface Config {
   rateLimitPerAccount?: string;
   rateLimitSignIn?: string;
   rateLimitAuthorize?: string;
+  /** Unsigned STS calls (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) per source IP, and gateway checks per gateway. */
+  rateLimitUnsigned?: string;
+  rateLimitGateway?: string;
   /** On SIGTERM/SIGINT, how long requests in flight may take to finish before iamd exits anyway. */
   shutdownTimeout?: number;
   /** TLS: iamd serves HTTPS with this certificate chain (PEM) and its key (PEM), both or neither; SIGHUP reads them again. */
@@ -41,6 +48,8 @@ export interface Config {
   metricsPort?: number;
   /** When set, /metrics answers only `Authorization: Bearer TOKEN` (environment only: a flag shows in `ps`). */
   metricsToken?: string;
+  /** The audit trail's settings (IAMD_AUDIT_*, src/audit/options.ts); on by default. */
+  audit?: Partial<AuditOptions>;
 }
 
 export const DEFAULT_PORT = 8900;
@@ -107,6 +116,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     port: flags.port ?? (env.IAMD_PORT ? Number(env.IAMD_PORT) : DEFAULT_PORT),
     dataDir: flags.dataDir ?? env.IAMD_DATA_DIR ?? './data',
     databaseUrl: flags.databaseUrl ?? env.IAMD_DATABASE_URL,
+    databasePoolSize: env.IAMD_DATABASE_POOL_SIZE ? Number(env.IAMD_DATABASE_POOL_SIZE) : undefined,
     accountId: flags.accountId ?? env.IAMD_ACCOUNT_ID,
     rootAccessKeyId: env.IAMD_ROOT_ACCESS_KEY_ID,
     rootSecretAccessKey: env.IAMD_ROOT_SECRET_ACCESS_KEY,
@@ -120,8 +130,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, flags: Partial<Config> = {
     rateLimitPerAccount: flags.rateLimitPerAccount ?? env.IAMD_RATE_LIMIT_PER_ACCOUNT,
     rateLimitSignIn: flags.rateLimitSignIn ?? env.IAMD_RATE_LIMIT_SIGN_IN,
     rateLimitAuthorize: flags.rateLimitAuthorize ?? env.IAMD_RATE_LIMIT_AUTHORIZE,
+    rateLimitUnsigned: flags.rateLimitUnsigned ?? env.IAMD_RATE_LIMIT_UNSIGNED,
+    rateLimitGateway: flags.rateLimitGateway ?? env.IAMD_RATE_LIMIT_GATEWAY,
     shutdownTimeout: checkShutdownTimeout(flags.shutdownTimeout ?? env.IAMD_SHUTDOWN_TIMEOUT),
     ...checkTls(flags.tlsCert ?? env.IAMD_TLS_CERT, flags.tlsKey ?? env.IAMD_TLS_KEY),
     ...checkMetrics(flags.metrics, flags.metricsPort, env),
+    audit: { ...auditOptionsFromEnv(env), ...flags.audit },
   };
 }

@@ -36,6 +36,7 @@ import { resourcePolicyHandlers } from './protect/resource-policies.ts';
 import { gatewayHandlers } from './protect/gateways.ts';
 import { gatewayCheckHandlers } from './protect/gateway-check.ts';
 import { oidcConsoleSignInHandlers } from './iam/oidc-console-sign-in.ts';
+import { cloudtrailHandlers } from './cloudtrail/handlers.ts';
 
 // Each table is checked against the operations' generated types (registry.ts): a handler whose
 // input or output does not fit its operation, or a name that is no operation, does not compile.
@@ -92,5 +93,7 @@ export function buildRegistry(): ActionRegistry {
   registry.add('iamd', { ...authorizeHandlers, ...resourcePolicyHandlers });
   registry.add('iamd', { ...gatewayHandlers, ...gatewayCheckHandlers });
   registry.add('iamd', oidcConsoleSignInHandlers);
+  // The audit trail's query API: CloudTrail's LookupEvents (src/cloudtrail, src/audit).
+  registry.add('cloudtrail', cloudtrailHandlers);
   return registry;
 }

@@ -11,8 +11,9 @@ export interface ChildIamd {
   output: () => string;
 }
 
-export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ChildIamd> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+/** `port`: 0 (the default) picks a free one; a node restarted behind a load balancer takes its old one again. */
+export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}, port = 0): Promise<ChildIamd> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', String(port), '--data-dir', dataDir], {
     env: {
       ...process.env,
       IAMD_ACCOUNT_ID: ACCOUNT_ID,

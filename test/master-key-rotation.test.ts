@@ -6,22 +6,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import {
   CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreateRoleCommand,
+  CreateSAMLProviderCommand,
   CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableOutboundWebIdentityFederationCommand,
   UploadServerCertificateCommand,
 } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleWithSAMLCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SecretBox } from '../src/crypto/secret-box.ts';
-import { ACCOUNT_ID, iamClient, stsClient, tempDataDir, type Credentials } from './helpers.ts';
+import { ACCOUNT_ID, ROOT_KEY, iamClient, stsClient, tempDataDir, type Credentials } from './helpers.ts';
+import { b64, makeTestIdp, type TestIdp } from './saml-idp.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { run } from './run-command.ts';
 import { makeTestCa } from './tls.ts';
@@ -79,6 +85,75 @@ async function allKeysVerify(url: string, keys: Credentials[]): Promise<void> {
   }
 }
 
+// A SAML provider holding a private key (assertions must come encrypted for it), and an OIDC
+// provider with a console sign-in client secret: both sealed in the provider's JSON data.
+const SAML_ARN = `arn:aws:iam::${ACCOUNT_ID}:saml-provider/RotationIdp`;
+const SAML_ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/SamlRotation`;
+const OIDC_ARN = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/oidc.rotation.example`;
+const OIDC_CLIENT_SECRET = 'rotation-console-client-secret';
+const samlPrivateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+
+async function seedProviders(url: string): Promise<TestIdp> {
+  const idp = await makeTestIdp('https://idp.rotation.example/saml');
+  const iam = iamClient(url);
+  await iam.send(
+    new CreateSAMLProviderCommand({
+      Name: 'RotationIdp',
+      SAMLMetadataDocument: idp.metadata(),
+      AssertionEncryptionMode: 'Required',
+      AddPrivateKey: samlPrivateKey,
+    }),
+  );
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: SAML_ARN }, Action: 'sts:AssumeRoleWithSAML' }] };
+  await iam.send(new CreateRoleCommand({ RoleName: 'SamlRotation', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  await iam.send(
+    new CreateOpenIDConnectProviderCommand({
+      Url: 'https://oidc.rotation.example',
+      ClientIDList: ['console-client'],
+      ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+    }),
+  );
+  // iamd's extension: the console's OAuth client at that provider, its secret sealed.
+  const body = JSON.stringify({
+    OpenIDConnectProviderArn: OIDC_ARN,
+    Enabled: true,
+    ClientId: 'console-client',
+    ClientSecret: OIDC_CLIENT_SECRET,
+    DisplayName: 'Rotation',
+  });
+  const u = new URL('/iamd/oidc-providers/console-sign-in', url);
+  const signer = new SignatureV4({ credentials: ROOT_KEY, region: 'us-east-1', service: 'iam', sha256: Sha256 });
+  const headers = { host: u.host, 'content-type': 'application/json' };
+  const signed = await signer.sign({
+    method: 'PUT',
+    protocol: 'http:',
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: u.pathname,
+    query: {},
+    headers,
+    body,
+  });
+  const res = await fetch(u, { method: 'PUT', headers: signed.headers as Record<string, string>, body });
+  assert.equal(res.status, 200, await res.text());
+  return idp;
+}
+
+/** AssumeRoleWithSAML with an assertion encrypted for the provider's key: iamd must open that key to decrypt it. */
+async function encryptedSamlWorks(url: string, idp: TestIdp): Promise<void> {
+  const sts = new STSClient({
+    endpoint: url,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: async () => {
+      throw new Error('unsigned');
+    },
+  });
+  const response = idp.response({ encryptFor: samlPrivateKey, attributes: { Role: [`${SAML_ROLE},${SAML_ARN}`], RoleSessionName: ['rotated'] } });
+  const out = await sts.send(new AssumeRoleWithSAMLCommand({ RoleArn: SAML_ROLE, PrincipalArn: SAML_ARN, SAMLAssertion: b64(response) }));
+  assert.match(out.AssumedRoleUser!.Arn!, /:assumed-role\/SamlRotation\/rotated$/);
+}
+
 test('rotate-master-key re-seals every secret online, survives kill -9 twice, and resumes', async () => {
   const dir = tempDataDir();
   const ca = await makeTestCa(tempDataDir());
@@ -87,6 +162,7 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
   const certKey = issued.key;
   let child = await startChild(dir);
   const keys: Credentials[] = [];
+  let idp: TestIdp | undefined;
   try {
     const iam = iamClient(child.url);
     for (let i = 0; i < 5; i++) {
@@ -99,11 +175,13 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
     await iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'rotation-cert', CertificateBody: cert, PrivateKey: certKey }));
     // The account's outbound issuer: its signing keys are sealed too (every sealed value in every table is checked below).
     await iam.send(new EnableOutboundWebIdentityFederationCommand({}));
+    idp = await seedProviders(child.url);
+    await encryptedSamlWorks(child.url, idp);
   } finally {
     await stopChild(child);
   }
   const before = sealedValues(dir);
-  assert.ok(before.size >= 9, `sealed values found: ${before.size}`);
+  assert.ok(before.size >= 11, `sealed values found: ${before.size}`);
   const oldKey = readFileSync(join(dir, 'master.key'), 'utf8').trim();
   const newKey = randomBytes(32).toString('base64');
   const newKeyFile = join(tempDataDir(), 'new.key');
@@ -121,6 +199,7 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
       const killed = await rotate({ IAMD_TEST_ROTATION_KILL_AFTER: after });
       assert.equal(killed.code, null, `the rotation was to be killed: ${killed.stdout}${killed.stderr}`);
       await allKeysVerify(child.url, keys);
+      await encryptedSamlWorks(child.url, idp!);
       const remaining = sealedValues(dir);
       assert.ok(
         [...before].some((v) => remaining.has(v)),
@@ -146,6 +225,7 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /re-sealed \d+ secrets/);
     await allKeysVerify(child.url, keys);
+    await encryptedSamlWorks(child.url, idp!);
   } finally {
     await stopChild(child);
   }
@@ -169,13 +249,25 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
     for (const r of db.prepare('select id, secret_sealed from service_specific_credentials').all() as { id: string; secret_sealed: string }[])
       sealed.push([r.secret_sealed, r.id]);
     for (const r of db.prepare('select id, data from entities').all() as { id: string; data: string }[]) {
-      const data = JSON.parse(r.data) as { seed?: string; privateKey?: string };
+      const data = JSON.parse(r.data) as {
+        seed?: string;
+        privateKey?: string;
+        privateKeys?: { keyId: string; sealed: string }[];
+        consoleSignIn?: { clientSecretSealed?: string };
+      };
       if (data.seed) sealed.push([data.seed, r.id]);
       if (data.privateKey) sealed.push([data.privateKey, `server-certificate/${r.id}/private-key`]);
+      for (const k of data.privateKeys ?? []) sealed.push([k.sealed, `saml-provider-key:${r.id}:${k.keyId}`]);
+      if (data.consoleSignIn?.clientSecretSealed) {
+        const record = `oidc-console-client-secret:${r.id}`;
+        sealed.push([data.consoleSignIn.clientSecretSealed, record]);
+        // The console's client secret unseals to what was given, under the new key.
+        assert.equal(newBox.open(data.consoleSignIn.clientSecretSealed, record), OIDC_CLIENT_SECRET);
+      }
     }
     const check = db.prepare("select value from meta where key = 'master_key_check'").get() as { value: string };
     sealed.push([check.value, 'iamd:meta:master_key_check']);
-    assert.equal(sealed.length, 5 + 1 /* root */ + 1 + 1 + 1 + 1);
+    assert.equal(sealed.length, 5 + 1 /* root */ + 1 + 1 + 1 + 1 /* SAML key */ + 1 /* OIDC client secret */ + 1);
     for (const [value, record] of sealed) {
       assert.doesNotThrow(() => newBox.open(value, record), record);
       assert.throws(() => oldBox.open(value, record), record);
@@ -192,6 +284,7 @@ test('rotate-master-key re-seals every secret online, survives kill -9 twice, an
   child = await startChild(dir);
   try {
     await allKeysVerify(child.url, keys);
+    await encryptedSamlWorks(child.url, idp!);
   } finally {
     await stopChild(child);
   }

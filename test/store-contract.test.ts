@@ -518,7 +518,7 @@ for (const dialect of dialects) {
         { ...store.capabilities },
         dialect.name === 'sqlite'
           ? { readCache: true, directStatements: true, serializableRetries: false, notify: false }
-          : { readCache: false, directStatements: false, serializableRetries: true, notify: true },
+          : { readCache: true, directStatements: false, serializableRetries: true, notify: true },
       );
       const before = store.generation;
       await store.touch((repo) => repo.markAccessKeyUsed('AKIAROOT', now, 'sts', 'us-east-1'));

@@ -109,7 +109,9 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
 export async function startIamd(
   opts: { dataDir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; build?: string; nodeArgs?: string[] } = {},
 ): Promise<Child> {
-  // `build`: another folder holding a compiled cli.js (bench/profile.ts compares builds).
+  // `build`: another folder holding a compiled cli.js (bench/profile.ts compares builds); BENCH_BUILD
+  // sets it for a whole benchmark (a build kept aside, relative to the repository: distB).
+  opts = { ...opts, build: opts.build ?? process.env.BENCH_BUILD };
   if (opts.build === undefined) ensureBuilt();
   const entry = opts.build === undefined ? BIN : fileURLToPath(new URL(`../../${opts.build}/cli.js`, import.meta.url));
   const port = await freePort();

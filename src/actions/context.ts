@@ -9,6 +9,7 @@ import type { Partition } from '../sigv4/index.ts';
 import type { RequestAuthenticator } from '../domain/authentication.ts';
 import type { OidcKeyCache } from '../federation/oidc-key-cache.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { AuditRecorder } from '../audit/recorder.ts';
 
 // Who is calling and the request's facts live in src/domain (authentication and the authorizer
 // need them below the action layer); they are re-exported for the handlers.
@@ -30,6 +31,8 @@ export interface Services {
   publicUrl?: string;
   /** The OpenID Connect issuers' signing keys (AssumeRoleWithWebIdentity), one cache for the process; unset: a handler makes its own. */
   oidcKeys?: OidcKeyCache;
+  /** The audit trail (src/audit), when on: transports record what the dispatch does not see (console sign-ins, workload credentials). */
+  audit?: AuditRecorder;
   /** Prometheus metrics (src/metrics), when they are on: console sign-ins, workload credentials. */
   metrics?: Metrics;
 }
@@ -46,6 +49,8 @@ export interface ActionContext {
    */
   authorize(action: string, resource: string, extraContext?: Record<string, string | string[]>): Promise<void>;
   authorized: boolean;
+  /** The last action and resource authorized (the audit trail names the policy that allowed it). */
+  lastAuthorized?: { action: string; resource: string; extra?: Record<string, string | string[]> };
 }
 
 /** The context an action runs in, for an authenticated caller (Query API and console alike). */
@@ -61,6 +66,7 @@ export function createActionContext(caller: Caller, request: RequestFacts, share
     async authorize(action, resource, extra) {
       await services.authorizer.authorize(caller, action, resource, request, extra, { store: services.store });
       ctx.authorized = true;
+      ctx.lastAuthorized = { action, resource, extra };
     },
   };
   return ctx;

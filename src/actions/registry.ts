@@ -11,6 +11,7 @@ import type { ActionContext } from './context.ts';
 import type { IamOperations } from './generated/iam.ts';
 import type { StsOperations } from './generated/sts.ts';
 import type { IamdOperations } from './generated/iamd.ts';
+import type { CloudtrailOperations } from './generated/cloudtrail.ts';
 
 /** Every operation of each service iamd speaks, with its input and output types. */
 export interface Operations {
@@ -18,6 +19,8 @@ export interface Operations {
   sts: StsOperations;
   /** iamd's own operations (models/iamd.json): the workload API. */
   iamd: IamdOperations;
+  /** CloudTrail's LookupEvents (models/cloudtrail.json): the audit trail's query API. */
+  cloudtrail: CloudtrailOperations;
 }
 
 export type ServiceName = keyof Operations;
@@ -40,6 +43,7 @@ export type Handlers<S extends ServiceName> = { [Op in OperationName<S>]?: Handl
 export type IamHandlers = Handlers<'iam'>;
 export type StsHandlers = Handlers<'sts'>;
 export type IamdHandlers = Handlers<'iamd'>;
+export type CloudtrailHandlers = Handlers<'cloudtrail'>;
 
 /** An operation's input as the transports hand it over: decoded and validated against the model. */
 export type DecodedInput = Record<string, unknown>;

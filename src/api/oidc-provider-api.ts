@@ -9,7 +9,7 @@
 //       → {"OpenIDConnectProviderArn", "Enabled", "ClientId"?, "DisplayName"?, "ClientSecretSet"?} (never the secret)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from '../actions/dispatch.ts';
-import { toParamsFor } from '../actions/model/flatten-params.ts';
+import { JsonInput } from '../actions/model/decode-json.ts';
 import { iamdModel } from '../actions/model/service-model.ts';
 import { awsError } from '../errors/messages.ts';
 import { type JsonApi, parseJsonObject } from './json-api.ts';
@@ -64,7 +64,7 @@ export class OidcProviderApi {
       const { action, input } = operationOf(route, path, req.method ?? 'GET', req.url ?? '/', raw);
       const { caller, facts } = await this.json.verify(req, raw);
       const shape = iamdModel.operations[action]?.input?.shape;
-      const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, input);
+      const params = shape === undefined ? new Map<string, string>() : new JsonInput(input);
       return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
     });
   }

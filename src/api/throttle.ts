@@ -1,7 +1,8 @@
 // Request rate limits, as AWS throttles its APIs: token buckets per access key and per account for
 // the signed APIs, per source IP for console sign-in, and a separate per-key budget for the
 // authorization API (protected services call it once per request they serve, so it must not
-// share the IAM control plane's budget). Off unless configured. The transports check after the
+// share the IAM control plane's budget), per source IP for the unsigned STS operations, and per
+// gateway for the gateways' checks. Off unless configured. The transports check after the
 // signature is verified, so unsigned junk cannot spend a key's budget. Buckets live in this
 // process: with N nodes behind a load balancer a key may make up to N times the rate.
 import { awsError } from '../errors/messages.ts';
@@ -20,6 +21,10 @@ export interface ThrottleLimits {
   signIn?: RateLimit;
   /** The authorization API (/iamd/authorize…, /iamd/authenticate, resource policies), per access key. */
   authorize?: RateLimit;
+  /** STS operations called without a signature (AssumeRoleWithWebIdentity, AssumeRoleWithSAML), per source IP. */
+  unsigned?: RateLimit;
+  /** A gateway's checks (/iamd/gateway/check, forward-auth, ext-authz), per gateway. */
+  gateway?: RateLimit;
 }
 
 /**
@@ -75,12 +80,16 @@ export class Throttle {
   private readonly perAccount?: TokenBuckets;
   private readonly signInBuckets?: TokenBuckets;
   private readonly authorizeBuckets?: TokenBuckets;
+  private readonly unsignedBuckets?: TokenBuckets;
+  private readonly gatewayBuckets?: TokenBuckets;
 
   constructor(limits: ThrottleLimits = {}, now?: () => number) {
     if (limits.perKey) this.perKey = new TokenBuckets(limits.perKey, now);
     if (limits.perAccount) this.perAccount = new TokenBuckets(limits.perAccount, now);
     if (limits.signIn) this.signInBuckets = new TokenBuckets(limits.signIn, now);
     if (limits.authorize) this.authorizeBuckets = new TokenBuckets(limits.authorize, now);
+    if (limits.unsigned) this.unsignedBuckets = new TokenBuckets(limits.unsigned, now);
+    if (limits.gateway) this.gatewayBuckets = new TokenBuckets(limits.gateway, now);
   }
 
   /**
@@ -95,6 +104,21 @@ export class Throttle {
     if (this.perKey && !this.perKey.take(accessKeyId)) throw awsError('rateExceeded');
     // An anonymous caller (unsigned STS operations) has no account to charge.
     if (this.perAccount && accountId !== '' && !this.perAccount.take(accountId)) throw awsError('rateExceeded');
+  }
+
+  /**
+   * An unsigned STS call (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) from `sourceIp`, checked
+   * before its token or assertion is verified: there is no key to charge, and the verifying is the
+   * work to bound. Over the limit: Throttling (HTTP 400, "Rate exceeded"), as STS answers; the
+   * SDKs retry it. Behind a proxy every client shares the proxy's address: size the limit for it.
+   */
+  checkUnsigned(sourceIp: string): void {
+    if (this.unsignedBuckets && !this.unsignedBuckets.take(sourceIp)) throw awsError('rateExceeded');
+  }
+
+  /** A gateway's check, after its token is verified: false when that gateway is over its limit. */
+  allowGatewayCheck(gatewayId: string): boolean {
+    return this.gatewayBuckets ? this.gatewayBuckets.take(gatewayId) : true;
   }
 
   /** A console sign-in attempt from `sourceIp`: false when that address is over its limit. */

@@ -11,6 +11,8 @@ import { encodeAuthorizationMessage } from './authorization-message.ts';
 import { compileStored, PrincipalPolicyCache, type PrincipalPolicies } from './principal-policies.ts';
 import { ResourcePolicyCache } from './resource-policies.ts';
 import { ActivityRecorder } from './activity.ts';
+import { AllowedDecisions } from './allowed-decisions.ts';
+import { decidingStatements } from './matched-statements.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
@@ -38,9 +40,13 @@ export class Authorizer {
   readonly activity: ActivityRecorder;
   /** Counts decisions by outcome (iamd_authorization_decisions_total); set by the app when metrics are on. */
   private metrics?: Metrics;
+  /** Allowed decisions that read no fact of the request, until the next write (./allowed-decisions.ts). */
+  private readonly allowed: AllowedDecisions;
+  /** The last request context built without extra keys, shared while caller, facts and tags are the same objects (a batch's questions). */
+  private lastContext?: { caller: Caller; facts: RequestFacts; tags: Record<string, string>; context: Record<string, string | string[]> };
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     /** Seals the encoded authorization message of AccessDenied errors, when given. */
     private readonly secrets?: SecretBox,
     /** Told when recording an attempt fails (the request goes on regardless). */
@@ -49,6 +55,12 @@ export class Authorizer {
     this.policies = new PrincipalPolicyCache(store);
     this.resourcePolicies = new ResourcePolicyCache(store);
     this.activity = new ActivityRecorder(store, onActivityError);
+    this.allowed = new AllowedDecisions(store);
+  }
+
+  /** The store's write generation: a cache of what was read from the store is current while it is unchanged. */
+  get generation(): number {
+    return this.store.generation;
   }
 
   /** Turns metrics on: decisions and the principal policy cache's hits are counted from now on. */
@@ -61,8 +73,24 @@ export class Authorizer {
     this.metrics?.decision(decision.decision === 'Allowed' ? 'allowed' : decision.decision === 'ExplicitlyDenied' ? 'explicit_deny' : 'implicit_deny');
   }
 
-  /** The caller's policies as the engine sees them (empty for root, which needs none). */
+  /**
+   * The caller's policies as the engine sees them (empty for root, which needs none). The last
+   * caller's are kept while nothing is written (a batch's questions, the answer's principal).
+   * INVARIANT: what this returns is only read.
+   */
   async policiesOf(caller: Caller, store?: Transactions): Promise<PrincipalPolicies & { session: CompiledPolicy[] | null }> {
+    const last = this.lastPolicies;
+    const generation = this.store.generation;
+    const reusable = store?.inWriteTransaction() !== true;
+    if (reusable && last !== undefined && last.caller === caller && last.generation === generation) return last.policies;
+    const policies = await this.loadPoliciesOf(caller, store);
+    if (reusable && generation === this.store.generation) this.lastPolicies = { caller, generation, policies };
+    return policies;
+  }
+
+  private lastPolicies?: { caller: Caller; generation: number; policies: PrincipalPolicies & { session: CompiledPolicy[] | null } };
+
+  private async loadPoliciesOf(caller: Caller, store?: Transactions): Promise<PrincipalPolicies & { session: CompiledPolicy[] | null }> {
     if (caller.type === 'User' && caller.entityId) return { ...(await this.policies.forUser(caller.entityId, caller.accountId, store)), session: null };
     if (caller.type === 'AssumedRole' && caller.entityId) {
       const role = await this.policies.forRole(caller.entityId, caller.accountId, store);
@@ -114,6 +142,20 @@ export class Authorizer {
     return ctx;
   }
 
+  /**
+   * requestContext's result, with the context without extra keys built once for consecutive
+   * decisions of the same caller and request (a batch's questions). INVARIANT: the shared object is
+   * never changed (the engine only reads a context; callers that change one use requestContext).
+   */
+  private sharedContext(caller: Caller, facts: RequestFacts, principalTags: Record<string, string>, extra?: ContextValues): Record<string, string | string[]> {
+    let last = this.lastContext;
+    if (last === undefined || last.caller !== caller || last.facts !== facts || last.tags !== principalTags) {
+      last = { caller, facts, tags: principalTags, context: this.requestContext(caller, facts, principalTags) };
+      this.lastContext = last;
+    }
+    return extra === undefined ? last.context : Object.assign({}, last.context, extra);
+  }
+
   /** Decides one action on one resource for the caller. Root may do anything in its own account. */
   async decide(
     caller: Caller,
@@ -128,6 +170,18 @@ export class Authorizer {
     return decision;
   }
 
+  /** The decision, explained, without counting it (the audit trail names the statements that allowed a write). */
+  async explain(
+    caller: Caller,
+    action: string,
+    resource: string,
+    facts: RequestFacts,
+    extra?: ContextValues,
+    options: AuthorizationOptions = {},
+  ): Promise<Decision> {
+    return (await this.evaluateFor(caller, action, resource, facts, extra, options, true)).decision;
+  }
+
   private async evaluateFor(
     caller: Caller,
     action: string,
@@ -136,12 +190,12 @@ export class Authorizer {
     extra: ContextValues | undefined,
     options: AuthorizationOptions,
     explain: boolean,
-  ): Promise<{ decision: Decision; context: Record<string, string | string[]> }> {
+  ): Promise<{ decision: Decision; context: Record<string, string | string[]>; policies?: PrincipalPolicies & { session: CompiledPolicy[] | null } }> {
     const resourceAccount = options.resourceAccount ?? caller.accountId;
     if (caller.type === 'Root' && resourceAccount === caller.accountId)
       return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
     const policies = await this.policiesOf(caller, options.store);
-    const context = this.requestContext(caller, facts, policies.tags, extra);
+    const context = this.sharedContext(caller, facts, policies.tags, extra);
     const decision = evaluate({
       // A gateway is evaluated as an identity whose one identity policy is its delegated right.
       principal: { arn: caller.arn, account: caller.accountId, type: caller.type === 'Gateway' ? 'User' : caller.type },
@@ -152,7 +206,7 @@ export class Authorizer {
       request: { action, resource, resourceAccount, context: context as RequestContext },
       explain,
     });
-    return { decision, context };
+    return { decision, context, policies };
   }
 
   /**
@@ -170,8 +224,21 @@ export class Authorizer {
   ): Promise<void> {
     // AWS's last-accessed data counts every attempt, denied ones too.
     this.activity.note(caller, action, facts);
+    // Allowed before, reading no fact of the request, and nothing written since: allowed (./allowed-decisions.ts).
+    const reusable =
+      extra === undefined &&
+      (options.resourcePolicy ?? null) === null &&
+      (options.resourceAccount ?? caller.accountId) === caller.accountId &&
+      options.store?.inWriteTransaction() !== true;
+    if (reusable && this.allowed.has(caller, action, resource)) {
+      this.metrics?.decision('allowed');
+      return;
+    }
+    const generation = this.store.generation;
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
     if (fast.decision.decision === 'Allowed') {
+      const p = fast.policies;
+      if (reusable && p !== undefined) this.allowed.add(caller, action, resource, generation, [...p.identity, p.boundary, ...(p.session ?? [])]);
       this.metrics?.decision('allowed');
       return;
     }
@@ -180,6 +247,8 @@ export class Authorizer {
     const message = accessDeniedMessage(decision, caller.arn, action, resource);
     const error = message === undefined ? awsError('accessDenied') : awsError('accessDeniedByPolicy', { detail: message });
     if (this.secrets) error.details = { EncodedAuthorizationMessage: encodeAuthorizationMessage(this.secrets, decision, caller, action, resource, context) };
+    // The audit trail records which statements decided (src/audit).
+    error.decision = { action, resource, decision: decision.decision, decidingStatements: decidingStatements(decision) as unknown as Record<string, string>[] };
     throw error;
   }
 }

@@ -11,6 +11,7 @@ import { CHECK_AAD, CHECK_KEY, CHECK_PLAINTEXT, NEW_MASTER_KEY_FILE, newKeyOfRot
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { getMeta, setMeta, type Store } from '../store/store.ts';
 import type { Repo } from '../store/repo.ts';
+import { auditKeyRecord } from '../audit/keys.ts';
 
 // The records the secrets are bound to (additional authenticated data), as their modules seal them:
 // src/iam/access-keys.ts, service-specific-credentials.ts, mfa.ts, outbound-issuer.ts,
@@ -165,6 +166,17 @@ const COLUMNS: Column[] = [
       if (!sealed || next === undefined) return false;
       await repo.db.updateTable('console_sessions').set({ role_session: next }).where('id_hash', '=', idHash!).where('role_session', '=', sealed).execute();
       return true;
+    },
+  },
+  {
+    // The audit trail's digest signing key and HMAC key (src/audit/keys.ts).
+    name: 'audit_keys.sealed',
+    list: async (repo) => (await repo.db.selectFrom('audit_keys').select('kind').execute()).map((r) => [r.kind]),
+    row: async (repo, [kind], box, unreadable) => {
+      const r = await repo.auditKey(kind!);
+      const next = r && reseal(box, r.sealed, auditKeyRecord(kind!), unreadable, `audit trail ${kind} key`);
+      if (!r || next === undefined) return false;
+      return (await repo.updateAuditKeySealed(kind!, r.sealed, next)) > 0;
     },
   },
 ];

@@ -7,7 +7,7 @@
 export type FaultType = 'Sender' | 'Receiver';
 
 /** Where a code comes from: AWS's common (Query protocol) errors, IAM's, STS's, or iamd's own. */
-export type ErrorGroup = 'common' | 'iam' | 'sts' | 'iamd';
+export type ErrorGroup = 'common' | 'iam' | 'sts' | 'iamd' | 'cloudtrail';
 
 export interface ErrorSpec {
   status: number;
@@ -94,6 +94,14 @@ export const ERROR_REGISTRY = {
     note: 'The IAM model gives this exception no error code or HTTP status: its shape name and 400, as the SDKs read such an error.',
   },
   ExpiredTradeInTokenException: { status: 400, group: 'sts' },
+  // CloudTrail's LookupEvents (the audit trail's query API, src/cloudtrail); JSON 1.1 errors (`__type`)
+  InvalidLookupAttributesException: { status: 400, group: 'cloudtrail' },
+  InvalidTimeRangeException: { status: 400, group: 'cloudtrail' },
+  InvalidMaxResultsException: { status: 400, group: 'cloudtrail' },
+  InvalidNextTokenException: { status: 400, group: 'cloudtrail' },
+  InvalidEventCategoryException: { status: 400, group: 'cloudtrail' },
+  UnknownOperationException: { status: 400, group: 'cloudtrail', note: "An X-Amz-Target that names no operation iamd's CloudTrail endpoint serves." },
+  ServiceUnavailable: { status: 503, type: 'Receiver', group: 'common', note: 'The audit trail is fail-closed and a record could not be written (src/audit).' },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;
@@ -104,6 +112,8 @@ export class AwsError extends Error {
   readonly type: FaultType;
   /** Extra children of the error element (e.g. an encoded authorization message). */
   details?: Record<string, string>;
+  /** For AccessDenied: the decision and the statements that decided it, for the audit trail (never sent). */
+  decision?: { action: string; resource: string; decision: string; decidingStatements: readonly Record<string, string>[] };
 
   /** Prefer `awsError(name, values)` (./messages.ts): it takes the code and the wording from the registry. */
   constructor(code: ErrorCode, message: string) {

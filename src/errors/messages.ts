@@ -421,6 +421,48 @@ export const MESSAGES = {
   // ---- production: backups
   // ---- production: config file
   // ---- audit trail
+  auditTrailUnavailable: {
+    code: 'ServiceUnavailable',
+    template: 'The audit trail could not record this request; it was not served.',
+    source: 'iamd',
+    note: 'IAMD_AUDIT_FAIL_CLOSED=1 and the record of a read or a refusal could not be written (src/actions/dispatch.ts). Writes always fail with their record.',
+  },
+  lookupAttributesInvalid: {
+    code: 'InvalidLookupAttributesException',
+    template: '{detail}',
+    source: 'aws-form',
+    note: 'LookupEvents: more than one lookup attribute, or an empty value (src/cloudtrail).',
+  },
+  lookupTimeRangeInvalid: {
+    code: 'InvalidTimeRangeException',
+    template: 'Start time must be earlier than end time.',
+    source: 'aws-form',
+    note: 'LookupEvents: StartTime after EndTime.',
+  },
+  lookupMaxResultsInvalid: {
+    code: 'InvalidMaxResultsException',
+    template: 'MaxResults must be between 1 and 50.',
+    source: 'aws-form',
+    note: 'LookupEvents: MaxResults outside 1–50.',
+  },
+  lookupNextTokenInvalid: {
+    code: 'InvalidNextTokenException',
+    template: 'Invalid NextToken.',
+    source: 'aws-form',
+    note: 'LookupEvents: a NextToken iamd did not give, or one given for other filters.',
+  },
+  lookupEventCategoryInvalid: {
+    code: 'InvalidEventCategoryException',
+    template: 'Only management events are recorded; EventCategory insight is not supported.',
+    source: 'iamd',
+    note: 'LookupEvents: EventCategory insight (iamd records no Insights events).',
+  },
+  cloudtrailUnknownOperation: {
+    code: 'UnknownOperationException',
+    template: '{target} is not an operation iamd serves.',
+    source: 'iamd',
+    note: 'The CloudTrail endpoint (JSON 1.1): an X-Amz-Target other than LookupEvents.',
+  },
   // ---- scale out
   // ---- console: passkeys
   // ---- authorization API speed

@@ -73,10 +73,10 @@ export class Drain {
     // in flight — including one whose first request is still in the kernel's buffer, reset unanswered.
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(this.server, () => resolve()));
     // Idle keep-alive connections go now; new ones get a moment to send their request.
-    for (const [socket, conn] of this.connections) if (conn.requests > 0 && conn.active === 0) socket.destroySoon();
+    for (const [socket, conn] of this.connections) if (conn.requests > 0 && conn.active === 0) this.closeIdle(socket);
     const fresh = setTimeout(
       () => {
-        for (const [socket, conn] of this.connections) if (conn.active === 0) socket.destroySoon();
+        for (const [socket, conn] of this.connections) if (conn.active === 0) this.closeIdle(socket);
       },
       Math.min(FIRST_REQUEST_GRACE_MS, timeoutMs),
     );
@@ -96,6 +96,17 @@ export class Drain {
     this.server.closeAllConnections();
     await closed;
     return { finished: this.finished, abandoned };
+  }
+
+  /**
+   * Closes a connection between requests. INVARIANT: iamd never reads a request it does not answer
+   * (before the shutdown timeout). So not `end()`/`destroySoon()`: a half-closed socket still reads,
+   * and a request arriving then would be run with no way left to answer it. `destroy()` reads
+   * nothing more: a request already on its way is reset unread, which a load balancer (or the SDK)
+   * may safely send to another node — see docs/operations.md#rolling-restarts-behind-nginx.
+   */
+  private closeIdle(socket: Socket): void {
+    socket.destroy();
   }
 
   /** A response not yet started asks its client to close the connection after it. */

@@ -18,6 +18,8 @@ import type { User } from '../actions/generated/iam.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import { arnFor, checkTags, maxItemsOf, pageArray, pageInfo, userOutput, type UserData, requestTagContext } from './common.ts';
 import { resolveUser } from './users.ts';
+import { enablePasskey, isPasskeySerial, removePasskey } from './passkeys.ts';
+import type { PasskeyTable } from '../store/schema.ts';
 
 /** AWS's quota: up to 8 MFA devices of any kind per user (and for the root user). */
 export const MFA_DEVICES_PER_USER = 8;
@@ -107,7 +109,24 @@ async function allDevices(repo: Repo, accountId: string, filter: (d: Device) => 
 /** Serial numbers of the devices enabled for an owner. */
 async function ownerSerials(repo: Repo, accountId: string, owner: Owner): Promise<string[]> {
   if (owner.user) return owner.user.data.mfaSerials ?? [];
-  return (await allDevices(repo, accountId, (d) => isAssigned(d) && d.data.userId === null)).map((d) => d.id);
+  // The root user's FIDO devices are in the passkeys table only (an IAM user's are in mfaSerials too).
+  const passkeys = (await repo.listPasskeys(accountId, null)).map((p) => p.serial);
+  return [...(await allDevices(repo, accountId, (d) => isAssigned(d) && d.data.userId === null)).map((d) => d.id), ...passkeys];
+}
+
+/** The FIDO device `serial` if it is enabled for `owner`. */
+async function ownedPasskey(repo: Repo, accountId: string, owner: Owner, serial: string): Promise<PasskeyTable | undefined> {
+  if (!isPasskeySerial(serial)) return undefined;
+  const device = await repo.getPasskey(serial);
+  return device && device.account_id === accountId && device.user_id === (owner.user ? owner.user.id : null) ? device : undefined;
+}
+
+/**
+ * Enables a FIDO security key or passkey the console registered (WebAuthn verified), for an IAM
+ * user or (user_id null) the root user: one MFA device more, within the owner's quota of 8.
+ */
+export async function enableFidoDevice(repo: Repo, row: PasskeyTable): Promise<void> {
+  await enablePasskey(repo, row, async () => (await ownerSerials(repo, row.account_id, { user: null })).length);
 }
 
 async function setUserSerials(repo: Repo, user: EntityRow<UserData>, serials: string[]): Promise<void> {
@@ -218,6 +237,15 @@ export const mfaHandlers = {
     return ctx.services.store.write(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:DeactivateMFADevice', input);
       const serial = input.SerialNumber;
+      // A FIDO security key or passkey: deactivating removes it (it is registered again in the console).
+      if (isPasskeySerial(serial)) {
+        const fido = await repo.getPasskey(serial);
+        if (!fido || fido.account_id !== ctx.caller.accountId) throw deviceNotFound(serial);
+        const passkey = await ownedPasskey(repo, ctx.caller.accountId, owner, serial);
+        if (!passkey) throw invalidForUser();
+        await removePasskey(repo, passkey);
+        return undefined;
+      }
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device) throw deviceNotFound(serial);
       if (!assignedTo(device, owner)) throw invalidForUser();
@@ -252,12 +280,17 @@ export const mfaHandlers = {
     return ctx.services.store.read(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:ListMFADevices', input);
       const serials = await ownerSerials(repo, ctx.caller.accountId, owner);
-      const devices = (await repo.getEntitiesByIds<MfaDeviceData>(serials)).filter((d) => d.kind === 'mfa' && assignedTo(d, owner));
-      const keyOf = (d: Device) => `${d.data.enableDate}|${d.id}`;
+      const virtual = (await repo.getEntitiesByIds<MfaDeviceData>(serials)).filter((d) => d.kind === 'mfa' && assignedTo(d, owner));
+      // Virtual devices and FIDO security keys / passkeys together, in the order they were enabled.
+      const devices = [
+        ...virtual.map((d) => ({ serial: d.id, enabled: d.data.enableDate! })),
+        ...(await repo.listPasskeys(ctx.caller.accountId, owner.user ? owner.user.id : null)).map((p) => ({ serial: p.serial, enabled: p.created_at })),
+      ];
+      const keyOf = (d: { serial: string; enabled: string }) => `${d.enabled}|${d.serial}`;
       devices.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
       const page = pageArray(devices, keyOf, input.Marker, maxItemsOf(input));
       const userName = owner.user ? owner.user.name : ctx.caller.accountId;
-      return { MFADevices: page.items.map((d) => ({ UserName: userName, SerialNumber: d.id, EnableDate: new Date(d.data.enableDate!) })), ...pageInfo(page) };
+      return { MFADevices: page.items.map((d) => ({ UserName: userName, SerialNumber: d.serial, EnableDate: new Date(d.enabled) })), ...pageInfo(page) };
     });
   },
 
@@ -284,6 +317,8 @@ export const mfaHandlers = {
     return ctx.services.store.read(async (repo) => {
       const owner = await mfaOwner(repo, ctx, 'iam:GetMFADevice', input);
       const serial = input.SerialNumber;
+      const passkey = await ownedPasskey(repo, ctx.caller.accountId, owner, serial);
+      if (passkey) return { UserName: owner.user?.name, SerialNumber: passkey.serial, EnableDate: new Date(passkey.created_at) };
       const device = await findDevice(repo, ctx.caller.accountId, serial);
       if (!device || !assignedTo(device, owner)) throw deviceNotFound(serial);
       return { UserName: owner.user?.name, SerialNumber: device.id, EnableDate: new Date(device.data.enableDate!) };
@@ -361,7 +396,7 @@ export async function rootMfaEnabled(repo: Repo, accountId: string): Promise<boo
   return (await ownerSerials(repo, accountId, { user: null })).length > 0;
 }
 
-/** GetAccountSummary's MFADevicesInUse: MFA devices assigned to the root user or an IAM user. */
+/** GetAccountSummary's MFADevicesInUse: MFA devices (virtual, FIDO) assigned to the root user or an IAM user. */
 export async function mfaDevicesInUse(repo: Repo, accountId: string): Promise<number> {
-  return (await allDevices(repo, accountId, isAssigned)).length;
+  return (await allDevices(repo, accountId, isAssigned)).length + (await repo.countAccountPasskeys(accountId));
 }

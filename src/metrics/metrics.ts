@@ -37,6 +37,10 @@ export class Metrics {
   readonly storeWrite: { observe(seconds: number): void };
   private readonly signIns: Record<SignInOutcome, Inc>;
   readonly workloadCredentials: Inc;
+  /** The audit trail (src/audit): records appended, batch append latency, failures to append. */
+  readonly auditEvents: { inc(n?: number): void };
+  readonly auditFlushSeconds: { observe(seconds: number): void };
+  readonly auditFailures: Inc;
 
   constructor() {
     const registers = [this.registry];
@@ -97,6 +101,14 @@ export class Metrics {
     });
     this.signIns = { success: signIns.labels('success'), failure: signIns.labels('failure'), locked: signIns.labels('locked') };
     this.workloadCredentials = new Counter({ name: 'iamd_workload_credentials_issued_total', help: 'Role credentials issued to workloads.', registers });
+    this.auditEvents = new Counter({ name: 'iamd_audit_events_total', help: 'Records appended to the audit trail.', registers });
+    this.auditFlushSeconds = new Histogram({
+      name: 'iamd_audit_flush_duration_seconds',
+      help: 'Time to append one batch of queued audit records (reads and refusals).',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.auditFailures = new Counter({ name: 'iamd_audit_failures_total', help: 'Audit trail appends or maintenance that failed.', registers });
   }
 
   /** The bound children of one operation; callers pass only services and operations iamd serves. */

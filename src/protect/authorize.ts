@@ -231,11 +231,18 @@ function resourceAccountOf(resource: string, serviceAccount: string): string {
   return account === '' ? serviceAccount : account;
 }
 
+/** The resource policies stored for the ARNs one batch asks about, looked up once per ARN. */
+type StoredPolicies = Map<string, CompiledPolicy | null>;
+
 /** Decides one question for the verified client, with AWS's rules for a resource-based policy. */
-async function decide(ctx: ActionContext, who: Authenticated, q: Question, ttl: number): Promise<AuthorizationResult> {
+async function decide(ctx: ActionContext, who: Authenticated, q: Question, ttl: number, stored?: StoredPolicies): Promise<AuthorizationResult> {
   const { authorizer, store } = ctx.services;
   const resourceAccount = resourceAccountOf(q.resource, ctx.caller.accountId);
-  const resourcePolicy = q.resourcePolicy ?? (q.resource === '*' ? null : await authorizer.resourcePolicies.forResource(resourceAccount, q.resource, store));
+  let resourcePolicy = q.resourcePolicy ?? (q.resource === '*' ? null : stored?.get(q.resource));
+  if (resourcePolicy === undefined) {
+    resourcePolicy = await authorizer.resourcePolicies.forResource(resourceAccount, q.resource, store);
+    stored?.set(q.resource, resourcePolicy);
+  }
   const decision = await authorizer.decide(who.caller, q.action, q.resource, who.facts, q.context, { resourcePolicy, resourceAccount, store });
   const result: AuthorizationResult = {
     Decision: decision.decision === 'Allowed' ? 'Allow' : 'Deny',
@@ -273,7 +280,8 @@ export const authorizeHandlers = {
     const who = verified.authenticated;
     const ttl = cacheTtlSeconds(who);
     const results: AuthorizationResult[] = [];
-    for (const q of questions) results.push(await decide(ctx, who, q, ttl));
+    const stored: StoredPolicies = new Map();
+    for (const q of questions) results.push(await decide(ctx, who, q, ttl, stored));
     return { Authenticated: true, Principal: await principalOf(ctx, who.caller), Results: results };
   },
 

@@ -9,11 +9,38 @@
 // catalogue's routes map the method and path to the action and the resource ARN (matchRoute, with
 // the region of the client's credential scope): a request no route takes is denied, after it was
 // authenticated (an unauthenticated client learns nothing of the routes).
+import type { ActionContext } from '../actions/context.ts';
 import type { IamdHandlers } from '../actions/registry.ts';
+import type { Authorizer } from '../authz/authorizer.ts';
 import { messageText } from '../errors/messages.ts';
 import { answerFor, notAuthentic, principalOf, verifyEmbedded } from './authorize.ts';
 import { loadServiceCatalogue } from './catalogue.ts';
+import type { ServiceCatalogue } from './catalogue-format.ts';
 import { matchRoute } from './catalogue-routes.ts';
+
+// The catalogue of each service a gateway checks for, kept until the store's next committed write
+// (as the authorizer's caches are): reading its row from the store was a twentieth of a check.
+const catalogues = new WeakMap<Authorizer, { generation: number; byService: Map<string, ServiceCatalogue | undefined> }>();
+const MAX_CATALOGUES = 1000;
+
+async function catalogueOf(ctx: ActionContext, accountId: string, service: string): Promise<ServiceCatalogue | undefined> {
+  const { authorizer, store } = ctx.services;
+  const generation = authorizer.generation;
+  let kept = catalogues.get(authorizer);
+  if (kept === undefined || kept.generation !== generation) {
+    kept = { generation, byService: new Map() };
+    catalogues.set(authorizer, kept);
+  }
+  const key = `${accountId}|${service}`;
+  if (kept.byService.has(key) && !store.inWriteTransaction()) return kept.byService.get(key);
+  const catalogue = await loadServiceCatalogue(store, accountId, service);
+  // Only what was read at the current generation, outside a transaction that may have written.
+  if (authorizer.generation === generation && !store.inWriteTransaction()) {
+    if (kept.byService.size >= MAX_CATALOGUES) kept.byService.clear();
+    kept.byService.set(key, catalogue);
+  }
+  return catalogue;
+}
 
 export const gatewayCheckHandlers = {
   async CheckGatewayRequest(ctx, input) {
@@ -22,7 +49,7 @@ export const gatewayCheckHandlers = {
     if (verified.error) return notAuthentic(verified.error);
     const who = verified.authenticated;
     const { partition, accountId } = ctx.caller;
-    const catalogue = await loadServiceCatalogue(ctx.services.store, accountId, service);
+    const catalogue = await catalogueOf(ctx, accountId, service);
     const route = catalogue && matchRoute(catalogue, input.Request.Method, input.Request.Path, { partition, account: accountId, region: who.facts.region });
     if (!route) {
       return {

@@ -7,7 +7,7 @@ import { STATE_TABLES } from './copy.ts';
 import { Store } from './store.ts';
 
 /** What a copy leaves behind on purpose: console sign-ins in progress and their throttling. */
-const NOT_COPIED = ['console_sessions', 'console_signin_failures', 'console_sso_flows'];
+const NOT_COPIED = ['console_sessions', 'console_signin_failures', 'console_sso_flows', 'passkey_challenges'];
 
 test('every table is copied by iamd migrate, or named as left behind', async () => {
   const store = await Store.open({ dataDir: ':memory:' });

@@ -27,10 +27,17 @@ export const STATE_TABLES: (keyof Database)[] = [
   'outbound_signing_keys',
   'service_specific_credentials',
   'sts_preferences',
+  'passkeys',
   // What was used when (last-accessed data), and the reports made from it.
   'service_activity',
   'access_report_jobs',
   'credential_reports',
+  // The audit trail: its events, chain head and anchor, signed digests and (sealed) keys.
+  'audit_events',
+  'audit_chain',
+  'audit_pending',
+  'audit_digests',
+  'audit_keys',
   // The master-key check value and which root keys the environment created: both belong to the data.
   'meta',
 ];

@@ -8,8 +8,10 @@ import type { Database } from './schema.ts';
 
 export interface StoreCapabilities {
   /**
-   * Every write goes through this process, so what reads outside a write read (entities, tags,
-   * list pages) may be kept in memory until this process's next write. (SQLite.)
+   * What reads outside a write read (entities, tags, list pages) may be kept in memory until the
+   * next write: this process's, or another's as soon as this process learns of it (SQLite: every
+   * write goes through this process, or another worker's is noticed before the next request;
+   * PostgreSQL: every write's notice, with `notify`).
    */
   readonly readCache: boolean;
   /** The connection is synchronous: compiled queries run straight on it, without Kysely's driver. (SQLite.) */
@@ -26,6 +28,12 @@ export interface StoreCapabilities {
   readonly notify: boolean;
 }
 
+/** What a driver reports of other processes' writes (see `StoreDriver.listen`). */
+export interface ChangeEvents {
+  changed(): void;
+  listening(on: boolean): void;
+}
+
 export type RepoFn<T> = (repo: Repo) => Promise<T>;
 
 export interface OpenTransaction {
@@ -38,6 +46,14 @@ export interface OpenTransaction {
 /** Where a caller keeps the transaction it has open (a session), so that nested calls join it. */
 export interface Holder {
   open?: OpenTransaction;
+  /**
+   * Runs inside each write transaction the holder opens, after its function returned and before
+   * COMMIT, with that function's result: the audit trail records the change in the transaction
+   * that makes it (src/audit). Throwing rolls the transaction back. Retried with the write.
+   */
+  beforeCommit?: (repo: Repo, result: unknown) => Promise<void>;
+  /** After a write transaction the holder opened committed (a retried write's first attempts did not). */
+  afterCommit?: () => void;
 }
 
 /** What a driver needs of the Store around the transactions it runs. */
@@ -67,8 +83,17 @@ export interface StoreDriver {
   touch(host: TransactionHost, fn: RepoFn<void>): Promise<void>;
   /** With `serializableRetries`: whether a write failed on a conflict that running it again resolves. */
   isConflict?(error: unknown): boolean;
-  /** With `notify`: calls onChange whenever another process may have written (and keeps doing so until close). */
-  listen?(onChange: () => void): Promise<void>;
+  /**
+   * With `notify`: calls `changed` whenever another process may have written (and keeps doing so
+   * until close), and `listening(false)` while it cannot learn of other processes' writes (its
+   * listening connection dropped), `listening(true)` once it can again.
+   */
+  listen?(events: ChangeEvents): Promise<void>;
+  /**
+   * Whether another process (another worker on the same data folder) committed a write since the
+   * last call (SQLite: `PRAGMA data_version`). Cheap: called before every request in a worker.
+   */
+  foreignWrites?(): boolean;
   /** After the migrations ran. */
   migrated?(): void;
   /** The database's own consistency check ('ok' when it has none). */
@@ -80,7 +105,9 @@ export interface StoreDriver {
 export async function holding<T>(holder: Holder, tx: OpenTransaction, fn: RepoFn<T>): Promise<T> {
   holder.open = tx;
   try {
-    return await fn(tx.repo);
+    const result = await fn(tx.repo);
+    if (tx.wrote && holder.beforeCommit !== undefined) await holder.beforeCommit(tx.repo, result);
+    return result;
   } finally {
     if (holder.open === tx) holder.open = undefined;
     tx.repo.close();

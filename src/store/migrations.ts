@@ -355,4 +355,93 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013_audit_trail': {
+    // The audit trail (src/audit, docs/audit.md): CloudTrail-shaped events chained by hash, the
+    // chain's head and its anchor (the last pruned event), signed digests, and the trail's keys
+    // (the digest signing key and the HMAC key for secrets, both sealed under the master key).
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('seq', 'integer', (b) => b.primaryKey())
+        .addColumn('event_id', 'text', (b) => c(b).notNull().unique())
+        .addColumn('event_time', 'text', (b) => c(b).notNull())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('event_name', 'text', (b) => c(b).notNull())
+        .addColumn('event_source', 'text', (b) => c(b).notNull())
+        .addColumn('read_only', 'integer', (b) => b.notNull())
+        .addColumn('username', 'text', c)
+        .addColumn('access_key_id', 'text', c)
+        .addColumn('resources', 'text', c)
+        .addColumn('body', 'text', (b) => c(b).notNull())
+        .addColumn('prev_hash', 'text', (b) => c(b).notNull())
+        .addColumn('hash', 'text', (b) => c(b).notNull())
+        .execute();
+      // No index beyond the sequence and the event id: every index is paid by every call's record,
+      // and LookupEvents walks the trail newest first by sequence anyway (docs/audit.md, Speed).
+      // PostgreSQL: a write's record joins its transaction here, and is chained just after (no
+      // serializable write then contends for the chain head; src/audit/recorder.ts).
+      await db.schema
+        .createTable('audit_pending')
+        .addColumn('event_id', 'text', (b) => c(b).primaryKey())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('username', 'text', c)
+        .addColumn('access_key_id', 'text', c)
+        .addColumn('resources', 'text', c)
+        .addColumn('body', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema
+        .createTable('audit_chain')
+        .addColumn('name', 'text', (b) => c(b).primaryKey())
+        .addColumn('seq', 'integer', (b) => b.notNull())
+        .addColumn('hash', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema
+        .createTable('audit_digests')
+        .addColumn('id', 'integer', (b) => b.primaryKey())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('body', 'text', (b) => c(b).notNull())
+        .addColumn('signature', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema
+        .createTable('audit_keys')
+        .addColumn('kind', 'text', (b) => c(b).primaryKey())
+        .addColumn('sealed', 'text', (b) => c(b).notNull())
+        .addColumn('public_key', 'text', c)
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .execute();
+    },
+  },
+  '0015_passkeys': {
+    // FIDO2 security keys and passkeys as MFA devices (public keys, counters, transports), and the
+    // WebAuthn challenges of ceremonies in progress (single-use, bound to a console session).
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('serial', 'text', (b) => c(b).primaryKey())
+        .addColumn('account_id', 'text', (b) => c(b).notNull())
+        .addColumn('user_id', 'text', c)
+        .addColumn('name', 'text', (b) => c(b).notNull())
+        .addColumn('credential_id', 'text', (b) => c(b).notNull().unique())
+        .addColumn('public_key', 'text', (b) => c(b).notNull())
+        .addColumn('counter', 'bigint', (b) => b.notNull())
+        .addColumn('transports', 'text', (b) => c(b).notNull())
+        .addColumn('aaguid', 'text', (b) => c(b).notNull())
+        .addColumn('created_at', 'text', (b) => c(b).notNull())
+        .addColumn('last_used_at', 'text', c)
+        .execute();
+      await db.schema.createIndex('passkeys_owner').on('passkeys').columns(['account_id', 'user_id']).execute();
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('session_hash', 'text', (b) => c(b).notNull())
+        .addColumn('purpose', 'text', (b) => c(b).notNull())
+        .addColumn('challenge', 'text', (b) => c(b).notNull())
+        .addColumn('data', 'text', (b) => c(b).notNull())
+        .addColumn('expires_at', 'text', (b) => c(b).notNull())
+        .addPrimaryKeyConstraint('passkey_challenges_pk', ['session_hash', 'purpose'])
+        .execute();
+    },
+  },
 };

@@ -1,8 +1,14 @@
 // Entities, tags and list pages as read-only transactions read them, kept until the next write.
 // Reads dominate IAM traffic (every request looks up its caller, most look up an entity), and a
-// write of any kind drops everything, so a cached answer is always the committed state. Used on
-// SQLite only, where every write goes through this process: on PostgreSQL another node's write
-// would be seen only when its notice arrives.
+// write of any kind drops everything. On SQLite every write goes through this process (or, with
+// several workers, is noticed before the next request), so a cached answer is the committed state.
+// On PostgreSQL another node's write is seen when its notice arrives (milliseconds): a node never
+// serves a value older than the last write it has been notified of.
+//
+// INVARIANT: a read puts what it read only if no write (this process's, or a notice of another's)
+// came between the read's start and the put: `stamp()` is taken when the transaction starts, and
+// every put compares it to the current generation. Otherwise a read that began before a notice
+// could put its older answer into the cache after the notice dropped it.
 import type { EntityRow, Page, Tag } from './repo.ts';
 
 const MAX_ENTRIES = 20_000;
@@ -26,6 +32,11 @@ export class ReadCache {
   private pageItems = 0;
 
   constructor(private readonly source: { readonly generation: number }) {}
+
+  /** The generation a transaction reads at: what it reads may be put only while it is still current. */
+  stamp(): number {
+    return this.source.generation;
+  }
 
   /** Drops everything read before the last write. */
   private current(): void {
@@ -52,10 +63,11 @@ export class ReadCache {
     return this.entities.get(key) as EntityRow<D> | null | undefined;
   }
 
-  putEntity<D>(key: string, entity: EntityRow<D> | undefined): EntityRow<D> | undefined {
+  putEntity<D>(key: string, entity: EntityRow<D> | undefined, stamp: number): EntityRow<D> | undefined {
     this.current();
-    if (this.entities.size >= MAX_ENTRIES) this.entities.clear();
     if (entity) deepFreeze(entity);
+    if (stamp !== this.generation) return entity;
+    if (this.entities.size >= MAX_ENTRIES) this.entities.clear();
     this.entities.set(key, entity ?? null);
     return entity;
   }
@@ -67,8 +79,9 @@ export class ReadCache {
     return hit && { ...hit, items: [...hit.items] };
   }
 
-  putPage<D>(key: string, page: Page<EntityRow<D>>): Page<EntityRow<D>> {
+  putPage<D>(key: string, page: Page<EntityRow<D>>, stamp: number): Page<EntityRow<D>> {
     this.current();
+    if (stamp !== this.generation) return page;
     // Pages of up to 1,000 entities each: bound what they hold in all, not how many there are.
     if (this.pageItems + page.items.length > MAX_ENTRIES) {
       this.pages.clear();
@@ -85,8 +98,9 @@ export class ReadCache {
     return this.tags.get(resourceId);
   }
 
-  putTags(resourceId: string, tags: Tag[]): void {
+  putTags(resourceId: string, tags: Tag[], stamp: number): void {
     this.current();
+    if (stamp !== this.generation) return;
     if (this.tags.size >= MAX_ENTRIES) this.tags.clear();
     this.tags.set(resourceId, deepFreeze(tags));
   }

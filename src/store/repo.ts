@@ -29,6 +29,8 @@ import { GatewayQueries } from './repo/gateways.ts';
 import { OutboundFederationQueries } from './repo/outbound-federation.ts';
 import { ActivityQueries } from './repo/activity.ts';
 import { AccountLevelQueries } from './repo/account-level.ts';
+import { AuditQueries } from './repo/audit.ts';
+import { PasskeyQueries } from './repo/passkeys.ts';
 
 export { decodeMarker, encodeMarker, type DirectSql, type EntityRow, type Page, type RepoChanges, type Tag } from './repo/core.ts';
 
@@ -46,6 +48,8 @@ export const REPO_AGGREGATES = [
   OutboundFederationQueries,
   AccountLevelQueries,
   ActivityQueries,
+  PasskeyQueries,
+  AuditQueries,
 ] as const;
 
 /** One transaction's queries: the core and every aggregate's methods. */
@@ -61,7 +65,9 @@ export interface Repo
     GatewayQueries,
     OutboundFederationQueries,
     AccountLevelQueries,
-    ActivityQueries {}
+    ActivityQueries,
+    PasskeyQueries,
+    AuditQueries {}
 
 export const Repo = RepoCore as unknown as {
   new (...args: ConstructorParameters<typeof RepoCore>): Repo;

@@ -279,7 +279,101 @@ export interface CredentialReportTable {
   content: string;
 }
 
+/** An event of the audit trail (migration 0013_audit_trail): CloudTrail's record, chained by hash (src/audit). */
+export interface AuditEventTable {
+  /** The event's place in the one chain: 1, 2, 3… with no gap (pruning removes from the start). */
+  seq: number;
+  event_id: string;
+  event_time: string;
+  account_id: string;
+  event_name: string;
+  event_source: string;
+  read_only: number;
+  username: string | null;
+  access_key_id: string | null;
+  /** The event's resources, one `TYPE NAME` per line (LookupEvents' ResourceType / ResourceName). */
+  resources: string | null;
+  /** The CloudTrail record (JSON), as hashed. */
+  body: string;
+  prev_hash: string;
+  /** SHA-256 over prev_hash, seq and body (src/audit/chain.ts). */
+  hash: string;
+}
+
+/** A write's record on PostgreSQL, committed with the write and chained just after (migration 0013_audit_trail). */
+export interface AuditPendingTable {
+  event_id: string;
+  /** When it was written (ISO, with milliseconds): records are chained in this order. */
+  created_at: string;
+  account_id: string;
+  username: string | null;
+  access_key_id: string | null;
+  resources: string | null;
+  body: string;
+}
+
+/** The audit chain's `head` (last event) and `anchor` (last pruned event) (migration 0013_audit_trail). */
+export interface AuditChainTable {
+  name: string;
+  seq: number;
+  hash: string;
+}
+
+/** A signed digest of the audit chain (migration 0013_audit_trail). */
+export interface AuditDigestTable {
+  id: number;
+  created_at: string;
+  body: string;
+  /** Ed25519 over body, base64. */
+  signature: string;
+}
+
+/** The audit trail's keys (migration 0013_audit_trail): `signing` (Ed25519) and `hmac`, sealed under the master key. */
+export interface AuditKeyTable {
+  kind: string;
+  sealed: string;
+  public_key: string | null;
+  created_at: string;
+}
+
+/**
+ * A FIDO2 security key or passkey enabled as an MFA device (migration 0015_passkeys). Its serial
+ * number is AWS's `arn:…:iam::ACCOUNT:u2f/user/NAME/DEVICE-ID` (root: `u2f/root/DEVICE-ID`).
+ */
+export interface PasskeyTable {
+  serial: string;
+  account_id: string;
+  /** The IAM user's id, or null for the root user. */
+  user_id: string | null;
+  /** The name given at registration (the ARN's DEVICE part). */
+  name: string;
+  /** The WebAuthn credential id (base64url), unique. */
+  credential_id: string;
+  /** The COSE public key (base64url): public, so not sealed. */
+  public_key: string;
+  /** The authenticator's signature counter, as last seen. */
+  counter: number;
+  /** JSON array of the transports the browser reported. */
+  transports: string;
+  aaguid: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn challenge (migration 0015_passkeys): single-use, bound to a console session, expiring. */
+export interface PasskeyChallengeTable {
+  /** SHA-256 of the console session id it was issued to, and what for. */
+  session_hash: string;
+  purpose: string; // register | authenticate
+  challenge: string;
+  /** JSON: what the ceremony needs afterwards (the device name, the user). */
+  data: string;
+  expires_at: string;
+}
+
 export interface Database {
+  passkeys: PasskeyTable;
+  passkey_challenges: PasskeyChallengeTable;
   accounts: AccountTable;
   entities: EntityTable;
   access_keys: AccessKeyTable;
@@ -307,4 +401,9 @@ export interface Database {
   credential_reports: CredentialReportTable;
   service_specific_credentials: ServiceSpecificCredentialTable;
   sts_preferences: StsPreferencesTable;
+  audit_events: AuditEventTable;
+  audit_chain: AuditChainTable;
+  audit_pending: AuditPendingTable;
+  audit_digests: AuditDigestTable;
+  audit_keys: AuditKeyTable;
 }

@@ -83,6 +83,19 @@ export class SqliteDriver implements StoreDriver {
     };
   }
 
+  private dataVersion?: BetterSqlite3.Statement;
+  private lastDataVersion = 0;
+
+  /** PRAGMA data_version changes when another connection (another worker) committed; not for this one's own commits. */
+  foreignWrites(): boolean {
+    if (this.options.dataDir === ':memory:') return false;
+    this.dataVersion ??= this.sqlite.prepare('PRAGMA data_version').pluck();
+    const version = this.dataVersion.get() as number;
+    if (version === this.lastDataVersion) return false;
+    this.lastDataVersion = version;
+    return true;
+  }
+
   /** After the first write, the WAL files exist: check them too. */
   migrated(): void {
     if (this.options.dataDir !== ':memory:') restrictDataFiles(this.options.dataDir);
@@ -131,7 +144,9 @@ export class SqliteDriver implements StoreDriver {
     return this.inTurn(async () => {
       const sqlite = this.sqlite;
       const tx: OpenTransaction = { repo: host.newRepo(this.db, false), wrote: true };
-      this.statements.get('BEGIN').run();
+      // IMMEDIATE: the write lock is taken at BEGIN, so another process on the same data folder
+      // (a worker) waits its turn (busy_timeout) instead of failing on a snapshot that went stale.
+      this.statements.get('BEGIN IMMEDIATE').run();
       try {
         const result = await holding(holder, tx, fn);
         this.statements.get('COMMIT').run();

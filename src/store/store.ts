@@ -44,6 +44,8 @@ export interface Transactions {
   inWriteTransaction(): boolean;
   /** A view for one request, whose nested reads and writes join its open transaction. */
   session(): Transactions;
+  /** A session's hook run in each write transaction it opens, just before COMMIT (driver.ts `Holder.beforeCommit`). */
+  setBeforeCommit?(hook: ((repo: Repo, result: unknown) => Promise<void>) | undefined, afterCommit?: () => void): void;
 }
 
 /**
@@ -58,7 +60,12 @@ export class StoreSession implements Transactions {
     return this.store.readIn(this.holder, fn);
   }
   write<T>(fn: (repo: Repo) => Promise<T>): Promise<T> {
-    return this.store.writeIn(this.holder, fn);
+    const holder = this.holder;
+    if (holder.open || !holder.afterCommit) return this.store.writeIn(holder, fn);
+    return this.store.writeIn(holder, fn).then((result) => {
+      holder.afterCommit?.();
+      return result;
+    });
   }
   touch(fn: (repo: Repo) => Promise<void>): Promise<void> {
     return this.store.touch(fn);
@@ -69,11 +76,26 @@ export class StoreSession implements Transactions {
   session(): Transactions {
     return this;
   }
+  setBeforeCommit(hook: ((repo: Repo, result: unknown) => Promise<void>) | undefined, afterCommit?: () => void): void {
+    this.holder.beforeCommit = hook;
+    this.holder.afterCommit = afterCommit;
+  }
 }
 
 export class Store extends EventEmitter implements Transactions {
-  /** Bumped after every committed write; caches compare it to decide whether they are current. */
-  generation = 0;
+  private gen = 0;
+  /** While other processes' writes may go unnoticed (the listening connection is down): cache nothing. */
+  private blind = false;
+
+  /**
+   * Bumped after every committed write (this process's, or a notice of another's); caches compare
+   * it to decide whether they are current, and keep what they read only if it did not change
+   * meanwhile. While the store is blind to other processes' writes every reading of it is a new
+   * generation, so no cache keeps or serves anything until it can see them again.
+   */
+  get generation(): number {
+    return this.blind ? ++this.gen : this.gen;
+  }
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
   /** What the database can do; the Store decides by these alone (see driver.ts). */
@@ -101,8 +123,8 @@ export class Store extends EventEmitter implements Transactions {
   }
 
   /** The store named by a URL: `postgres://…` for PostgreSQL, anything else is a data folder. */
-  static async open(options: StoreOptions & { databaseUrl?: string }): Promise<Store> {
-    return options.databaseUrl ? Store.openPostgres(options.databaseUrl) : Store.openSqlite(options);
+  static async open(options: StoreOptions & { databaseUrl?: string; poolSize?: number }): Promise<Store> {
+    return options.databaseUrl ? Store.openPostgres(options.databaseUrl, { poolSize: options.poolSize }) : Store.openSqlite(options);
   }
 
   /** PostgreSQL, for several iamd nodes sharing one set of accounts (postgres.ts). */
@@ -120,7 +142,14 @@ export class Store extends EventEmitter implements Transactions {
     await store.migrate();
     driver.migrated?.();
     // Another node committed a write (or we may have missed one): drop every cache.
-    if (store.capabilities.notify) await driver.listen!(() => store.committed(undefined));
+    if (store.capabilities.notify)
+      await driver.listen!({
+        changed: () => store.committed(undefined),
+        listening: (on) => {
+          store.blind = !on;
+          store.committed(undefined);
+        },
+      });
     return store;
   }
 
@@ -190,8 +219,17 @@ export class Store extends EventEmitter implements Transactions {
    * and 'change' listeners learn what changed (undefined: anything may have).
    */
   private committed(changes: RepoChanges | undefined): void {
-    this.generation++;
+    this.gen++;
     this.emit('change', changes);
+  }
+
+  /**
+   * With several processes on one SQLite data folder (`iamd serve --workers N`): drops every cache
+   * if another process committed a write since the last call. Called before each request is
+   * served, so a key revoked through one worker is refused by every other on its next request.
+   */
+  noticeForeignWrites(): void {
+    if (this.driver.foreignWrites?.()) this.committed(undefined);
   }
 
   /** Best-effort bookkeeping (last-used times) that must not invalidate caches. */

@@ -15,6 +15,7 @@ import { compilePolicy, evaluate, parsePolicy } from '../policy/index.ts';
 import type { EntityRow, Repo } from '../store/repo.ts';
 import type { WorkloadTable } from '../store/schema.ts';
 import { issueCredentials } from '../sts/sessions.ts';
+import { recordWorkloadCredentials } from '../audit/service-events.ts';
 
 /** The service an instance profile's role must trust, as for EC2 instances. */
 export const WORKLOAD_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
@@ -228,5 +229,15 @@ export async function issueWorkloadCredentials(services: Services, token: string
     if (role) await repo.updateEntity(role.id, { data: { ...role.data, lastUsed: { date: now.toISOString(), region: DEFAULT_REGION[services.partition] } } });
   });
   services.metrics?.workloadCredentials.inc();
+  // The audit trail: the issue, as the role session it starts (never the token or the credentials).
+  await recordWorkloadCredentials(services.audit, {
+    accountId: result.role.accountId,
+    partition: services.partition,
+    roleArn: result.credentials.RoleArn,
+    roleId: result.role.id,
+    workloadId: result.workloadId,
+    accessKeyId: result.credentials.AccessKeyId,
+    now,
+  });
   return result.credentials;
 }

@@ -73,8 +73,15 @@ describe('console: a part of a page that may not be read shows why', () => {
     assert.equal(page.status, 200);
     assert.match(page.body, /<html lang="ja">/);
     const shown = text(page.body);
-    assert.match(shown, new RegExp(`グループを読み込めませんでした: ${denied('ListGroupsForUser').source}`));
-    assert.match(shown, new RegExp(`アクセスキーを読み込めませんでした: ${denied('ListAccessKeys').source}`));
+    // Issue #19: a plain Japanese sentence first, AWS's code and text beneath it.
+    assert.match(
+      shown,
+      new RegExp(`グループを読み込めませんでした: この操作の権限がありません。 詳細 \\(AWS のエラー\\) ${denied('ListGroupsForUser').source}`),
+    );
+    assert.match(
+      shown,
+      new RegExp(`アクセスキーを読み込めませんでした: この操作の権限がありません。 詳細 \\(AWS のエラー\\) ${denied('ListAccessKeys').source}`),
+    );
   });
 
   test('a failure that is not an AwsError is logged and shown as an error, never as empty', async () => {

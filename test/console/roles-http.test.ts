@@ -78,7 +78,7 @@ describe('console: roles, workloads, simulator', () => {
     const shown = text(rolePage.body);
     assert.match(shown, /The role was created\./);
     assert.match(shown, /AWS service: ec2/);
-    assert.match(shown, /2 hour\(s\)/);
+    assert.match(shown, /Maximum session duration 2 hours /);
     assert.match(shown, /iamd exec --instance-profile web -- your-command/);
     // The list, searched and paged.
     const list = await c.get('/console/iam/roles?q=WEB');

@@ -68,6 +68,8 @@ describe('console: the seed walkthrough in Chromium', () => {
     assert.equal(await page.isChecked('#password-auto'), true);
     await page.check('#reset-required');
     await shot('add-user');
+    // The review step (as AWS's console), then Create.
+    await page.click('#review-users');
     await page.click('#create-users');
     await page.waitForSelector('#credentials-table');
     await shot('credentials-once');

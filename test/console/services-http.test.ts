@@ -263,7 +263,12 @@ describe('console: service catalogues (register, update, delete) and resource po
     const refused = await ja.post('/console/iam/services/new', { catalog: '{' });
     assert.equal(refused.status, 400);
     assert.match(refused.body, /<html lang="ja">.*サービスの登録/s);
-    assert.match(errorBanner(refused.body), /^ValidationError: 1 validation error detected/);
+    // Issue #19: a plain Japanese sentence, AWS's code and text beneath it.
+    assert.match(refused.body, /class="notice error" role="alert"><span class="plain-error">入力された値の一部が要件を満たしていません。<\/span>/);
+    assert.match(
+      decodeEntities(capture(/<details class="aws-error">.*?<code lang="en">([^<]*)</s, refused.body)),
+      /^ValidationError: 1 validation error detected/,
+    );
   });
 
   test('root deletes the catalogue (the confirm pattern); deleting it again says it is gone', async () => {

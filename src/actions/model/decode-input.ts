@@ -1,25 +1,23 @@
 // Decodes an AWS Query request's flat parameters (`Tags.member.1.Key=…`) into the operation's
 // input structure and validates it against the model's constraints, answering with AWS's
 // ValidationError wording ("1 validation error detected: Value '…' at 'userName' failed to
-// satisfy constraint: …").
-import { AwsError } from '../../errors/aws-error.ts';
-import { patternRegExp, shapeOf, type ServiceModel, type Shape } from './service-model.ts';
+// satisfy constraint: …"). A JSON transport's input (JsonInput) is decoded straight from its JSON
+// value by ./decode-json.ts, with the same checks and the same errors.
+import { decodeJson, JsonInput } from './decode-json.ts';
+import { shapeOf, type ServiceModel, type Shape } from './service-model.ts';
+import { MAX_LIST_ITEMS, memberLabel, ValueChecks, validationError } from './value-checks.ts';
 
 export type Params = Map<string, string>;
+/** What a transport hands the dispatch: Query-style parameters, or a JSON value decoded as it is. */
+export type OperationParams = Params | JsonInput;
 
-const MAX_LIST_ITEMS = 1000;
-
-/** Lower-camel-case member path segment, as AWS names members in validation messages. */
-function memberLabel(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1);
-}
-
-class Decoder {
-  readonly errors: string[] = [];
+class Decoder extends ValueChecks {
   constructor(
     private readonly model: ServiceModel,
     private readonly params: Params,
-  ) {}
+  ) {
+    super();
+  }
 
   decodeStructure(shape: Shape, prefix: string, label: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -78,80 +76,6 @@ class Decoder {
     }
   }
 
-  checkList(shape: Shape, items: unknown[], label: string): unknown[] {
-    if (shape.min !== undefined && items.length < shape.min) {
-      this.errors.push(
-        `Value '[${items.join(', ')}]' at '${label}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
-      );
-    }
-    if (shape.max !== undefined && items.length > shape.max) {
-      this.errors.push(
-        `Value '[${items.length} items]' at '${label}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
-      );
-    }
-    return items;
-  }
-
-  decodeScalar(shape: Shape, raw: string, label: string): unknown {
-    switch (shape.type) {
-      case 'string': {
-        const shown = shape.sensitive ? '*******' : raw;
-        // Length in code points: only a string with a surrogate pair differs from .length.
-        const length = /[\uD800-\uDBFF]/.test(raw) ? [...raw].length : raw.length;
-        if (shape.min !== undefined && length < shape.min) {
-          this.errors.push(`Value '${shown}' at '${label}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
-        } else if (shape.max !== undefined && length > shape.max) {
-          this.errors.push(`Value '${shown}' at '${label}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
-        } else if (shape.pattern !== undefined && !patternRegExp(shape.pattern).test(raw)) {
-          this.errors.push(`Value '${shown}' at '${label}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
-        }
-        if (shape.enum && !shape.enum.includes(raw)) {
-          this.errors.push(`Value '${shown}' at '${label}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-        }
-        return raw;
-      }
-      case 'integer':
-      case 'long': {
-        if (!/^-?\d{1,18}$/.test(raw)) {
-          throw new AwsError('ValidationError', `Value '${raw}' at '${label}' failed to satisfy constraint: Member must be a number`);
-        }
-        const n = Number(raw);
-        if (shape.min !== undefined && n < shape.min) {
-          this.errors.push(`Value '${n}' at '${label}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
-        } else if (shape.max !== undefined && n > shape.max) {
-          this.errors.push(`Value '${n}' at '${label}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
-        }
-        return n;
-      }
-      case 'double':
-      case 'float': {
-        const n = Number(raw);
-        if (raw.trim() === '' || !Number.isFinite(n)) {
-          throw new AwsError('ValidationError', `Value '${raw}' at '${label}' failed to satisfy constraint: Member must be a number`);
-        }
-        return n;
-      }
-      case 'boolean': {
-        const lower = raw.toLowerCase();
-        if (lower !== 'true' && lower !== 'false') {
-          throw new AwsError('ValidationError', `Value '${raw}' at '${label}' failed to satisfy constraint: Member must be a boolean`);
-        }
-        return lower === 'true';
-      }
-      case 'timestamp': {
-        const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
-        if (Number.isNaN(d.getTime())) {
-          throw new AwsError('ValidationError', `Value '${raw}' at '${label}' failed to satisfy constraint: Member must be a timestamp`);
-        }
-        return d;
-      }
-      case 'blob':
-        return Buffer.from(raw, 'base64');
-      default:
-        return raw;
-    }
-  }
-
   /** Every proper prefix ending in '.' of every parameter name (`A.`, `A.member.`, `A.member.1.`…). */
   private prefixes: Set<string> | undefined;
   hasPrefix(prefix: string): boolean {
@@ -164,13 +88,11 @@ class Decoder {
 }
 
 /** Decodes and validates the input of an operation; throws AwsError('ValidationError') listing every violation. */
-export function decodeInput(model: ServiceModel, inputShapeName: string | undefined, params: Params): Record<string, unknown> {
+export function decodeInput(model: ServiceModel, inputShapeName: string | undefined, params: OperationParams): Record<string, unknown> {
   if (!inputShapeName) return {};
+  if (params instanceof JsonInput) return decodeJson(model, inputShapeName, params.value);
   const decoder = new Decoder(model, params);
   const input = decoder.decodeStructure(shapeOf(model, inputShapeName), '', '');
-  const n = decoder.errors.length;
-  if (n > 0) {
-    throw new AwsError('ValidationError', `${n} validation error${n > 1 ? 's' : ''} detected: ${decoder.errors.join('; ')}`);
-  }
+  if (decoder.errors.length > 0) throw validationError(decoder.errors);
   return input;
 }

@@ -23,6 +23,8 @@ export function toParams(input: Record<string, unknown>): Params {
 /**
  * Flattens a JSON input by its model shape, so that maps become the Query protocol's entries
  * (`Headers.entry.1.key`, `Headers.entry.1.value`), which `toParams` cannot tell from structures.
+ * A JSON transport hands the dispatch a JsonInput instead (./decode-json.ts, the same result without
+ * the round trip); this stays the reference that decoder is tested against (decode-json.test.ts).
  * Members the shape does not name are left out (the decoder would ignore them); a value of the
  * wrong JSON type is the caller's ValidationError, never a value silently dropped.
  */

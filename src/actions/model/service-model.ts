@@ -44,6 +44,8 @@ export const iamModel = load('iam');
 export const stsModel = load('sts');
 /** iamd's own operations (the workload API), described in the same format. */
 export const iamdModel = load('iamd');
+/** CloudTrail's LookupEvents alone (vendored): the audit trail's query API (src/cloudtrail). */
+export const cloudtrailModel = load('cloudtrail');
 
 /** A shape the model names; a name it does not define is a broken model (a bug), never user input. */
 export function shapeOf(model: ServiceModel, name: string): Shape {

@@ -10,6 +10,7 @@ import { translator, type Lang, type MessageKey, type Translate } from './messag
 import type { ConsoleSessionTable } from './data.ts';
 import type { SignInService } from './signin.ts';
 import type { OneTimeStore } from './one-time.ts';
+import { deniedReason } from './error-view.ts';
 
 export const PREFIX = '/console';
 export const APP = `${PREFIX}/iam`;
@@ -168,7 +169,7 @@ export function postButton(
   opts: { allowed?: { allowed: boolean; reason?: string }; fields?: Record<string, string>; danger?: boolean; confirm?: string; id?: string } = {},
 ): SafeHtml {
   const disabled = opts.allowed && !opts.allowed.allowed;
-  return html`<form method="post" action="${action}" class="inline"${opts.confirm ? html` data-confirm="${opts.confirm}"` : ''}>${csrfField(rq)}${Object.entries(opts.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${opts.id ? html` id="${opts.id}"` : ''} class="${opts.danger ? 'danger' : ''}"${disabled ? html` disabled title="${opts.allowed?.reason ?? ''}"` : ''}>${label}</button>${disabled ? html`<span class="reason">${opts.allowed?.reason ?? ''}</span>` : ''}</form>`;
+  return html`<form method="post" action="${action}" class="inline"${opts.confirm ? html` data-confirm="${opts.confirm}"` : ''}>${csrfField(rq)}${Object.entries(opts.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${opts.id ? html` id="${opts.id}"` : ''} class="${opts.danger ? 'danger' : ''}"${disabled ? html` disabled title="${opts.allowed?.reason ?? ''}"` : ''}>${label}</button>${disabled ? deniedReason(rq, opts.allowed?.reason) : ''}</form>`;
 }
 
 export function notice(kind: 'ok' | 'error' | 'info', text: HtmlValue): SafeHtml {

@@ -2,6 +2,7 @@
 import { APP, PREFIX, csrfField, type Rq } from './core.ts';
 import { html, type HtmlValue, type SafeHtml } from './html.ts';
 import type { MessageKey } from './messages.ts';
+import { localizeErrors } from './error-view.ts';
 
 const NAV: { key: MessageKey; path: string }[] = [
   { key: 'nav.dashboard', path: '' },
@@ -10,8 +11,11 @@ const NAV: { key: MessageKey; path: string }[] = [
   { key: 'nav.roles', path: '/roles' },
   { key: 'nav.policies', path: '/policies' },
   { key: 'nav.identityProviders', path: '/identity-providers' },
+  { key: 'nav.credentialReport', path: '/credential-report' },
+  { key: 'nav.serverCertificates', path: '/server-certificates' },
   { key: 'nav.accountSettings', path: '/account-settings' },
   { key: 'nav.simulator', path: '/simulator' },
+  { key: 'nav.audit', path: '/audit' },
   { key: 'nav.services', path: '/services' },
   { key: 'nav.myCredentials', path: '/security-credentials' },
 ];
@@ -25,9 +29,13 @@ function langSwitch(rq: Rq): SafeHtml {
 
 /** A bare page (sign-in, MFA, forced password change). */
 export function bare(rq: Rq, title: string, body: HtmlValue): SafeHtml {
+  return localizeErrors(rq, bareHtml(rq, title, body));
+}
+
+function bareHtml(rq: Rq, title: string, body: HtmlValue): SafeHtml {
   return html`<!doctype html>
 <html lang="${rq.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – iamd</title><link rel="stylesheet" href="${PREFIX}/static/console.css"><script src="${PREFIX}/static/console.js" defer></script></head>
+<title>${title} – iamd</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${PREFIX}/static/console.css"><script src="${PREFIX}/static/console.js" defer></script></head>
 <body class="bare"><header class="top"><span class="brand">iamd</span><span class="spacer"></span>${langSwitch(rq)}</header>
 <main class="narrow"><h1>${title}</h1>${body}</main></body></html>`;
 }
@@ -37,11 +45,15 @@ function navItem(rq: Rq, n: { key: MessageKey; path: string }, active: string): 
 }
 
 export function layout(rq: Rq, title: string, body: HtmlValue, active = ''): SafeHtml {
+  return localizeErrors(rq, layoutHtml(rq, title, body, active));
+}
+
+function layoutHtml(rq: Rq, title: string, body: HtmlValue, active: string): SafeHtml {
   const p = rq.principal;
   const who = p ? (p.kind === 'root' ? rq.t('header.root') : p.displayName) : '';
   return html`<!doctype html>
 <html lang="${rq.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – iamd</title><link rel="stylesheet" href="${PREFIX}/static/console.css"><script src="${PREFIX}/static/console.js" defer></script></head>
+<title>${title} – iamd</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${PREFIX}/static/console.css"><script src="${PREFIX}/static/console.js" defer></script></head>
 <body><header class="top"><a class="brand" href="${APP}">iamd</a><span class="spacer"></span>
 ${p ? html`<span class="who" id="who" title="${p.caller.arn}">${who} @ ${p.alias ?? p.accountId}</span>` : ''}
 ${langSwitch(rq)}
@@ -52,6 +64,7 @@ ${
     : ''
 }
 </header>
-<div class="frame"><nav class="side"><div class="service">${rq.t('nav.title')}</div><ul>${NAV.map((n) => navItem(rq, n, active))}</ul></nav>
+<div class="frame"><nav class="side" aria-label="${rq.t('nav.title')}"><details class="menu" open><summary>${rq.t('fix.menu')}</summary>\
+<div class="service">${rq.t('nav.title')}</div><ul>${NAV.map((n) => navItem(rq, n, active))}</ul></details></nav>
 <main><h1>${title}</h1>${body}</main></div></body></html>`;
 }

@@ -1,6 +1,9 @@
 // The console's words, one catalogue per language. Japanese follows the wording of AWS's
 // Japanese IAM console (as in the 2018 walkthrough the console is modelled on). The type makes
 // a key missing from either catalogue a compile error.
+import { fixesEn, fixesJa } from './messages-fixes.ts';
+import { newPagesEn, newPagesJa } from './messages-new-pages.ts';
+import { auditEn, auditJa } from './messages-audit.ts';
 
 const en = {
   'nav.title': 'Identity and Access Management (IAM)',
@@ -424,6 +427,12 @@ const en = {
   'idp.callbackHint': 'Register this redirect URI for the console client at the provider:',
   'ok.consoleSignInEnabled': 'Console sign-in through the provider was saved.',
   'ok.consoleSignInDisabled': 'Console sign-in through the provider was disabled.',
+  // ---- console second pass (issue #19): messages-fixes.ts
+  ...fixesEn,
+  // ---- console second pass (issue #19): passkeys and new pages, messages-new-pages.ts
+  ...newPagesEn,
+  // ---- audit trail (issue #16): event history and recent activity, messages-audit.ts
+  ...auditEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -848,6 +857,12 @@ const ja: Record<MessageKey, string> = {
   'idp.callbackHint': 'プロバイダでコンソールのクライアントにこのリダイレクト URI を登録してください:',
   'ok.consoleSignInEnabled': 'プロバイダによるコンソールへのサインインを保存しました。',
   'ok.consoleSignInDisabled': 'プロバイダによるコンソールへのサインインを無効にしました。',
+  // ---- console second pass (issue #19): messages-fixes.ts
+  ...fixesJa,
+  // ---- console second pass (issue #19): passkeys and new pages, messages-new-pages.ts
+  ...newPagesJa,
+  // ---- audit trail (issue #16): event history and recent activity, messages-audit.ts
+  ...auditJa,
 };
 
 export type Lang = 'en' | 'ja';

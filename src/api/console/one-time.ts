@@ -31,6 +31,13 @@ export class OneTimeStore {
     return entry.expires > now ? { filename: entry.filename, csv: entry.csv } : undefined;
   }
 
+  /** The entry, left in place (a page shown again by Back or reload while the entry lives). */
+  peek(token: string, sessionHash: string, now: number): { filename: string; csv: string } | undefined {
+    const entry = this.entries.get(token);
+    if (!entry || entry.sessionHash !== sessionHash || entry.expires <= now) return undefined;
+    return { filename: entry.filename, csv: entry.csv };
+  }
+
   /** The session moved on (or ended): its entries can no longer be downloaded. */
   dropSession(sessionHash: string): void {
     for (const [token, entry] of this.entries) if (entry.sessionHash === sessionHash) this.entries.delete(token);

@@ -4,6 +4,7 @@ import { APP, call, fmtDate, flash, postButton, redirect, send, setFlashError, t
 import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { keyStatusText } from './words.ts';
 import { listAll, read } from './outputs.ts';
 import { back, credentialsPage, deleteVirtualDevice } from './pages-users.ts';
 import { load, section } from './sections.ts';
@@ -31,7 +32,8 @@ ${section(
 ${postButton(rq, `${APP}/security-credentials/mfa/remove`, t('common.remove'), { fields: { serial: d.SerialNumber }, danger: true })}</li>`,
     )}</ul>`,
 )}
-<a class="button" id="assign-root-mfa" href="${APP}/mfa-assign">${t('users.assignMfa')}</a></section>
+<a class="button" id="assign-root-mfa" href="${APP}/mfa-assign">${t('users.assignMfa')}</a>
+<a class="button" id="add-passkey" href="${APP}/passkeys/new">${t('passkey.add')}</a></section>
 <section class="card" id="root-keys"><h2>${t('users.accessKeys')}</h2><p class="warning">${t('my.rootKeysWarning')}</p>
 ${section(
   rq,
@@ -39,7 +41,7 @@ ${section(
   keys,
   (list) =>
     html`<table class="list"><tbody>${list.map(
-      (k) => html`<tr><td><code>${k.AccessKeyId}</code></td><td>${k.Status}</td><td>${fmtDate(rq, k.CreateDate)}</td>
+      (k) => html`<tr><td><code>${k.AccessKeyId}</code></td><td>${keyStatusText(rq, k.Status)}</td><td>${fmtDate(rq, k.CreateDate)}</td>
 <td>${postButton(rq, `${APP}/security-credentials/keys/delete`, t('common.delete'), {
         danger: true,
         fields: { key: k.AccessKeyId },

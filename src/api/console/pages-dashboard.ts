@@ -5,6 +5,7 @@ import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { read } from './outputs.ts';
 import { isMissing, load, reasonOf } from './sections.ts';
+import { metricsBrief } from './dashboard-metrics.ts';
 
 export function origin(rq: Rq): string {
   return `${rq.secure ? 'https' : 'http'}://${rq.req.headers.host ?? 'localhost'}`;
@@ -90,7 +91,8 @@ ${count('Policies', '/policies', t('dash.customerPolicies'))}</ul>
 <section class="card"><h2>${t('dash.securityStatus')}</h2>
   <p id="status-summary">${t('dash.completed', { done, total: items.length })}</p>
   <ul class="checklist" id="checklist">${items.map(check)}</ul>
-</section>`;
+</section>
+${(await metricsBrief(rq)) ?? ''}`;
   send(rq, 200, layout(rq, t('dash.title'), body, ''));
 }
 

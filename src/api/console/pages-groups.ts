@@ -3,7 +3,9 @@
 import { awsManagedPolicies } from '../../catalog/aws-managed-policies.ts';
 import { APP, arnOf, call, callByName, can, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
+import { entityTabs } from './pages-access-advisor.ts';
 import { layout } from './layout.ts';
+import { nameAttrs } from './name-field.ts';
 import { itemLink, listPage } from './list-page.ts';
 import { listAll, read, type AttachedPolicy, type GroupRow, type UserRow } from './outputs.ts';
 import { back } from './pages-users.ts';
@@ -85,8 +87,8 @@ export async function newGroupPage(rq: Rq, error?: string): Promise<void> {
   const body = html`${error ? notice('error', error) : ''}
 <form method="post" action="${APP}/groups/new">${csrfField(rq)}
 <section class="card"><h2>${t('groups.step.name')}</h2>
-<label>${t('groups.name')}<input name="name" id="group-name" value="${rq.form.get('name') ?? ''}" maxlength="128" pattern="[A-Za-z0-9+=,.@_-]+" \
-data-validate-name="128" required><span class="field-error" aria-live="polite"></span></label>
+<label>${t('groups.name')}<input name="name" id="group-name" value="${rq.form.get('name') ?? ''}"${nameAttrs(rq, 128)} \
+required><span class="field-error" aria-live="polite"></span></label>
 <p class="hint">${t('groups.nameRules')}</p></section>
 <section class="card"><h2>${t('groups.step.policies')}</h2>
 ${
@@ -140,7 +142,7 @@ export async function groupPage(rq: Rq, params: Record<string, string>): Promise
     html`<li><label class="check"><input type="checkbox" name="user" value="${u.UserName}" aria-label="${u.UserName}"> ${u.UserName}</label></li>`;
   const candidates = (list: UserRow[]) => html`<ul class="plain">${list.filter((u) => !members.has(u.UserName)).map(candidate)}</ul>`;
   const inlineHref = (n: string) => `${APP}/inline?kind=group&name=${encodeURIComponent(name)}&policy=${encodeURIComponent(n)}`;
-  const body = html`${flash(rq)}
+  const body = html`${flash(rq)}${entityTabs(rq, 'groups', name)}
 <section class="card"><h2>${t('users.summary')}</h2><dl class="facts"><dt>${t('common.arn')}</dt><dd><code>${group.Arn}</code></dd>\
 <dt>${t('users.created')}</dt><dd>${fmtDate(rq, group.CreateDate)}</dd></dl>
 ${postButton(rq, `${base}/delete`, t('groups.delete'), { allowed: canDelete, danger: true, confirm: t('groups.deleteConfirm', { name }) })}</section>

@@ -4,6 +4,7 @@ import { awsManagedPolicy } from '../../catalog/aws-managed-policies.ts';
 import { APP, arnOf, call, csrfField, errorText, flash, fmtDate, notice, postButton, redirect, send, type Rq } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
+import { nameAttrs } from './name-field.ts';
 import { itemLink, listPage } from './list-page.ts';
 import { listAll, read, type PolicyRow, type PolicyVersionRow } from './outputs.ts';
 import { EMPTY_POLICY, policyEditor } from './pages-policy-editor.ts';
@@ -99,7 +100,7 @@ export async function newPolicyPage(rq: Rq, error?: string): Promise<void> {
   const t = rq.t;
   const f = rq.form;
   const body = html`${error ? notice('error', error) : ''}<form method="post" action="${APP}/policies/new">${csrfField(rq)}
-<label>${t('policies.name')}<input name="name" id="policy-name" value="${f.get('name') ?? ''}" maxlength="128" data-validate-name="128" required>\
+<label>${t('policies.name')}<input name="name" id="policy-name" value="${f.get('name') ?? ''}"${nameAttrs(rq, 128)} required>\
 <span class="field-error" aria-live="polite"></span></label>
 <label>${t('policies.description')}<input name="description" value="${f.get('description') ?? ''}" maxlength="1000"></label>
 ${policyEditor(rq, 'document', f.get('document') ?? EMPTY_POLICY, 'managed')}

@@ -25,7 +25,11 @@ import {
   type Rq,
 } from './core.ts';
 import { html, type SafeHtml } from './html.ts';
+import { entityTabs } from './pages-access-advisor.ts';
+import { roleActivity } from './pages-audit.ts';
 import { layout } from './layout.ts';
+import { nameAttrs } from './name-field.ts';
+import { hoursText } from './words.ts';
 import { disabledIf, itemLink, listPage, searchOrPage, tagsCard, type Allowed } from './list-page.ts';
 import type { MessageKey } from './messages.ts';
 import { listAll, read, type InstanceProfileRow, type RoleRow, type Tag, type UserRow } from './outputs.ts';
@@ -181,7 +185,7 @@ ${policyEditor(rq, 'trust', trust, 'trust')}
 ${policyPicker(rq, await attachablePolicies(rq), picked)}
 </section>
 <section class="card"><h2>${t('roles.step.name')}</h2>
-<label>${t('roles.name')}<input name="name" id="role-name" value="${f.get('name') ?? ''}" maxlength="64" pattern="[A-Za-z0-9+=,.@_-]+" data-validate-name="64" \
+<label>${t('roles.name')}<input name="name" id="role-name" value="${f.get('name') ?? ''}"${nameAttrs(rq, 64)} \
 required><span class="field-error" aria-live="polite"></span></label>
 <p class="hint">${t('users.nameRules')}</p>
 <label>${t('policies.description')}<input name="description" id="role-description" value="${f.get('description') ?? ''}" maxlength="1000"></label>
@@ -193,7 +197,7 @@ ${maxSessionSelect(rq, Number.isInteger(hours) ? hours : 1)}
 }
 
 function maxSessionSelect(rq: Rq, hours: number): SafeHtml {
-  const option = (h: number) => html`<option value="${String(h)}"${h === hours ? ' selected' : ''}>${rq.t('roles.hours', { n: h })}</option>`;
+  const option = (h: number) => html`<option value="${String(h)}"${h === hours ? ' selected' : ''}>${hoursText(rq, h)}</option>`;
   const options = Array.from({ length: 12 }, (_, i) => option(i + 1));
   return html`<label>${rq.t('roles.maxSession')}<select name="maxSessionHours" id="max-session">${options}</select></label>\
 <p class="hint">${rq.t('roles.maxSessionHint')}</p>`;
@@ -304,7 +308,7 @@ export async function rolePage(rq: Rq, params: Record<string, string>): Promise<
 <dt>${t('roles.lastActivity')}</dt><dd id="role-last-used">\
 ${lastUsed ? html`${fmtDate(rq, lastUsed)} (${role.RoleLastUsed?.Region ?? ''})` : t('common.never')}</dd>
 <dt>${t('roles.trustedEntities')}</dt><dd id="role-trusted">${entityList(rq, trust)}</dd>
-<dt>${t('roles.maxSession')}</dt><dd id="role-max-session">${t('roles.hours', { n: maxSession })}</dd>
+<dt>${t('roles.maxSession')}</dt><dd id="role-max-session">${hoursText(rq, maxSession)}</dd>
 <dt>${t('roles.instanceProfiles')}</dt><dd>${profiles.ok ? profileList.map((ip) => html`<div><code>${ip.Arn}</code></div>`) : '—'}</dd>
 </dl>
 <details id="edit-role"><summary>${t('roles.edit')}</summary>
@@ -389,7 +393,7 @@ ${postButton(rq, `${base}/instance-profile`, t('roles.createProfile'), { allowed
 )}
 </section>`;
 
-  const body = html`${flash(rq)}
+  const body = html`${flash(rq)}${entityTabs(rq, 'roles', name)}
 ${summary}
 
 ${permissions}
@@ -400,7 +404,9 @@ ${revokeCard}
 
 ${profilesCard}
 
-${tagsCard(rq, base, tags, canTag)}`;
+${tagsCard(rq, base, tags, canTag)}
+
+${await roleActivity(rq, name, arn)}`;
   send(rq, 200, layout(rq, t('roles.roleTitle', { name }), body, '/roles'));
 }
 

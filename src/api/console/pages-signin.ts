@@ -3,11 +3,13 @@ import { APP, PREFIX, call, errorText, notice, redirect, send, type Rq } from '.
 import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { bare, layout } from './layout.ts';
-import { resolveAccount } from './signin.ts';
+import { mfaSerialsOf, resolveAccount } from './signin.ts';
+import { passkeyMfaBlock } from './pages-passkeys.ts';
 import { passwordFingerprint } from './signin.ts';
 import { passwordRules } from './password-rules.ts';
 import { consoleProviders, SSO_START } from './sso.ts';
 import type { PasswordPolicy } from '../../iam/password-policy.ts';
+import { recordConsoleLogin, recordConsoleSignOut, recordPasswordSignIn } from '../../audit/console-events.ts';
 
 const RESERVED = new Set(['iam', 'static', 'signin', 'signout', 'lang', 'api']);
 export function isReservedSegment(s: string): boolean {
@@ -77,6 +79,18 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
   if (!app.throttle.allowSignIn(rq.facts.sourceIp ?? '')) return signInPage(rq, app, account, { error: rq.t('signin.throttled'), status: 429, kind, name });
   // Root signs in with email alone on AWS; here the account comes with it (one iamd may hold several).
   const result = await rq.deps.signin.signIn({ account, kind, name, password });
+  // The audit trail's ConsoleLogin (src/audit/console-events.ts); with MFA, the success is recorded once the code is checked.
+  if (!result.ok || result.principal.mfaSerials.length === 0)
+    await recordPasswordSignIn(rq.deps.services.audit, {
+      account,
+      kind,
+      name,
+      partition: rq.deps.services.partition,
+      facts: rq.facts,
+      ok: result.ok,
+      locked: !result.ok && result.reason === 'locked',
+      ...(result.ok ? { accountId: result.principal.accountId, userId: result.principal.userId } : {}),
+    });
   if (!result.ok) {
     const minutes = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60000));
     const error = result.reason === 'locked' ? rq.t('signin.locked', { minutes }) : rq.t('signin.invalid');
@@ -90,9 +104,15 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
 
 export async function mfaPage(rq: Rq, error?: string): Promise<void> {
   const t = rq.t;
-  const body = html`${error ? notice('error', error) : ''}
-<p>${t('mfa.prompt')}</p>
-<form method="post" action="${APP}/mfa"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">
+  // A passkey or security key when the principal has one; the code form when it has a virtual device.
+  const passkey = await passkeyMfaBlock(rq);
+  const s = rq.session;
+  const virtual =
+    !passkey ||
+    (s !== undefined && (await rq.deps.services.store.read((repo) => mfaSerialsOf(repo, s.account_id, s.user_id))).some((x) => !x.includes(':u2f/')));
+  const body = html`${error ? notice('error', error) : ''}${passkey ?? ''}
+${passkey && virtual ? html`<p>${t('passkey.orCode')}</p>` : virtual ? html`<p>${t('mfa.prompt')}</p>` : ''}
+<form method="post" action="${APP}/mfa"${virtual ? '' : html` hidden`}><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">
 <label>${t('mfa.code')}<input name="code" id="mfa-code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code"></label>
 <button type="submit" class="primary" id="mfa-submit">${t('mfa.submit')}</button></form>
 <form method="post" action="${PREFIX}/signout"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">\
@@ -104,6 +124,17 @@ export async function postMfa(rq: Rq, app: Console): Promise<void> {
   const s = rq.session!;
   const throttle = rq.deps.signin.throttleKey(s.account_id, s.user_id === null ? 'root-mfa' : 'user-mfa', s.user_id ?? 'root');
   const outcome = await rq.deps.signin.verifyMfa(s.account_id, s.user_id, rq.form.get('code') ?? '', throttle);
+  await recordConsoleLogin(rq.deps.services.audit, {
+    accountId: s.account_id,
+    partition: rq.deps.services.partition,
+    kind: s.user_id === null ? 'root' : 'user',
+    name: s.user_id === null ? 'root' : ((await rq.deps.services.store.read((repo) => repo.getEntityById(s.user_id!)))?.name ?? ''),
+    userId: s.user_id,
+    facts: rq.facts,
+    ok: outcome === 'ok',
+    mfaUsed: true,
+    ...(outcome === 'ok' ? {} : { reason: outcome === 'locked' ? 'Locked: too many failed attempts' : 'MFA code not valid' }),
+  });
   if (outcome !== 'ok') return mfaPage(rq, outcome === 'locked' ? rq.t('signin.locked', { minutes: 1 }) : rq.t('mfa.invalid'));
   const resetRequired = s.user_id !== null && (await rq.deps.services.store.read((repo) => repo.getLoginProfile(s.user_id!)))?.reset_required === 1;
   const stage = resetRequired ? 'reset' : 'active';
@@ -151,6 +182,16 @@ export async function postChangePassword(rq: Rq, app: Console): Promise<void> {
 
 export async function signOut(rq: Rq, app: Console): Promise<void> {
   const accountId = rq.session?.account_id;
+  if (rq.principal)
+    await recordConsoleSignOut(rq.deps.services.audit, {
+      accountId: rq.principal.accountId,
+      partition: rq.deps.services.partition,
+      kind: rq.principal.kind,
+      name: rq.principal.displayName,
+      userId: rq.principal.userId,
+      facts: rq.facts,
+      caller: rq.principal.caller,
+    });
   await app.endSession(rq);
   return redirect(rq, accountId ? `${PREFIX}/${accountId}` : `${PREFIX}/`);
 }

@@ -8,6 +8,7 @@ import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { load, section } from './sections.ts';
 import { callbackUrl } from './sso.ts';
+import { identityProvidersManage } from './pages-identity-providers.ts';
 
 export const IDP_PATH = '/identity-providers';
 
@@ -62,6 +63,8 @@ ${
 }</section>`;
   };
   const body = html`${flash(rq)}
+${await identityProvidersManage(rq)}
+<h2 id="idp-sso">${t('idpm.sso')}</h2>
 <p class="hint" id="idp-callback">${t('idp.callbackHint')} <code>${callbackUrl(rq)}</code></p>
 ${section(rq, t('nav.identityProviders'), list, () => (providers.length === 0 ? html`<p id="idp-none">${t('idp.none')}</p>` : providers.map(card)))}`;
   send(rq, 200, layout(rq, t('nav.identityProviders'), body, IDP_PATH));

@@ -1,33 +1,18 @@
-// Users: list, create (up to 5 at once, console and/or programmatic access), the one-time
-// credentials page with its CSV, and a user's page (groups, policies, credentials, MFA, tags).
+// Users: list, the one-time credentials page with its CSV, and a user's page (groups, policies,
+// credentials, MFA, tags). Add user is pages-add-user.ts.
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
-import {
-  APP,
-  arnOf,
-  call,
-  can,
-  csrfField,
-  errorText,
-  flash,
-  fmtDate,
-  notice,
-  postButton,
-  redirect,
-  redirectWithError,
-  send,
-  setFlashError,
-  type Rq,
-} from './core.ts';
+import { APP, arnOf, call, can, csrfField, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, setFlashError, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { html } from './html.ts';
+import { entityTabs } from './pages-access-advisor.ts';
+import { userActivity } from './pages-audit.ts';
 import { layout } from './layout.ts';
 import { disabledIf, itemLink, listPage, searchOrPage, tagsCard } from './list-page.ts';
 import { csvField } from './one-time.ts';
 import { readPasswordPolicy } from './pages-account.ts';
 import { signInUrl } from './pages-dashboard.ts';
-import { listAll, read, type AccessKeyLastUsed, type AccessKeyRow, type GroupRow, type Tag, type UserRow } from './outputs.ts';
-import { passwordRules } from './password-rules.ts';
+import { listAll, read, type AccessKeyLastUsed, type AccessKeyRow, type Tag, type UserRow } from './outputs.ts';
 import { degraded, isMissing, load, loaded, loadFailed, section, type Loaded } from './sections.ts';
 
 export const MAX_NEW_USERS = 5;
@@ -54,53 +39,6 @@ export async function usersList(rq: Rq): Promise<void> {
     empty: t('users.none'),
     list: () => searchOrPage(rq, 'ListUsers', q, (u) => u.UserName.toLowerCase().includes(q)),
   });
-}
-
-export async function newUserPage(rq: Rq, error?: string): Promise<void> {
-  const t = rq.t;
-  const f = rq.form;
-  const [groups, policy] = await Promise.all([load(rq, () => listAll(rq, 'ListGroups')), readPasswordPolicy(rq)]);
-  const names = Array.from({ length: MAX_NEW_USERS }, (_, i) => f.get(`name${i + 1}`) ?? '');
-  const passwordMode = f.get('passwordMode') ?? 'auto';
-  const checked = (on: unknown) => (on ? ' checked' : '');
-  const nameField = (n: string, i: number) => html`<label class="${i > 0 && !n ? 'extra' : ''}">${t('users.name')} ${i + 1}\
-<input name="name${i + 1}" id="user-name-${i + 1}" value="${n}" maxlength="64" pattern="[A-Za-z0-9+=,.@_-]+" data-validate-name="64"\
-${i === 0 ? ' required' : ''}>\
-<span class="field-error" aria-live="polite"></span></label>`;
-  const groupItem = (g: GroupRow) => html`<li><label class="check"><input type="checkbox" name="group" value="${g.GroupName}"> ${g.GroupName}</label></li>`;
-  const groupList = (list: GroupRow[]) =>
-    list.length === 0 ? html`<p class="empty">${t('groups.none')}</p>` : html`<ul class="plain">${list.map(groupItem)}</ul>`;
-  const body = html`${error ? notice('error', error) : ''}
-<form method="post" action="${APP}/users/new" id="new-user-form">${csrfField(rq)}
-<section class="card"><h2>${t('users.step.details')}</h2>
-<p class="hint">${t('users.upToFive')}</p>
-${names.map(nameField)}
-<p class="hint">${t('users.nameRules')}</p>
-</section>
-<section class="card"><h2>${t('users.accessType')}</h2>
-<label class="check"><input type="checkbox" name="programmatic" id="programmatic" value="1"${checked(f.get('programmatic'))}> ${t('users.programmatic')}</label>
-<p class="hint">${t('users.programmaticHint')}</p>
-<label class="check"><input type="checkbox" name="console" id="console-access" value="1"${checked(f.get('console'))}> ${t('users.consoleAccess')}</label>
-<p class="hint">${t('users.consoleHint')}</p>
-<fieldset id="password-options"><legend>${t('users.consolePassword')}</legend>
-<label class="check"><input type="radio" name="passwordMode" value="auto" id="password-auto"${checked(passwordMode === 'auto')}> \
-${t('users.autoPassword')}</label>
-<label class="check"><input type="radio" name="passwordMode" value="custom" id="password-custom"${checked(passwordMode === 'custom')}> \
-${t('users.customPassword')}</label>
-<label>${t('users.customPassword')}<input type="password" name="customPassword" id="custom-password" autocomplete="new-password"></label>
-${policy.ok ? '' : degraded(t('users.policyUnknown', { reason: policy.reason }))}
-<ul class="rules">${passwordRules(rq, policy.ok ? policy.value : undefined).map((r) => html`<li>${r}</li>`)}</ul>
-<label class="check"><input type="checkbox" name="resetRequired" id="reset-required" value="1"${checked(f.get('resetRequired') || rq.method === 'GET')}> \
-${t('users.requireReset')}</label>
-<p class="hint">${t('users.requireResetHint')}</p>
-</fieldset></section>
-<section class="card"><h2>${t('users.step.groups')}</h2>
-${section(rq, t('nav.groups'), groups, groupList)}
-</section>
-<div class="actions"><a class="button" href="${APP}/users">${t('common.cancel')}</a>\
-<button type="submit" class="primary" id="create-users">${t('users.create')}</button></div>
-</form>`;
-  send(rq, error ? 400 : 200, layout(rq, t('users.addTitle'), body, '/users'));
 }
 
 export interface Issued {
@@ -182,46 +120,7 @@ function policyNote(rq: Rq, policy: Loaded<unknown>): string[] {
   return policy.ok ? [] : [rq.t('creds.policyUnknown', { reason: policy.reason })];
 }
 
-export async function postNewUsers(rq: Rq, app: Console): Promise<void> {
-  const t = rq.t;
-  const f = rq.form;
-  const names = Array.from({ length: MAX_NEW_USERS }, (_, i) => (f.get(`name${i + 1}`) ?? '').trim()).filter((n) => n);
-  if (names.length === 0) return newUserPage(rq, t('users.nameRequired'));
-  if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) return newUserPage(rq, t('users.duplicate'));
-  const programmatic = f.get('programmatic') === '1';
-  const consoleAccess = f.get('console') === '1';
-  if (!programmatic && !consoleAccess) return newUserPage(rq, t('users.chooseAccess'));
-  const custom = f.get('passwordMode') === 'custom';
-  const customPassword = f.get('customPassword') ?? '';
-  if (consoleAccess && custom && !customPassword) return newUserPage(rq, t('users.customRequired'));
-  const resetRequired = f.get('resetRequired') === '1';
-  const groups = f.getAll('group');
-  const policy = consoleAccess && !custom ? await readPasswordPolicy(rq) : loaded(undefined);
-  const rows: Issued[] = [];
-  for (const name of names) {
-    const row: Issued = { userName: name };
-    rows.push(row);
-    try {
-      await call(rq, 'CreateUser', { UserName: name });
-      if (consoleAccess) {
-        const password = custom ? customPassword : generatePassword((policy.ok ? policy.value : undefined)?.MinimumPasswordLength ?? 6);
-        await call(rq, 'CreateLoginProfile', { UserName: name, Password: password, PasswordResetRequired: resetRequired });
-        row.password = password;
-        const warning = resetRequired ? await allowPasswordChange(rq, name) : undefined;
-        if (warning) row.warnings = [warning];
-      }
-      if (programmatic) {
-        const key = (await read(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
-        row.accessKeyId = key.AccessKeyId;
-        row.secretAccessKey = key.SecretAccessKey;
-      }
-      for (const g of groups) await call(rq, 'AddUserToGroup', { UserName: name, GroupName: g });
-    } catch (error) {
-      row.error = errorText(rq, error);
-    }
-  }
-  credentialsPage(rq, app, t('users.addTitle'), rows, `${APP}/users`, rows.some((r) => r.password) ? policyNote(rq, policy) : []);
-}
+// Add user (the form, its checks, the creation): pages-add-user.ts.
 
 type KeyView = AccessKeyRow & { lastUsed: Loaded<AccessKeyLastUsed | undefined> };
 
@@ -345,7 +244,7 @@ ${!profile.ok && !isMissing(profile) ? loadFailed(rq, t('users.consolePassword')
 ${hasPassword ? html`<label class="check"><input type="radio" name="access" value="disable"> ${t('common.disable')}</label>` : ''}
 <label class="check"><input type="radio" name="passwordMode" value="auto" checked> ${t('users.autoPassword')}</label>
 <label class="check"><input type="radio" name="passwordMode" value="custom"> ${t('users.customPassword')}</label>
-<label>${t('users.customPassword')}<input type="password" name="customPassword" autocomplete="new-password"></label>
+<label class="custom-password">${t('users.customPassword')}<input type="password" name="customPassword" autocomplete="new-password"></label>
 <label class="check"><input type="checkbox" name="resetRequired" value="1" checked> ${t('users.requireReset')}</label>
 <button type="submit" id="apply-password"${disabledIf(canProfile)}>${t('common.apply')}</button></form></details>
 
@@ -380,9 +279,10 @@ ${
     ? html`<a class="button" id="assign-mfa" href="${APP}/mfa-assign?user=${encodeURIComponent(name)}">${t('users.assignMfa')}</a>`
     : html`<button disabled title="${canMfa.reason ?? ''}">${t('users.assignMfa')}</button>`
 }
+${canMfa.allowed ? html`<a class="button" id="add-passkey" href="${APP}/passkeys/new?user=${encodeURIComponent(name)}">${t('passkey.add')}</a>` : ''}
 </section>`;
 
-  const body = html`${flash(rq)}
+  const body = html`${flash(rq)}${entityTabs(rq, 'users', name)}
 <section class="card"><h2>${t('users.summary')}</h2><dl class="facts">
 <dt>${t('common.arn')}</dt><dd><code id="user-arn">${arn}</code></dd><dt>${t('common.path')}</dt><dd>${user.Path}</dd>
 <dt>${t('users.created')}</dt><dd>${fmtDate(rq, user.CreateDate)}</dd>
@@ -395,7 +295,13 @@ ${groupsCard}
 
 ${credentials}
 
-${tagsCard(rq, base, tags, canTag)}`;
+${tagsCard(rq, base, tags, canTag)}
+
+${await userActivity(
+  rq,
+  name,
+  keyRows.map((k) => k.AccessKeyId),
+)}`;
   send(rq, 200, layout(rq, t('users.userTitle', { name }), body, '/users'));
 }
 
@@ -484,6 +390,8 @@ async function setPassword(rq: Rq, app: Console, name: string): Promise<void> {
  * no virtual device to delete.
  */
 export async function deleteVirtualDevice(rq: Rq, serial: string): Promise<string | undefined> {
+  // A passkey or security key is gone once deactivated: there is no virtual device to delete.
+  if (serial.includes(':u2f/')) return undefined;
   const deleted = await load(rq, () => call(rq, 'DeleteVirtualMFADevice', { SerialNumber: serial }));
   return deleted.ok || isMissing(deleted) ? undefined : rq.t('mfa.deviceNotDeleted', { serial, reason: deleted.reason });
 }

@@ -14,9 +14,17 @@ import { changePasswordPage, isReservedSegment, mfaPage, postChangePassword, pos
 import { simulatorPage } from './pages-simulator.ts';
 import { newServicePage, postNewService, postServiceOp, servicePage, servicesList, updateServicePage } from './pages-services.ts';
 import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
-import { download, newUserPage, postNewUsers, postUserOp, userPage, usersList } from './pages-users.ts';
+import { download, postUserOp, userPage, usersList } from './pages-users.ts';
+import { addUserPage, createdPage, postAddUser } from './pages-add-user.ts';
 import { IDP_PATH, identityProvidersPage, postConsoleSignIn } from './pages-sso.ts';
 import { ssoCallback, ssoChoose, ssoStart } from './sso.ts';
+import { postIdentityProviderOp } from './pages-identity-providers.ts';
+import { CREDENTIAL_REPORT_PATH, credentialReportPage, downloadCredentialReport, postGenerateCredentialReport } from './pages-credential-report.ts';
+import { accessAdvisorPage } from './pages-access-advisor.ts';
+import { postUserCredentialsOp, userCredentialsPage } from './pages-user-credentials.ts';
+import { SERVER_CERTIFICATES_PATH, postServerCertificateOp, serverCertificatesPage } from './pages-server-certificates.ts';
+import { AUDIT_PATH, auditPage } from './pages-audit.ts';
+import { newPasskeyPage, postAuthenticate, postAuthenticationOptions, postRegister, postRegistrationOptions } from './pages-passkeys.ts';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -68,14 +76,22 @@ export const routes: Route[] = [
   { method: 'POST', pattern: /^\/console\/api\/validate-policy$/, auth: 'active', handler: validatePolicy },
   { method: 'GET', pattern: p('/mfa'), auth: 'mfa', handler: (rq) => mfaPage(rq) },
   { method: 'POST', pattern: p('/mfa'), auth: 'mfa', handler: (rq, _p, app) => postMfa(rq, app) },
+  // Passkeys and security keys (pages-passkeys.ts): the MFA step's ceremony, and registration.
+  { method: 'POST', pattern: p('/mfa/passkey/options'), auth: 'mfa', handler: postAuthenticationOptions },
+  { method: 'POST', pattern: p('/mfa/passkey'), auth: 'mfa', handler: postAuthenticate },
+  { method: 'GET', pattern: p('/passkeys/new'), auth: 'active', handler: newPasskeyPage },
+  { method: 'POST', pattern: p('/passkeys/options'), auth: 'active', handler: postRegistrationOptions },
+  { method: 'POST', pattern: p('/passkeys/register'), auth: 'active', handler: postRegister },
   { method: 'GET', pattern: p('/change-password'), auth: 'reset', handler: (rq) => changePasswordPage(rq) },
   { method: 'POST', pattern: p('/change-password'), auth: 'reset', handler: (rq, _p, app) => postChangePassword(rq, app) },
   { method: 'GET', pattern: p(''), auth: 'active', handler: dashboard },
   { method: 'POST', pattern: p('/alias'), auth: 'active', handler: postAlias },
   { method: 'POST', pattern: p('/alias/delete'), auth: 'active', handler: postDeleteAlias },
   { method: 'GET', pattern: p('/users'), auth: 'active', handler: usersList },
-  { method: 'GET', pattern: p('/users/new'), auth: 'active', handler: (rq) => newUserPage(rq) },
-  { method: 'POST', pattern: p('/users/new'), auth: 'active', handler: (rq, _p, app) => postNewUsers(rq, app) },
+  // Add user (pages-add-user.ts): the POST keeps the one-time entries, so a repeated submission finds the first one's page.
+  { method: 'GET', pattern: p('/users/new'), auth: 'active', handler: (rq) => addUserPage(rq) },
+  { method: 'POST', pattern: p('/users/new'), auth: 'active', keepsOneTime: true, handler: (rq, _p, app) => postAddUser(rq, app) },
+  { method: 'GET', pattern: p('/users/created/(?<token>[A-Za-z0-9_-]+)'), auth: 'active', keepsOneTime: true, handler: createdPage },
   { method: 'GET', pattern: p(`/users/${SEG}`), auth: 'active', handler: userPage },
   {
     method: 'POST',
@@ -126,6 +142,25 @@ export const routes: Route[] = [
   { method: 'POST', pattern: p(`/services/${SEG}/(?<op>update|delete)`), auth: 'active', handler: postServiceOp },
   { method: 'GET', pattern: p(IDP_PATH), auth: 'active', handler: identityProvidersPage },
   { method: 'POST', pattern: p(`${IDP_PATH}/console-sign-in`), auth: 'active', handler: postConsoleSignIn },
+  // Issue #19's pages: providers managed, credential report, Access Advisor, a user's other credentials, server certificates.
+  { method: 'POST', pattern: p(`${IDP_PATH}/(?<op>create-oidc|create-saml|delete)`), auth: 'active', handler: postIdentityProviderOp },
+  { method: 'GET', pattern: p(CREDENTIAL_REPORT_PATH), auth: 'active', handler: credentialReportPage },
+  { method: 'POST', pattern: p(`${CREDENTIAL_REPORT_PATH}/generate`), auth: 'active', handler: postGenerateCredentialReport },
+  { method: 'GET', pattern: p(`${CREDENTIAL_REPORT_PATH}/download`), auth: 'active', handler: downloadCredentialReport },
+  { method: 'GET', pattern: p(`/(?<kind>users|groups|roles)/${SEG}/access-advisor`), auth: 'active', handler: accessAdvisorPage },
+  { method: 'GET', pattern: p(`/users/${SEG}/credentials`), auth: 'active', handler: userCredentialsPage },
+  {
+    method: 'POST',
+    pattern: p(
+      `/users/${SEG}/credentials/(?<op>ssh/upload|ssh/status|ssh/delete|cert/upload|cert/status|cert/delete|ssc/create|ssc/reset|ssc/status|ssc/delete)`,
+    ),
+    auth: 'active',
+    handler: postUserCredentialsOp,
+  },
+  { method: 'GET', pattern: p(SERVER_CERTIFICATES_PATH), auth: 'active', handler: serverCertificatesPage },
+  { method: 'POST', pattern: p(`${SERVER_CERTIFICATES_PATH}/(?<op>upload|delete)`), auth: 'active', handler: postServerCertificateOp },
+  // Issue #16: the audit trail's event history (pages-audit.ts).
+  { method: 'GET', pattern: p(AUDIT_PATH), auth: 'active', handler: auditPage },
   // Last: /console/ACCOUNT_ID or /console/ALIAS, the sign-in page for that account.
   {
     method: 'GET',

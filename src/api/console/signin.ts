@@ -65,7 +65,8 @@ export async function mfaSerialsOf(repo: Repo, accountId: string, userId: string
     const user = await repo.getEntityById<{ mfaSerials?: string[] }>(userId);
     return user?.data.mfaSerials ?? [];
   }
-  const out: string[] = [];
+  // The root user's passkeys and security keys (an IAM user's are in mfaSerials).
+  const out: string[] = (await repo.listPasskeys(accountId, null)).map((p) => p.serial);
   let marker: string | undefined;
   do {
     const page = await repo.listEntities<{ userId?: string | null; enableDate?: string }>(accountId, 'mfa', {
@@ -197,8 +198,23 @@ export class SignInService {
     return outcome;
   }
 
+  /**
+   * Another kind of MFA step (a passkey's assertion): charged and throttled like a code, with
+   * `check` run in the same write transaction as the charge.
+   */
+  async attemptMfa(throttle: string, check: (repo: Repo) => Promise<boolean>): Promise<'ok' | 'invalid' | 'locked'> {
+    const now = this.services.clock();
+    if (lockRemaining(await this.services.store.read((repo) => repo.getSigninFailures(throttle)), now) > 0) return 'locked';
+    return this.services.store.write(async (repo) => {
+      if ((await chargeAttempt(repo, throttle, now)) > 0) return 'locked';
+      if (!(await check(repo))) return 'invalid';
+      await repo.clearSigninFailures(throttle);
+      return 'ok';
+    });
+  }
+
   /** GetUser's PasswordLastUsed; the credential report's password_last_used (the root user's too). */
-  private async notePasswordUse(accountId: string, userId: string | null, now: Date): Promise<void> {
+  async notePasswordUse(accountId: string, userId: string | null, now: Date): Promise<void> {
     await this.services.store.write(async (repo) => {
       if (userId === null) return repo.markRootPasswordUsed(accountId, now);
       const user = await repo.getEntityById<Record<string, unknown>>(userId);

@@ -7,6 +7,7 @@ import { securityHeaders } from './core.ts';
 const ASSETS: Record<string, string> = {
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'passkeys.js': 'text/javascript; charset=utf-8',
 };
 const cache = new Map<string, Buffer>();
 

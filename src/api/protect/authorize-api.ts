@@ -12,7 +12,7 @@
 // contract is docs/authorization-api.md.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from '../../actions/dispatch.ts';
-import { toParamsFor } from '../../actions/model/flatten-params.ts';
+import { JsonInput } from '../../actions/model/decode-json.ts';
 import { iamdModel } from '../../actions/model/service-model.ts';
 import { awsError } from '../../errors/messages.ts';
 import { pathOf } from '../../http/raw-header.ts';
@@ -44,7 +44,7 @@ export class AuthorizeApi {
       const { action, input } = route(req.method ?? 'GET', pathOf(req.url), req.url ?? '/', raw);
       const { caller, facts } = await this.json.verify(req, raw, 'authorize');
       const shape = iamdModel.operations[action]?.input?.shape;
-      const params = shape === undefined ? new Map<string, string>() : toParamsFor(iamdModel, shape, input);
+      const params = shape === undefined ? new Map<string, string>() : new JsonInput(input);
       return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
     });
   }
@@ -78,14 +78,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 function normalise(input: Record<string, unknown>): Record<string, unknown> {
   const request = input.Request;
-  if (isObject(request) && isObject(request.Headers)) {
+  // Copied only when something changes (most callers send the model's form already).
+  if (isObject(request) && isObject(request.Headers) && Object.values(request.Headers).some(Array.isArray)) {
     // Object.fromEntries defines each key as an own property (a `__proto__` key stays a key).
     const headers = Object.fromEntries(Object.entries(request.Headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
     input.Request = { ...request, Headers: headers };
   }
+  const isOne = (value: unknown) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
   const withContext = (entry: unknown): unknown => {
-    if (!isObject(entry) || !isObject(entry.Context)) return entry;
-    const one = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [String(value)] : value);
+    if (!isObject(entry) || !isObject(entry.Context) || !Object.values(entry.Context).some(isOne)) return entry;
+    const one = (value: unknown) => (isOne(value) ? [String(value)] : value);
     return { ...entry, Context: Object.fromEntries(Object.entries(entry.Context).map(([key, value]) => [key, one(value)])) };
   };
   const out = withContext(input) as Record<string, unknown>;

@@ -25,8 +25,8 @@ import type { Logger } from 'pino';
 import type { RequestFacts, Services } from '../../actions/context.ts';
 import type { Dispatcher } from '../../actions/dispatch.ts';
 import type { CheckGatewayRequestResponse } from '../../actions/generated/iamd.ts';
-import { toParams, toParamsFor } from '../../actions/model/flatten-params.ts';
-import { iamdModel } from '../../actions/model/service-model.ts';
+import { JsonInput } from '../../actions/model/decode-json.ts';
+import { toParams } from '../../actions/model/flatten-params.ts';
 import { normalizeIp } from '../../auth/authenticate.ts';
 import { newRequestId } from '../../domain/ids.ts';
 import { AwsError } from '../../errors/aws-error.ts';
@@ -36,6 +36,7 @@ import { GatewayTokens } from '../../protect/gateways.ts';
 import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import type { Store } from '../../store/store.ts';
 import { sendThisTurn } from '../send-this-turn.ts';
+import { Throttle } from '../throttle.ts';
 import { decodePathSegment, type JsonApi, parseJsonObject } from '../json-api.ts';
 import { conventionOf, GATEWAY_TOKEN_HEADER, type ProxyConvention, rebuildClientRequest } from './gateway-request.ts';
 
@@ -71,6 +72,7 @@ export class GatewayApi {
     private readonly json: JsonApi,
     store: Store,
     private readonly logger: Logger,
+    private readonly throttle: Throttle = new Throttle(),
   ) {
     this.tokens = new GatewayTokens(store, services.partition);
   }
@@ -100,6 +102,11 @@ export class GatewayApi {
         answer = refusal(401, 'AccessDenied', messageText('gatewayTokenInvalid'), requestId, false);
         // Never the token: who asked, from where.
         this.logger.warn({ requestId, path, peer: req.socket.remoteAddress }, 'gateway token refused');
+      } else if (!this.throttle.allowGatewayCheck(gateway.gatewayId)) {
+        gatewayId = gateway.gatewayId;
+        // Over this gateway's budget: 429 with AWS's Throttling, which the SDKs retry (see docs/operations.md for nginx).
+        answer = refusal(429, 'Throttling', messageText('rateExceeded'), requestId, false);
+        answer.headers.push('retry-after', '1');
       } else {
         gatewayId = gateway.gatewayId;
         answer = await this.decide(req, convention, gateway.serviceName, gateway.caller, requestId);
@@ -144,7 +151,7 @@ export class GatewayApi {
     };
     let output: CheckGatewayRequestResponse;
     try {
-      const params = toParamsFor(iamdModel, 'CheckGatewayRequestRequest', { ServiceName: serviceName, Request: rebuilt.request });
+      const params = new JsonInput({ ServiceName: serviceName, Request: rebuilt.request });
       output = (await this.dispatcher.run({
         service: 'iamd',
         action: 'CheckGatewayRequest',
@@ -193,7 +200,7 @@ export class GatewayApi {
       } else {
         throw awsError('routeNotFound', { method, path, api: 'gateway' }).withStatus(404);
       }
-      const params = action === 'RegisterGateway' ? toParamsFor(iamdModel, 'RegisterGatewayRequest', input) : toParams(input);
+      const params = action === 'RegisterGateway' ? new JsonInput(input) : toParams(input);
       return this.dispatcher.run({ service: 'iamd', action, params, caller, facts, requestId });
     });
   }

@@ -66,6 +66,8 @@ export class QueryApi {
       action = params.get('Action') ?? '';
       if (unsigned && this.dispatcher.acceptsUnsigned('sts', action)) {
         namespace = stsModel.metadata.xmlNamespace;
+        // No key to charge: the caller's address, before the token or assertion is verified.
+        this.throttle.checkUnsigned(normalizeIp(req.socket.remoteAddress));
         const output = await this.dispatcher.run({
           service: 'sts',
           action,

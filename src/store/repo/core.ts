@@ -105,14 +105,17 @@ export class RepoCore {
 
   private readonly dialectKey: string;
   private closed = false;
+  /** The store's generation when this transaction began: the read cache keeps only what was read at it. */
+  protected readonly cacheStamp: number;
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly direct?: DirectSql,
-    /** Only for a transaction that cannot write (a SQLite read). */
+    /** Only for a transaction that cannot write (a read). */
     protected readonly cache?: ReadCache,
   ) {
     this.dialectKey = db.getExecutor().adapter.constructor.name;
+    this.cacheStamp = cache ? cache.stamp() : 0;
   }
 
   /** Called when the transaction ends: a query after that would run outside it. */

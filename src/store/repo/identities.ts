@@ -78,7 +78,7 @@ export abstract class IdentityQueries extends RepoCore {
     if (hit !== undefined) return hit ?? undefined;
     const row = await read();
     const entity = row && toEntity<D>(row);
-    return this.cache ? this.cache.putEntity(key, entity) : entity;
+    return this.cache ? this.cache.putEntity(key, entity, this.cacheStamp) : entity;
   }
   async getEntitiesByIds<D>(ids: string[]): Promise<EntityRow<D>[]> {
     if (ids.length === 0) return [];
@@ -94,7 +94,7 @@ export abstract class IdentityQueries extends RepoCore {
     const prefix = opts.pathPrefix && opts.pathPrefix !== '/' ? opts.pathPrefix : undefined;
     if (this.cache && !opts.filter) {
       const key = `list\0${accountId}\0${kind}\0${prefix ?? ''}\0${opts.marker ?? ''}\0${opts.maxItems}`;
-      return this.cache.page<D>(key) ?? this.cache.putPage(key, await this.readPage<D>(accountId, kind, prefix, opts));
+      return this.cache.page<D>(key) ?? this.cache.putPage(key, await this.readPage<D>(accountId, kind, prefix, opts), this.cacheStamp);
     }
     return this.readPage(accountId, kind, prefix, opts);
   }
@@ -236,6 +236,7 @@ export abstract class IdentityQueries extends RepoCore {
       this.cache?.putTags(
         resourceId,
         read.map((t) => ({ ...t })),
+        this.cacheStamp,
       );
       tags = read;
     }

@@ -1,0 +1,77 @@
+// What of a request and its answer goes into the audit trail: never a secret. A member whose name
+// says it holds one (secret access keys, passwords, session and identity tokens, MFA seeds and
+// codes, SAML assertions, private keys) — or that the service model marks `sensitive` — is
+// replaced by a keyed hash, `HMAC-SHA256:<base64url>`, as Vault's audit devices do: equal values
+// can be correlated by who holds the key, nothing can be read back. Keys are camelCased as in
+// CloudTrail's requestParameters and responseElements.
+import { createHmac } from 'node:crypto';
+
+/** Member names (lowercased) that hold a secret wherever they appear. */
+const SECRET_NAME = /secret|password|token|seed|qrcodepng|authenticationcode|samlassertion|privatekey|credentialsecret|apikey|sealed/i;
+
+/** Names that match the pattern above but hold no secret (kept as they are). */
+const NOT_SECRET = new Set([
+  'tokencodeexpiration',
+  'sessiontokenversion',
+  'globalendpointtokenversion',
+  'accesskeyid',
+  'passwordlastused',
+  'passwordresetrequired',
+  'passwordpolicy',
+  'serviceuser',
+]);
+
+export class Redactor {
+  constructor(
+    private readonly hmacKey: Buffer,
+    /** Member names the service models mark `sensitive` (lowercased). */
+    private readonly sensitive: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /** The keyed hash that stands for a secret value. */
+  hash(value: string): string {
+    return `HMAC-SHA256:${createHmac('sha256', this.hmacKey).update(value, 'utf8').digest('base64url')}`;
+  }
+
+  isSecret(name: string): boolean {
+    const lower = name.toLowerCase();
+    if (NOT_SECRET.has(lower)) return false;
+    return this.sensitive.has(lower) || SECRET_NAME.test(lower);
+  }
+
+  /** A deep copy of value with every secret member hashed, keys camelCased, Dates as ISO strings. */
+  redact(value: unknown, depth = 0): unknown {
+    if (value === null || value === undefined) return null;
+    if (depth > 12) return '…';
+    if (value instanceof Date) return isoSeconds(value);
+    if (Buffer.isBuffer(value) || value instanceof Uint8Array) return this.hash(Buffer.from(value).toString('base64'));
+    if (Array.isArray(value)) return value.map((v) => this.redact(v, depth + 1));
+    if (typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined) continue;
+        out[camel(k)] = this.isSecret(k) ? this.secretValue(v) : this.redact(v, depth + 1);
+      }
+      return out;
+    }
+    return value;
+  }
+
+  private secretValue(v: unknown): unknown {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'string') return this.hash(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return this.hash(String(v));
+    // A structure under a secret's name (Credentials): each of its members hashed.
+    return this.hash(JSON.stringify(v));
+  }
+}
+
+/** CloudTrail's camelCase: the first letter lowered (`UserName` → `userName`). */
+export function camel(key: string): string {
+  return key.length === 0 ? key : key[0]!.toLowerCase() + key.slice(1);
+}
+
+/** CloudTrail's eventTime form: `2026-11-29T18:00:00Z` (no fraction). */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
