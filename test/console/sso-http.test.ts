@@ -5,6 +5,7 @@
 // SameSite=Lax flow cookie), a sign-in whose console session acts as the role session, and every
 // refusal: the provider's access_denied, a missing, unknown, replayed or other browser's state, a
 // user no role trusts, a provider no longer enabled, a role deleted under the session.
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { stopChild } from '../child-process.ts';
-import { ACCOUNT_ID, iamClient, type Credentials } from '../helpers.ts';
+import { ACCOUNT_ID, iamClient, ROOT_KEY, type Credentials } from '../helpers.ts';
 import { ConsoleClient, type Reply } from './support.ts';
 import { CLIENT_ID, CLIENT_SECRET, ISSUER, PROVIDER_NAME, signedJson, signInAtIdp, startIamdTrustingCa, startIdp, type SsoWorld } from './sso-support.ts';
 
@@ -184,6 +185,15 @@ describe('console sign-in through an OIDC provider (HTTP)', () => {
     assert.ok(landed.headers.getSetCookie().some((x) => /^iamd-sso=; .*Max-Age=0/.test(x)));
     assert.match(text(landed.body), /Signed in as sso-dev\/alice@example\.com/);
     assert.match(landed.body, /<meta http-equiv="refresh" content="0;url=\/console\/iam">/);
+    // The audit trail has the sign-in, as CloudTrail records a federated one: ConsoleLogin by the role session.
+    const trail = new CloudTrailClient({ endpoint: world.iamd.url, region: 'us-east-1', credentials: ROOT_KEY });
+    const logins = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ConsoleLogin' }] }));
+    const records = (logins.Events ?? []).map((e) => JSON.parse(e.CloudTrailEvent ?? '{}'));
+    const login = records.find((r) => r.userIdentity?.arn === 'arn:aws:sts::111122223333:assumed-role/sso-dev/alice@example.com');
+    assert.ok(login, JSON.stringify(records));
+    assert.equal(login.eventSource, 'signin.amazonaws.com');
+    assert.equal(login.userIdentity.type, 'AssumedRole');
+    assert.deepEqual(login.responseElements, { ConsoleLogin: 'Success' });
 
     const home = await c.get('/console/iam');
     assert.equal(home.status, 200);

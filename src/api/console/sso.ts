@@ -30,6 +30,7 @@ import { newRequestId } from '../../domain/ids.ts';
 import { consoleClientSecretRecord, parseOidcProviderArn } from '../../iam/oidc-console-sign-in.ts';
 import { OIDC_PROVIDER_KIND, oidcProviderName, type OidcProviderData } from '../../iam/oidc-provider-data.ts';
 import { issueFederatedSession } from '../../sts/federated-session.ts';
+import { recordConsoleLogin } from '../../audit/console-events.ts';
 import { webIdentityConditionKeys, type TokenClaims } from '../../sts/web-identity-keys.ts';
 import { rolesTrustingWebIdentity, type TrustingRole } from '../../sts/web-identity-roles.ts';
 import type { EntityRow, Repo } from '../../store/repo.ts';
@@ -392,6 +393,19 @@ async function signInAs(rq: Rq, app: Console, accountId: string, providerArn: st
     stage: 'active',
     passwordFp: '',
     roleSession: { accessKeyId: c.AccessKeyId, sessionToken: c.SessionToken, expiresAt: c.Expiration },
+  });
+  // The audit trail's ConsoleLogin, as CloudTrail records a federated console sign-in: by the role session.
+  const caller = await services.authenticator.sessionCaller(c.AccessKeyId, c.SessionToken, rq.facts.now).catch(() => undefined);
+  await recordConsoleLogin(services.audit, {
+    accountId,
+    partition: services.partition,
+    kind: 'role',
+    name: `${role.name}/${flow.sessionName}`,
+    userId: roleId,
+    facts: rq.facts,
+    ok: true,
+    mfaUsed: false,
+    ...(caller ? { caller } : {}),
   });
   appendCookie(rq.res, flowCookie(rq, '', 0));
   if (!crossSite) return redirect(rq, APP);
