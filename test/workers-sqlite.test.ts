@@ -84,7 +84,7 @@ function clientOptions(url: string, credentials: Credentials) {
     credentials,
     maxAttempts: 1,
     // A connection the primary handed to a worker as it was killed is never answered: give up on it.
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: false }), requestTimeout: 10_000 }),
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: false }), requestTimeout: 10_000, throwOnRequestTimeout: true }),
   };
 }
 function record<C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C): C {
@@ -155,7 +155,7 @@ describe('iamd serve --workers 2 on one SQLite data folder', () => {
     for (let i = 0; i < 6; i++) assert.equal(await code(reader.send(new ListUsersCommand({}))), 'AccessDenied', `request ${i}`);
   });
 
-  test('a worker that dies is replaced; the port keeps answering', async () => {
+  test('a worker that dies is replaced; the port keeps answering', { timeout: 180_000 }, async () => {
     const workers = execFileSync('pgrep', ['-P', String(cluster.process.pid)], { encoding: 'utf8' })
       .trim()
       .split('\n')
