@@ -1,6 +1,7 @@
 // Two iamd nodes on one PostgreSQL database behave as one service: what one node writes, the
-// other enforces; concurrent writers on both cannot break an invariant; a node killed mid-burst
-// loses no acknowledged write.
+// other enforces; an MFA code, a console lockout, a one-time credentials page and an Add user
+// draft hold across both; concurrent writers on both cannot break an invariant; a node killed
+// mid-burst loses no acknowledged write.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,15 +13,20 @@ import {
   DetachUserPolicyCommand,
   RemoveUserFromGroupCommand,
   CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
   CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
   DeleteAccessKeyCommand,
   GetUserCommand,
   ListAccessKeysCommand,
   ListUsersCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
+import { GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
+import { consecutiveCodesAt, timeStepAt, totpForStep } from '../src/crypto/totp.ts';
+import { ACCOUNT_ID, awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
+import { capture, ConsoleClient, parseCsv } from './console/support.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
 import { createTestDatabase } from './pg.ts';
 import { run } from './run-command.ts';
@@ -131,6 +137,113 @@ describe('two nodes on one PostgreSQL database', () => {
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       assert.equal((failed.reason as { Code?: string }).Code, 'LimitExceeded');
     }
+  });
+
+  /** A browser whose requests go to A and B in turn (one console session, two nodes). */
+  class TwoNodeBrowser extends ConsoleClient {
+    private turn = 0;
+    readonly served: string[] = [];
+    protected override baseFor(): string {
+      const base = this.turn++ % 2 === 0 ? a.url : b.url;
+      this.served.push(base === a.url ? 'A' : 'B');
+      return base;
+    }
+  }
+  const ADMIN_PASSWORD = 'Console-Adm1n-Passw0rd!';
+  async function consoleUser(name: string, admin: boolean): Promise<void> {
+    await iamClient(a.url).send(new CreateUserCommand({ UserName: name }));
+    await iamClient(a.url).send(new CreateLoginProfileCommand({ UserName: name, Password: ADMIN_PASSWORD, PasswordResetRequired: false }));
+    if (admin) await iamClient(a.url).send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
+  }
+  async function signedIn(name: string): Promise<TwoNodeBrowser> {
+    const c = new TwoNodeBrowser(a.url);
+    await c.get(`/console/${ACCOUNT_ID}`);
+    const r = await c.post('/console/signin', { _pre: c.token('_pre'), kind: 'user', account: ACCOUNT_ID, name, password: ADMIN_PASSWORD }, { csrf: null });
+    assert.equal(r.status, 303, r.body.slice(0, 300));
+    return c;
+  }
+
+  test('an MFA code used on A is refused on B (replay)', async () => {
+    await iamClient(a.url).send(new CreateUserCommand({ UserName: 'mfa-user' }));
+    const key = (await iamClient(a.url).send(new CreateAccessKeyCommand({ UserName: 'mfa-user' }))).AccessKey!;
+    const device = (await iamClient(a.url).send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'mfa-user' }))).VirtualMFADevice!;
+    const seed = Buffer.from(device.Base32StringSeed!).toString('ascii');
+    const now = new Date();
+    const [c1, c2] = consecutiveCodesAt(seed, now);
+    await iamClient(a.url).send(
+      new EnableMFADeviceCommand({ UserName: 'mfa-user', SerialNumber: device.SerialNumber, AuthenticationCode1: c1, AuthenticationCode2: c2 }),
+    );
+    const code = totpForStep(seed, timeStepAt(now) + 1);
+    const credentials = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+    const results: string[] = [];
+    for (const node of [a, b, a, b]) {
+      results.push(
+        await stsClient(node.url, credentials)
+          .send(new GetSessionTokenCommand({ SerialNumber: device.SerialNumber, TokenCode: code }))
+          .then(
+            () => 'ok',
+            (e: { Code?: string; name: string }) => e.Code ?? e.name,
+          ),
+      );
+    }
+    assert.deepEqual(results, ['ok', 'AccessDenied', 'AccessDenied', 'AccessDenied'], 'the code works once, on either node');
+  });
+
+  test('console sign-in lockout counts failures on both nodes together', async () => {
+    await consoleUser('locked-out', false);
+    const c = new TwoNodeBrowser(a.url);
+    const statuses: number[] = [];
+    for (const password of ['Wrong-Passw0rd!', 'Wrong-Passw0rd!', 'Wrong-Passw0rd!', ADMIN_PASSWORD]) {
+      // The sign-in page and its POST on the same node (the pre-session token is per page).
+      await c.get(`/console/${ACCOUNT_ID}`);
+      const r = await c.post('/console/signin', { _pre: c.token('_pre'), kind: 'user', account: ACCOUNT_ID, name: 'locked-out', password }, { csrf: null });
+      statuses.push(r.status);
+    }
+    // Two failures are free, the third locks the name for a second: even the right password is refused meanwhile.
+    assert.deepEqual(statuses, [401, 401, 401, 429], `statuses from ${c.served.join(',')}`);
+    assert.deepEqual(new Set(c.served), new Set(['A', 'B']));
+  });
+
+  test('a new key: its one-time page kept by A is shown by B, its CSV downloaded once from either', async () => {
+    await consoleUser('console-admin', true);
+    await iamClient(a.url).send(new CreateUserCommand({ UserName: 'key-owner' }));
+    const c = await signedIn('console-admin');
+    await c.get('/console/iam/users/key-owner');
+    const created = await c.post('/console/iam/users/key-owner/keys/create', {});
+    assert.equal(created.status, 303, created.body.slice(0, 300));
+    const page = await c.get(created.location!);
+    assert.equal(page.status, 200);
+    assert.equal((await c.get(created.location!)).status, 200, 'shown again by the other node');
+    const download = capture(/href="(\/console\/iam\/download\/[\w-]+)"/, page.body);
+    const csv = await c.get(download);
+    assert.equal(csv.status, 200);
+    const keys = (await iamClient(b.url).send(new ListAccessKeysCommand({ UserName: 'key-owner' }))).AccessKeyMetadata ?? [];
+    assert.deepEqual(
+      [parseCsv(csv.body)[0]?.['Access key ID']],
+      keys.map((k) => k.AccessKeyId),
+    );
+    assert.equal((await c.get(download)).status, 410, 'downloaded once');
+    assert.equal((await c.get(created.location!)).status, 410);
+    assert.ok(c.served.includes('A') && c.served.includes('B'));
+  });
+
+  test('Add user: a draft saved on one node is created once when Create reaches both at once', async () => {
+    const c = await signedIn('console-admin');
+    await c.get('/console/iam/users/new');
+    const next = await c.post('/console/iam/users/new', { name1: 'drafted', programmatic: '1', step: 'review' });
+    assert.equal(next.status, 303, next.body.slice(0, 300));
+    const review = await c.get(next.location!);
+    const draft = capture(/name="draft" value="([\w-]+)"/, review.body);
+    const csrf = c.token('_csrf');
+    const answers = await Promise.all([1, 2].map(() => c.post('/console/iam/users/new', { draft, step: 'create' }, { csrf })));
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [303, 303],
+      answers.map((r) => r.body.slice(0, 200)).join('\n'),
+    );
+    assert.equal(answers[0]!.location, answers[1]!.location);
+    assert.match((await c.get(answers[0]!.location!)).body, /id="credentials-table"/);
+    assert.equal(((await iamClient(b.url).send(new ListAccessKeysCommand({ UserName: 'drafted' }))).AccessKeyMetadata ?? []).length, 1);
   });
 
   test('a node killed with SIGKILL during a burst of writes loses no acknowledged write', async () => {

@@ -1,24 +1,28 @@
 // `iamd serve --workers 2` on one SQLite data folder (issue #18): the real CLI as a child process,
 // requests landing on both workers (each answer names its worker in `x-iamd-worker`). What one
 // worker writes, the other enforces on its very next request: a revoked key, a detached policy, a
-// user removed from a group; rate limits hold for the whole, not per worker; the root credentials
-// are printed once; SIGTERM stops every worker.
+// user removed from a group; an MFA code used once; console sign-in lockout, the one-time
+// credentials page with its CSV and Add user's drafts (kept in the store, not in one worker's
+// memory); rate limits hold for the whole, not per worker; the root credentials are printed once;
+// SIGTERM stops every worker.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
   CreateGroupCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   DetachUserPolicyCommand,
   EnableMFADeviceCommand,
   IAMClient,
+  ListAccessKeysCommand,
   ListUsersCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
@@ -27,6 +31,7 @@ import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aw
 import { consecutiveCodesAt, timeStepAt, totpForStep } from '../src/crypto/totp.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ACCOUNT_ID, ROOT_KEY, tempDataDir, type Credentials } from './helpers.ts';
+import { capture, ConsoleClient, parseCsv, type Reply } from './console/support.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
@@ -102,6 +107,46 @@ function record<C extends { middlewareStack: IAMClient['middlewareStack'] }>(cli
 const iam = (url: string, c: Credentials = ROOT_KEY) => record(new IAMClient(clientOptions(url, c)) as never) as IAMClient;
 const sts = (url: string, c: Credentials) => record(new STSClient(clientOptions(url, c)) as never) as STSClient;
 
+/** The console as a browser, but with a new connection per request: its pages land on both workers. */
+class SpreadConsoleClient extends ConsoleClient {
+  override request(method: string, path: string, body?: URLSearchParams | string, headers: Record<string, string> = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const text = body === undefined ? undefined : String(body);
+      const req = httpRequest(
+        this.base + path,
+        {
+          method,
+          agent: false,
+          headers: {
+            cookie: this.cookieHeader(),
+            'accept-language': this.acceptLanguage,
+            ...(body instanceof URLSearchParams ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+            ...headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
+            this.remember({ headers: h });
+            const worker = h.get('x-iamd-worker');
+            if (worker) answeredBy.add(worker), this.workers.push(worker);
+            const out = Buffer.concat(chunks).toString('utf8');
+            if (h.get('content-type')?.startsWith('text/html')) this.lastBody = out;
+            resolve({ status: res.statusCode ?? 0, location: h.get('location'), body: out, headers: h });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(text);
+    });
+  }
+  /** The workers that answered, in order. */
+  readonly workers: string[] = [];
+}
+
 const code_ = (p: Promise<unknown>) => code(p);
 const code = (p: Promise<unknown>) =>
   p.then(
@@ -156,7 +201,8 @@ describe('iamd serve --workers 2 on one SQLite data folder', () => {
   });
 
   test('a worker that dies is replaced; the port keeps answering', { timeout: 180_000 }, async () => {
-    const workers = execFileSync('pgrep', ['-P', String(cluster.process.pid)], { encoding: 'utf8' })
+    // Named: tsx may have started an esbuild child in the primary too.
+    const workers = execFileSync('pgrep', ['-x', 'node', '-P', String(cluster.process.pid)], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map(Number);
@@ -190,6 +236,117 @@ describe('iamd serve --workers 2 on one SQLite data folder', () => {
     const results: string[] = [];
     for (let i = 0; i < 4; i++) results.push(await code_(user.send(new GetSessionTokenCommand({ SerialNumber: device.SerialNumber, TokenCode: code }))));
     assert.deepEqual(results, ['ok', 'AccessDenied', 'AccessDenied', 'AccessDenied'], 'the code works once, on either worker');
+  });
+});
+
+describe('iamd serve --workers 2: the console across workers', () => {
+  let cluster: Cluster;
+  const ADMIN_PASSWORD = 'Console-Adm1n-Passw0rd!';
+  before(async () => {
+    cluster = await startWorkers(tempDataDir(), 2, { IAMD_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId, IAMD_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey });
+    const root = iam(cluster.url);
+    for (const name of ['console-admin', 'locked-out']) {
+      await root.send(new CreateUserCommand({ UserName: name }));
+      await root.send(new CreateLoginProfileCommand({ UserName: name, Password: ADMIN_PASSWORD, PasswordResetRequired: false }));
+    }
+    await root.send(new AttachUserPolicyCommand({ UserName: 'console-admin', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
+  });
+  after(async () => {
+    if (cluster) await stop(cluster.process);
+  });
+
+  const signedIn = async () => {
+    const c = new SpreadConsoleClient(cluster.url);
+    await c.get(`/console/${ACCOUNT_ID}`);
+    const r = await c.post(
+      '/console/signin',
+      { _pre: c.token('_pre'), kind: 'user', account: ACCOUNT_ID, name: 'console-admin', password: ADMIN_PASSWORD },
+      { csrf: null },
+    );
+    assert.equal(r.status, 303, r.body.slice(0, 300));
+    return c;
+  };
+
+  test('a new key: its one-time page and CSV kept by one worker, shown by either, downloaded once', async () => {
+    const root = iam(cluster.url);
+    await root.send(new CreateUserCommand({ UserName: 'key-owner' }));
+    const c = await signedIn();
+    await c.get('/console/iam/users/key-owner');
+    const created = await c.post('/console/iam/users/key-owner/keys/create', {});
+    assert.equal(created.status, 303, 'redirect-after-POST');
+    const pagePath = created.location!;
+    assert.match(pagePath, /^\/console\/iam\/credentials\/[\w-]+$/);
+    // Shown again (reload, Back) on whichever worker the new connection lands.
+    let page: Reply | undefined;
+    for (let i = 0; i < 4; i++) {
+      page = await c.get(pagePath);
+      assert.equal(page.status, 200, `shown by worker ${c.workers.at(-1)}`);
+    }
+    assert.deepEqual(new Set(c.workers.slice(-4)), new Set(['1', '2']), `both workers showed the page: ${c.workers.join(',')}`);
+    const secret = capture(/<span class="secret" hidden data-secret>([^<]+)<\/span>/, page!.body);
+    const csv = await c.get(capture(/href="(\/console\/iam\/download\/[\w-]+)"/, page!.body));
+    assert.equal(csv.status, 200);
+    const [row] = parseCsv(csv.body);
+    assert.equal(row?.['Secret access key'], secret);
+    const keys = (await root.send(new ListAccessKeysCommand({ UserName: 'key-owner' }))).AccessKeyMetadata ?? [];
+    assert.deepEqual(
+      keys.map((k) => k.AccessKeyId),
+      [row?.['Access key ID']],
+    );
+    for (let i = 0; i < 2; i++)
+      assert.equal((await c.get(capture(/href="(\/console\/iam\/download\/[\w-]+)"/, page!.body))).status, 410, 'downloaded once, on any worker');
+    assert.equal((await c.get(pagePath)).status, 410, 'the page is gone after the download');
+  });
+
+  test('leaving the one-time page on one worker makes it gone on the other', async () => {
+    await iam(cluster.url).send(new CreateUserCommand({ UserName: 'key-owner-2' }));
+    const c = await signedIn();
+    await c.get('/console/iam/users/key-owner-2');
+    const pagePath = (await c.post('/console/iam/users/key-owner-2/keys/create', {})).location!;
+    assert.equal((await c.get(pagePath)).status, 200);
+    assert.equal((await c.get('/console/iam/users')).status, 200, 'another page');
+    for (let i = 0; i < 3; i++) assert.equal((await c.get(pagePath)).status, 410, `gone on worker ${c.workers.at(-1)}`);
+  });
+
+  test('Add user: the draft saved on one worker is reviewed and created on another, once for a double click', async () => {
+    const c = await signedIn();
+    await c.get('/console/iam/users/new');
+    const next = await c.post('/console/iam/users/new', { name1: 'drafted', programmatic: '1', step: 'review' });
+    assert.equal(next.status, 303, next.body.slice(0, 300));
+    const reviews: Reply[] = [];
+    for (let i = 0; i < 3; i++) reviews.push(await c.get(next.location!));
+    for (const r of reviews) assert.match(r.body, /id="review-permissions"/, 'the review, from the draft, on either worker');
+    const draft = capture(/name="draft" value="([\w-]+)"/, reviews[0]!.body);
+    const csrf = c.token('_csrf');
+    // A double click: two Creates of one draft at once, each on its own connection (so, worker).
+    const answers = await Promise.all([1, 2].map(() => c.post('/console/iam/users/new', { draft, step: 'create' }, { csrf })));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [303, 303],
+      answers.map((a) => a.body.slice(0, 200)).join('\n'),
+    );
+    assert.equal(answers[0]!.location, answers[1]!.location, "the second answer is the first one's page");
+    const page = await c.get(answers[0]!.location!);
+    assert.match(page.body, /id="credentials-table"/);
+    assert.doesNotMatch(page.body, /EntityAlreadyExists/);
+    const keys = (await iam(cluster.url).send(new ListAccessKeysCommand({ UserName: 'drafted' }))).AccessKeyMetadata ?? [];
+    assert.equal(keys.length, 1, 'one user, one key');
+  });
+
+  test('console sign-in lockout counts failures on every worker together', async () => {
+    const c = new SpreadConsoleClient(cluster.url);
+    const attempt = async (password: string) => {
+      await c.get(`/console/${ACCOUNT_ID}`);
+      const r = await c.post('/console/signin', { _pre: c.token('_pre'), kind: 'user', account: ACCOUNT_ID, name: 'locked-out', password }, { csrf: null });
+      return r.status;
+    };
+    const statuses: number[] = [];
+    // Two failures are free, the third locks the name for a second: counted whichever worker serves each.
+    for (let i = 0; i < 3; i++) statuses.push(await attempt('Wrong-Passw0rd!'));
+    statuses.push(await attempt(ADMIN_PASSWORD));
+    statuses.push(await attempt(ADMIN_PASSWORD));
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429], `statuses ${statuses} from workers ${c.workers}`);
+    assert.deepEqual(new Set(c.workers), new Set(['1', '2']), 'attempts landed on both workers');
   });
 });
 

@@ -23,6 +23,7 @@ const serverCertificateKeyRecord = (id: string) => `server-certificate/${id}/pri
 const oidcClientSecretRecord = (providerId: string) => `oidc-console-client-secret:${providerId}`;
 const ssoFlowRecord = (idHash: string) => `console-sso:${idHash}`;
 const roleSessionRecord = (idHash: string) => `console-role-session:${idHash}`;
+const scratchRecord = (idHash: string) => `console-scratch:${idHash}`;
 
 export interface RotationResult {
   resealed: number;
@@ -152,6 +153,18 @@ const COLUMNS: Column[] = [
       const next = r && reseal(box, r.data, ssoFlowRecord(idHash!), unreadable, 'console sign-in flow');
       if (!r || next === undefined) return false;
       await repo.db.updateTable('console_sso_flows').set({ data: next }).where('id_hash', '=', idHash!).where('data', '=', r.data).execute();
+      return true;
+    },
+  },
+  {
+    // The console's one-time pages and Add user drafts (src/api/console/scratch.ts).
+    name: 'console_scratch.data',
+    list: async (repo) => (await repo.db.selectFrom('console_scratch').select('id_hash').execute()).map((r) => [r.id_hash]),
+    row: async (repo, [idHash], box, unreadable) => {
+      const r = await repo.db.selectFrom('console_scratch').select('data').where('id_hash', '=', idHash!).executeTakeFirst();
+      const next = r && reseal(box, r.data, scratchRecord(idHash!), unreadable, 'console one-time page or draft');
+      if (!r || next === undefined) return false;
+      await repo.db.updateTable('console_scratch').set({ data: next }).where('id_hash', '=', idHash!).where('data', '=', r.data).execute();
       return true;
     },
   },

@@ -444,4 +444,23 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0016_console_scratch': {
+    // The console's short-lived state, shared by every worker and node (issue #18): the one-time
+    // credentials page and its CSV download, and Add user's drafts between the wizard's steps.
+    // Keyed by the SHA-256 of the page's token, bound to the console session, sealed (the rows
+    // hold secret access keys and passwords) and deleted when read, left, or expired.
+    async up(db: AnyDb) {
+      const c = textColumn(db);
+      await db.schema
+        .createTable('console_scratch')
+        .addColumn('id_hash', 'text', (b) => c(b).primaryKey())
+        .addColumn('session_hash', 'text', (b) => c(b).notNull())
+        .addColumn('kind', 'text', (b) => c(b).notNull())
+        .addColumn('data', 'text', (b) => c(b).notNull())
+        .addColumn('state', 'text', c)
+        .addColumn('expires_at', 'text', (b) => c(b).notNull())
+        .execute();
+      await db.schema.createIndex('console_scratch_session').on('console_scratch').columns(['session_hash']).execute();
+    },
+  },
 };

@@ -371,7 +371,21 @@ export interface PasskeyChallengeTable {
   expires_at: string;
 }
 
+export interface ConsoleScratchTable {
+  /** SHA-256 of the page's token (the token itself is only in the browser's URL or form). */
+  id_hash: string;
+  /** SHA-256 of the console session it belongs to: no other session may read it. */
+  session_hash: string;
+  kind: string; // credentials | draft
+  /** JSON sealed bound to id_hash: the credentials shown once, or a draft's form fields. */
+  data: string;
+  /** A draft's creation: null (not started, or failed), `creating:<ms>`, or `created:<location>`. */
+  state: string | null;
+  expires_at: string;
+}
+
 export interface Database {
+  console_scratch: ConsoleScratchTable;
   passkeys: PasskeyTable;
   passkey_challenges: PasskeyChallengeTable;
   accounts: AccountTable;

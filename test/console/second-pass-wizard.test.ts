@@ -226,7 +226,7 @@ describe('console second pass: Add user', () => {
     // Double click: one creation, the credentials page wins.
     await page.dblclick('#create-users');
     await page.waitForSelector('#credentials-table');
-    assert.match(page.url(), /\/console\/iam\/users\/created\/[\w-]+$/);
+    assert.match(page.url(), /\/console\/iam\/credentials\/[\w-]+$/);
     const keyIds = async (u: string) => ((await iam.send(new ListAccessKeysCommand({ UserName: u }))).AccessKeyMetadata ?? []).map((k) => k.AccessKeyId);
     assert.equal((await keyIds('twice')).length, 1);
     const before = await userNames();
@@ -240,14 +240,14 @@ describe('console second pass: Add user', () => {
     assert.equal(await page.isVisible('#password-options'), true);
     await page.goForward();
     await page.goForward();
-    assert.match(page.url(), /\/console\/iam\/users\/created\/[\w-]+$/);
+    assert.match(page.url(), /\/console\/iam\/credentials\/[\w-]+$/);
     assert.doesNotMatch(await textOf(page, 'main'), /EntityAlreadyExists/);
     assert.deepEqual(await userNames(), before);
     // Create again from the review page (Back, then Create): the first answer, never EntityAlreadyExists.
     await page.goBack();
     await page.click('#create-users');
     await page.waitForLoadState();
-    assert.match(page.url(), /\/console\/iam\/users\/created\/[\w-]+$/);
+    assert.match(page.url(), /\/console\/iam\/credentials\/[\w-]+$/);
     assert.doesNotMatch(await textOf(page, 'main'), /EntityAlreadyExists/);
     assert.deepEqual(await userNames(), before);
 
@@ -270,6 +270,26 @@ describe('console second pass: Add user', () => {
       assert.doesNotMatch(p.text, /EntityAlreadyExists/);
     }
     assert.equal((await keyIds('racer')).length, 1);
+    await page.context().close();
+    log.assertNone();
+  });
+
+  test('item 6 on the user page: Create access key answers with a redirect; reload, Back and Forward create nothing more', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'one-key' }));
+    const keyIds = async () => ((await iam.send(new ListAccessKeysCommand({ UserName: 'one-key' }))).AccessKeyMetadata ?? []).map((k) => k.AccessKeyId);
+    const page = await rootPage('en');
+    await page.goto(`${app.url}/console/iam/users/one-key`);
+    await page.click('#create-access-key');
+    await page.waitForSelector('#credentials-table');
+    assert.match(page.url(), /\/console\/iam\/credentials\/[\w-]+$/, 'the page is a GET of its own');
+    const shown = (await page.textContent('#credentials-table .key-id'))?.trim();
+    assert.deepEqual(await keyIds(), [shown]);
+    await page.reload();
+    assert.equal((await page.textContent('#credentials-table .key-id'))?.trim(), shown, 'a reload shows the same key, no new one');
+    await page.goBack();
+    await page.goForward();
+    assert.doesNotMatch(await textOf(page, 'main'), /Confirm Form Resubmission|LimitExceeded/);
+    assert.deepEqual(await keyIds(), [shown], 'still one key');
     await page.context().close();
     log.assertNone();
   });

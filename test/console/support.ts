@@ -33,7 +33,7 @@ export class ConsoleClient {
     readonly acceptLanguage = 'en',
   ) {}
 
-  private remember(res: Response): void {
+  protected remember(res: { headers: { getSetCookie(): string[] } }): void {
     for (const c of res.headers.getSetCookie()) {
       const pair = c.split(';')[0]!; // split gives one part at least
       const i = pair.indexOf('=');
@@ -44,12 +44,17 @@ export class ConsoleClient {
     }
   }
 
+  /** Where the next request goes (a subclass may spread requests over several nodes). */
+  protected baseFor(): string {
+    return this.base;
+  }
+
   cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   async request(method: string, path: string, body?: URLSearchParams | string, headers: Record<string, string> = {}): Promise<Reply> {
-    const res = await fetch(this.base + path, {
+    const res = await fetch(this.baseFor() + path, {
       method,
       redirect: 'manual',
       headers: {

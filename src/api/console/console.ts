@@ -16,11 +16,12 @@ import { iamArn, rootArn } from '../../domain/arn.ts';
 import { DEFAULT_REGION } from '../../sigv4/index.ts';
 import { sameSecret } from '../../crypto/same-secret.ts';
 import { readBody } from '../read-body.ts';
-import { APP, PREFIX, redirect, securityHeaders, send, type Deps, type Principal, type Rq } from './core.ts';
+import { APP, PREFIX, redirect, securityHeaders, send, takeOneTimeMark, type Deps, type Principal, type Rq } from './core.ts';
 import { sha256, type ConsoleSessionTable } from './data.ts';
+import type { Repo } from '../../store/repo.ts';
 import { Invoker } from './invoke.ts';
 import { chooseLang, isLang, translator } from './messages.ts';
-import { OneTimeStore } from './one-time.ts';
+import { ConsoleScratch } from './scratch.ts';
 import { passwordFingerprint, SignInService } from './signin.ts';
 import { serveStatic } from './static.ts';
 import { routes } from './routes.ts';
@@ -114,7 +115,12 @@ export class Console {
     /** Password sign-in attempts per source IP (IAMD_RATE_LIMIT_SIGN_IN). */
     readonly throttle: Throttle = new Throttle(),
   ) {
-    this.deps = { services, invoker: new Invoker(services, dispatcher), signin: new SignInService(services), oneTime: new OneTimeStore() };
+    this.deps = {
+      services,
+      invoker: new Invoker(services, dispatcher),
+      signin: new SignInService(services),
+      scratch: new ConsoleScratch(services.store, services.secrets),
+    };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -190,7 +196,7 @@ export class Console {
         if (route.auth === 'mfa' && stage !== 'mfa') return redirect(rq, APP);
         if (route.auth === 'reset' && stage === 'mfa') return redirect(rq, `${APP}/mfa`);
         // Leaving the page that showed new credentials: its one-time download is gone.
-        if (!route.keepsOneTime) this.deps.oneTime.dropSession(rq.session.id_hash);
+        if (!route.keepsOneTime && takeOneTimeMark(rq)) await this.deps.scratch.dropSession(rq.session.id_hash);
       }
       return route.handler(rq, params, this);
     }
@@ -226,15 +232,13 @@ export class Console {
     });
     if (!found) return;
     if ('end' in found) {
-      await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
-      this.deps.oneTime.dropSession(idHash);
+      await this.deps.services.store.write((repo) => endConsoleSession(repo, idHash));
       return;
     }
     if ('federated' in found) {
       const principal = await federatedPrincipal(this.deps.services, found.row, found.account, now);
       if (!principal) {
-        await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
-        this.deps.oneTime.dropSession(idHash);
+        await this.deps.services.store.write((repo) => endConsoleSession(repo, idHash));
         return;
       }
       rq.session = { ...found.row, token };
@@ -307,8 +311,7 @@ export class Console {
   async endSession(rq: Rq, clearCookie = true): Promise<void> {
     if (rq.session) {
       const idHash = rq.session.id_hash;
-      await this.deps.services.store.write((repo) => repo.deleteConsoleSession(idHash));
-      this.deps.oneTime.dropSession(idHash);
+      await this.deps.services.store.write((repo) => endConsoleSession(repo, idHash));
     }
     rq.session = undefined;
     rq.principal = undefined;
@@ -338,4 +341,10 @@ export class Console {
   setLang(rq: Rq, lang: string): void {
     if (isLang(lang)) addCookie(rq.res, `iamd-lang=${lang}; Path=/console; SameSite=Lax; Max-Age=31536000`);
   }
+}
+
+/** A session ends with the one-time pages and drafts it held (in the same transaction). */
+async function endConsoleSession(repo: Repo, idHash: string): Promise<void> {
+  await repo.deleteConsoleSession(idHash);
+  await repo.deleteConsoleScratchOfSession(idHash);
 }

@@ -9,7 +9,7 @@ import type { Invoker } from './invoke.ts';
 import { translator, type Lang, type MessageKey, type Translate } from './messages.ts';
 import type { ConsoleSessionTable } from './data.ts';
 import type { SignInService } from './signin.ts';
-import type { OneTimeStore } from './one-time.ts';
+import type { ConsoleScratch } from './scratch.ts';
 import { deniedReason } from './error-view.ts';
 
 export const PREFIX = '/console';
@@ -30,7 +30,7 @@ export interface Deps {
   services: Services;
   invoker: Invoker;
   signin: SignInService;
-  oneTime: OneTimeStore;
+  scratch: ConsoleScratch;
 }
 
 export interface Rq {
@@ -185,6 +185,24 @@ function setCookieHeader(rq: Rq, value: string): void {
   const existing = rq.res.getHeader('set-cookie');
   const list = Array.isArray(existing) ? existing : existing ? [String(existing)] : [];
   rq.res.setHeader('set-cookie', [...list, value]);
+}
+
+const oneTimeCookie = (rq: Rq) => (rq.secure ? '__Host-iamd-one-time' : 'iamd-one-time');
+
+/**
+ * Marks the browser as holding a one-time page (ConsoleScratch): the next page it views elsewhere
+ * deletes the session's one-time entries. Only then is there a write, on whichever worker serves it.
+ */
+export function markOneTime(rq: Rq): void {
+  setCookieHeader(rq, `${oneTimeCookie(rq)}=1; Path=/; HttpOnly; SameSite=Strict${rq.secure ? '; Secure' : ''}; Max-Age=900`);
+}
+
+/** True (and the mark cleared) when the browser was shown a one-time page since its last other page. */
+export function takeOneTimeMark(rq: Rq): boolean {
+  const name = `${oneTimeCookie(rq)}=`;
+  const marked = (rq.req.headers.cookie ?? '').split(';').some((c) => c.trim().startsWith(name));
+  if (marked) setCookieHeader(rq, `${name}; Path=/; HttpOnly; SameSite=Strict${rq.secure ? '; Secure' : ''}; Max-Age=0`);
+  return marked;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
 import { passwordViolations } from '../../iam/password-policy.ts';
-import { APP, call, csrfField, errorText, notice, redirect, send, type Rq } from './core.ts';
+import { APP, call, csrfField, errorText, markOneTime, notice, redirect, send, type Rq } from './core.ts';
 import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
@@ -16,14 +16,12 @@ import { nameAttrs, validName } from './name-field.ts';
 import { listAll, read, type GroupRow, type Tag, type UserRow } from './outputs.ts';
 import { readPasswordPolicy } from './pages-account.ts';
 import { attachablePolicies, policyPicker } from './pages-groups.ts';
-import { credentialsPage, MAX_NEW_USERS, type Issued } from './pages-users.ts';
+import { keepCredentials, MAX_NEW_USERS, type Issued } from './pages-users.ts';
 import { passwordRules } from './password-rules.ts';
 import { degraded, load, loaded, section } from './sections.ts';
-import { createOnce, draftFields, saveDraft } from './wizard-drafts.ts';
 
 const CHANGE_PASSWORD_POLICY = 'arn:aws:iam::aws:policy/IAMUserChangePassword';
 const TAG_ROWS = 3;
-const RESULT_FILE = 'add-user-result.json';
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 type PermMode = 'group' | 'copy' | 'attach';
@@ -73,7 +71,7 @@ export async function addUserPage(rq: Rq, errors: string[] = []): Promise<void> 
   // GET ?draft=T: the form as it was left (Previous), or (&step=review) the review of it.
   if (rq.method === 'GET') {
     const token = rq.url.searchParams.get('draft');
-    const fields = draftFields(token, rq.session!.id_hash, rq.facts.now.getTime());
+    const fields = await rq.deps.scratch.draftFields(token, rq.session!.id_hash, rq.facts.now.getTime());
     if (fields) {
       rq.form = fields;
       if (rq.url.searchParams.get('step') === 'review' && token) return reviewPage(rq, choicesOf(rq), token);
@@ -255,17 +253,17 @@ export async function postAddUser(rq: Rq, app: Console): Promise<void> {
   if (rq.form.get('step') !== 'create') {
     const found = await problems(rq, choicesOf(rq));
     if (found.length > 0) return addUserPage(rq, found);
-    return redirect(rq, `${APP}/users/new?draft=${saveDraft(sessionHash, rq.form, now)}&step=review`);
+    return redirect(rq, `${APP}/users/new?draft=${await rq.deps.scratch.saveDraft(sessionHash, rq.form, now)}&step=review`);
   }
   const token = rq.form.get('draft') ?? '';
-  const fields = draftFields(token, sessionHash, now);
+  const fields = await rq.deps.scratch.draftFields(token, sessionHash, now);
   if (!fields) {
     rq.form = new URLSearchParams();
     return addUserPage(rq, [t('fix.draftGone')]);
   }
   rq.form = fields;
   const c = choicesOf(rq);
-  const answer = await createOnce(token, sessionHash, now, async () => {
+  const answer = await rq.deps.scratch.createOnce(token, sessionHash, now, async () => {
     const found = await problems(rq, c);
     if (found.length > 0) {
       await addUserPage(rq, found);
@@ -276,24 +274,14 @@ export async function postAddUser(rq: Rq, app: Console): Promise<void> {
       await addUserPage(rq, outcome.undoError ? [outcome.error, outcome.undoError] : [outcome.error]);
       return undefined;
     }
-    const result = rq.deps.oneTime.put(sessionHash, RESULT_FILE, JSON.stringify(outcome), rq.facts.now.getTime());
-    return `${APP}/users/created/${result}`;
+    return keepCredentials(rq, { title: t('users.addTitle'), rows: outcome.rows, closeTo: `${APP}/users`, notes: outcome.notes });
   });
-  if (answer?.location) return redirect(rq, answer.location);
-  if (!answer) return addUserPage(rq, [t('fix.draftGone')]);
-}
-
-/** GET /users/created/TOKEN: the credentials, while the one-time entry lives (until another page is viewed). */
-export function createdPage(rq: Rq, params: Record<string, string>, app: Console): void {
-  const t = rq.t;
-  const entry = params.token ? rq.deps.oneTime.peek(params.token, rq.session!.id_hash, rq.facts.now.getTime()) : undefined;
-  if (!entry || entry.filename !== RESULT_FILE) {
-    const body = html`${notice('info', t('fix.gone'))}<div class="actions"><a class="button" id="close" href="${APP}/users">${t('common.close')}</a></div>`;
-    send(rq, 410, layout(rq, t('users.addTitle'), body, '/users'));
-    return;
+  if (answer?.location) {
+    markOneTime(rq); // the first answer may have been dropped by the browser (a double click): this one marks it too
+    return redirect(rq, answer.location);
   }
-  const { rows, notes } = JSON.parse(entry.csv) as { rows: Issued[]; notes: string[] };
-  credentialsPage(rq, app, t('users.addTitle'), rows, `${APP}/users`, notes);
+  // The draft expired, or another worker's creation of it did not finish in time.
+  if (!answer || answer.repeated) return addUserPage(rq, [t('fix.draftGone')]);
 }
 
 interface Undo {

@@ -1,12 +1,11 @@
 // My security credentials (the root user's; an IAM user's are on their user page): MFA devices
 // and access keys.
 import { APP, call, fmtDate, flash, postButton, redirect, send, setFlashError, type Rq } from './core.ts';
-import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 import { keyStatusText } from './words.ts';
 import { listAll, read } from './outputs.ts';
-import { back, credentialsPage, deleteVirtualDevice } from './pages-users.ts';
+import { back, deleteVirtualDevice, showCredentials } from './pages-users.ts';
 import { load, section } from './sections.ts';
 
 /** My security credentials: my password, my access keys, my MFA (as far as my policies allow). */
@@ -53,7 +52,7 @@ ${postButton(rq, `${APP}/security-credentials/keys/create`, t('users.createKey')
   send(rq, 200, layout(rq, t('nav.myCredentials'), body, '/security-credentials'));
 }
 
-export async function postMyCredentials(rq: Rq, params: Record<string, string>, app: Console): Promise<void> {
+export async function postMyCredentials(rq: Rq, params: Record<string, string>): Promise<void> {
   const to = `${APP}/security-credentials`;
   try {
     switch (params.op) {
@@ -63,7 +62,7 @@ export async function postMyCredentials(rq: Rq, params: Record<string, string>, 
       case 'keys/create': {
         const key = (await read(rq, 'CreateAccessKey')).AccessKey;
         const issued = { userName: 'root', accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
-        return credentialsPage(rq, app, rq.t('users.createKey'), [issued], to);
+        return showCredentials(rq, rq.t('users.createKey'), [issued], to);
       }
       case 'mfa/remove': {
         const serial = rq.form.get('serial') ?? '';

@@ -2,14 +2,30 @@
 // credentials, MFA, tags). Add user is pages-add-user.ts.
 import { generatePassword } from '../../crypto/passwords.ts';
 import { AwsError } from '../../errors/aws-error.ts';
-import { APP, arnOf, call, can, csrfField, flash, fmtDate, notice, postButton, redirect, redirectWithError, send, setFlashError, type Rq } from './core.ts';
+import {
+  APP,
+  arnOf,
+  call,
+  can,
+  csrfField,
+  flash,
+  fmtDate,
+  markOneTime,
+  notice,
+  postButton,
+  redirect,
+  redirectWithError,
+  send,
+  setFlashError,
+  type Rq,
+} from './core.ts';
 import type { Console } from './console.ts';
 import { html } from './html.ts';
 import { entityTabs } from './pages-access-advisor.ts';
 import { userActivity } from './pages-audit.ts';
 import { layout } from './layout.ts';
 import { disabledIf, itemLink, listPage, searchOrPage, tagsCard } from './list-page.ts';
-import { csvField } from './one-time.ts';
+import { csvField } from './scratch.ts';
 import { readPasswordPolicy } from './pages-account.ts';
 import { signInUrl } from './pages-dashboard.ts';
 import { listAll, read, type AccessKeyLastUsed, type AccessKeyRow, type Tag, type UserRow } from './outputs.ts';
@@ -52,6 +68,46 @@ export interface Issued {
   warnings?: string[];
 }
 
+/** What a one-time credentials page shows, kept sealed in the store until the page is left (scratch.ts). */
+interface ShownCredentials {
+  title: string;
+  rows: Issued[];
+  closeTo: string;
+  notes: string[];
+}
+
+/**
+ * The answer to a POST that issued passwords or secret keys: they are kept for their one page and
+ * the browser is redirected to it (redirect-after-POST), so Back, Forward and reload never submit
+ * the form again. Only failures (nothing issued) are shown at once.
+ */
+export async function showCredentials(rq: Rq, title: string, rows: Issued[], closeTo: string, notes: string[] = []): Promise<void> {
+  if (!rows.some(issuedSomething)) return credentialsPage(rq, title, rows, closeTo, notes);
+  redirect(rq, await keepCredentials(rq, { title, rows, closeTo, notes }));
+}
+
+/** Keeps the page's credentials; returns the page's location. */
+export async function keepCredentials(rq: Rq, shown: ShownCredentials): Promise<string> {
+  const token = await rq.deps.scratch.putCredentials(rq.session!.id_hash, JSON.stringify(shown), rq.facts.now.getTime());
+  markOneTime(rq);
+  return `${APP}/credentials/${token}`;
+}
+
+/** GET /credentials/TOKEN: the credentials, while their entry lives (until another page is viewed or the CSV downloaded). */
+export async function shownCredentialsPage(rq: Rq, params: Record<string, string>): Promise<void> {
+  const t = rq.t;
+  const kept = params.token ? await rq.deps.scratch.peekCredentials(params.token, rq.session!.id_hash, rq.facts.now.getTime()) : undefined;
+  if (!kept) {
+    const body = html`${notice('info', t('fix.gone'))}<div class="actions"><a class="button" id="close" href="${APP}/users">${t('common.close')}</a></div>`;
+    return send(rq, 410, layout(rq, t('creds.success'), body, '/users'));
+  }
+  markOneTime(rq);
+  const shown = JSON.parse(kept) as ShownCredentials;
+  credentialsPage(rq, shown.title, shown.rows, shown.closeTo, shown.notes, params.token);
+}
+
+const issuedSomething = (r: Issued) => !r.error && Boolean(r.password || r.secretAccessKey);
+
 export function credentialsCsv(rq: Rq, rows: Issued[]): string {
   const link = signInUrl(rq, rq.principal!.alias ?? rq.principal!.accountId);
   const lines = [['User name', 'Password', 'Access key ID', 'Secret access key', 'Console login link'].join(',')];
@@ -61,12 +117,10 @@ export function credentialsCsv(rq: Rq, rows: Issued[]): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-/** The page that shows new passwords and secret keys: once, never again. `notes`: what the whole batch should know. */
-export function credentialsPage(rq: Rq, app: Console, title: string, rows: Issued[], closeTo: string, notes: string[] = []): void {
+/** The page that shows new passwords and secret keys: once, never again. `token`: the CSV's download, if kept. */
+function credentialsPage(rq: Rq, title: string, rows: Issued[], closeTo: string, notes: string[], token?: string): void {
   const t = rq.t;
-  const ok = rows.filter((r) => !r.error && (r.password || r.secretAccessKey));
-  const token = ok.length > 0 ? rq.deps.oneTime.put(rq.session!.id_hash, 'credentials.csv', credentialsCsv(rq, ok), rq.facts.now.getTime()) : undefined;
-  void app;
+  const ok = rows.filter(issuedSomething);
   const link = signInUrl(rq, rq.principal!.alias ?? rq.principal!.accountId);
   const secret = (value: string | undefined) =>
     value ? html`<span class="secret" hidden data-secret>${value}</span><button type="button" class="link" data-reveal>${t('common.show')}</button>` : '—';
@@ -99,10 +153,11 @@ ${token ? html`<a class="button primary" id="download-csv" href="${APP}/download
 
 export async function download(rq: Rq, params: Record<string, string>): Promise<void> {
   if (params.token === undefined) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
-  const entry = rq.deps.oneTime.take(params.token, rq.session!.id_hash, rq.facts.now.getTime());
-  if (!entry) return send(rq, 410, rq.t('creds.gone'), 'text/plain; charset=utf-8');
-  rq.res.setHeader('content-disposition', `attachment; filename="${entry.filename}"`);
-  send(rq, 200, entry.csv, 'text/csv; charset=utf-8');
+  const kept = await rq.deps.scratch.takeCredentials(params.token, rq.session!.id_hash, rq.facts.now.getTime());
+  if (!kept) return send(rq, 410, rq.t('creds.gone'), 'text/plain; charset=utf-8');
+  const shown = JSON.parse(kept) as ShownCredentials;
+  rq.res.setHeader('content-disposition', 'attachment; filename="credentials.csv"');
+  send(rq, 200, credentialsCsv(rq, shown.rows.filter(issuedSomething)), 'text/csv; charset=utf-8');
 }
 
 /**
@@ -333,7 +388,7 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
       case 'keys/create': {
         const key = (await read(rq, 'CreateAccessKey', { UserName: name })).AccessKey;
         const issued: Issued = { userName: name, accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
-        return credentialsPage(rq, app, t('users.createKey'), [issued], base);
+        return showCredentials(rq, t('users.createKey'), [issued], base);
       }
       case 'keys/status':
         await call(rq, 'UpdateAccessKey', { UserName: name, AccessKeyId: f.get('key') ?? '', Status: f.get('status') ?? '' });
@@ -342,7 +397,7 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
         await call(rq, 'DeleteAccessKey', { UserName: name, AccessKeyId: f.get('key') ?? '' });
         return redirect(rq, `${base}?ok=saved`);
       case 'password':
-        return await setPassword(rq, app, name);
+        return await setPassword(rq, name);
       case 'mfa/remove': {
         const serial = f.get('serial') ?? '';
         await call(rq, 'DeactivateMFADevice', { UserName: name, SerialNumber: serial });
@@ -364,7 +419,7 @@ export async function postUserOp(rq: Rq, params: Record<string, string>, app: Co
 }
 
 /** The user page's password form: disable, or set (a generated or given password). */
-async function setPassword(rq: Rq, app: Console, name: string): Promise<void> {
+async function setPassword(rq: Rq, name: string): Promise<void> {
   const f = rq.form;
   const base = userPath(name);
   if (f.get('access') === 'disable') {
@@ -381,7 +436,7 @@ async function setPassword(rq: Rq, app: Console, name: string): Promise<void> {
   await call(rq, current.ok ? 'UpdateLoginProfile' : 'CreateLoginProfile', { UserName: name, Password: password, PasswordResetRequired: resetRequired });
   const warning = resetRequired ? await allowPasswordChange(rq, name) : undefined;
   const issued: Issued = { userName: name, password, warnings: warning ? [warning] : undefined };
-  return credentialsPage(rq, app, rq.t('users.managePassword'), [issued], base, policyNote(rq, policy));
+  return showCredentials(rq, rq.t('users.managePassword'), [issued], base, policyNote(rq, policy));
 }
 
 /**

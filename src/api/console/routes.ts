@@ -14,8 +14,8 @@ import { changePasswordPage, isReservedSegment, mfaPage, postChangePassword, pos
 import { simulatorPage } from './pages-simulator.ts';
 import { newServicePage, postNewService, postServiceOp, servicePage, servicesList, updateServicePage } from './pages-services.ts';
 import { newRolePage, postNewRole, postRoleOp, rolePage, rolesList, trustPolicyApi } from './pages-roles.ts';
-import { download, postUserOp, userPage, usersList } from './pages-users.ts';
-import { addUserPage, createdPage, postAddUser } from './pages-add-user.ts';
+import { download, postUserOp, shownCredentialsPage, userPage, usersList } from './pages-users.ts';
+import { addUserPage, postAddUser } from './pages-add-user.ts';
 import { IDP_PATH, identityProvidersPage, postConsoleSignIn } from './pages-sso.ts';
 import { ssoCallback, ssoChoose, ssoStart } from './sso.ts';
 import { postIdentityProviderOp } from './pages-identity-providers.ts';
@@ -91,7 +91,7 @@ export const routes: Route[] = [
   // Add user (pages-add-user.ts): the POST keeps the one-time entries, so a repeated submission finds the first one's page.
   { method: 'GET', pattern: p('/users/new'), auth: 'active', handler: (rq) => addUserPage(rq) },
   { method: 'POST', pattern: p('/users/new'), auth: 'active', keepsOneTime: true, handler: (rq, _p, app) => postAddUser(rq, app) },
-  { method: 'GET', pattern: p('/users/created/(?<token>[A-Za-z0-9_-]+)'), auth: 'active', keepsOneTime: true, handler: createdPage },
+  { method: 'GET', pattern: p('/credentials/(?<token>[A-Za-z0-9_-]+)'), auth: 'active', keepsOneTime: true, handler: shownCredentialsPage },
   { method: 'GET', pattern: p(`/users/${SEG}`), auth: 'active', handler: userPage },
   {
     method: 'POST',

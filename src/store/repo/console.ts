@@ -1,7 +1,8 @@
 // The console aggregate: sign-in sessions (token hashes only) and sign-in throttling, the tables
-// of migration 0002_console, and sign-ins through an OIDC provider in progress (0010). Methods
+// of migration 0002_console, sign-ins through an OIDC provider in progress (0010), and the one-time
+// pages and Add user drafts (0016, src/api/console/scratch.ts). Methods
 // only (see core.ts): copied onto Repo.prototype by ../repo.ts.
-import type { ConsoleSessionTable, ConsoleSigninFailureTable, ConsoleSsoFlowTable } from '../schema.ts';
+import type { ConsoleScratchTable, ConsoleSessionTable, ConsoleSigninFailureTable, ConsoleSsoFlowTable } from '../schema.ts';
 import { RepoCore } from './core.ts';
 
 export abstract class ConsoleQueries extends RepoCore {
@@ -76,5 +77,48 @@ export abstract class ConsoleQueries extends RepoCore {
   }
   async clearSigninFailures(key: string): Promise<void> {
     await this.change('clearSigninFailures', (a) => this.db.deleteFrom('console_signin_failures').where('key', '=', a(0)), [key]);
+  }
+  // ---- one-time pages and drafts (console_scratch)
+  async insertConsoleScratch(row: ConsoleScratchTable): Promise<void> {
+    await this.insert('console_scratch', row);
+  }
+  async getConsoleScratch(idHash: string): Promise<ConsoleScratchTable | undefined> {
+    return this.first('consoleScratch', (a) => this.db.selectFrom('console_scratch').selectAll().where('id_hash', '=', a(0)), [idHash]);
+  }
+  /** Deletes the row; true when this call deleted it (of two racing takers, one wins). */
+  async deleteConsoleScratch(idHash: string): Promise<boolean> {
+    return (await this.change('deleteConsoleScratch', (a) => this.db.deleteFrom('console_scratch').where('id_hash', '=', a(0)), [idHash])) === 1;
+  }
+  /** The session's rows (of one kind: `credentials` when its one-time page is left; all when it ends). */
+  async deleteConsoleScratchOfSession(sessionHash: string, kind?: string): Promise<void> {
+    await this.change(
+      `deleteConsoleScratchOfSession ${kind === undefined ? 'all' : 'kind'}`,
+      (a) => {
+        const q = this.db.deleteFrom('console_scratch').where('session_hash', '=', a(0));
+        return kind === undefined ? q : q.where('kind', '=', a(1));
+      },
+      [sessionHash, kind],
+    );
+  }
+  async deleteExpiredConsoleScratch(now: Date): Promise<void> {
+    await this.change('deleteExpiredConsoleScratch', (a) => this.db.deleteFrom('console_scratch').where('expires_at', '<', a(0)), [now.toISOString()]);
+  }
+  /**
+   * Compare-and-set of a row's state (and data): true when the state was still `from`, so that of
+   * several workers racing for one draft exactly one starts its creation.
+   */
+  async setConsoleScratchState(idHash: string, from: string | null, to: string | null, data?: string): Promise<boolean> {
+    const changed = await this.change(
+      `setConsoleScratchState ${from === null ? 'null' : 'value'} ${data === undefined ? 'state' : 'data'}`,
+      (a) => {
+        const q = this.db
+          .updateTable('console_scratch')
+          .set(data === undefined ? { state: a(0) } : { state: a(0), data: a(3) })
+          .where('id_hash', '=', a(1));
+        return from === null ? q.where('state', 'is', null) : q.where('state', '=', a(2));
+      },
+      [to, idHash, from, data],
+    );
+    return changed === 1;
   }
 }
