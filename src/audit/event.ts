@@ -79,8 +79,20 @@ export function eventSourceOf(service: string): string {
   }
 }
 
-/** CloudTrail's userIdentity of a caller. */
+/** The authenticator keeps one Caller object per resolved credential: its userIdentity is made once, not once per call. */
+const identities = new WeakMap<Caller, UserIdentity>();
+
+/** CloudTrail's userIdentity of a caller (the same object for the same Caller: never mutate it). */
 export function userIdentityOf(caller: Caller): UserIdentity {
+  let identity = identities.get(caller);
+  if (identity === undefined) {
+    identity = makeUserIdentity(caller);
+    identities.set(caller, identity);
+  }
+  return identity;
+}
+
+function makeUserIdentity(caller: Caller): UserIdentity {
   const base: UserIdentity = { type: identityType(caller), principalId: caller.userId, arn: caller.arn, accountId: caller.accountId };
   if (caller.type === 'Anonymous') return { type: 'Unknown', accountId: caller.accountId || undefined };
   if (caller.accessKeyId) base.accessKeyId = caller.accessKeyId;
@@ -150,6 +162,11 @@ export interface EventInput {
   /** For console sign-ins and other events whose caller is not a Caller (failed sign-ins). */
   userIdentity?: UserIdentity;
   username?: string | null;
+}
+
+/** The record's JSON, as it is hashed and stored. */
+export function eventBody(e: TrailEvent): string {
+  return JSON.stringify(e);
 }
 
 /** A record ready to be chained. */

@@ -9,10 +9,11 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Repo } from '../store/repo.ts';
+import type { AuditEventTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { eventHash, GENESIS_HASH } from './chain.ts';
 import { writeDigest } from './digest.ts';
-import type { PreparedEvent } from './event.ts';
+import { eventBody, type PreparedEvent } from './event.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
 import { Redactor } from './redact.ts';
 
@@ -52,6 +53,8 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
 
 /** The most records queued: beyond it, the oldest are dropped (and counted) rather than memory exhausted. */
 const MAX_QUEUED = 50_000;
+/** Queued records appended per transaction (see flush). */
+const FLUSH_SLICE = 25;
 
 export class AuditRecorder {
   private pending: PreparedEvent[] = [];
@@ -117,7 +120,7 @@ export class AuditRecorder {
         username: e.username,
         access_key_id: e.accessKeyId,
         resources: e.resources.length > 0 ? e.resources.map((r) => `${r.type} ${r.name}`).join('\n') : null,
-        body: JSON.stringify(e.event),
+        body: eventBody(e.event),
       });
     }
   }
@@ -173,11 +176,12 @@ export class AuditRecorder {
     const head = await repo.auditChainRow('head', true);
     let seq = head ? Number(head.seq) : 0;
     let prev = head?.hash ?? GENESIS_HASH;
+    const rows: AuditEventTable[] = [];
     for (const e of events) {
       seq++;
-      const body = JSON.stringify(e.event);
+      const body = eventBody(e.event);
       const hash = eventHash(prev, seq, body);
-      await repo.insertAuditEvent({
+      rows.push({
         seq,
         event_id: e.event.eventID,
         event_time: e.event.eventTime,
@@ -194,6 +198,7 @@ export class AuditRecorder {
       });
       prev = hash;
     }
+    await repo.insertAuditEvents(rows);
     await repo.setAuditChainRow({ name: 'head', seq, hash: prev });
     this.sinceDigest += events.length;
     this.metrics?.auditEvents.inc(events.length);
@@ -238,8 +243,16 @@ export class AuditRecorder {
     const batch = this.pending;
     this.pending = [];
     const start = performance.now();
-    this.flushing = this.store
-      .touch((repo) => this.append(repo, batch))
+    let appended = 0;
+    this.flushing = (async () => {
+      // In slices, each its own transaction, yielding to the event loop between them: SQLite's
+      // writes are synchronous, and a batch of 200 in one go held every request for milliseconds.
+      for (; appended < batch.length; appended += FLUSH_SLICE) {
+        if (appended > 0) await new Promise((resolve) => setImmediate(resolve));
+        const slice = batch.slice(appended, appended + FLUSH_SLICE);
+        await this.store.touch((repo) => this.append(repo, slice));
+      }
+    })()
       .then(
         () => {
           this.metrics?.auditFlushSeconds.observe((performance.now() - start) / 1000);
@@ -247,8 +260,9 @@ export class AuditRecorder {
         },
         (error: unknown) => {
           this.metrics?.auditFailures.inc();
-          this.logger.error({ err: String(error), events: batch.length }, 'audit trail: could not append queued records (kept, tried again)');
-          this.pending = batch.concat(this.pending).slice(-MAX_QUEUED);
+          const kept = batch.slice(appended);
+          this.logger.error({ err: String(error), events: kept.length }, 'audit trail: could not append queued records (kept, tried again)');
+          this.pending = kept.concat(this.pending).slice(-MAX_QUEUED);
           if (!this.flushTimer && !this.closed) {
             this.flushTimer = setTimeout(() => {
               this.flushTimer = undefined;

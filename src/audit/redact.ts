@@ -71,7 +71,14 @@ export function camel(key: string): string {
   return key.length === 0 ? key : key[0]!.toLowerCase() + key.slice(1);
 }
 
-/** CloudTrail's eventTime form: `2026-11-29T18:00:00Z` (no fraction). */
+/** CloudTrail's eventTime form: `2026-11-29T18:00:00Z` (no fraction). The last second's form is kept: calls come many a second. */
 export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastIso = `${d.toISOString().slice(0, 19)}Z`;
+  }
+  return lastIso;
 }
+let lastSecond = Number.NaN;
+let lastIso = '';
