@@ -1,6 +1,8 @@
 // Runs every *.test.ts under src/, test/ and packages/ with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [substring-filter ...]
-import { readdirSync, statSync } from 'node:fs';
+// Two files run at a time, the longest first (by scripts/test-order.json, seconds measured by the
+// timings reporter): a long file started last would leave one core idle while it runs on alone.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -22,9 +24,20 @@ const files = ['src', 'test', 'packages']
   .flatMap((d) => walk(d))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
+// A file not measured yet counts as a typical one.
+const ORDER = new URL('./test-order.json', import.meta.url);
+const measured = existsSync(ORDER) ? JSON.parse(readFileSync(ORDER, 'utf8')) : {};
+const TYPICAL_SECONDS = 5;
+files.sort((a, b) => (measured[b] ?? TYPICAL_SECONDS) - (measured[a] ?? TYPICAL_SECONDS));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/timings-reporter.mjs',
+  '--test-reporter-destination=stdout',
+];
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
