@@ -4,7 +4,8 @@
 // postgres://postgres@127.0.0.1:5432/postgres (a throwaway database is created and dropped).
 //
 // BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16),
-// BENCH_ROUNDS (default 2), BENCH_PG_PARTS=nodes,workers (default both).
+// BENCH_ROUNDS (default 2), BENCH_PG_PARTS=nodes,workers,workers4 (default all three; workers4 is
+// `--workers 4` against `--workers 1`, for the scale model's check in docs/benchmarks.md).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { fmt, isMain, machine, table, writeResult } from './lib/report.ts';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const PARTS = (process.env.BENCH_PG_PARTS ?? 'nodes,workers').split(',');
+const PARTS = (process.env.BENCH_PG_PARTS ?? 'nodes,workers,workers4').split(',');
 const ADMIN_URL = process.env.IAMD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface PairRow {
@@ -73,8 +74,8 @@ async function pairs(rows: string[], a: { name: string; child: Child }, b: { nam
   return out;
 }
 
-export async function runPgBench(): Promise<{ nodes?: PairRow[]; workers?: PairRow[]; loadAverage: number[] }> {
-  const result: { nodes?: PairRow[]; workers?: PairRow[]; loadAverage: number[] } = { loadAverage: loadavg() };
+export async function runPgBench(): Promise<{ nodes?: PairRow[]; workers?: PairRow[]; workers4?: PairRow[]; loadAverage: number[] }> {
+  const result: { nodes?: PairRow[]; workers?: PairRow[]; workers4?: PairRow[]; loadAverage: number[] } = { loadAverage: loadavg() };
   const masterKey = randomBytes(32).toString('hex');
   if (PARTS.includes('nodes')) {
     await withDatabase(async (url) => {
@@ -91,17 +92,21 @@ export async function runPgBench(): Promise<{ nodes?: PairRow[]; workers?: PairR
       }
     });
   }
-  if (PARTS.includes('workers')) {
+  for (const [part, n] of [
+    ['workers', 2],
+    ['workers4', 4],
+  ] as const) {
+    if (!PARTS.includes(part)) continue;
     const one = await startIamd({ dataDir: mkdtempSync(join(tmpdir(), 'iamd-bench-')), env: { IAMD_WORKERS: '1' } });
-    const two = await startIamd({ dataDir: mkdtempSync(join(tmpdir(), 'iamd-bench-')), env: { IAMD_WORKERS: '2' } });
+    const many = await startIamd({ dataDir: mkdtempSync(join(tmpdir(), 'iamd-bench-')), env: { IAMD_WORKERS: String(n) } });
     try {
-      result.workers = await pairs(
+      result[part] = await pairs(
         ['GetCallerIdentity', 'GetUser (non-root, 10 policies)'],
         { name: '--workers 1', child: one },
-        { name: '--workers 2', child: two },
+        { name: `--workers ${n}`, child: many },
       );
     } finally {
-      await Promise.all([one.stop(), two.stop()]);
+      await Promise.all([one.stop(), many.stop()]);
     }
   }
   result.loadAverage = loadavg();
@@ -121,5 +126,6 @@ if (isMain(import.meta.url)) {
   writeResult('pg', { machine: machine(), loadAverageBefore: before, ...result });
   if (result.nodes) process.stdout.write(`\nPostgreSQL node / SQLite node (one process each)\n${pgTable(result.nodes, 'SQLite', 'PostgreSQL')}\n`);
   if (result.workers) process.stdout.write(`\n--workers 2 / --workers 1 (SQLite data folder)\n${pgTable(result.workers, '--workers 1', '--workers 2')}\n`);
+  if (result.workers4) process.stdout.write(`\n--workers 4 / --workers 1 (SQLite data folder)\n${pgTable(result.workers4, '--workers 1', '--workers 4')}\n`);
   process.stdout.write(`load average before ${before.map((l) => l.toFixed(2)).join(' ')}, after ${result.loadAverage.map((l) => l.toFixed(2)).join(' ')}\n`);
 }

@@ -1,11 +1,13 @@
 // npm run bench: every benchmark, one after the other, each in its own process (so that one
 // part's heap and JIT state do not colour the next), then their tables and one table against the
 // targets.
-// Writes bench/results/{policy,password,api,authorize,nginx,scale,revocation,federation}.json and bench/results/summary.json.
+// Writes bench/results/{policy,password,api,authorize,nginx,scale,revocation,federation,audit,pg}.json and bench/results/summary.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiTable, type ApiRow } from './api-bench.ts';
+import { auditTable, type AuditRow } from './audit-bench.ts';
+import { pgTable, type PairRow } from './pg-bench.ts';
 import { authorizeTables, authorizeTargets, type AuthorizeResult } from './authorize-bench.ts';
 import { federationTable, type FederationResult } from './federation-bench.ts';
 import { nginxTable, nginxTargets, type NginxResult } from './nginx-bench.ts';
@@ -23,6 +25,8 @@ const ALL_PARTS = [
   ['scale', 'scale-bench.ts'],
   ['revocation', 'revocation-bench.ts'],
   ['federation', 'federation-bench.ts'],
+  ['audit', 'audit-bench.ts'],
+  ['pg', 'pg-bench.ts'],
 ] as const;
 // BENCH_PARTS=api,authorize runs only those parts (their tables and targets; the others are "not measured").
 const only = process.env.BENCH_PARTS?.split(',').map((p) => p.trim());
@@ -64,6 +68,8 @@ const nginx = read<NginxResult>('nginx');
 const scale = read<{ small: ScaleMeasurement; large: ScaleMeasurement }>('scale');
 const revocation = read<RevocationResult>('revocation');
 const federation = read<FederationResult>('federation');
+const audit = read<{ rows: AuditRow[] }>('audit');
+const pgResult = read<{ nodes?: PairRow[]; workers?: PairRow[]; workers4?: PairRow[] }>('pg');
 
 const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
 const targets: (string | number)[][] = [['Target', 'measured', 'target', '']];
@@ -103,6 +109,13 @@ if (federation) {
   const perSecond = federation.webIdentity.requestsPerSecond;
   targets.push(['AssumeRoleWithWebIdentity sessions/s (keys known)', fmt.int(perSecond), '≥ 2,000', verdict(perSecond >= federation.targetSessionsPerSecond)]);
 } else targets.push(['Federation', '–', '', verdict(undefined)]);
+for (const r of audit?.rows ?? [])
+  targets.push([`Audit trail on/off: ${r.name} (${r.kind})`, fmt.ratio(r.ratio), `≥ ${r.target}×`, verdict(r.ratio >= r.target)]);
+if (!audit) targets.push(['Audit trail on/off', '–', '', verdict(undefined)]);
+for (const r of pgResult?.nodes ?? []) targets.push([`PostgreSQL node / SQLite node: ${r.row}`, fmt.ratio(r.ratio), '≥ 0.7×', verdict(r.ratio >= 0.7)]);
+for (const r of [...(pgResult?.workers ?? []), ...(pgResult?.workers4 ?? [])].filter((x) => x.row === 'GetCallerIdentity'))
+  targets.push([`GetCallerIdentity ${r === pgResult?.workers4?.[0] ? '--workers 4' : '--workers 2'} / --workers 1`, fmt.ratio(r.ratio), '(reported)', '']);
+if (!pgResult) targets.push(['PostgreSQL node / SQLite node, workers', '–', '', verdict(undefined)]);
 if (password) targets.push(['argon2id verifications/s per core', fmt.int(password.verificationsPerSecond), '(none)', '']);
 
 const sections = [
@@ -124,6 +137,10 @@ const sections = [
   password && passwordTable(password),
   revocation && revocationTable(revocation),
   federation && federationTable(federation),
+  audit && `Audit trail on / off (same run, rounds interleaved)\n${auditTable(audit.rows)}`,
+  pgResult?.nodes && `PostgreSQL node / SQLite node (one process each)\n${pgTable(pgResult.nodes, 'SQLite', 'PostgreSQL')}`,
+  pgResult?.workers && `--workers 2 / --workers 1 (SQLite data folder)\n${pgTable(pgResult.workers, '--workers 1', '--workers 2')}`,
+  pgResult?.workers4 && `--workers 4 / --workers 1 (SQLite data folder)\n${pgTable(pgResult.workers4, '--workers 1', '--workers 4')}`,
   table(targets),
 ].filter(Boolean);
 

@@ -102,11 +102,14 @@ export class Dispatcher {
     try {
       output = await this.execute(d, call);
     } catch (error) {
-      await this.audited(call.failed(error));
+      const recording = call.failed(error);
+      if (recording) await this.audited(recording);
       throw error;
     }
     if (decisionSkipped(recorder, d.action, call.input, output)) return output;
-    await this.audited(call.succeeded(output));
+    // Queued (no promise) unless fail-closed: then written before the answer.
+    const recording = call.succeeded(output);
+    if (recording) await this.audited(recording);
     return output;
   }
 

@@ -9,8 +9,24 @@ import type { Repo } from '../store/repo.ts';
 import { prepareEvent, resourcesOf, type AuthorizationRecord, type PreparedEvent } from './event.ts';
 import type { AuditRecorder } from './recorder.ts';
 
-/** Operation names that only read (CloudTrail's readOnly). */
+const NO_STATEMENTS: readonly Record<string, string>[] = Object.freeze([]);
+
+function hasMembers(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Operation names that only read (CloudTrail's readOnly), by name once. */
 const READ_ONLY = /^(Get|List|Simulate|Describe|Lookup|Decode)/;
+const readOnlyByAction = new Map<string, boolean>();
+function isReadOnly(action: string): boolean {
+  let readOnly = readOnlyByAction.get(action);
+  if (readOnly === undefined) {
+    readOnly = READ_ONLY.test(action);
+    if (readOnlyByAction.size < 10_000) readOnlyByAction.set(action, readOnly);
+  }
+  return readOnly;
+}
 
 export interface CallFacts {
   service: string;
@@ -42,7 +58,7 @@ export class AuditCall {
     if (this.committed) return;
     const answer = this.answerOf(result);
     const authorization = this.explain ? await this.explain() : undefined;
-    await this.recorder.appendInTransaction(repo, [this.prepare({ output: answer, authorization })]);
+    await this.recorder.appendInTransaction(repo, [this.prepare(authorization, answer, undefined)]);
   };
 
   /** The write transaction that held the record committed. */
@@ -51,50 +67,54 @@ export class AuditCall {
     this.recorder.committedPending();
   };
 
-  /** The call answered. A call whose write recorded it is done; any other is recorded now. */
-  async succeeded(output: Record<string, unknown> | undefined): Promise<void> {
-    if (this.committed) return;
+  /** The call answered. A call whose write recorded it is done; any other is recorded now (a promise only when fail-closed). */
+  succeeded(output: Record<string, unknown> | undefined): Promise<void> | undefined {
+    if (this.committed) return undefined;
     const auth = this.authorization?.();
-    await this.recorder.record(
-      this.prepare({ authorization: auth ? { ...auth, decision: 'Allowed', decidingStatements: [] } : undefined, resourcesFrom: output }),
+    return this.recorder.record(
+      this.prepare(
+        auth ? { action: auth.action, resource: auth.resource, decision: 'Allowed', decidingStatements: NO_STATEMENTS } : undefined,
+        undefined,
+        output,
+      ),
     );
   }
 
   /** The call failed: AWS's error (AccessDenied with its deciding statements) or an internal one. */
-  async failed(error: unknown): Promise<void> {
-    if (this.committed) return;
+  failed(error: unknown): Promise<void> | undefined {
+    if (this.committed) return undefined;
     const aws = error instanceof AwsError ? error : undefined;
     const decision = aws?.decision;
-    await this.recorder.record(
-      this.prepare({
-        errorCode: aws ? aws.code : 'InternalFailure',
-        errorMessage: aws ? aws.message : 'An internal error occurred.',
-        authorization: decision
-          ? {
-              action: decision.action,
-              resource: decision.resource,
-              decision: decision.decision as AuthorizationRecord['decision'],
-              decidingStatements: decision.decidingStatements,
-            }
-          : undefined,
-      }),
+    const authorization: AuthorizationRecord | undefined = decision
+      ? {
+          action: decision.action,
+          resource: decision.resource,
+          decision: decision.decision as AuthorizationRecord['decision'],
+          decidingStatements: decision.decidingStatements,
+        }
+      : undefined;
+    return this.recorder.record(
+      this.prepare(authorization, undefined, undefined, aws ? aws.code : 'InternalFailure', aws ? aws.message : 'An internal error occurred.'),
     );
   }
 
-  private prepare(o: {
-    output?: Record<string, unknown>;
-    resourcesFrom?: Record<string, unknown>;
-    authorization?: AuthorizationRecord;
-    errorCode?: string;
-    errorMessage?: string;
-  }): PreparedEvent {
-    const { recorder, call } = this;
+  /** The record; `output` is the answer recorded (a write's), `resourcesFrom` an answer only searched for resources (a read's). */
+  private prepare(
+    authorization: AuthorizationRecord | undefined,
+    output: Record<string, unknown> | undefined,
+    resourcesFrom: Record<string, unknown> | undefined,
+    errorCode?: string,
+    errorMessage?: string,
+  ): PreparedEvent {
+    const { recorder, call, input } = this;
     const redactor = recorder.redactor;
-    const additional: Record<string, unknown> = {};
-    if (o.authorization) {
-      const a = o.authorization;
-      additional.authorization =
-        call.caller.type === 'Root' && a.decision === 'Allowed' && a.decidingStatements.length === 0 ? { ...a, reason: 'root user of the account' } : a;
+    let additionalEventData: Record<string, unknown> | undefined;
+    if (authorization) {
+      const a = authorization;
+      additionalEventData = {
+        authorization:
+          call.caller.type === 'Root' && a.decision === 'Allowed' && a.decidingStatements.length === 0 ? { ...a, reason: 'root user of the account' } : a,
+      };
     }
     return prepareEvent({
       caller: call.caller,
@@ -102,13 +122,13 @@ export class AuditCall {
       service: call.service,
       eventName: call.action,
       requestId: call.requestId,
-      readOnly: READ_ONLY.test(call.action),
-      requestParameters: this.input && Object.keys(this.input).length > 0 ? redactor.redact(this.input) : null,
-      responseElements: o.output ? redactor.redact(o.output) : null,
-      ...(o.errorCode !== undefined ? { errorCode: o.errorCode } : {}),
-      ...(o.errorMessage !== undefined ? { errorMessage: o.errorMessage } : {}),
-      ...(Object.keys(additional).length > 0 ? { additionalEventData: additional } : {}),
-      resources: resourcesOf(this.input, o.output ?? o.resourcesFrom),
+      readOnly: isReadOnly(call.action),
+      requestParameters: input && hasMembers(input) ? redactor.redact(input) : null,
+      responseElements: output ? redactor.redact(output) : null,
+      errorCode,
+      errorMessage,
+      additionalEventData,
+      resources: resourcesOf(input, output ?? resourcesFrom),
     });
   }
 

@@ -220,27 +220,30 @@ const RESOURCE_MEMBERS: Readonly<Record<string, string>> = {
 /** The resources a request names (LookupEvents' ResourceType / ResourceName), and those its answer created. */
 export function resourcesOf(input: Record<string, unknown> | undefined, output: Record<string, unknown> | undefined): { type: string; name: string }[] {
   const out: { type: string; name: string }[] = [];
-  const seen = new Set<string>();
   const add = (type: string, name: unknown) => {
     if (typeof name !== 'string' || name === '') return;
-    const key = `${type} ${name}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    for (const r of out) if (r.type === type && r.name === name) return; // a handful at most: no Set
     out.push({ type, name });
   };
-  for (const [member, type] of Object.entries(RESOURCE_MEMBERS)) if (input && Object.hasOwn(input, member)) add(type, input[member]);
-  const key = output?.AccessKey as { AccessKeyId?: unknown; UserName?: unknown } | undefined;
-  if (key && typeof key === 'object') {
-    add('AWS::IAM::AccessKey', key.AccessKeyId);
-    add('AWS::IAM::User', key.UserName);
-  }
-  for (const [member, type] of [
-    ['User', 'AWS::IAM::User'],
-    ['Role', 'AWS::IAM::Role'],
-    ['Group', 'AWS::IAM::Group'],
-  ] as const) {
-    const entity = output?.[member] as Record<string, unknown> | undefined;
-    if (entity && typeof entity === 'object') add(type, entity[`${member}Name`]);
+  // The request's own members (usually none to three), looked up in the table, not the table's eleven in the request.
+  if (input)
+    for (const member in input) if (Object.hasOwn(RESOURCE_MEMBERS, member) && Object.hasOwn(input, member)) add(RESOURCE_MEMBERS[member]!, input[member]);
+  if (output) {
+    const key = output.AccessKey as { AccessKeyId?: unknown; UserName?: unknown } | undefined;
+    if (key && typeof key === 'object') {
+      add('AWS::IAM::AccessKey', key.AccessKeyId);
+      add('AWS::IAM::User', key.UserName);
+    }
+    for (const [member, type] of ENTITY_OUTPUTS) {
+      const entity = output[member] as Record<string, unknown> | undefined;
+      if (entity && typeof entity === 'object') add(type, entity[`${member}Name`]);
+    }
   }
   return out;
 }
+
+const ENTITY_OUTPUTS = [
+  ['User', 'AWS::IAM::User'],
+  ['Role', 'AWS::IAM::Role'],
+  ['Group', 'AWS::IAM::Group'],
+] as const;

@@ -204,13 +204,11 @@ export class AuditRecorder {
     this.metrics?.auditEvents.inc(events.length);
   }
 
-  /** Records a call that changed nothing (a read, a refusal): queued, or written now when fail-closed. */
-  async record(event: PreparedEvent): Promise<void> {
-    if (this.options.failClosed) {
-      await this.store.touch((repo) => this.append(repo, [event]));
-      return;
-    }
+  /** Records a call that changed nothing (a read, a refusal): queued, or written now when fail-closed (then the promise). */
+  record(event: PreparedEvent): Promise<void> | undefined {
+    if (this.options.failClosed) return this.store.touch((repo) => this.append(repo, [event]));
     this.enqueue(event);
+    return undefined; // nothing to wait for: no promise, no turn of the microtask queue
   }
 
   /** Queues a record for the next batch. */
