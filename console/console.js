@@ -17,7 +17,11 @@
   document.querySelectorAll('button[data-reveal]').forEach((b) => {
     b.addEventListener('click', () => {
       const secret = b.parentElement?.querySelector('[data-secret]');
-      if (secret) secret.hidden = false;
+      if (!secret) return;
+      secret.hidden = false;
+      // The button goes away: the focus moves to the secret shown, not back to the page's top.
+      secret.tabIndex = -1;
+      secret.focus();
       b.remove();
     });
   });

@@ -132,7 +132,10 @@ class SpreadConsoleClient extends ConsoleClient {
             for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
             this.remember({ headers: h });
             const worker = h.get('x-iamd-worker');
-            if (worker) answeredBy.add(worker), this.workers.push(worker);
+            if (worker) {
+              answeredBy.add(worker);
+              this.workers.push(worker);
+            }
             const out = Buffer.concat(chunks).toString('utf8');
             if (h.get('content-type')?.startsWith('text/html')) this.lastBody = out;
             resolve({ status: res.statusCode ?? 0, location: h.get('location'), body: out, headers: h });

@@ -43,15 +43,15 @@ interface Walk {
   missed: string[];
   /** Focused elements whose focus did not show. */
   unseen: string[];
-  /** How many Tabs the walk took. */
-  presses: number;
+  /** A keyboard trap, or no wrap after MAX_TABS presses. */
+  stuck?: string;
 }
 
 /**
  * Tabs through the page from its top until the focus wraps (back to the document or to the first
  * control reached), failing on a keyboard trap or after MAX_TABS presses.
  */
-async function walk(page: Page, where: string): Promise<Walk> {
+async function walk(page: Page): Promise<Walk> {
   // Mark what should be reached; start the sequential focus navigation at the top of the page.
   await page.evaluate(() => {
     const interactive = 'a[href], button, input:not([type="hidden"]), select, textarea, summary, [tabindex="0"]';
@@ -91,7 +91,14 @@ async function walk(page: Page, where: string): Promise<Walk> {
         id: el.dataset.kbId,
         want: el.dataset.kbWant,
         radio: el.dataset.kbRadio,
-        shown: (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none',
+        // Date and time fields take one Tab per part (day, month, year, hours…) before leaving.
+        parts: el instanceof HTMLInputElement && /^(date|time|datetime-local|month|week)$/.test(el.type) ? 8 : 1,
+        // A date or time field shows the focus on its part (Chromium highlights the focused part,
+        // inside the field's own shadow tree): no outline on the field itself to look for.
+        shown:
+          (el instanceof HTMLInputElement && /^(date|time|datetime-local|month|week)$/.test(el.type)) ||
+          (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') ||
+          style.boxShadow !== 'none',
         html: el.outerHTML.slice(0, 160),
       };
     });
@@ -102,13 +109,13 @@ async function walk(page: Page, where: string): Promise<Walk> {
     if (at.id === first) break; // wrapped
     first ??= at.id;
     same = at.id === last ? same + 1 : 0;
-    assert.ok(same < 3, `${where}: keyboard trap on ${at.html}`);
+    if (same >= at.parts + 2) return { missed: [], unseen, stuck: `keyboard trap on ${at.html}` };
     last = at.id;
     if (at.want !== undefined) seen.add(at.want);
     if (at.radio !== undefined) radios.add(at.radio);
     if (!at.shown && !unseen.includes(at.html)) unseen.push(at.html);
   }
-  assert.ok(presses < MAX_TABS, `${where}: the focus did not wrap after ${MAX_TABS} Tabs`);
+  if (presses === MAX_TABS) return { missed: [], unseen, stuck: `the focus did not wrap after ${MAX_TABS} Tabs` };
   const missed = await page.evaluate(
     ({ seen, radios }) =>
       [...document.querySelectorAll<HTMLElement>('[data-kb-want]')]
@@ -116,7 +123,7 @@ async function walk(page: Page, where: string): Promise<Walk> {
         .map((el) => el.outerHTML.slice(0, 160)),
     { seen: [...seen], radios: [...radios] },
   );
-  return { missed, unseen, presses };
+  return { missed, unseen };
 }
 
 /** Opens `path` (under /console) and walks it; collects what failed instead of stopping at the first page. */
@@ -124,7 +131,11 @@ async function check(page: Page, app: App, path: string, failures: string[], pre
   const res = await page.goto(`${app.url}/console${path}`);
   assert.ok(res && res.status() < 400, `${path}: ${res?.status()}`);
   if (prepare) await prepare(page);
-  const result = await walk(page, path);
+  report(path, await walk(page), failures);
+}
+
+function report(path: string, result: Walk, failures: string[]): void {
+  if (result.stuck) failures.push(`${path}: ${result.stuck}`);
   for (const m of result.missed) failures.push(`${path}: not reached by Tab: ${m}`);
   for (const u of result.unseen) failures.push(`${path}: focus not visible: ${u}`);
 }
@@ -132,7 +143,7 @@ async function check(page: Page, app: App, path: string, failures: string[], pre
 /** The policy picker lists every AWS managed policy: narrowed by its filter to a few rows first. */
 async function narrowPicker(page: Page): Promise<void> {
   if ((await page.$('#policy-filter')) === null) return;
-  await page.fill('#policy-filter', 'ReadOnlyAccess');
+  await page.fill('#policy-filter', 'AdministratorAccess');
   await page.waitForFunction(() => document.querySelectorAll('#policy-picker tbody tr:not([hidden])').length < 20);
 }
 
@@ -183,7 +194,6 @@ describe('every console page with the keyboard alone', () => {
     for (const path of [
       '/iam',
       '/iam/users',
-      '/iam/users/new',
       u,
       `${u}/credentials`,
       `${u}/access-advisor`,
@@ -191,7 +201,7 @@ describe('every console page with the keyboard alone', () => {
       `/iam/groups/${GROUP}`,
       `/iam/groups/${GROUP}/access-advisor`,
       '/iam/policies',
-      `/iam/policies?scope=AWS&q=ReadOnly`,
+      `/iam/policies?scope=AWS&q=Administrator`,
       `/iam/policies/view?arn=${encodeURIComponent(POLICY_ARN)}`,
       '/iam/policies/new',
       `/iam/inline?kind=user&name=${USER}&policy=${INLINE}`,
@@ -215,16 +225,15 @@ describe('every console page with the keyboard alone', () => {
     ])
       await check(page, app, path, failures);
     // Pages with the policy picker: its filter narrows the thousand AWS managed policies first.
-    for (const path of ['/iam/groups/new', '/iam/roles/new', `/iam/attach?kind=user&name=${USER}`]) await check(page, app, path, failures, narrowPicker);
+    for (const path of ['/iam/users/new', '/iam/groups/new', '/iam/roles/new', `/iam/attach?kind=user&name=${USER}`])
+      await check(page, app, path, failures, narrowPicker);
 
     // The one-time credentials page, after a new access key: walked, then a secret shown by keyboard.
     await page.goto(`${app.url}/console${u}`);
     await page.click('#create-access-key');
     await page.waitForSelector('#credentials-table');
     const credentials = new URL(page.url()).pathname.replace(/^\/console/, '');
-    const result = await walk(page, credentials);
-    for (const m of result.missed) failures.push(`${credentials}: not reached by Tab: ${m}`);
-    for (const m of result.unseen) failures.push(`${credentials}: focus not visible: ${m}`);
+    report(credentials, await walk(page), failures);
     assert.deepEqual(failures, []);
 
     await page.evaluate(() => {
