@@ -3,14 +3,13 @@
 // is in it, and `iamd audit verify` passes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { CreateUserCommand, DeleteUserCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { iamClient, startTestApp } from './helpers.ts';
 import { createTestDatabase } from './pg.ts';
 import { run } from './run-command.ts';
 import pg from 'pg';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const MASTER_KEY = '11'.repeat(32);
 
 test('two nodes on PostgreSQL: one gapless chain that verifies', { timeout: 240_000 }, async () => {
@@ -49,7 +48,7 @@ test('two nodes on PostgreSQL: one gapless chain that verifies', { timeout: 240_
     } finally {
       await client.end();
     }
-    const verified = await run(process.execPath, ['--import', 'tsx', CLI, 'audit', 'verify', '--database-url', db.url], { IAMD_MASTER_KEY: MASTER_KEY });
+    const verified = await run(process.execPath, [...IAMD, 'audit', 'verify', '--database-url', db.url], { IAMD_MASTER_KEY: MASTER_KEY });
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /audit trail verified: 9\d events/);
   } finally {

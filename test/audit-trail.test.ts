@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CreateAccessKeyCommand,
@@ -22,9 +21,9 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { ACCOUNT_ID, awsError, iamClient, ROOT_KEY, tempDataDir } from './helpers.ts';
 import { ConsoleClient, startConsoleApp } from './console/support.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, ['--import', 'tsx', CLI, ...args], env);
+const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [...IAMD, ...args], env);
 
 /** Canary secrets: none of them may appear anywhere in the trail. */
 const CANARY_PASSWORD = 'Canary-Passw0rd-9f3b7e21!';

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -13,9 +12,9 @@ import { awsError, iamClient, stsClient, tempDataDir } from './helpers.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { run } from './run-command.ts';
 import { createTestDatabase } from './pg.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, ['--import', 'tsx', CLI, ...args], env);
+const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [...IAMD, ...args], env);
 
 test('a backup taken while iamd serves restores into a new data folder, where the same access keys work', async () => {
   const source = tempDataDir();

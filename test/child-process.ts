@@ -1,9 +1,7 @@
 // Runs iamd as a separate process (the real CLI), for restart and crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ACCOUNT_ID, ROOT_KEY } from './helpers.ts';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+import { IAMD } from './iamd-cli.ts';
 
 export interface ChildIamd {
   process: ChildProcess;
@@ -13,7 +11,7 @@ export interface ChildIamd {
 
 /** `port`: 0 (the default) picks a free one; a node restarted behind a load balancer takes its old one again. */
 export function startChild(dataDir: string, env: NodeJS.ProcessEnv = {}, port = 0): Promise<ChildIamd> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', String(port), '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...IAMD, 'serve', '--port', String(port), '--data-dir', dataDir], {
     env: {
       ...process.env,
       IAMD_ACCOUNT_ID: ACCOUNT_ID,

@@ -14,8 +14,8 @@ import { CONFIG_KEYS, environmentWithConfigFile, readConfigFile } from '../src/c
 import { configFromEnv } from '../src/config.ts';
 import { ACCOUNT_ID, ROOT_KEY } from './helpers.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../docs/iamd.example.toml', import.meta.url));
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -44,7 +44,7 @@ function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** Starts `iamd serve ARGS`; resolves with its URL and its `iamd listening` log line once it listens. */
 function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; line: Record<string, unknown>; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...IAMD, 'serve', ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -71,7 +71,7 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: stri
 
 /** `iamd serve ARGS` that must refuse to start: its exit code and stderr. */
 async function refused(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = await run(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], childEnv(env));
+  const r = await run(process.execPath, [...IAMD, 'serve', ...args], childEnv(env));
   return { code: r.code, stderr: r.stderr };
 }
 
@@ -194,7 +194,7 @@ describe('config file', () => {
   });
 
   test('every serve flag has a key, and the shipped example is valid', async () => {
-    const help = await run(process.execPath, ['--import', 'tsx', CLI, 'serve', '--help'], {});
+    const help = await run(process.execPath, [...IAMD, 'serve', '--help'], {});
     const flags = [...help.stdout.matchAll(/^\s+--([a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== 'help' && f !== 'config');
     assert.ok(flags.length > 10, help.stdout);
     for (const flag of flags) assert.ok(CONFIG_KEYS[flag], `--${flag} has no config file key`);

@@ -6,14 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { App } from '../src/app.ts';
 import { ACCOUNT_ID, ROOT_KEY, iamClient, startTestApp } from './helpers.ts';
 import { run } from './run-command.ts';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+import { IAMD } from './iamd-cli.ts';
 
 describe('aws CLI: outbound web identity federation', () => {
   let app: App;
@@ -57,7 +55,7 @@ describe('aws CLI: outbound web identity federation', () => {
     const exec = await run(
       process.execPath,
       [
-        ...['--import', 'tsx', CLI, 'exec', '--instance-profile', 'web-app', '--name', 'api-1', '--'],
+        ...[...IAMD, 'exec', '--instance-profile', 'web-app', '--name', 'api-1', '--'],
         ...['aws', 'sts', 'get-web-identity-token', '--audience', 'https://api.example.com', '--signing-algorithm', 'ES384', '--output', 'json'],
       ],
       env(),

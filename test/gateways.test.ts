@@ -17,8 +17,8 @@ import { startApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { ACCOUNT_ID, ROOT_KEY, iamClient, type Credentials } from './helpers.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const CATALOGUE = readFileSync(fileURLToPath(new URL('../examples/orders/orders.catalog.json', import.meta.url)), 'utf8');
 const REGION = 'eu-west-1';
 const SERVICE_ARN = `arn:aws:iamd::${ACCOUNT_ID}:service/orders`;
@@ -335,7 +335,7 @@ describe('gateways', () => {
       AWS_REGION: 'us-east-1',
       IAMD_ENDPOINT: app.url,
     };
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, 'gateway', ...args], env);
+    const cli = (...args: string[]) => run(process.execPath, [...IAMD, 'gateway', ...args], env);
     const registered = await cli('register', '--service', 'orders', '--name', 'nginx-2');
     assert.equal(registered.code, 0, registered.stderr);
     const cliToken = /^ {2}(iamdg_\S+)$/m.exec(registered.stdout)?.[1];

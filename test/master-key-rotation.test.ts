@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -32,9 +31,9 @@ import { startChild, stopChild } from './child-process.ts';
 import { run } from './run-command.ts';
 import { makeTestCa } from './tls.ts';
 import { createTestDatabase } from './pg.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, ['--import', 'tsx', CLI, ...args], env);
+const iamd = (args: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [...IAMD, ...args], env);
 
 /** Every sealed value (`v1.` + base64) anywhere in the SQLite store, JSON data included. */
 function sealedValues(dataDir: string): Set<string> {
@@ -58,7 +57,7 @@ function sealedValues(dataDir: string): Set<string> {
 
 /** Starts `iamd serve` and resolves whether it started (then killed) or refused, with its output. */
 function tryServe(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ started: boolean; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { pino } from 'pino';
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, GetUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
@@ -19,14 +18,14 @@ import { configFromEnv } from '../src/config.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, stsClient, tempDataDir, type Credentials } from './helpers.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
 import { createTestDatabase } from './pg.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const NO_ROOT_ENV = { IAMD_ROOT_ACCESS_KEY_ID: undefined, IAMD_ROOT_SECRET_ACCESS_KEY: undefined };
 const newKey = () => randomBytes(32).toString('hex');
 
 /** Starts `iamd serve` and expects it to refuse: resolves with its exit code and output. */
 function expectRefusal(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

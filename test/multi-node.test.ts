@@ -30,6 +30,7 @@ import { capture, ConsoleClient, parseCsv } from './console/support.ts';
 import { startChild, stopChild, type ChildIamd } from './child-process.ts';
 import { createTestDatabase } from './pg.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -293,7 +294,7 @@ test('iamd migrate copies a SQLite data folder into PostgreSQL; its keys keep wo
 
   const db = await createTestDatabase();
   try {
-    const migrated = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--data-dir', dir, '--to', db.url], {});
+    const migrated = await run(process.execPath, [...IAMD, 'migrate', '--data-dir', dir, '--to', db.url], {});
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, /copied 1 accounts, \d+ entities/);
     const masterKey = readFileSync(join(dir, 'master.key'), 'utf8').trim();
@@ -301,7 +302,7 @@ test('iamd migrate copies a SQLite data folder into PostgreSQL; its keys keep wo
     try {
       const me = await stsClient(pgNode.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetCallerIdentityCommand({}));
       assert.match(me.Arn ?? '', /:user\/moved$/);
-      const again = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--data-dir', dir, '--to', db.url], {});
+      const again = await run(process.execPath, [...IAMD, 'migrate', '--data-dir', dir, '--to', db.url], {});
       assert.notEqual(again.code, 0, 'a second copy into a non-empty database is refused');
     } finally {
       await stopChild(pgNode);

@@ -7,7 +7,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
@@ -32,8 +31,8 @@ import type { App } from '../src/app.ts';
 import type { OidcProviderData } from '../src/iam/oidc-provider-data.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, startTestApp, type Credentials } from './helpers.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const arnOf = (name: string) => `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${name}`;
 const THUMB_A = '9E99A48A9960B14926BB7F3B02E22DA2B0AB7280';
 const THUMB_B = 'a'.repeat(40);
@@ -511,7 +510,7 @@ describe("iamd extension: a provider's JWKS given directly", () => {
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL: app.url,
     };
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, 'oidc-provider', ...args], env);
+    const cli = (...args: string[]) => run(process.execPath, [...IAMD, 'oidc-provider', ...args], env);
     const rsa = await publicJwk('RS256', 'cluster-key');
     const file = join(dir, 'jwks.json');
     writeFileSync(file, JSON.stringify({ keys: [rsa.pub] }));

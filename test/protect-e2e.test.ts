@@ -36,8 +36,8 @@ import { createOrdersFastifyApp } from '../examples/orders/fastify-app.ts';
 import { OrderStore } from '../examples/orders/orders.ts';
 import { ACCOUNT_ID, ROOT_KEY, iamClient, startTestApp, stsClient, type Credentials } from './helpers.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ORDERS_CLIENT = fileURLToPath(new URL('../examples/orders/client.ts', import.meta.url));
 const CATALOGUE = fileURLToPath(new URL('../examples/orders/orders.catalog.json', import.meta.url));
 const REGION = 'us-east-1';
@@ -417,7 +417,7 @@ describe('protect your services: the orders example behind @iamd/middleware, wit
     await iam().send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'orders-reporter', RoleName: 'orders-reporter' }));
 
     const exec = (...command: string[]) =>
-      run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--instance-profile', 'orders-reporter', '--name', 'nightly-report', '--', ...command], {
+      run(process.execPath, [...IAMD, 'exec', '--instance-profile', 'orders-reporter', '--name', 'nightly-report', '--', ...command], {
         // The operator's key starts the workload; the workload itself gets none (only container credentials).
         AWS_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
         AWS_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,

@@ -14,8 +14,8 @@ import { matchRoute } from '../src/protect/catalogue-routes.ts';
 import { ACCOUNT_ID, ROOT_KEY, iamClient, type Credentials } from './helpers.ts';
 import { ConsoleClient, ROOT_EMAIL, ROOT_PASSWORD, startConsoleApp } from './console/support.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const EXAMPLE_FILE = fileURLToPath(new URL('../examples/orders/orders.catalog.json', import.meta.url));
 const EXAMPLE = readFileSync(EXAMPLE_FILE, 'utf8');
 const ORDERS_ARN = `arn:aws:iamd::${ACCOUNT_ID}:service/orders`;
@@ -217,7 +217,7 @@ describe('service catalogues', () => {
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL: app.url,
     };
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, 'service', ...args], env);
+    const cli = (...args: string[]) => run(process.execPath, [...IAMD, 'service', ...args], env);
     await signed(app, 'DELETE', '/iamd/services/orders');
 
     const put = await cli('put', '--file', EXAMPLE_FILE);
@@ -233,10 +233,10 @@ describe('service catalogues', () => {
     assert.equal(get.code, 0, get.stderr);
     assert.equal(get.stdout, EXAMPLE);
 
-    const invalid = await run(process.execPath, ['--import', 'tsx', CLI, 'service', 'put', '--file', '-'], env);
+    const invalid = await run(process.execPath, [...IAMD, 'service', 'put', '--file', '-'], env);
     assert.equal(invalid.code, 1); // an empty standard input
     assert.match(invalid.stderr, /^iamd: ValidationError: /);
-    const noKey = await run(process.execPath, ['--import', 'tsx', CLI, 'service', 'list'], { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
+    const noKey = await run(process.execPath, [...IAMD, 'service', 'list'], { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
 

@@ -9,7 +9,6 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -17,8 +16,8 @@ import type { App } from '../src/app.ts';
 import { ACCOUNT_ID, awsError, type Credentials, iamClient, ROOT_KEY, startTestApp } from './helpers.ts';
 import { run } from './run-command.ts';
 import { makeTestCa, type TestCa } from './tls.ts';
+import { IAMD } from './iamd-cli.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ROOT_EMAIL = 'root@tls.example';
 const ROOT_PASSWORD = 'Tls-Root-Passw0rd!';
 
@@ -30,7 +29,7 @@ interface TlsChild {
 
 /** iamd as a separate process (the real CLI), serving HTTPS; resolves with the https URL it logs. */
 function startTlsChild(dataDir: string, certFile: string, keyFile: string): Promise<TlsChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--tls-cert', certFile, '--tls-key', keyFile], {
+  const child = spawn(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', dataDir, '--tls-cert', certFile, '--tls-key', keyFile], {
     env: {
       ...process.env,
       IAMD_ACCOUNT_ID: ACCOUNT_ID,
@@ -164,17 +163,17 @@ describe('iamd serving HTTPS (--tls-cert, --tls-key)', () => {
   });
 
   test('the certificate without its key (or the reverse) refuses to start, with a clear error', async () => {
-    const onlyCert = await run(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', ':memory:'], { IAMD_TLS_CERT: certFile });
+    const onlyCert = await run(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', ':memory:'], { IAMD_TLS_CERT: certFile });
     assert.equal(onlyCert.code, 1);
     assert.match(onlyCert.stderr, /--tls-cert \(IAMD_TLS_CERT\) and --tls-key \(IAMD_TLS_KEY\) go together/);
-    const onlyKey = await run(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', ':memory:', '--tls-key', keyFile], {});
+    const onlyKey = await run(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', ':memory:', '--tls-key', keyFile], {});
     assert.equal(onlyKey.code, 1);
     assert.match(onlyKey.stderr, /go together/);
     // A key that is not the certificate's: refused at start, naming the files, showing no key.
     const other = await ca.issue(['localhost']);
     const wrongKey = join(dir, 'wrong.key');
     writeFileSync(wrongKey, other.key);
-    const mismatched = await run(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', ':memory:'], {
+    const mismatched = await run(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', ':memory:'], {
       IAMD_TLS_CERT: certFile,
       IAMD_TLS_KEY: wrongKey,
     });

@@ -8,7 +8,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Agent, request as httpRequest } from 'node:http';
 import {
   AddUserToGroupCommand,
@@ -32,8 +31,7 @@ import { consecutiveCodesAt, timeStepAt, totpForStep } from '../src/crypto/totp.
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ACCOUNT_ID, ROOT_KEY, tempDataDir, type Credentials } from './helpers.ts';
 import { capture, ConsoleClient, parseCsv, type Reply } from './console/support.ts';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+import { IAMD } from './iamd-cli.ts';
 
 interface Cluster {
   process: ChildProcess;
@@ -43,7 +41,7 @@ interface Cluster {
 
 /** `iamd serve --workers N` as a child process; resolves once a worker listens. */
 function startWorkers(dataDir: string, workers: number, env: NodeJS.ProcessEnv = {}): Promise<Cluster> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--workers', String(workers)], {
+  const child = spawn(process.execPath, [...IAMD, 'serve', '--port', '0', '--data-dir', dataDir, '--workers', String(workers)], {
     env: { ...process.env, IAMD_ACCOUNT_ID: ACCOUNT_ID, IAMD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,6 +22,7 @@ import { IamdClient } from '../src/cli-tools/workload-client.ts';
 import { WORKLOAD_CREDENTIALS_PATH } from '../src/api/workloads/workload-api.ts';
 import { ACCOUNT_ID, ROOT_KEY, awsError, iamClient, startTestApp, stsClient } from './helpers.ts';
 import { run } from './run-command.ts';
+import { IAMD } from './iamd-cli.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const EC2_TRUST = JSON.stringify({
@@ -69,7 +70,7 @@ describe('workloads', () => {
     AWS_CONFIG_FILE: '/dev/null',
   });
   const exec = (name: string, ...command: string[]) =>
-    run(process.execPath, ['--import', 'tsx', CLI, 'exec', '--instance-profile', 'app', '--name', name, '--', ...command], execEnv());
+    run(process.execPath, [...IAMD, 'exec', '--instance-profile', 'app', '--name', name, '--', ...command], execEnv());
 
   async function credentialsFor(token: string): Promise<{ status: number; body: ContainerCreds & { Code?: string } }> {
     const res = await fetch(app.url + WORKLOAD_CREDENTIALS_PATH, { headers: { authorization: token } });
