@@ -1226,6 +1226,8 @@ describe('random requests never get a 5xx', () => {
         '/console/api/validate-policy',
         '/console/api/trust-policy',
         '/console/iam/download/abc',
+        '/console/iam/credentials/abc',
+        '/console/iam/credentials/AAAAAAAAAAAAAAAAAAAAAAAA',
         '/console/iam/change-password',
         '/console/iam/mfa',
         '/console/iam/security-credentials',
