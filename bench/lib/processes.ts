@@ -2,7 +2,9 @@
 // server. Every child is registered and killed when the benchmark exits, however it exits.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = { accessKeyId: 'AKIABENCHROOTKEY0001', secretAccessKey: 'benchRootSecretKey/0000000000000000000000' };
@@ -90,7 +92,8 @@ async function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv, port:
           children.delete(child);
           return resolve();
         }
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        // A CPU profile of a long run takes a while to write at exit (bench/profile.ts prof).
+        const timer = setTimeout(() => child.kill('SIGKILL'), Number(process.env.BENCH_STOP_MS ?? 5000));
         child.once('exit', () => {
           clearTimeout(timer);
           children.delete(child);
@@ -126,7 +129,8 @@ export async function startIamd(
       '--port',
       String(port),
       '--data-dir',
-      opts.dataDir ?? ':memory:',
+      // BENCH_DATA_DIR=tmp: a data folder of its own per process (the default deployment) instead of :memory:.
+      opts.dataDir ?? (process.env.BENCH_DATA_DIR === 'tmp' ? mkdtempSync(join(tmpdir(), 'iamd-bench-')) : ':memory:'),
       '--log-level',
       opts.logLevel ?? 'warn',
     ],

@@ -218,8 +218,11 @@ export class AuditRecorder {
       this.dropped++;
     }
     this.pending.push(event);
-    if (this.pending.length >= this.options.flushEvents) void this.flush();
-    else this.schedule();
+    // One flush at a time: while one runs it drains what arrives (see flush), so a full queue
+    // starts none — a flush per record queued meanwhile was thousands of waiters under load.
+    if (this.pending.length >= this.options.flushEvents) {
+      if (!this.flushing) void this.flush();
+    } else this.schedule();
   }
 
   /** Appends every queued record, in one transaction; on failure they stay queued and are tried again. */
@@ -238,17 +241,26 @@ export class AuditRecorder {
       await this.flushing;
     }
     if (this.pending.length === 0) return;
-    const batch = this.pending;
+    let batch = this.pending;
     this.pending = [];
     const start = performance.now();
     let appended = 0;
+    let failed = false;
     this.flushing = (async () => {
       // In slices, each its own transaction, yielding to the event loop between them: SQLite's
       // writes are synchronous, and a batch of 200 in one go held every request for milliseconds.
-      for (; appended < batch.length; appended += FLUSH_SLICE) {
+      for (;;) {
+        if (appended >= batch.length) {
+          // A full batch queued meanwhile is drained by this flush, not by one started per record.
+          if (this.pending.length < this.options.flushEvents) break;
+          batch = this.pending;
+          this.pending = [];
+          appended = 0;
+        }
         if (appended > 0) await new Promise((resolve) => setImmediate(resolve));
         const slice = batch.slice(appended, appended + FLUSH_SLICE);
         await this.store.touch((repo) => this.append(repo, slice));
+        appended += slice.length;
       }
     })()
       .then(
@@ -257,6 +269,7 @@ export class AuditRecorder {
           if (this.sinceDigest >= this.options.digestEvents) void this.digest().catch(() => undefined);
         },
         (error: unknown) => {
+          failed = true;
           this.metrics?.auditFailures.inc();
           const kept = batch.slice(appended);
           this.logger.error({ err: String(error), events: kept.length }, 'audit trail: could not append queued records (kept, tried again)');
@@ -272,6 +285,11 @@ export class AuditRecorder {
       )
       .finally(() => {
         this.flushing = undefined;
+        // Records queued after the last look: a full batch flushes now, a partial one on the
+        // timer (after a failure, the retry timer set above).
+        if (failed || this.closed) return;
+        if (this.pending.length >= this.options.flushEvents) void this.flush();
+        else if (this.pending.length > 0) this.schedule();
       });
     await this.flushing;
   }

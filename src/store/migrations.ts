@@ -463,4 +463,18 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('console_scratch_session').on('console_scratch').columns(['session_hash']).execute();
     },
   },
+  '0017_store_version': {
+    // A count bumped by every write transaction on a SQLite data folder: another process (a worker)
+    // or thread (the audit trail's appender) reading it learns whether a commit it notices
+    // (PRAGMA data_version) changed what caches hold, or was only bookkeeping or audit records,
+    // which must not drop every cache. PostgreSQL's nodes learn of writes by notices instead.
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('store_version')
+        .addColumn('id', 'integer', (b) => b.primaryKey())
+        .addColumn('n', 'bigint', (b) => b.notNull())
+        .execute();
+      await db.insertInto('store_version').values({ id: 1, n: 0 }).execute();
+    },
+  },
 };

@@ -384,7 +384,14 @@ export interface ConsoleScratchTable {
   expires_at: string;
 }
 
+/** One row (id 1): the count of write transactions on a SQLite data folder (see sqlite.ts foreignWrites). */
+export interface StoreVersionTable {
+  id: number;
+  n: number;
+}
+
 export interface Database {
+  store_version: StoreVersionTable;
   console_scratch: ConsoleScratchTable;
   passkeys: PasskeyTable;
   passkey_challenges: PasskeyChallengeTable;

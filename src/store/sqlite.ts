@@ -85,14 +85,26 @@ export class SqliteDriver implements StoreDriver {
 
   private dataVersion?: BetterSqlite3.Statement;
   private lastDataVersion = 0;
+  private storeVersion?: BetterSqlite3.Statement;
+  /** store_version.n as of this connection's last look or own write (-1: never looked). */
+  private lastStoreVersion = -1;
 
-  /** PRAGMA data_version changes when another connection (another worker) committed; not for this one's own commits. */
+  /**
+   * True when another connection (another worker) committed a write since the last call. PRAGMA
+   * data_version changes on any other connection's commit, its own commits aside; store_version,
+   * bumped by write transactions only, then tells a write from bookkeeping (`touch`) and audit
+   * records, which must not drop every cache — the audit appender commits many times a second.
+   */
   foreignWrites(): boolean {
     if (this.options.dataDir === ':memory:') return false;
     this.dataVersion ??= this.sqlite.prepare('PRAGMA data_version').pluck();
     const version = this.dataVersion.get() as number;
     if (version === this.lastDataVersion) return false;
     this.lastDataVersion = version;
+    this.storeVersion ??= this.sqlite.prepare('SELECT n FROM store_version WHERE id = 1').pluck();
+    const n = Number(this.storeVersion.get() ?? 0);
+    if (n === this.lastStoreVersion) return false;
+    this.lastStoreVersion = n;
     return true;
   }
 
@@ -149,7 +161,11 @@ export class SqliteDriver implements StoreDriver {
       this.statements.get('BEGIN IMMEDIATE').run();
       try {
         const result = await holding(holder, tx, fn);
+        // A write tells other connections so (foreignWrites); bookkeeping does not.
+        const n = ends && this.options.dataDir !== ':memory:' ? Number(this.bumpVersion().get()) : undefined;
         this.statements.get('COMMIT').run();
+        // Our own write: every cache starts over anyway (host.ended), so the count is seen.
+        if (n !== undefined) this.lastStoreVersion = n;
         return result;
       } catch (error) {
         if (sqlite.inTransaction) this.statements.get('ROLLBACK').run();
@@ -159,6 +175,13 @@ export class SqliteDriver implements StoreDriver {
         if (ends) host.ended(tx.repo.changes);
       }
     });
+  }
+
+  private bump?: BetterSqlite3.Statement;
+
+  private bumpVersion(): BetterSqlite3.Statement {
+    this.bump ??= this.sqlite.prepare('UPDATE store_version SET n = n + 1 WHERE id = 1 RETURNING n').pluck();
+    return this.bump;
   }
 
   integrityCheck(): string {
