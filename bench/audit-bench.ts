@@ -1,8 +1,11 @@
-// The audit trail's cost, A/B in one run: two iamd processes (`--data-dir :memory:`), one with the
+// The audit trail's cost, A/B in one run: two iamd processes (each on a data folder), one with the
 // trail on at its default level (IAMD_AUDIT=on) and one without it (IAMD_AUDIT=off), the API
 // bench's rows measured on both, rounds interleaved so that other work on the machine hits both
 // alike. Targets (issue #16): write rows ≥ 0.85× of their throughput without the trail, reads ≥ 0.95×.
 // Run: node --import tsx bench/audit-bench.ts  (bench/results/audit.json)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rowWorkload } from './api-bench.ts';
 import { createApiFixture } from './lib/fixtures.ts';
 import { ROUNDS, bestRound, load, type LoadResult, type Workload } from './lib/load.ts';
@@ -32,8 +35,20 @@ export interface AuditRow {
 
 export async function runAuditBench(): Promise<AuditRow[]> {
   const children: Child[] = [];
+  const folders: string[] = [];
+  // Each in a data folder of its own, as iamd runs by default (the trail's appender thread works
+  // on a data folder; BENCH_DATA_DIR=memory measures `--data-dir :memory:`, appending in-thread).
+  const dataDir = () => {
+    if (process.env.BENCH_DATA_DIR === 'memory') return ':memory:';
+    const folder = mkdtempSync(join(tmpdir(), 'iamd-audit-bench-'));
+    folders.push(folder);
+    return folder;
+  };
   try {
-    const [on, off] = await Promise.all([startIamd({ env: { IAMD_AUDIT: 'on' } }), startIamd({ env: { IAMD_AUDIT: 'off' } })]);
+    const [on, off] = await Promise.all([
+      startIamd({ dataDir: dataDir(), env: { IAMD_AUDIT: 'on' } }),
+      startIamd({ dataDir: dataDir(), env: { IAMD_AUDIT: 'off' } }),
+    ]);
     children.push(on, off);
     const targets = [
       { arm: 'on' as const, child: on, fixture: await createApiFixture(on.url, ROOT) },
@@ -61,6 +76,7 @@ export async function runAuditBench(): Promise<AuditRow[]> {
     return rows;
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   }
 }
 

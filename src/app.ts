@@ -24,6 +24,7 @@ import { checkPublicUrl, checkTls, type Config } from './config.ts';
 import { HSTS, loadTlsFiles, reloadTls, type TlsFiles } from './api/tls.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import { Store } from './store/store.ts';
+import { newThreadLock } from './store/thread-lock.ts';
 import { pathOf } from './http/raw-header.ts';
 import { parseRateLimit, Throttle } from './api/throttle.ts';
 import { Drain } from './http/drain.ts';
@@ -73,7 +74,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const tls = checkTls(config.tlsCert, config.tlsKey);
   const tlsFiles: TlsFiles | undefined = tls.tlsCert && tls.tlsKey ? { certFile: tls.tlsCert, keyFile: tls.tlsKey } : undefined;
   const tlsPair = tlsFiles ? loadTlsFiles(tlsFiles) : undefined;
-  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize });
+  // A data folder is written by this thread and the audit trail's appender thread, which share a lock.
+  const threadLock = !config.databaseUrl && config.dataDir !== ':memory:' ? newThreadLock() : undefined;
+  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, threadLock });
   let secrets: SecretBox;
   let boot: BootstrapResult;
   try {
@@ -117,7 +120,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // The audit trail (src/audit, docs/audit.md): every call recorded, chained by hash, digests signed.
   const auditSettings = auditOptions(config.audit);
   const audit = auditSettings.enabled
-    ? await AuditRecorder.open(store, secrets, auditSettings, logger, clock, sensitiveMemberNames(), metrics).catch(async (error: unknown) => {
+    ? await AuditRecorder.open(
+        store,
+        secrets,
+        auditSettings,
+        logger,
+        clock,
+        sensitiveMemberNames(),
+        metrics,
+        threadLock ? { dataDir: config.dataDir, threadLock } : undefined,
+      ).catch(async (error: unknown) => {
         await store.close();
         throw error;
       })

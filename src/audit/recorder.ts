@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Repo } from '../store/repo.ts';
-import type { AuditEventTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { eventHash, GENESIS_HASH } from './chain.ts';
+import { appendToChain, resourceLines } from './append.ts';
+import { AppenderThread } from './appender.ts';
+import { GENESIS_HASH } from './chain.ts';
 import { writeDigest } from './digest.ts';
 import { eventBody, type PreparedEvent } from './event.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
@@ -53,8 +54,10 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
 
 /** The most records queued: beyond it, the oldest are dropped (and counted) rather than memory exhausted. */
 const MAX_QUEUED = 50_000;
-/** Queued records appended per transaction (see flush). */
+/** Queued records appended per transaction on the request thread (see flush). */
 const FLUSH_SLICE = 25;
+/** Queued records sent to the appender thread per message. */
+const THREAD_BATCH = 1000;
 
 export class AuditRecorder {
   private pending: PreparedEvent[] = [];
@@ -69,6 +72,8 @@ export class AuditRecorder {
   readonly redactor: Redactor;
   /** PostgreSQL: writes' records wait in audit_pending and are chained just after (appendInTransaction). */
   private readonly deferred: boolean;
+  /** SQLite data folder: queued records are appended on a thread of their own (appender.ts). */
+  private thread?: AppenderThread;
 
   private constructor(
     private readonly store: Store,
@@ -92,6 +97,7 @@ export class AuditRecorder {
     clock: () => Date,
     sensitiveMembers: ReadonlySet<string> = new Set(),
     metrics?: Metrics,
+    appendThread?: { dataDir: string; threadLock: SharedArrayBuffer },
   ): Promise<AuditRecorder> {
     const keys = await loadAuditKeys(store, secrets, clock());
     // The head row exists before anything appends: on PostgreSQL every append locks it.
@@ -99,6 +105,8 @@ export class AuditRecorder {
       if (!(await repo.auditChainRow('head'))) await repo.setAuditChainRow({ name: 'head', seq: 0, hash: GENESIS_HASH });
     });
     const recorder = new AuditRecorder(store, keys, options, logger, clock, sensitiveMembers, metrics);
+    // Fail-closed records are written before the answer, on this thread: the appender would only add a hop.
+    if (appendThread && !options.failClosed && !recorder.deferred) recorder.thread = await AppenderThread.start(appendThread.dataDir, appendThread.threadLock);
     recorder.maintenanceTimer = setInterval(() => void recorder.maintain(), 30_000);
     recorder.maintenanceTimer.unref();
     return recorder;
@@ -119,7 +127,7 @@ export class AuditRecorder {
         account_id: e.accountId,
         username: e.username,
         access_key_id: e.accessKeyId,
-        resources: e.resources.length > 0 ? e.resources.map((r) => `${r.type} ${r.name}`).join('\n') : null,
+        resources: resourceLines(e.resources),
         body: eventBody(e.event),
       });
     }
@@ -167,41 +175,17 @@ export class AuditRecorder {
     }
   }
 
-  /**
-   * Appends records to the chain in repo's write transaction. On PostgreSQL the head row is locked
-   * (SELECT … FOR UPDATE) until the transaction ends: one node appends at a time, in one order.
-   */
+  /** Appends records to the chain in repo's write transaction (append.ts). */
   async append(repo: Repo, events: readonly PreparedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const head = await repo.auditChainRow('head', true);
-    let seq = head ? Number(head.seq) : 0;
-    let prev = head?.hash ?? GENESIS_HASH;
-    const rows: AuditEventTable[] = [];
-    for (const e of events) {
-      seq++;
-      const body = eventBody(e.event);
-      const hash = eventHash(prev, seq, body);
-      rows.push({
-        seq,
-        event_id: e.event.eventID,
-        event_time: e.event.eventTime,
-        account_id: e.accountId,
-        event_name: e.event.eventName,
-        event_source: e.event.eventSource,
-        read_only: e.event.readOnly ? 1 : 0,
-        username: e.username,
-        access_key_id: e.accessKeyId,
-        resources: e.resources.length > 0 ? e.resources.map((r) => `${r.type} ${r.name}`).join('\n') : null,
-        body,
-        prev_hash: prev,
-        hash,
-      });
-      prev = hash;
-    }
-    await repo.insertAuditEvents(rows);
-    await repo.setAuditChainRow({ name: 'head', seq, hash: prev });
-    this.sinceDigest += events.length;
-    this.metrics?.auditEvents.inc(events.length);
+    await appendToChain(repo, events);
+    this.appended(events.length);
+  }
+
+  /** Records joined the chain (here or on the appender thread). */
+  private appended(count: number): void {
+    this.sinceDigest += count;
+    this.metrics?.auditEvents.inc(count);
   }
 
   /** Records a call that changed nothing (a read, a refusal): queued, or written now when fail-closed (then the promise). */
@@ -256,6 +240,18 @@ export class AuditRecorder {
           batch = this.pending;
           this.pending = [];
           appended = 0;
+        }
+        const thread = this.thread;
+        if (thread) {
+          const result = await thread.append(batch.slice(appended, appended + THREAD_BATCH));
+          appended += result.appended;
+          this.appended(result.appended);
+          if (result.error === undefined) continue;
+          if (thread.alive) throw new Error(result.error);
+          // The thread died: this one appends from now on, starting with what it did not.
+          this.logger.error({ err: result.error }, 'audit trail: the appender thread stopped; appending on the request thread');
+          this.thread = undefined;
+          continue;
         }
         if (appended > 0) await new Promise((resolve) => setImmediate(resolve));
         const slice = batch.slice(appended, appended + FLUSH_SLICE);
@@ -375,5 +371,6 @@ export class AuditRecorder {
     clearTimeout(this.flushTimer);
     clearInterval(this.maintenanceTimer);
     await this.flush().catch(() => undefined);
+    await this.thread?.close();
   }
 }

@@ -4,11 +4,12 @@
 // queries run straight on it (directStatements).
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { holding, type Holder, type OpenTransaction, type RepoFn, type StoreCapabilities, type StoreDriver, type TransactionHost } from './driver.ts';
 import type { DirectSql } from './repo.ts';
 import type { Database } from './schema.ts';
+import { ThreadLock } from './thread-lock.ts';
 
 /** The files iamd keeps in a data folder. Every one is 0600 (owner only), whatever the umask. */
 export const DATA_FILES = ['iamd.sqlite', 'iamd.sqlite-wal', 'iamd.sqlite-shm', 'iamd.sqlite-journal', 'master.key'] as const;
@@ -37,6 +38,8 @@ export function restrictDataFiles(dir: string): void {
 export interface StoreOptions {
   /** A data folder, or ':memory:' for a throwaway store that writes nothing to disk. */
   dataDir: string;
+  /** Shared by the threads of this process that write to the data folder (thread-lock.ts). */
+  threadLock?: SharedArrayBuffer;
 }
 
 const SQLITE: StoreCapabilities = Object.freeze({ readCache: true, directStatements: true, serializableRetries: false, notify: false });
@@ -50,6 +53,7 @@ export class SqliteDriver implements StoreDriver {
   private readonly statements: StatementCache;
   private busy = false;
   private readonly waiting: (() => void)[] = [];
+  private readonly threadLock?: ThreadLock;
 
   constructor(private readonly options: StoreOptions) {
     let file = ':memory:';
@@ -59,9 +63,13 @@ export class SqliteDriver implements StoreDriver {
       // The database file is created 0600 before SQLite opens it: SQLite gives the -wal and -shm
       // files it creates (lazily) the database file's mode, so they are owner-only too, whatever
       // the umask — also when iamd runs inside another process (tests), whose umask it leaves alone.
-      closeSync(openSync(file, 'a', 0o600));
+      // Only when missing: closing any descriptor of the file drops every POSIX lock this process
+      // holds on it, the locks of a connection already open here (the audit appender's thread
+      // opens the folder after the request thread) included.
+      if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
       restrictDataFiles(options.dataDir);
     }
+    if (options.threadLock && file !== ':memory:') this.threadLock = new ThreadLock(options.threadLock);
     const sqlite = new BetterSqlite3(file);
     sqlite.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit is in the WAL before it is acknowledged, so a killed process
@@ -156,9 +164,16 @@ export class SqliteDriver implements StoreDriver {
     return this.inTurn(async () => {
       const sqlite = this.sqlite;
       const tx: OpenTransaction = { repo: host.newRepo(this.db, false), wrote: true };
+      const lock = this.threadLock;
+      if (lock && !lock.tryAcquire()) await lock.acquire();
       // IMMEDIATE: the write lock is taken at BEGIN, so another process on the same data folder
       // (a worker) waits its turn (busy_timeout) instead of failing on a snapshot that went stale.
-      this.statements.get('BEGIN IMMEDIATE').run();
+      try {
+        this.statements.get('BEGIN IMMEDIATE').run();
+      } catch (error) {
+        lock?.release();
+        throw error;
+      }
       try {
         const result = await holding(holder, tx, fn);
         // A write tells other connections so (foreignWrites); bookkeeping does not.
@@ -171,6 +186,7 @@ export class SqliteDriver implements StoreDriver {
         if (sqlite.inTransaction) this.statements.get('ROLLBACK').run();
         throw error;
       } finally {
+        lock?.release();
         // Also after a rollback: a cache may have read the transaction's uncommitted rows.
         if (ends) host.ended(tx.repo.changes);
       }
