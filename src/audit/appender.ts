@@ -3,6 +3,7 @@
 // batch in flight fails (the recorder keeps those records and appends them itself from then on).
 import { Worker } from 'node:worker_threads';
 import type { AppendReply, AppendRequest } from './appender-thread.ts';
+import { packEntries } from './append.ts';
 import type { PreparedEvent } from './event.ts';
 
 // Built (dist/…/appender.js) the thread is the built .js beside; from the sources (tsx), the .ts,
@@ -73,7 +74,7 @@ export class AppenderThread {
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       this.worker.ref();
-      this.worker.postMessage({ id, events } satisfies AppendRequest);
+      this.worker.postMessage({ id, packed: packEntries(events) } satisfies AppendRequest);
     });
   }
 

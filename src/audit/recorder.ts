@@ -10,7 +10,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Repo } from '../store/repo.ts';
 import type { Store } from '../store/store.ts';
-import { appendToChain, resourceLines } from './append.ts';
+import { appendToChain, chainEntry, resourceLines } from './append.ts';
 import { AppenderThread } from './appender.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { writeDigest } from './digest.ts';
@@ -178,7 +178,7 @@ export class AuditRecorder {
   /** Appends records to the chain in repo's write transaction (append.ts). */
   async append(repo: Repo, events: readonly PreparedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await appendToChain(repo, events);
+    await appendToChain(repo, events.map(chainEntry));
     this.appended(events.length);
   }
 
