@@ -23,10 +23,13 @@ export interface ConsoleSignIn {
   caller?: Caller;
 }
 
-/** Records a console sign-in attempt (eventName ConsoleLogin). Never throws: a failure is logged by the recorder. */
-export async function recordConsoleLogin(audit: AuditRecorder | undefined, s: ConsoleSignIn): Promise<void> {
-  if (!audit) return;
-  await write(
+/**
+ * Records a console sign-in attempt (eventName ConsoleLogin). Never throws; false when the trail is
+ * fail-closed and the record could not be written: the sign-in must then be refused.
+ */
+export async function recordConsoleLogin(audit: AuditRecorder | undefined, s: ConsoleSignIn): Promise<boolean> {
+  if (!audit) return true;
+  return write(
     audit,
     s,
     'ConsoleLogin',
@@ -52,8 +55,8 @@ export async function recordPasswordSignIn(
     userId?: string | null;
     accountId?: string;
   },
-): Promise<void> {
-  if (!audit) return;
+): Promise<boolean> {
+  if (!audit) return true;
   let accountId = a.accountId;
   let userId = a.userId;
   if (!accountId || (a.kind === 'user' && !userId)) {
@@ -61,8 +64,8 @@ export async function recordPasswordSignIn(
     accountId ??= found?.accountId;
     userId ??= found?.userId;
   }
-  if (!accountId) return; // no such account: nobody's trail to write to
-  await recordConsoleLogin(audit, {
+  if (!accountId) return true; // no such account: nobody's trail to write to
+  return recordConsoleLogin(audit, {
     accountId,
     partition: a.partition,
     kind: a.kind,
@@ -75,7 +78,10 @@ export async function recordPasswordSignIn(
   });
 }
 
-/** Records a console sign-out (iamd's own event name, ConsoleSignOut: CloudTrail records none). */
+/**
+ * Records a console sign-out (iamd's own event name, ConsoleSignOut: CloudTrail records none). A
+ * sign-out proceeds even when fail-closed and unrecorded: refusing it would only keep a session open.
+ */
 export async function recordConsoleSignOut(audit: AuditRecorder | undefined, s: Omit<ConsoleSignIn, 'ok' | 'mfaUsed'>): Promise<void> {
   if (!audit) return;
   await write(audit, { ...s, ok: true, mfaUsed: false }, 'ConsoleSignOut', null, undefined);
@@ -87,7 +93,7 @@ async function write(
   eventName: string,
   response: unknown,
   additional: Record<string, unknown> | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const caller: Caller = s.caller ?? {
     type: s.kind === 'root' ? 'Root' : 'User',
     accountId: s.accountId,
@@ -120,8 +126,10 @@ async function write(
     resources: [],
   });
   try {
-    await audit.record(event);
-  } catch {
-    // Fail-closed concerns API calls; a console sign-in whose record failed is logged by the recorder.
+    await audit.record(event); // a promise only when fail-closed
+    return true;
+  } catch (error) {
+    audit.failedRecord(error, eventName);
+    return false;
   }
 }

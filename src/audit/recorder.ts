@@ -195,6 +195,12 @@ export class AuditRecorder {
     return undefined; // nothing to wait for: no promise, no turn of the microtask queue
   }
 
+  /** A fail-closed record outside the dispatch (a console sign-in, a workload's credentials) could not be written. */
+  failedRecord(error: unknown, eventName: string): void {
+    this.metrics?.auditFailures.inc();
+    this.logger.error({ err: String(error), eventName }, 'audit trail: a record could not be written (fail-closed: refused)');
+  }
+
   /** Queues a record for the next batch. */
   enqueue(event: PreparedEvent): void {
     if (this.pending.length >= MAX_QUEUED) {

@@ -17,8 +17,9 @@ export interface WorkloadIssue {
   now: Date;
 }
 
-export async function recordWorkloadCredentials(audit: AuditRecorder | undefined, w: WorkloadIssue): Promise<void> {
-  if (!audit) return;
+/** False when the trail is fail-closed and the record could not be written: the credentials must not be handed out. */
+export async function recordWorkloadCredentials(audit: AuditRecorder | undefined, w: WorkloadIssue): Promise<boolean> {
+  if (!audit) return true;
   const caller: Caller = { type: 'AssumedRole', accountId: w.accountId, partition: w.partition, arn: w.roleArn, userId: w.roleId };
   const event = prepareEvent({
     caller,
@@ -37,8 +38,10 @@ export async function recordWorkloadCredentials(audit: AuditRecorder | undefined
   });
   event.accessKeyId = null;
   try {
-    await audit.record(event);
-  } catch {
-    // Fail-closed concerns API calls; the recorder logs a failed append.
+    await audit.record(event); // a promise only when fail-closed
+    return true;
+  } catch (error) {
+    audit.failedRecord(error, 'AssumeRole');
+    return false;
   }
 }

@@ -230,7 +230,8 @@ export async function issueWorkloadCredentials(services: Services, token: string
   });
   services.metrics?.workloadCredentials.inc();
   // The audit trail: the issue, as the role session it starts (never the token or the credentials).
-  await recordWorkloadCredentials(services.audit, {
+  // Fail-closed and unrecorded: the credentials are not handed out.
+  const recorded = await recordWorkloadCredentials(services.audit, {
     accountId: result.role.accountId,
     partition: services.partition,
     roleArn: result.credentials.RoleArn,
@@ -239,5 +240,6 @@ export async function issueWorkloadCredentials(services: Services, token: string
     accessKeyId: result.credentials.AccessKeyId,
     now,
   });
+  if (!recorded) throw awsError('auditTrailUnavailable');
   return result.credentials;
 }

@@ -296,7 +296,7 @@ export async function postAuthenticate(rq: Rq, _params: Record<string, string>, 
     }
   });
   // The audit trail's ConsoleLogin, as for a code (pages-signin.ts's postMfa).
-  await recordConsoleLogin(rq.deps.services.audit, {
+  const recorded = await recordConsoleLogin(rq.deps.services.audit, {
     accountId: s.account_id,
     partition: rq.deps.services.partition,
     kind: s.user_id === null ? 'root' : 'user',
@@ -308,6 +308,7 @@ export async function postAuthenticate(rq: Rq, _params: Record<string, string>, 
     ...(outcome === 'ok' ? {} : { reason: outcome === 'locked' ? 'Locked: too many failed attempts' : 'Passkey assertion not valid' }),
   });
   if (outcome !== 'ok') return outcome === 'locked' ? fail(rq, 429, 'signin.locked', { minutes: '1' }) : fail(rq, 401, 'passkey.failed');
+  if (!recorded) return fail(rq, 503, 'signin.auditUnavailable');
   await rq.deps.signin.notePasswordUse(s.account_id, s.user_id, now);
   const resetRequired = s.user_id !== null && (await rq.deps.services.store.read((repo) => repo.getLoginProfile(s.user_id!)))?.reset_required === 1;
   const stage = resetRequired ? 'reset' : 'active';

@@ -80,17 +80,21 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
   // Root signs in with email alone on AWS; here the account comes with it (one iamd may hold several).
   const result = await rq.deps.signin.signIn({ account, kind, name, password });
   // The audit trail's ConsoleLogin (src/audit/console-events.ts); with MFA, the success is recorded once the code is checked.
-  if (!result.ok || result.principal.mfaSerials.length === 0)
-    await recordPasswordSignIn(rq.deps.services.audit, {
-      account,
-      kind,
-      name,
-      partition: rq.deps.services.partition,
-      facts: rq.facts,
-      ok: result.ok,
-      locked: !result.ok && result.reason === 'locked',
-      ...(result.ok ? { accountId: result.principal.accountId, userId: result.principal.userId } : {}),
-    });
+  const recorded =
+    result.ok && result.principal.mfaSerials.length > 0
+      ? true
+      : await recordPasswordSignIn(rq.deps.services.audit, {
+          account,
+          kind,
+          name,
+          partition: rq.deps.services.partition,
+          facts: rq.facts,
+          ok: result.ok,
+          locked: !result.ok && result.reason === 'locked',
+          ...(result.ok ? { accountId: result.principal.accountId, userId: result.principal.userId } : {}),
+        });
+  // A fail-closed trail that cannot record the sign-in refuses it.
+  if (result.ok && !recorded) return signInPage(rq, app, account, { error: rq.t('signin.auditUnavailable'), status: 503, kind, name });
   if (!result.ok) {
     const minutes = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60000));
     const error = result.reason === 'locked' ? rq.t('signin.locked', { minutes }) : rq.t('signin.invalid');
@@ -102,7 +106,7 @@ export async function postSignIn(rq: Rq, app: Console): Promise<void> {
   return redirect(rq, stage === 'mfa' ? `${APP}/mfa` : stage === 'reset' ? `${APP}/change-password` : APP);
 }
 
-export async function mfaPage(rq: Rq, error?: string): Promise<void> {
+export async function mfaPage(rq: Rq, error?: string, status = error ? 401 : 200): Promise<void> {
   const t = rq.t;
   // A passkey or security key when the principal has one; the code form when it has a virtual device.
   const passkey = await passkeyMfaBlock(rq);
@@ -117,14 +121,14 @@ ${passkey && virtual ? html`<p>${t('passkey.orCode')}</p>` : virtual ? html`<p>$
 <button type="submit" class="primary" id="mfa-submit">${t('mfa.submit')}</button></form>
 <form method="post" action="${PREFIX}/signout"><input type="hidden" name="_csrf" value="${rq.session?.csrf ?? ''}">\
 <button class="link" type="submit">${t('common.cancel')}</button></form>`;
-  send(rq, error ? 401 : 200, bare(rq, t('mfa.title'), body));
+  send(rq, status, bare(rq, t('mfa.title'), body));
 }
 
 export async function postMfa(rq: Rq, app: Console): Promise<void> {
   const s = rq.session!;
   const throttle = rq.deps.signin.throttleKey(s.account_id, s.user_id === null ? 'root-mfa' : 'user-mfa', s.user_id ?? 'root');
   const outcome = await rq.deps.signin.verifyMfa(s.account_id, s.user_id, rq.form.get('code') ?? '', throttle);
-  await recordConsoleLogin(rq.deps.services.audit, {
+  const recorded = await recordConsoleLogin(rq.deps.services.audit, {
     accountId: s.account_id,
     partition: rq.deps.services.partition,
     kind: s.user_id === null ? 'root' : 'user',
@@ -136,6 +140,7 @@ export async function postMfa(rq: Rq, app: Console): Promise<void> {
     ...(outcome === 'ok' ? {} : { reason: outcome === 'locked' ? 'Locked: too many failed attempts' : 'MFA code not valid' }),
   });
   if (outcome !== 'ok') return mfaPage(rq, outcome === 'locked' ? rq.t('signin.locked', { minutes: 1 }) : rq.t('mfa.invalid'));
+  if (!recorded) return mfaPage(rq, rq.t('signin.auditUnavailable'), 503);
   const resetRequired = s.user_id !== null && (await rq.deps.services.store.read((repo) => repo.getLoginProfile(s.user_id!)))?.reset_required === 1;
   const stage = resetRequired ? 'reset' : 'active';
   await app.startSession(rq, { accountId: s.account_id, userId: s.user_id, stage, passwordFp: s.password_fp, mfaAt: rq.facts.now });

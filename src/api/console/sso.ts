@@ -387,16 +387,10 @@ async function signInAs(rq: Rq, app: Console, accountId: string, providerArn: st
   }
   const roleId = session.AssumedRoleUser.AssumedRoleId.split(':')[0]!;
   const c = session.Credentials;
-  await app.startSession(rq, {
-    accountId,
-    userId: roleId,
-    stage: 'active',
-    passwordFp: '',
-    roleSession: { accessKeyId: c.AccessKeyId, sessionToken: c.SessionToken, expiresAt: c.Expiration },
-  });
-  // The audit trail's ConsoleLogin, as CloudTrail records a federated console sign-in: by the role session.
+  // The audit trail's ConsoleLogin, as CloudTrail records a federated console sign-in: by the role
+  // session; before the console session starts, so that a fail-closed trail can refuse it.
   const caller = await services.authenticator.sessionCaller(c.AccessKeyId, c.SessionToken, rq.facts.now).catch(() => undefined);
-  await recordConsoleLogin(services.audit, {
+  const recorded = await recordConsoleLogin(services.audit, {
     accountId,
     partition: services.partition,
     kind: 'role',
@@ -406,6 +400,14 @@ async function signInAs(rq: Rq, app: Console, accountId: string, providerArn: st
     ok: true,
     mfaUsed: false,
     ...(caller ? { caller } : {}),
+  });
+  if (!recorded) return failPage(rq, 503, rq.t('signin.auditUnavailable'), accountId);
+  await app.startSession(rq, {
+    accountId,
+    userId: roleId,
+    stage: 'active',
+    passwordFp: '',
+    roleSession: { accessKeyId: c.AccessKeyId, sessionToken: c.SessionToken, expiresAt: c.Expiration },
   });
   appendCookie(rq.res, flowCookie(rq, '', 0));
   if (!crossSite) return redirect(rq, APP);
