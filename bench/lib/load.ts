@@ -106,7 +106,7 @@ async function finishPairs(o: LoadOptions): Promise<void> {
  * every request of the list for each connection before it starts, inside the measured time
  * (16 connections × 20,000 requests took ~5 s, and a 2,000-request list ~0.5 s of a 3 s run).
  */
-const LIST_LIMIT = 500;
+export const LIST_LIMIT = 500;
 const nextRequest = new WeakMap<object, { next: number }>();
 
 function autocannonRequests(w: Workload, take: () => number): autocannon.Request[] {
