@@ -32,7 +32,7 @@ for (let round = 0; round < 3; round++) {
   for (let i = 0; i < N; i++) {
     const call = new AuditCall(recorder, { service: 'iam', action: 'GetUser', caller, facts, requestId: `req-${i}` });
     call.input = { UserName: 'alice' };
-    call.authorization = () => ({ action: 'iam:GetUser', resource: 'arn:aws:iam::111122223333:user/alice' });
+    call.authorization = () => ({ action: 'iam:GetUser', resource: 'arn:aws:iam::111122223333:user/alice', allowedBy: [] });
     await call.succeeded(output);
   }
   const build = (performance.now() - t) / N;

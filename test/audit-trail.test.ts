@@ -172,6 +172,14 @@ test('the audit trail: recorded, queried with the aws CLI, secret-free, and veri
     // Other filters, pagination (the CLI follows NextToken), and the reads recorded too.
     const readsByLimited = await lookup('--lookup-attributes', `AttributeKey=AccessKeyId,AttributeValue=${limitedKey.AccessKeyId}`);
     assert.deepEqual(new Set(readsByLimited.map((e) => e.EventName)), new Set(['GetUser', 'CreateUser']));
+    // limited's read names the statement that allowed it.
+    const read = readsByLimited.find((e) => e.EventName === 'GetUser')!;
+    const readDecision = (JSON.parse(read.CloudTrailEvent) as TrailRecord).additionalEventData?.authorization;
+    assert.equal(readDecision?.decision, 'Allowed');
+    assert.deepEqual(
+      readDecision?.decidingStatements.map((s) => [s.SourcePolicyId, s.Sid, s.Effect]),
+      [['read-not-create', 'ReadUsers', 'Allow']],
+    );
     const readOnly = await lookup('--lookup-attributes', 'AttributeKey=ReadOnly,AttributeValue=true');
     assert.ok(readOnly.every((e) => (JSON.parse(e.CloudTrailEvent) as TrailRecord).readOnly));
     const all = await lookup('--page-size', '2');

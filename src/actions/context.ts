@@ -10,6 +10,7 @@ import type { RequestAuthenticator } from '../domain/authentication.ts';
 import type { OidcKeyCache } from '../federation/oidc-key-cache.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AuditRecorder } from '../audit/recorder.ts';
+import type { MatchedStatement } from '../policy/index.ts';
 
 // Who is calling and the request's facts live in src/domain (authentication and the authorizer
 // need them below the action layer); they are re-exported for the handlers.
@@ -50,7 +51,13 @@ export interface ActionContext {
   authorize(action: string, resource: string, extraContext?: Record<string, string | string[]>): Promise<void>;
   authorized: boolean;
   /** The last action and resource authorized (the audit trail names the policy that allowed it). */
-  lastAuthorized?: { action: string; resource: string; extra?: Record<string, string | string[]> };
+  lastAuthorized?: {
+    action: string;
+    resource: string;
+    extra?: Record<string, string | string[]>;
+    /** What allowed it: the first allowing statement of each policy that had to (none for root). */
+    allowedBy: readonly MatchedStatement[];
+  };
 }
 
 /** The context an action runs in, for an authenticated caller (Query API and console alike). */
@@ -64,9 +71,9 @@ export function createActionContext(caller: Caller, request: RequestFacts, share
     requestId,
     authorized: false,
     async authorize(action, resource, extra) {
-      await services.authorizer.authorize(caller, action, resource, request, extra, { store: services.store });
+      const allowedBy = await services.authorizer.authorize(caller, action, resource, request, extra, { store: services.store });
       ctx.authorized = true;
-      ctx.lastAuthorized = { action, resource, extra };
+      ctx.lastAuthorized = { action, resource, extra, allowedBy };
     },
   };
   return ctx;

@@ -2,8 +2,12 @@
 // the record goes into its write transaction, just before COMMIT (the request's store session runs
 // `beforeCommit`), with the deciding policy and, when the transaction's result is the operation's
 // answer, the answer's non-secret members. Otherwise — a read, a refusal, a failure — the record is
-// queued when the call ends (or written before the answer, when the trail is fail-closed).
+// queued when the call ends (or written before the answer, when the trail is fail-closed); a read's
+// names what allowed it as the decision's fast path found it: the first allowing statement of
+// each policy that had to allow (a write's, explained, names every one).
+import { statementsOfEffect } from '../authz/matched-statements.ts';
 import type { Caller, RequestFacts } from '../domain/caller.ts';
+import type { MatchedStatement } from '../policy/index.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import type { Repo } from '../store/repo.ts';
 import { prepareEvent, resourcesOf, type AuthorizationRecord, type PreparedEvent } from './event.ts';
@@ -28,6 +32,21 @@ function isReadOnly(action: string): boolean {
   return readOnly;
 }
 
+/**
+ * A read's allowing statements, named as the simulator names them: the same array for the same
+ * decision (the authorizer keeps allowed decisions until the next write), so named once.
+ */
+const named = new WeakMap<readonly MatchedStatement[], readonly Record<string, string>[]>();
+function decidingOf(allowedBy: readonly MatchedStatement[]): readonly Record<string, string>[] {
+  if (allowedBy.length === 0) return NO_STATEMENTS;
+  let out = named.get(allowedBy);
+  if (out === undefined) {
+    out = statementsOfEffect(allowedBy, 'Allow') as unknown as Record<string, string>[];
+    named.set(allowedBy, out);
+  }
+  return out;
+}
+
 export interface CallFacts {
   service: string;
   action: string;
@@ -43,8 +62,8 @@ export class AuditCall {
   input?: Record<string, unknown>;
   /** Who allowed the call (once authorized): computed when a write records it. */
   explain?: () => Promise<AuthorizationRecord | undefined>;
-  /** The last authorization, for records that do not explain it (reads). */
-  authorization?: () => { action: string; resource: string } | undefined;
+  /** The last authorization, for records that do not explain it (reads): with what allowed it. */
+  authorization?: () => { action: string; resource: string; allowedBy: readonly MatchedStatement[] } | undefined;
   /** A record went into a write transaction that committed. */
   private committed = false;
 
@@ -73,7 +92,14 @@ export class AuditCall {
     const auth = this.authorization?.();
     return this.recorder.record(
       this.prepare(
-        auth ? { action: auth.action, resource: auth.resource, decision: 'Allowed', decidingStatements: NO_STATEMENTS } : undefined,
+        auth
+          ? {
+              action: auth.action,
+              resource: auth.resource,
+              decision: 'Allowed',
+              decidingStatements: decidingOf(auth.allowedBy),
+            }
+          : undefined,
         undefined,
         output,
       ),

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Caller } from '../domain/caller.ts';
-import { compilePolicy, parsePolicy, type CompiledPolicy } from '../policy/index.ts';
+import { compilePolicy, parsePolicy, type CompiledPolicy, type MatchedStatement } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
 import { AllowedDecisions, dependsOnlyOnRequestTarget } from './allowed-decisions.ts';
 
@@ -30,29 +30,30 @@ test('a policy with a Condition, or a variable in a Resource, may read the reque
   assert.equal(dependsOnlyOnRequestTarget(denyAtNight), false);
 });
 
-test('kept per caller, action and resource until the next write; never with a policy that reads the request', () => {
+test('kept per caller, action and resource until the next write, with what allowed it; never with a policy that reads the request', () => {
   const store = { generation: 1 } as unknown as Store & { generation: number };
   const cache = new AllowedDecisions(store);
   const alice = Object.freeze({ arn: 'arn:aws:iam::123456789012:user/alice' }) as unknown as Caller;
   const bob = Object.freeze({ arn: 'arn:aws:iam::123456789012:user/bob' }) as unknown as Caller;
   const service = 'arn:aws:iamd::123456789012:service/orders';
+  const by: MatchedStatement[] = [{ source: plain.source, index: 0, effect: 'Allow', sid: 'Orders' }];
 
-  cache.add(alice, 'iamd:Authorize', service, 1, [plain, null]);
-  assert.equal(cache.has(alice, 'iamd:Authorize', service), true);
-  assert.equal(cache.has(alice, 'iamd:Authorize', 'arn:aws:iamd::123456789012:service/billing'), false);
-  assert.equal(cache.has(alice, 'iamd:GetServiceCatalog', service), false);
-  assert.equal(cache.has(bob, 'iamd:Authorize', service), false);
+  cache.add(alice, 'iamd:Authorize', service, 1, [plain, null], by);
+  assert.deepEqual(cache.get(alice, 'iamd:Authorize', service), by);
+  assert.equal(cache.get(alice, 'iamd:Authorize', 'arn:aws:iamd::123456789012:service/billing'), undefined);
+  assert.equal(cache.get(alice, 'iamd:GetServiceCatalog', service), undefined);
+  assert.equal(cache.get(bob, 'iamd:Authorize', service), undefined);
 
   // A decision that a Condition took part in is not kept: the next request may come from elsewhere.
-  cache.add(bob, 'iamd:Authorize', service, 1, [plain, denyAtNight]);
-  assert.equal(cache.has(bob, 'iamd:Authorize', service), false);
+  cache.add(bob, 'iamd:Authorize', service, 1, [plain, denyAtNight], by);
+  assert.equal(cache.get(bob, 'iamd:Authorize', service), undefined);
 
   // Read before a write that committed meanwhile: not kept.
   store.generation = 2;
-  cache.add(bob, 'iamd:Authorize', service, 1, [plain]);
-  assert.equal(cache.has(bob, 'iamd:Authorize', service), false);
+  cache.add(bob, 'iamd:Authorize', service, 1, [plain], by);
+  assert.equal(cache.get(bob, 'iamd:Authorize', service), undefined);
   // Any write forgets every decision.
-  assert.equal(cache.has(alice, 'iamd:Authorize', service), false);
-  cache.add(bob, 'iamd:Authorize', service, 2, [plain]);
-  assert.equal(cache.has(bob, 'iamd:Authorize', service), true);
+  assert.equal(cache.get(alice, 'iamd:Authorize', service), undefined);
+  cache.add(bob, 'iamd:Authorize', service, 2, [plain], by);
+  assert.deepEqual(cache.get(bob, 'iamd:Authorize', service), by);
 });

@@ -6,7 +6,7 @@
 // key was given. Keyed by the Caller object, which the authenticator keeps per resolved credential
 // (a new one after any write that touches it), so its session and session policies are part of the key.
 import type { Caller } from '../domain/caller.ts';
-import type { CompiledPolicy } from '../policy/index.ts';
+import type { CompiledPolicy, MatchedStatement } from '../policy/index.ts';
 import type { Store } from '../store/store.ts';
 
 const factFree = new WeakMap<CompiledPolicy, boolean>();
@@ -28,8 +28,8 @@ export function dependsOnlyOnRequestTarget(policy: CompiledPolicy): boolean {
 
 export class AllowedDecisions {
   private generation = -1;
-  /** Caller → `action\nresource` of its decisions known to be Allowed. */
-  private byCaller = new WeakMap<Caller, Set<string>>();
+  /** Caller → `action\nresource` of its decisions known to be Allowed → the statements that allowed each. */
+  private byCaller = new WeakMap<Caller, Map<string, readonly MatchedStatement[]>>();
   private static readonly MAX_PER_CALLER = 1024;
 
   constructor(private readonly store: Store) {}
@@ -42,25 +42,33 @@ export class AllowedDecisions {
     }
   }
 
-  has(caller: Caller, action: string, resource: string): boolean {
+  /** The statements that allowed the decision, when it is known to be Allowed. */
+  get(caller: Caller, action: string, resource: string): readonly MatchedStatement[] | undefined {
     this.current();
-    return this.byCaller.get(caller)?.has(`${action}\n${resource}`) === true;
+    return this.byCaller.get(caller)?.get(`${action}\n${resource}`);
   }
 
   /**
    * Keeps an Allowed decision, if the policies it was made with allow it, and only if the store
    * did not change since `generation` (read before the policies were).
    */
-  add(caller: Caller, action: string, resource: string, generation: number, policies: readonly (CompiledPolicy | null)[]): void {
+  add(
+    caller: Caller,
+    action: string,
+    resource: string,
+    generation: number,
+    policies: readonly (CompiledPolicy | null)[],
+    allowedBy: readonly MatchedStatement[],
+  ): void {
     if (generation !== this.store.generation) return;
     for (const p of policies) if (p !== null && !dependsOnlyOnRequestTarget(p)) return;
     this.current();
-    let set = this.byCaller.get(caller);
-    if (set === undefined) {
-      set = new Set();
-      this.byCaller.set(caller, set);
+    let known = this.byCaller.get(caller);
+    if (known === undefined) {
+      known = new Map();
+      this.byCaller.set(caller, known);
     }
-    if (set.size >= AllowedDecisions.MAX_PER_CALLER) set.clear();
-    set.add(`${action}\n${resource}`);
+    if (known.size >= AllowedDecisions.MAX_PER_CALLER) known.clear();
+    known.set(`${action}\n${resource}`, allowedBy);
   }
 }

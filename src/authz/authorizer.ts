@@ -4,7 +4,15 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 import type { Caller, RequestFacts } from '../domain/caller.ts';
 import { awsError } from '../errors/messages.ts';
-import { accessDeniedMessage, evaluate, type CompiledPolicy, type Decision, type RequestContext } from '../policy/index.ts';
+import {
+  accessDeniedMessage,
+  allowingStatements,
+  evaluate,
+  type CompiledPolicy,
+  type Decision,
+  type MatchedStatement,
+  type RequestContext,
+} from '../policy/index.ts';
 import type { Store, Transactions } from '../store/store.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { encodeAuthorizationMessage } from './authorization-message.ts';
@@ -13,6 +21,8 @@ import { ResourcePolicyCache } from './resource-policies.ts';
 import { ActivityRecorder } from './activity.ts';
 import { AllowedDecisions } from './allowed-decisions.ts';
 import { decidingStatements } from './matched-statements.ts';
+
+const NONE: readonly MatchedStatement[] = Object.freeze([]);
 import type { Metrics } from '../metrics/metrics.ts';
 
 const ALLOW_ALL = compileStored('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { type: 'identity', name: 'root' })!;
@@ -190,7 +200,13 @@ export class Authorizer {
     extra: ContextValues | undefined,
     options: AuthorizationOptions,
     explain: boolean,
-  ): Promise<{ decision: Decision; context: Record<string, string | string[]>; policies?: PrincipalPolicies & { session: CompiledPolicy[] | null } }> {
+  ): Promise<{
+    decision: Decision;
+    context: Record<string, string | string[]>;
+    policies?: PrincipalPolicies & { session: CompiledPolicy[] | null };
+    /** Not explained and Allowed: the first allowing statement of each policy that had to allow. */
+    allowedBy?: readonly MatchedStatement[];
+  }> {
     const resourceAccount = options.resourceAccount ?? caller.accountId;
     if (caller.type === 'Root' && resourceAccount === caller.accountId)
       return { decision: { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] }, context: {} };
@@ -206,11 +222,15 @@ export class Authorizer {
       request: { action, resource, resourceAccount, context: context as RequestContext },
       explain,
     });
+    // Taken now: the engine keeps them only until its next decision.
+    if (!explain && decision.decision === 'Allowed') return { decision, context, policies, allowedBy: allowingStatements() };
     return { decision, context, policies };
   }
 
   /**
-   * Throws AccessDenied, in AWS's words, unless the caller may perform the action. The decision
+   * Throws AccessDenied, in AWS's words, unless the caller may perform the action; else returns
+   * what allowed it (the first allowing statement of each policy that had to allow; none for root
+   * in its own account), for the audit trail. The decision
    * is made without building an explanation (the hot path); a denial is decided again with one,
    * for the message and the encoded authorization message that DecodeAuthorizationMessage opens.
    */
@@ -221,7 +241,7 @@ export class Authorizer {
     facts: RequestFacts,
     extra?: ContextValues,
     options: AuthorizationOptions = {},
-  ): Promise<void> {
+  ): Promise<readonly MatchedStatement[]> {
     // AWS's last-accessed data counts every attempt, denied ones too.
     this.activity.note(caller, action, facts);
     // Allowed before, reading no fact of the request, and nothing written since: allowed (./allowed-decisions.ts).
@@ -230,17 +250,19 @@ export class Authorizer {
       (options.resourcePolicy ?? null) === null &&
       (options.resourceAccount ?? caller.accountId) === caller.accountId &&
       options.store?.inWriteTransaction() !== true;
-    if (reusable && this.allowed.has(caller, action, resource)) {
+    const known = reusable ? this.allowed.get(caller, action, resource) : undefined;
+    if (known !== undefined) {
       this.metrics?.decision('allowed');
-      return;
+      return known;
     }
     const generation = this.store.generation;
     const fast = await this.evaluateFor(caller, action, resource, facts, extra, options, false);
     if (fast.decision.decision === 'Allowed') {
       const p = fast.policies;
-      if (reusable && p !== undefined) this.allowed.add(caller, action, resource, generation, [...p.identity, p.boundary, ...(p.session ?? [])]);
+      const allowedBy = fast.allowedBy ?? NONE;
+      if (reusable && p !== undefined) this.allowed.add(caller, action, resource, generation, [...p.identity, p.boundary, ...(p.session ?? [])], allowedBy);
       this.metrics?.decision('allowed');
-      return;
+      return allowedBy;
     }
     const { decision, context } = await this.evaluateFor(caller, action, resource, facts, extra, options, true);
     this.count(decision);

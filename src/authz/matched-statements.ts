@@ -1,7 +1,7 @@
 // The statements that decided, named as IAM's policy simulator names them (SourcePolicyId,
 // SourcePolicyType): the simulator (src/iam/simulate.ts) and the authorization API (src/protect)
 // report matched statements the same way.
-import type { Decision, PolicySource } from '../policy/index.ts';
+import type { Decision, MatchedStatement, PolicySource } from '../policy/index.ts';
 
 /** IAM's PolicySourceType. */
 export type PolicySourceType = 'user' | 'group' | 'role' | 'aws-managed' | 'user-managed' | 'resource' | 'none';
@@ -42,9 +42,13 @@ export interface DecidingStatement {
  */
 export function decidingStatements(decision: Decision): DecidingStatement[] {
   if (decision.decision === 'ImplicitlyDenied') return [];
-  const effect = decision.decision === 'ExplicitlyDenied' ? 'Deny' : 'Allow';
+  return statementsOfEffect(decision.matchedStatements, decision.decision === 'ExplicitlyDenied' ? 'Deny' : 'Allow');
+}
+
+/** The matched statements of one effect, as the simulator names them. */
+export function statementsOfEffect(matched: readonly MatchedStatement[], effect: 'Allow' | 'Deny'): DecidingStatement[] {
   const out: DecidingStatement[] = [];
-  for (const m of decision.matchedStatements) {
+  for (const m of matched) {
     if (m.effect !== effect) continue;
     const s = policySourceOf(m.source);
     const entry: DecidingStatement = { SourcePolicyId: s.id, SourcePolicyType: s.type, Effect: effect };

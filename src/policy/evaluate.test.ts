@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessDeniedMessage, accessDeniedReason, compilePolicy, contextKeysOf, evaluate, parsePolicy, policySizeWithoutWhitespace } from './index.ts';
+import {
+  accessDeniedMessage,
+  accessDeniedReason,
+  allowingStatements,
+  compilePolicy,
+  contextKeysOf,
+  evaluate,
+  parsePolicy,
+  policySizeWithoutWhitespace,
+} from './index.ts';
 import type { CompiledPolicy, EvaluationInput, PolicyKind, PolicySource } from './types.ts';
 
 const ACCT = '111122223333';
@@ -8,7 +17,7 @@ const ALICE = { arn: `arn:aws:iam::${ACCT}:user/alice`, account: ACCT };
 const SESSION = { arn: `arn:aws:sts::${ACCT}:assumed-role/AppRole/s1`, account: ACCT };
 const GET = { action: 's3:GetObject', resource: 'arn:aws:s3:::bkt/key', resourceAccount: ACCT, context: {} };
 
-function policy(statements: object[], type: PolicySource['type'] = 'identity', name = type): CompiledPolicy {
+function policy(statements: object[], type: PolicySource['type'] = 'identity', name: string = type): CompiledPolicy {
   const kind: PolicyKind = type === 'resource' ? 'resource' : type === 'trust' ? 'trust' : 'identity';
   const parsed = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }), kind);
   assert.deepEqual(
@@ -28,8 +37,42 @@ function decide(input: Partial<EvaluationInput>): { decision: string; deniedBy?:
   const fast = evaluate({ ...full, explain: false });
   assert.equal(fast.decision, d.decision, 'fast path agrees');
   assert.equal(fast.deniedBy, d.deniedBy, 'fast path agrees on deniedBy');
+  if (fast.decision === 'Allowed') {
+    // What the fast path says allowed it is among the explained decision's allowing statements.
+    const key = (m: { source: PolicySource; index: number }) => `${m.source.type} ${m.source.name} #${m.index}`;
+    const explained = new Set(d.matchedStatements.filter((m) => m.effect === 'Allow').map(key));
+    const by = allowingStatements();
+    for (const m of by) assert.ok(explained.has(key(m)), `${key(m)} allowed it`);
+    assert.ok(by.length > 0 || explained.size === 0, 'an allow through policies names one');
+  }
   return { decision: d.decision, deniedBy: d.deniedBy };
 }
+
+test('the fast path names the first allowing statement of each policy that had to allow', () => {
+  const input: EvaluationInput = {
+    principal: SESSION,
+    identityPolicies: [
+      policy([{ ...allow(), Sid: 'Other', Action: 's3:PutObject' }], 'identity', 'unrelated'),
+      policy([allow({ Sid: 'Read' }), allow({ Sid: 'ReadToo' })], 'identity', 'reader'),
+    ],
+    permissionsBoundary: policy([allow({ Sid: 'Fence' })], 'boundary', 'fence'),
+    sessionPolicies: [policy([allow({ Sid: 'Narrow' })], 'session', 'narrow')],
+    request: GET,
+    explain: false,
+  };
+  assert.equal(evaluate(input).decision, 'Allowed');
+  assert.deepEqual(
+    allowingStatements().map((m) => [m.source.name, m.sid, m.effect]),
+    [
+      ['reader', 'Read', 'Allow'],
+      ['fence', 'Fence', 'Allow'],
+      ['narrow', 'Narrow', 'Allow'],
+    ],
+  );
+  // The next decision starts afresh: a denial names nothing.
+  assert.equal(evaluate({ ...input, sessionPolicies: [policy([deny()], 'session')] }).decision, 'ExplicitlyDenied');
+  assert.deepEqual(allowingStatements(), []);
+});
 
 test('default deny, allow, explicit deny wins wherever it is', () => {
   assert.deepEqual(decide({}), { decision: 'ImplicitlyDenied', deniedBy: 'identity' });

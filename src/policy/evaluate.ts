@@ -57,6 +57,39 @@ interface Scope {
   /** Collected matches when explaining, else `null`. */
   matched: MatchedStatement[] | null;
   errors: string[] | null;
+  /** Not explaining: the statement of the best match of the last scan. */
+  hit: CompiledStatement | null;
+}
+
+/**
+ * The statements that allowed the last decision made without explaining: the first allowing
+ * statement of each policy that had to allow (where the fast path stops), as references kept in
+ * place — nothing is allocated unless `allowingStatements` is asked for.
+ */
+const allowPolicies: CompiledPolicy[] = [];
+const allowStatements: CompiledStatement[] = [];
+let allowCount = 0;
+
+function noteAllow(policy: CompiledPolicy, statement: CompiledStatement | null): void {
+  if (statement === null) return;
+  allowPolicies[allowCount] = policy;
+  allowStatements[allowCount] = statement;
+  allowCount++;
+}
+
+/**
+ * What allowed the last unexplained Allowed decision (call it before the next evaluation): per
+ * policy type that had to allow, its first allowing statement. An explained decision lists them all.
+ */
+export function allowingStatements(): MatchedStatement[] {
+  const out: MatchedStatement[] = [];
+  for (let i = 0; i < allowCount; i++) {
+    const s = allowStatements[i]!;
+    const entry: MatchedStatement = { source: allowPolicies[i]!.source, index: s.index, effect: 'Allow' };
+    if (s.sid !== undefined) entry.sid = s.sid;
+    out.push(entry);
+  }
+  return out;
 }
 const scratchCuts = newCuts();
 
@@ -98,7 +131,10 @@ function scan(policy: CompiledPolicy, list: readonly CompiledStatement[], scope:
       if (scope.errors !== null) scope.errors.push(`statement ${s.index} of \`${policy.source.name}\` failed: ${(e as Error)?.message ?? String(e)}`);
     }
     if (m === NOT_NAMED) continue;
-    if (m > best) best = m;
+    if (m > best) {
+      best = m;
+      if (scope.matched === null) scope.hit = s;
+    }
     if (scope.matched === null) {
       if (best === DIRECTLY) return best;
     } else {
@@ -115,7 +151,10 @@ function anyAllows(policies: readonly CompiledPolicy[], action: string, scope: S
   for (let i = 0; i < policies.length; i++) {
     if (scan(policies[i]!, statementsFor(policies[i]!, action).allow, scope) !== NOT_NAMED) {
       allowed = true;
-      if (scope.matched === null) return true;
+      if (scope.matched === null) {
+        noteAllow(policies[i]!, scope.hit);
+        return true;
+      }
     }
   }
   return allowed;
@@ -132,7 +171,16 @@ function anyDenies(policies: readonly CompiledPolicy[], action: string, scope: S
   return denied;
 }
 
-const scope: Scope = { resource: '', cuts: null, view: new Map(), caller: callerOf({ arn: '', account: '' }), hasBoundary: false, matched: null, errors: null };
+const scope: Scope = {
+  resource: '',
+  cuts: null,
+  view: new Map(),
+  caller: callerOf({ arn: '', account: '' }),
+  hasBoundary: false,
+  matched: null,
+  errors: null,
+  hit: null,
+};
 const ONE: CompiledPolicy[] = [];
 
 /** Decides one request. With `explain: false` the result is a shared frozen object without explanation. */
@@ -143,6 +191,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const sessions = input.sessionPolicies != null && input.sessionPolicies.length > 0 ? input.sessionPolicies : null;
   const resourcePolicy = input.resourcePolicy ?? null;
   const action = request.action;
+  allowCount = 0;
   if (needsNoAuthorization(action)) return explain ? { decision: 'Allowed', matchedStatements: [], missingContextKeys: [] } : ALLOWED;
 
   scope.resource = request.resource;
@@ -168,6 +217,7 @@ export function evaluate(input: EvaluationInput): Decision {
     const caller = scope.caller;
     const sameAccount = request.resourceAccount === undefined || request.resourceAccount === caller.account;
     const named = resourcePolicy === null ? NOT_NAMED : scan(resourcePolicy, statementsFor(resourcePolicy, action).allow, scope);
+    if (named !== NOT_NAMED && !explain) noteAllow(resourcePolicy!, scope.hit);
     const implicitBy = explain
       ? implicitDenial(
           input,
@@ -185,6 +235,7 @@ export function evaluate(input: EvaluationInput): Decision {
     recordMissingKeys(null);
     scope.matched = null;
     scope.errors = null;
+    scope.hit = null;
   }
 }
 

@@ -28,7 +28,7 @@ export { policySizeWithoutWhitespace, POLICY_SIZE_LIMITS } from './policy-size.t
 /** `compilePolicy(document, source)` → a reusable `CompiledPolicy`. */
 export { compilePolicy } from './compile.ts';
 /** `evaluate(input)` → `Decision` (AWS evaluation logic). */
-export { evaluate } from './evaluate.ts';
+export { allowingStatements, evaluate } from './evaluate.ts';
 /** AccessDenied wording: the reason suffix and the whole message. */
 export { accessDeniedReason, accessDeniedMessage } from './access-denied.ts';
 /** `contextKeysOf(document)` → the context keys the policy uses. */
