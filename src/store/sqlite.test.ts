@@ -13,6 +13,8 @@ test('a write on another connection is noticed; bookkeeping on it is not', async
   const a = await Store.openSqlite({ dataDir });
   const b = await Store.openSqlite({ dataDir });
   try {
+    // Both look for the other's writes, as workers do (and so count their own).
+    a.noticeForeignWrites();
     b.noticeForeignWrites(); // the first look sees the migrations' commits
     const start = b.generation;
 

@@ -4,6 +4,7 @@
 // queries run straight on it (directStatements).
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
+import cluster from 'node:cluster';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { holding, type Holder, type OpenTransaction, type RepoFn, type StoreCapabilities, type StoreDriver, type TransactionHost } from './driver.ts';
@@ -93,6 +94,11 @@ export class SqliteDriver implements StoreDriver {
 
   private dataVersion?: BetterSqlite3.Statement;
   private lastDataVersion = 0;
+  /**
+   * Other processes share the data folder (`--workers`): writes are counted for them (store_version)
+   * from the start in a worker, and in any process once it looks for other processes' writes.
+   */
+  private countWrites = cluster.isWorker;
   private storeVersion?: BetterSqlite3.Statement;
   /** store_version.n as of this connection's last look or own write (-1: never looked). */
   private lastStoreVersion = -1;
@@ -102,9 +108,11 @@ export class SqliteDriver implements StoreDriver {
    * data_version changes on any other connection's commit, its own commits aside; store_version,
    * bumped by write transactions only, then tells a write from bookkeeping (`touch`) and audit
    * records, which must not drop every cache — the audit appender commits many times a second.
+   * Only workers count their writes: a process alone on its data folder skips the count's UPDATE.
    */
   foreignWrites(): boolean {
     if (this.options.dataDir === ':memory:') return false;
+    this.countWrites = true;
     this.dataVersion ??= this.sqlite.prepare('PRAGMA data_version').pluck();
     const version = this.dataVersion.get() as number;
     if (version === this.lastDataVersion) return false;
@@ -176,8 +184,8 @@ export class SqliteDriver implements StoreDriver {
       }
       try {
         const result = await holding(holder, tx, fn);
-        // A write tells other connections so (foreignWrites); bookkeeping does not.
-        const n = ends && this.options.dataDir !== ':memory:' ? Number(this.bumpVersion().get()) : undefined;
+        // A write tells other processes so (foreignWrites); bookkeeping does not.
+        const n = ends && this.countWrites ? Number(this.bumpVersion().get()) : undefined;
         this.statements.get('COMMIT').run();
         // Our own write: every cache starts over anyway (host.ended), so the count is seen.
         if (n !== undefined) this.lastStoreVersion = n;
