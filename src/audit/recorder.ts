@@ -10,11 +10,11 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Repo } from '../store/repo.ts';
 import type { Store } from '../store/store.ts';
-import { appendToChain, chainEntry, resourceLines } from './append.ts';
+import { appendToChain, chainEntry } from './append.ts';
 import { AppenderThread } from './appender.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { writeDigest } from './digest.ts';
-import { eventBody, type PreparedEvent } from './event.ts';
+import type { PreparedEvent } from './event.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
 import { Redactor } from './redact.ts';
 
@@ -121,14 +121,15 @@ export class AuditRecorder {
   async appendInTransaction(repo: Repo, events: readonly PreparedEvent[]): Promise<void> {
     if (!this.deferred) return this.append(repo, events);
     for (const e of events) {
+      const c = chainEntry(e);
       await repo.insertAuditPending({
-        event_id: e.event.eventID,
+        event_id: c.eventId,
         created_at: new Date().toISOString(),
-        account_id: e.accountId,
-        username: e.username,
-        access_key_id: e.accessKeyId,
-        resources: resourceLines(e.resources),
-        body: eventBody(e.event),
+        account_id: c.accountId,
+        username: c.username,
+        access_key_id: c.accessKeyId,
+        resources: c.resources,
+        body: c.body,
       });
     }
   }
@@ -254,9 +255,19 @@ export class AuditRecorder {
           this.appended(result.appended);
           if (result.error === undefined) continue;
           if (thread.alive) throw new Error(result.error);
-          // The thread died: this one appends from now on, starting with what it did not.
+          // The thread died: this one appends from now on, starting with what it did not. It may
+          // have died after a commit it could not report: what its batch left is looked up first.
           this.logger.error({ err: result.error }, 'audit trail: the appender thread stopped; appending on the request thread');
           this.thread = undefined;
+          const rest = batch.slice(appended, appended + THREAD_BATCH);
+          const chained = await this.store.read(async (repo) => {
+            const found = new Set<string>();
+            for (const e of rest)
+              if ((await repo.findAuditEvents({ eventId: e.event.eventID, order: 'newest', limit: 1 })).length > 0) found.add(e.event.eventID);
+            return found;
+          });
+          if (chained.size > 0)
+            batch = [...batch.slice(0, appended), ...rest.filter((e) => !chained.has(e.event.eventID)), ...batch.slice(appended + THREAD_BATCH)];
           continue;
         }
         if (appended > 0) await new Promise((resolve) => setImmediate(resolve));
