@@ -1,6 +1,7 @@
 // The request thread's handle on the appender thread (appender-thread.ts): batches go there, one
 // at a time, and each answer says how many records joined the chain. If the thread dies, every
-// batch in flight fails (the recorder keeps those records and appends them itself from then on).
+// batch in flight fails: the recorder appends those records itself from then on, but for any the
+// thread had chained before it could say so (recorder.ts looks them up).
 import { Worker } from 'node:worker_threads';
 import type { AppendReply, AppendRequest } from './appender-thread.ts';
 import { packEntries } from './append.ts';
