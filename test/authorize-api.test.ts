@@ -512,4 +512,51 @@ describe('authorization API', () => {
     const asRoot = await call('/iamd/authenticate', { Request: { Method: 'GET', Path: '/orders', Headers: { Host: 'orders.local' } } }, 'root');
     assert.deepEqual([asRoot.body.Authenticated, asRoot.body.Error.Code, asRoot.body.CacheTtlSeconds], [false, 'MissingAuthenticationToken', 0]);
   });
+
+  test('the audit trail keeps the denials (its default level) with who was refused and why, never a signature or a token', async () => {
+    // A presigned URL of temporary credentials, refused: its query carries a signature and a session token.
+    const session = temp((await sts(alice()).send(new GetSessionTokenCommand({}))).Credentials!);
+    const presigned = await signed(session, { method: 'DELETE', path: '/orders/42', presign: true });
+    assert.match(presigned.Query ?? '', /X-Amz-Security-Token=/);
+    assert.equal((await authorize(presigned, 'orders:DeleteOrder', order('42'))).body.Decision, 'Deny');
+    await app.services.audit!.flush();
+    const events = await app.store.read((repo) => repo.findAuditEvents({ eventSource: 'iamd.iamd.local', order: 'oldest', limit: 1000 }));
+    type Decided = {
+      userIdentity: { userName?: string };
+      requestParameters: { action?: string; resource?: string; request?: { headers?: Record<string, string>; query?: string } };
+      responseElements: { decision?: string; principal?: { arn?: string }; matchedStatements?: { sid?: string; effect?: string }[]; reason?: string } | null;
+    };
+    const records = events.map((e) => ({ name: e.event_name, record: JSON.parse(e.body) as Decided, body: e.body }));
+    const decisions = records.filter((r) => r.name === 'Authorize');
+    // The explicit deny on order 13: the gateway asked, alice was refused, by NotOrder13.
+    const refused = decisions.find((r) => r.record.requestParameters.resource === order('13') && r.record.requestParameters.action === 'orders:CancelOrder');
+    assert.ok(refused, 'the refusal is recorded');
+    assert.equal(refused.record.userIdentity.userName, 'gateway');
+    assert.equal(refused.record.responseElements?.decision, 'Deny');
+    assert.equal(refused.record.responseElements?.principal?.arn, userArn('alice'));
+    assert.deepEqual(
+      refused.record.responseElements?.matchedStatements?.map((m) => [m.sid, m.effect]),
+      [['NotOrder13', 'Deny']],
+    );
+    assert.match(refused.record.responseElements?.reason ?? '', /explicit deny/);
+    // Who signed stays readable; the signature does not.
+    const authorization = refused.record.requestParameters.request?.headers?.authorization ?? '';
+    assert.match(authorization, new RegExp(`Credential=${alice().accessKeyId}/`));
+    assert.match(authorization, /Signature=HMAC-SHA256:/);
+    // Allowed decisions are not kept at the default level (denials).
+    assert.equal(
+      decisions.some((r) => r.record.responseElements?.decision === 'Allow'),
+      false,
+    );
+    // No record holds a signature or a session token, in a header or a presigned query.
+    for (const r of records) {
+      assert.doesNotMatch(r.body, /Signature=[0-9a-f]{64}/i, r.name);
+      assert.doesNotMatch(r.body, /X-Amz-Security-Token=(?!HMAC-SHA256)/i, r.name);
+      assert.doesNotMatch(r.body, /"x-amz-security-token":"(?!HMAC-SHA256)/i, r.name);
+    }
+    assert.ok(
+      records.some((r) => /X-Amz-Signature=HMAC-SHA256/i.test(r.body)),
+      'a presigned request was recorded, its signature hashed',
+    );
+  });
 });

@@ -20,6 +20,9 @@ function hasMembers(o: Record<string, unknown>): boolean {
   return false;
 }
 
+/** iamd's operations that answer about a client's signed request: their records keep the answer. */
+const ANSWERED = new Set(['Authorize', 'BatchAuthorize', 'CheckGatewayRequest', 'Authenticate']);
+
 /** Operation names that only read (CloudTrail's readOnly), by name once. */
 const READ_ONLY = /^(Get|List|Simulate|Describe|Lookup|Decode)/;
 const readOnlyByAction = new Map<string, boolean>();
@@ -90,6 +93,9 @@ export class AuditCall {
   succeeded(output: Record<string, unknown> | undefined): Promise<void> | undefined {
     if (this.committed) return undefined;
     const auth = this.authorization?.();
+    // A protected service's question: its answer (the client principal, the decision and what
+    // decided it) is what the record is for.
+    const answer = ANSWERED.has(this.call.action) && this.call.service === 'iamd' ? output : undefined;
     return this.recorder.record(
       this.prepare(
         auth
@@ -100,7 +106,7 @@ export class AuditCall {
               decidingStatements: decidingOf(auth.allowedBy),
             }
           : undefined,
-        undefined,
+        answer,
         output,
       ),
     );

@@ -21,6 +21,12 @@ const NOT_SECRET = new Set([
   'serviceuser',
 ]);
 
+/** The signature in an Authorization header (SigV4's `Signature=<hex>`). */
+const HEADER_SIGNATURE = /Signature=([0-9A-Za-z]+)/g;
+/** A presigned query's signature and session token (names percent-encoded or not). */
+const QUERY_SECRET = /x-amz-(signature|security-token)=/i;
+const QUERY_SECRET_NAME = /^x-amz-(signature|security-token)$/i;
+
 export class Redactor {
   constructor(
     private readonly hmacKey: Buffer,
@@ -50,10 +56,30 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (v === undefined) continue;
-        out[camel(k)] = this.isSecret(k) ? this.secretValue(v) : this.redact(v, depth + 1);
+        out[camel(k)] = this.isSecret(k) ? this.secretValue(v) : typeof v === 'string' ? this.signatureFree(k, v) : this.redact(v, depth + 1);
       }
       return out;
     }
+    return value;
+  }
+
+  /**
+   * A signed request relayed by a protected service (Authorize and its kin): its signature could
+   * replay the request within its validity, so the `Signature=` of an Authorization header and a
+   * presigned query's X-Amz-Signature and X-Amz-Security-Token are hashed; the rest (the access
+   * key id, the scope, the signed headers) stays, to say who signed.
+   */
+  private signatureFree(name: string, value: string): string {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization') return value.replace(HEADER_SIGNATURE, (_, sig: string) => `Signature=${this.hash(sig)}`);
+    if (lower === 'query' && QUERY_SECRET.test(value))
+      return value
+        .split('&')
+        .map((pair) => {
+          const eq = pair.indexOf('=');
+          return eq > 0 && QUERY_SECRET_NAME.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=${this.hash(pair.slice(eq + 1))}` : pair;
+        })
+        .join('&');
     return value;
   }
 

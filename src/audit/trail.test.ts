@@ -37,6 +37,23 @@ test('secrets are replaced by keyed hashes, wherever they are', () => {
   assert.equal((out.credentials as { accessKeyId?: string }).accessKeyId, 'ASIAX');
   assert.match(String((out.credentials as { sessionToken?: string }).sessionToken), /^HMAC-SHA256:/);
   assert.deepEqual(out.tags, [{ key: 'k', value: 'v' }]);
+  // A relayed signed request: who signed stays, its signature and session token do not.
+  const sig = 'a'.repeat(64);
+  const relayed = r.redact({
+    Request: {
+      Headers: { Authorization: `AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261130/eu-west-1/orders/aws4_request, SignedHeaders=host, Signature=${sig}` },
+      Query: `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20261130&X-Amz-Security-Token=canary-session&X-Amz-Signature=${sig}`,
+    },
+  }) as { request: { headers: { authorization: string }; query: string } };
+  assert.match(
+    relayed.request.headers.authorization,
+    /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE\/20261130\/eu-west-1\/orders\/aws4_request, SignedHeaders=host, Signature=HMAC-SHA256:/,
+  );
+  assert.match(
+    relayed.request.query,
+    /^X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20261130&X-Amz-Security-Token=HMAC-SHA256:[^&]+&X-Amz-Signature=HMAC-SHA256:/,
+  );
+  assert.ok(!JSON.stringify(relayed).includes(sig) && !JSON.stringify(relayed).includes('canary-session'));
 });
 
 test('retention prunes from the oldest; the anchored chain verifies; an unsigned pruning does not', async () => {
