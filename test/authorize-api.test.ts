@@ -538,7 +538,7 @@ describe('authorization API', () => {
       refused.record.responseElements?.matchedStatements?.map((m) => [m.sid, m.effect]),
       [['NotOrder13', 'Deny']],
     );
-    assert.match(refused.record.responseElements?.reason ?? '', /explicit deny/);
+    assert.equal(refused.record.responseElements?.reason, undefined, 'the decision and its statements, not the sentence');
     // Who signed stays readable; the signature does not.
     const authorization = refused.record.requestParameters.request?.headers?.authorization ?? '';
     assert.match(authorization, new RegExp(`Credential=${alice().accessKeyId}/`));

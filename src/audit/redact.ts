@@ -27,6 +27,9 @@ const HEADER_SIGNATURE = /Signature=([0-9A-Za-z]+)/g;
 const QUERY_SECRET = /x-amz-(signature|security-token)=/i;
 const QUERY_SECRET_NAME = /^x-amz-(signature|security-token)$/i;
 
+/** Member names whose answer isSecret keeps. */
+const NAMES_KEPT = 10_000;
+
 export class Redactor {
   constructor(
     private readonly hmacKey: Buffer,
@@ -40,10 +43,20 @@ export class Redactor {
   }
 
   isSecret(name: string): boolean {
-    const lower = name.toLowerCase();
-    if (NOT_SECRET.has(lower)) return false;
-    return this.sensitive.has(lower) || SECRET_NAME.test(lower);
+    let secret = this.secretByName.get(name);
+    if (secret === undefined) {
+      const lower = name.toLowerCase();
+      secret = !NOT_SECRET.has(lower) && (this.sensitive.has(lower) || SECRET_NAME.test(lower));
+      // Member names repeat from call to call; a client's own names (context keys, headers) are
+      // many but bounded here.
+      if (this.secretByName.size >= NAMES_KEPT) this.secretByName.clear();
+      this.secretByName.set(name, secret);
+    }
+    return secret;
   }
+
+  /** isSecret's answers by member name. */
+  private readonly secretByName = new Map<string, boolean>();
 
   /** A deep copy of value with every secret member hashed, keys camelCased, Dates as ISO strings. */
   redact(value: unknown, depth = 0): unknown {
@@ -54,7 +67,10 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.redact(v, depth + 1));
     if (typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const object = value as Record<string, unknown>;
+      for (const k in object) {
+        if (!Object.hasOwn(object, k)) continue;
+        const v = object[k];
         if (v === undefined) continue;
         out[camel(k)] = this.isSecret(k) ? this.secretValue(v) : typeof v === 'string' ? this.signatureFree(k, v) : this.redact(v, depth + 1);
       }
@@ -94,7 +110,10 @@ export class Redactor {
 
 /** CloudTrail's camelCase: the first letter lowered (`UserName` → `userName`). */
 export function camel(key: string): string {
-  return key.length === 0 ? key : key[0]!.toLowerCase() + key.slice(1);
+  if (key.length === 0) return key;
+  const first = key.charCodeAt(0);
+  // Already lower (or not a letter): the key itself, no new string.
+  return first >= 65 && first <= 90 ? String.fromCharCode(first + 32) + key.slice(1) : first < 128 ? key : key[0]!.toLowerCase() + key.slice(1);
 }
 
 /** CloudTrail's eventTime form: `2026-11-29T18:00:00Z` (no fraction). The last second's form is kept: calls come many a second. */
