@@ -513,6 +513,35 @@ describe('authorization API', () => {
     assert.deepEqual([asRoot.body.Authenticated, asRoot.body.Error.Code, asRoot.body.CacheTtlSeconds], [false, 'MissingAuthenticationToken', 0]);
   });
 
+  test('a batch is recorded at its service’s own level (IAMD_AUDIT_DECISIONS=…,orders=all): every answer', async () => {
+    const levels = app.services.audit!.options.decisions.services;
+    levels.orders = { mode: 'all' };
+    try {
+      const requests = [0, 1, 2].map((i) => ({ Action: 'orders:GetOrder', Resource: order(`all-${i}`) }));
+      const { body } = await call('/iamd/authorize/batch', { Request: await signed(alice()), Requests: requests });
+      assert.deepEqual(
+        body.Results.map((r: { Decision: string }) => r.Decision),
+        ['Allow', 'Allow', 'Allow'],
+      );
+      await app.services.audit!.flush();
+      const recorded = (await app.store.read((repo) => repo.findAuditEvents({ eventName: 'BatchAuthorize', order: 'newest', limit: 1 })))[0]!;
+      const record = JSON.parse(recorded.body) as {
+        requestParameters: { requests: { resource: string }[] };
+        responseElements: { results: { decision: string }[] };
+      };
+      assert.deepEqual(
+        record.requestParameters.requests.map((q) => q.resource),
+        requests.map((q) => q.Resource),
+      );
+      assert.deepEqual(
+        record.responseElements.results.map((r) => r.decision),
+        ['Allow', 'Allow', 'Allow'],
+      );
+    } finally {
+      delete levels.orders;
+    }
+  });
+
   test('the audit trail keeps the denials (its default level) with who was refused and why, never a signature or a token', async () => {
     // A presigned URL of temporary credentials, refused: its query carries a signature and a session token.
     const session = temp((await sts(alice()).send(new GetSessionTokenCommand({}))).Credentials!);
@@ -543,6 +572,30 @@ describe('authorization API', () => {
     const authorization = refused.record.requestParameters.request?.headers?.authorization ?? '';
     assert.match(authorization, new RegExp(`Credential=${alice().accessKeyId}/`));
     assert.match(authorization, /Signature=HMAC-SHA256:/);
+    // The batch of 30 (one in three allowed): at the denials level, only its 20 refusals, each with its place.
+    const batch = events
+      .filter((e) => e.event_name === 'BatchAuthorize')
+      .map(
+        (e) =>
+          JSON.parse(e.body) as {
+            requestParameters: { requests: { index: number; resource: string }[] };
+            responseElements: { principal?: { arn?: string }; results: { index: number; decision: string }[] };
+          },
+      )
+      .find((r) => r.requestParameters.requests.length === 20);
+    assert.ok(batch, 'the mixed batch is recorded with its refusals only');
+    assert.equal(batch.responseElements.principal?.arn, userArn('alice'));
+    assert.deepEqual(
+      batch.responseElements.results.map((r) => [r.index, r.decision]),
+      Array.from({ length: 30 }, (_, i) => i)
+        .filter((i) => i % 3 !== 0)
+        .map((i) => [i, 'Deny']),
+    );
+    assert.deepEqual(
+      batch.requestParameters.requests.map((q) => q.index),
+      batch.responseElements.results.map((r) => r.index),
+    );
+    assert.equal(batch.requestParameters.requests[0]!.resource, order('13'));
     // Allowed decisions are not kept at the default level (denials).
     assert.equal(
       decisions.some((r) => r.record.responseElements?.decision === 'Allow'),

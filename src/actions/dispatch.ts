@@ -11,7 +11,7 @@ import { cloudtrailModel, iamdModel, iamModel, stsModel, type ServiceModel } fro
 import { AwsError } from '../errors/aws-error.ts';
 import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 import { AuditCall } from '../audit/call.ts';
-import type { AuditRecorder } from '../audit/recorder.ts';
+import type { AuditRecorder, DecisionLevel } from '../audit/recorder.ts';
 import { decidingStatements } from '../authz/matched-statements.ts';
 import type { ActionContext } from './context.ts';
 
@@ -107,6 +107,8 @@ export class Dispatcher {
       throw error;
     }
     if (decisionSkipped(recorder, d.action, call.input, output)) return output;
+    // A batch at the denials level: only its refused questions are recorded.
+    if (d.action === 'BatchAuthorize' && decisionLevel(recorder, call.input).mode === 'denials') call.onlyDenials = true;
     // Queued (no promise) unless fail-closed: then written before the answer.
     const recording = call.succeeded(output);
     if (recording) await this.audited(recording);
@@ -180,11 +182,18 @@ function attachAudit(call: AuditCall, ctx: ActionContext, input: Record<string, 
 /** Protected services' decisions (Authorize, BatchAuthorize, CheckGatewayRequest): recorded at the level configured for the service. */
 const DECISIONS = new Set(['Authorize', 'BatchAuthorize', 'CheckGatewayRequest']);
 
+/** The level at which a protected service's decisions are recorded: the service's own, or the default. */
+function decisionLevel(recorder: AuditRecorder, input: Record<string, unknown> | undefined): DecisionLevel {
+  const levels = recorder.options.decisions;
+  // The service asked about: named (gateways), or the prefix of the (first) action asked.
+  const first = Array.isArray(input?.Requests) ? (input.Requests[0] as { Action?: unknown } | undefined)?.Action : input?.Action;
+  const service = typeof input?.ServiceName === 'string' ? input.ServiceName : typeof first === 'string' ? first.split(':')[0] : undefined;
+  return (service !== undefined && Object.hasOwn(levels.services, service) ? levels.services[service] : undefined) ?? levels.default;
+}
+
 function decisionSkipped(recorder: AuditRecorder, action: string, input: Record<string, unknown> | undefined, output: OperationOutput): boolean {
   if (!DECISIONS.has(action)) return false;
-  const levels = recorder.options.decisions;
-  const service = typeof input?.ServiceName === 'string' ? input.ServiceName : typeof input?.Action === 'string' ? input.Action.split(':')[0] : undefined;
-  const level = (service !== undefined && Object.hasOwn(levels.services, service) ? levels.services[service] : undefined) ?? levels.default;
+  const level = decisionLevel(recorder, input);
   switch (level.mode) {
     case 'all':
       return false;

@@ -28,12 +28,25 @@ const ANSWERED = new Set(['Authorize', 'BatchAuthorize', 'CheckGatewayRequest', 
  * decided, for each question of a batch too. Not AWS's sentence saying the same (Reason) nor the
  * cache lifetime: thirty of those made a batch's record three times longer.
  */
-function decisionAnswer(output: Record<string, unknown>): Record<string, unknown> {
+function decisionAnswer(output: Record<string, unknown>, onlyDenials: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of ['Decision', 'Authenticated', 'Error', 'Principal', 'MatchedStatements'] as const) if (output[key] !== undefined) out[key] = output[key];
-  if (Array.isArray(output.Results))
-    out.Results = (output.Results as Record<string, unknown>[]).map((r) => ({ Decision: r.Decision, MatchedStatements: r.MatchedStatements }));
+  if (Array.isArray(output.Results)) {
+    const results = (output.Results as Record<string, unknown>[]).map((r, index) => ({
+      Index: index,
+      Decision: r.Decision,
+      MatchedStatements: r.MatchedStatements,
+    }));
+    out.Results = onlyDenials ? results.filter((r) => r.Decision === 'Deny') : results;
+  }
   return out;
+}
+
+/** A batch's input with only the questions its answer refused, each with its place in the batch. */
+function deniedQuestions(input: Record<string, unknown>, output: Record<string, unknown>): Record<string, unknown> {
+  const results = Array.isArray(output.Results) ? (output.Results as { Decision?: unknown }[]) : [];
+  const questions = Array.isArray(input.Requests) ? (input.Requests as Record<string, unknown>[]) : [];
+  return { ...input, Requests: questions.flatMap((q, index) => (results[index]?.Decision === 'Deny' ? [{ Index: index, ...q }] : [])) };
 }
 
 /** Operation names that only read (CloudTrail's readOnly), by name once. */
@@ -80,6 +93,8 @@ export class AuditCall {
   explain?: () => Promise<AuthorizationRecord | undefined>;
   /** The last authorization, for records that do not explain it (reads): with what allowed it. */
   authorization?: () => { action: string; resource: string; allowedBy: readonly MatchedStatement[] } | undefined;
+  /** A batch of decisions recorded at the denials level: only its refused questions and answers. */
+  onlyDenials = false;
   /** A record went into a write transaction that committed. */
   private committed = false;
 
@@ -108,7 +123,8 @@ export class AuditCall {
     const auth = this.authorization?.();
     // A protected service's question: its answer (the client principal, the decision and what
     // decided it) is what the record is for.
-    const answer = ANSWERED.has(this.call.action) && this.call.service === 'iamd' && output ? decisionAnswer(output) : undefined;
+    const answer = ANSWERED.has(this.call.action) && this.call.service === 'iamd' && output ? decisionAnswer(output, this.onlyDenials) : undefined;
+    if (this.onlyDenials && this.input && answer) this.input = deniedQuestions(this.input, output!);
     return this.recorder.record(
       this.prepare(
         auth
