@@ -2,7 +2,7 @@
 // request's facts and what happened. https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 import { randomUUID } from 'node:crypto';
 import type { Caller, RequestFacts } from '../domain/caller.ts';
-import { isoSeconds } from './redact.ts';
+import { isoSeconds, isoSecondsOnce } from '../domain/time.ts';
 
 /** CloudTrail's userIdentity element. */
 export interface UserIdentity {
@@ -101,7 +101,7 @@ function makeUserIdentity(caller: Caller): UserIdentity {
   const session = caller.session;
   if (session) {
     base.sessionContext = {
-      attributes: { creationDate: isoSeconds(session.issuedAt), mfaAuthenticated: session.mfaAuthenticatedAt ? 'true' : 'false' },
+      attributes: { creationDate: isoSecondsOnce(session.issuedAt), mfaAuthenticated: session.mfaAuthenticatedAt ? 'true' : 'false' },
     };
     if (caller.type === 'AssumedRole' && caller.roleArn) {
       base.sessionContext.sessionIssuer = {

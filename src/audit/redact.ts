@@ -4,6 +4,7 @@
 // replaced by a keyed hash, `HMAC-SHA256:<base64url>`, as Vault's audit devices do: equal values
 // can be correlated by who holds the key, nothing can be read back. Keys are camelCased as in
 // CloudTrail's requestParameters and responseElements.
+import { isoSeconds } from '../domain/time.ts';
 import { createHmac } from 'node:crypto';
 
 /** Member names (lowercased) that hold a secret wherever they appear. */
@@ -115,15 +116,3 @@ export function camel(key: string): string {
   // Already lower (or not a letter): the key itself, no new string.
   return first >= 65 && first <= 90 ? String.fromCharCode(first + 32) + key.slice(1) : first < 128 ? key : key[0]!.toLowerCase() + key.slice(1);
 }
-
-/** CloudTrail's eventTime form: `2026-11-29T18:00:00Z` (no fraction). The last second's form is kept: calls come many a second. */
-export function isoSeconds(d: Date): string {
-  const second = Math.floor(d.getTime() / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastIso = `${d.toISOString().slice(0, 19)}Z`;
-  }
-  return lastIso;
-}
-let lastSecond = Number.NaN;
-let lastIso = '';

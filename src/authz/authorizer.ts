@@ -3,10 +3,12 @@
 // the way AWS does.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 import type { Caller, RequestFacts } from '../domain/caller.ts';
+import { isoSeconds, isoSecondsOnce } from '../domain/time.ts';
 import { awsError } from '../errors/messages.ts';
 import {
   accessDeniedMessage,
   allowingStatements,
+  contextWith,
   evaluate,
   type CompiledPolicy,
   type Decision,
@@ -130,8 +132,8 @@ export class Authorizer {
       'aws:PrincipalAccount': caller.accountId,
       'aws:PrincipalType': caller.type === 'Root' ? 'Account' : caller.type,
       'aws:userid': caller.userId,
-      'aws:CurrentTime': facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      'aws:EpochTime': String(Math.floor(facts.now.getTime() / 1000)),
+      'aws:CurrentTime': isoSeconds(facts.now),
+      'aws:EpochTime': epochSeconds(facts.now),
       'aws:SecureTransport': facts.secureTransport ? 'true' : 'false',
       'aws:UserAgent': facts.userAgent,
       'aws:RequestedRegion': facts.region,
@@ -140,7 +142,7 @@ export class Authorizer {
     if (caller.type === 'User' && caller.userName) ctx['aws:username'] = caller.userName;
     const session = caller.session;
     if (session) {
-      ctx['aws:TokenIssueTime'] = session.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      ctx['aws:TokenIssueTime'] = isoSecondsOnce(session.issuedAt);
       ctx['aws:MultiFactorAuthPresent'] = session.mfaAuthenticatedAt ? 'true' : 'false';
       if (session.mfaAuthenticatedAt)
         ctx['aws:MultiFactorAuthAge'] = String(Math.max(0, Math.floor((facts.now.getTime() - session.mfaAuthenticatedAt.getTime()) / 1000)));
@@ -163,7 +165,7 @@ export class Authorizer {
       last = { caller, facts, tags: principalTags, context: this.requestContext(caller, facts, principalTags) };
       this.lastContext = last;
     }
-    return extra === undefined ? last.context : Object.assign({}, last.context, extra);
+    return extra === undefined ? last.context : (contextWith(last.context as RequestContext, extra as RequestContext) as Record<string, string | string[]>);
   }
 
   /** Decides one action on one resource for the caller. Root may do anything in its own account. */
@@ -274,3 +276,15 @@ export class Authorizer {
     throw error;
   }
 }
+
+/** aws:EpochTime: the last second's string is kept, as isoSeconds keeps its form. */
+function epochSeconds(d: Date): string {
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastEpoch) {
+    lastEpoch = second;
+    lastEpochText = String(second);
+  }
+  return lastEpochText;
+}
+let lastEpoch = Number.NaN;
+let lastEpochText = '';

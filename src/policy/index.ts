@@ -31,6 +31,8 @@ export { compilePolicy } from './compile.ts';
 export { allowingStatements, evaluate } from './evaluate.ts';
 /** AccessDenied wording: the reason suffix and the whole message. */
 export { accessDeniedReason, accessDeniedMessage } from './access-denied.ts';
+/** A context with a few keys added over another, folded for conditions once (the authorizer's per-question keys). */
+export { contextWith } from './context.ts';
 /** `contextKeysOf(document)` → the context keys the policy uses. */
 export { contextKeysOf } from './context-keys.ts';
 /** The table of condition operators and the modifier parser (for validators and the console). */

@@ -84,7 +84,7 @@ const QUERY_AUTH_KEYS = new Set([QUERY_ALGORITHM, QUERY_CREDENTIAL, QUERY_DATE, 
 
 const SCOPE_DATE = /^\d{8}$/;
 /** A payload hash given instead of the body: lower-case hex SHA-256, or UNSIGNED-PAYLOAD. */
-const PAYLOAD_HASH = /^(?:[0-9a-f]{64}|UNSIGNED-PAYLOAD)$/;
+const isPayloadHash = (given: string): boolean => given === UNSIGNED_PAYLOAD || isSignatureHex(given);
 const SCOPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ACCESS_KEY_ID = 128;
 
@@ -129,7 +129,7 @@ function parse(req: RawRequest, now: Date): ParsedSignature | SigV4Error {
     return E.malformedAuthorization('request could not be parsed');
   }
   const given = req.payloadHash;
-  if (given === undefined ? !(req.body instanceof Uint8Array) : req.body !== undefined || typeof given !== 'string' || !PAYLOAD_HASH.test(given)) {
+  if (given === undefined ? !(req.body instanceof Uint8Array) : req.body !== undefined || typeof given !== 'string' || !isPayloadHash(given)) {
     return E.malformedAuthorization('request could not be parsed');
   }
   const nowMs = now instanceof Date ? now.getTime() : Number.NaN;

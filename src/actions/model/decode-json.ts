@@ -34,8 +34,47 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Labels (AWS's path to a value, named in ValidationError's messages) as they were made before:
+ * every value has one but few are ever shown, and building them afresh was a tenth of decoding an
+ * Authorize's input. Paths come from the model and list positions: a bounded set, dropped if not.
+ */
+const labels = new Map<string, Map<string, string>>();
+function childLabel(label: string, segment: string): string {
+  let children = labels.get(label);
+  if (children === undefined) {
+    if (labels.size >= 10_000) labels.clear();
+    children = new Map();
+    labels.set(label, children);
+  }
+  let path = children.get(segment);
+  if (path === undefined) {
+    path = label === '' ? segment : `${label}.${segment}`;
+    if (children.size < 2_000) children.set(segment, path);
+  }
+  return path;
+}
+
+const memberLabels = new Map<string, string>();
 function memberPath(label: string, name: string): string {
-  return label === '' ? memberLabel(name) : `${label}.${memberLabel(name)}`;
+  let segment = memberLabels.get(name);
+  if (segment === undefined) {
+    segment = memberLabel(name);
+    if (memberLabels.size < 10_000) memberLabels.set(name, segment);
+  }
+  return childLabel(label, segment);
+}
+
+/** `3.member`, `3.key`, `3.value`: the i-th (from 1) item's or entry's part of a label. */
+const itemSegments = { member: [] as string[], key: [] as string[], value: [] as string[] };
+function itemLabel(label: string, i: number, part: 'member' | 'key' | 'value'): string {
+  const segments = itemSegments[part];
+  let segment = segments[i];
+  if (segment === undefined) {
+    segment = `${i}.${part}`;
+    if (i <= MAX_LIST_ITEMS + 1) segments[i] = segment;
+  }
+  return childLabel(label, segment);
 }
 
 function mismatch(label: string, what: string): AwsError {
@@ -58,7 +97,7 @@ function checkTypes(model: ServiceModel, shape: Shape, label: string, value: unk
     case 'list': {
       if (!Array.isArray(value)) throw mismatch(label, 'a list');
       const item = shapeOf(model, shape.member!.shape);
-      for (let i = 0; i < value.length; i++) checkTypes(model, item, `${label}.${i + 1}.member`, value[i]);
+      for (let i = 0; i < value.length; i++) checkTypes(model, item, itemLabel(label, i + 1, 'member'), value[i]);
       return;
     }
     case 'map': {
@@ -68,9 +107,9 @@ function checkTypes(model: ServiceModel, shape: Shape, label: string, value: unk
       for (const k in value) {
         if (!Object.hasOwn(value, k)) continue;
         // The decoder builds the map as a plain object: this key would set its prototype instead.
-        if (k === '__proto__') throw mismatch(`${label}.${i + 1}.key`, 'a key other than __proto__');
+        if (k === '__proto__') throw mismatch(itemLabel(label, i + 1, 'key'), 'a key other than __proto__');
         i++;
-        checkTypes(model, valueShape, `${label}.${i}.value`, value[k]);
+        checkTypes(model, valueShape, itemLabel(label, i, 'value'), value[k]);
       }
       return;
     }
@@ -166,7 +205,7 @@ class JsonDecoder extends ValueChecks {
         const items: unknown[] = [];
         const n = Math.min(list.length, MAX_LIST_ITEMS + 1);
         for (let i = 0; i < n; i++) {
-          const item = this.decodeValue(itemShape, list[i], `${label}.${i + 1}.member`);
+          const item = this.decodeValue(itemShape, list[i], itemLabel(label, i + 1, 'member'));
           if (item === undefined) break;
           items.push(item);
         }
@@ -183,8 +222,8 @@ class JsonDecoder extends ValueChecks {
         for (const k in map) {
           if (!Object.hasOwn(map, k)) continue;
           if (++i > MAX_LIST_ITEMS) break;
-          const key = this.decodeScalar(keyShape, k, `${label}.${i}.key`) as string;
-          out[key] = this.decodeValue(valueShape, map[k], `${label}.${i}.value`);
+          const key = this.decodeScalar(keyShape, k, itemLabel(label, i, 'key')) as string;
+          out[key] = this.decodeValue(valueShape, map[k], itemLabel(label, i, 'value'));
         }
         return i === 0 ? undefined : out;
       }
