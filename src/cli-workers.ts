@@ -11,12 +11,14 @@
 // - State kept in the store is shared (console lockout, MFA codes' last step, sessions).
 // - Rate limits are token buckets in each process: each worker gets 1/N of every limit (rate and
 //   burst), and connections are handed to the workers in turn, so the total stays near the limit.
+// - Metrics are counted in each process; /metrics, on any worker, asks the primary for the sum.
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { App } from './app.ts';
 import { bootstrap, openSecrets, type BootstrapResult } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { parseRateLimit } from './api/throttle.ts';
+import { gatherWorkersMetrics } from './metrics/cluster-metrics.ts';
 import { Store } from './store/store.ts';
 
 /** The environment variable the primary tells each worker how many workers there are by. */
@@ -66,6 +68,8 @@ export function workerConfig(config: Config, n: number): Config {
  */
 export function joinCluster(app: App): void {
   const id = String(cluster.worker?.id ?? 0);
+  // /metrics, whichever worker answers it, describes them all (the primary gathers them).
+  app.metrics?.describeCluster();
   app.server.prependListener('request', (_req, res) => {
     app.store.noticeForeignWrites();
     res.setHeader('x-iamd-worker', id);
@@ -132,5 +136,6 @@ export async function runPrimary(
   process.on('SIGHUP', () => {
     for (const worker of live) worker.process.kill('SIGHUP');
   });
+  if (config.metrics || config.metricsPort !== undefined) gatherWorkersMetrics();
   for (let i = 0; i < workers; i++) fork();
 }

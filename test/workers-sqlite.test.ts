@@ -3,7 +3,8 @@
 // worker writes, the other enforces on its very next request: a revoked key, a detached policy, a
 // user removed from a group; an MFA code used once; console sign-in lockout, the one-time
 // credentials page with its CSV and Add user's drafts (kept in the store, not in one worker's
-// memory); rate limits hold for the whole, not per worker; the root credentials are printed once;
+// memory); rate limits hold for the whole, not per worker; /metrics counts every worker's
+// requests, whichever answers it; the root credentials are printed once;
 // SIGTERM stops every worker.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -371,6 +372,43 @@ describe('iamd serve --workers 2: first start and rate limits', () => {
       assert.doesNotMatch(again.output(), /AWS_SECRET_ACCESS_KEY/, 'a later start prints no secret');
     } finally {
       await stop(again.process);
+    }
+  });
+
+  test('/metrics, whichever worker answers it, counts the requests of every worker', async () => {
+    const c = await startWorkers(tempDataDir(), 2, {
+      IAMD_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+      IAMD_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      IAMD_METRICS: 'on',
+    });
+    try {
+      const root = sts(c.url, ROOT_KEY);
+      const served = new Set<string>();
+      root.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const worker = (result.response as { headers?: Record<string, string> }).headers?.['x-iamd-worker'];
+          if (worker) served.add(worker);
+          return result;
+        },
+        { step: 'deserialize', priority: 'low', name: 'servedBy' },
+      );
+      for (let i = 0; i < 12; i++) await root.send(new GetCallerIdentityCommand({}));
+      assert.equal(served.size, 2, 'the calls were spread over both workers');
+      // Scraped with a new connection each time: both workers answer, and each gives the sum.
+      const scrapedBy = new Set<string>();
+      for (let i = 0; i < 8 && scrapedBy.size < 2; i++) {
+        const res = await fetch(`${c.url}/metrics`, { headers: { connection: 'close' } });
+        assert.equal(res.status, 200);
+        scrapedBy.add(res.headers.get('x-iamd-worker') ?? '');
+        const text = await res.text();
+        const line = text.split('\n').find((l) => l.startsWith('iamd_requests_total{') && l.includes('action="GetCallerIdentity"'));
+        assert.ok(line, `GetCallerIdentity counted:\n${text.slice(0, 500)}`);
+        assert.equal(Number(line.split(' ').at(-1)), 12, line);
+      }
+      assert.equal(scrapedBy.size, 2, 'both workers answered a scrape');
+    } finally {
+      await stop(c.process);
     }
   });
 

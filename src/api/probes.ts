@@ -38,8 +38,15 @@ export class Probes {
       res.setHeader('www-authenticate', 'Bearer');
       return answer(res, 401, 'text/plain', 'unauthorized\n');
     }
-    const { contentType, body } = await metrics.scrape();
-    answer(res, 200, contentType, body);
+    let scraped: { contentType: string; body: string };
+    try {
+      scraped = await metrics.scrape();
+    } catch (error) {
+      // A worker whose primary did not gather the others': no partial figures passed off as the whole.
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'metrics could not be gathered');
+      return answer(res, 503, 'text/plain', 'metrics unavailable\n');
+    }
+    answer(res, 200, scraped.contentType, scraped.body);
   }
 
   private async ready(res: ServerResponse): Promise<void> {

@@ -4,6 +4,7 @@
 // serves, AWS error codes and fixed outcomes; never a user name, an ARN or an access key id.
 // This folder imports nothing of iamd's, so every layer (store, auth, authz, actions) may use it.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { clusterScrape } from './cluster-metrics.ts';
 
 /** A counter child bound to its labels once, so the hot path does no label hashing. */
 interface Inc {
@@ -142,9 +143,17 @@ export class Metrics {
     this.signIns[outcome].inc();
   }
 
+  /** In a worker of `--workers N`: scraped, this app's metrics are the whole cluster's (cluster-metrics.ts). */
+  private wholeCluster?: () => Promise<string>;
+
+  /** Scrapes describe every worker of the cluster, not only this one (call once, in a worker). */
+  describeCluster(): void {
+    this.wholeCluster ??= clusterScrape(this.registry);
+  }
+
   /** The text exposition format, and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.registry.contentType, body: this.wholeCluster ? await this.wholeCluster() : await this.registry.metrics() };
   }
 }
 
