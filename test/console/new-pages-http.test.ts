@@ -134,15 +134,30 @@ describe('console: the new pages (issue #19)', () => {
     assert.equal((await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }))).SSHPublicKeys![0]!.Status, 'Inactive');
 
     await root.get(base);
-    const created = await root.post(`${base}/ssc/create`, { service: 'codecommit.amazonaws.com' });
+    // Redirect-after-POST: the secret is on a one-time page, so a reload creates nothing more.
+    const posted = await root.post(`${base}/ssc/create`, { service: 'codecommit.amazonaws.com' });
+    assert.equal(posted.status, 303);
+    assert.match(posted.location ?? '', /^\/console\/iam\/credentials\/[^/]+$/);
+    const created = await root.get(posted.location!);
     assert.equal(created.status, 200);
     assert.match(created.body, /id="ssc-login">alice-at-/);
     assert.match(created.body, /id="ssc-secret">[^<]{20,}</);
+    assert.match(created.body, new RegExp(`id="ssc-close" href="${base}"`));
     assert.equal(created.headers.get('cache-control'), 'no-store');
+    const secret = /id="ssc-secret">([^<]+)</.exec(created.body)![1]!;
+    assert.match((await root.get(posted.location!)).body, new RegExp(`id="ssc-secret">${secret}<`), 'a reload shows the same one');
     const listed = (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'alice' }))).ServiceSpecificCredentials!;
     assert.equal(listed.length, 1);
     page = await root.get(base);
     assert.doesNotMatch(page.body, /id="ssc-secret"/, 'the secret is shown once');
+    assert.equal((await root.get(posted.location!)).status, 410, 'left, the one-time page is gone');
+    // Reset: the new secret the same way.
+    const reset = await root.post(`${base}/ssc/reset`, { id: listed[0]!.ServiceSpecificCredentialId! });
+    assert.equal(reset.status, 303);
+    const resetPage = await root.get(reset.location!);
+    const newSecret = /id="ssc-secret">([^<]+)</.exec(resetPage.body)![1]!;
+    assert.notEqual(newSecret, secret);
+    await root.get(base);
 
     const { certPem } = await makeKeyAndCertificate('alice');
     r = await root.post(`${base}/cert/upload`, { body: certPem });

@@ -1,10 +1,12 @@
 // A user's other credentials, as on the "Security credentials" tab of AWS's console: SSH public keys
 // (for CodeCommit), service-specific credentials (CodeCommit and Keyspaces passwords, Bedrock and
-// CloudWatch Logs API keys: the secret shown once, on the page that created or reset it) and X.509
+// CloudWatch Logs API keys: the secret shown once, on the one-time page that creating or resetting
+// one redirects to) and X.509
 // signing certificates. Every read and change through call() as the signed-in principal.
 import { APP, call, csrfField, fmtDate, flash, postButton, redirect, redirectWithError, send, type Rq } from './core.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
+import { keepCredentials } from './pages-users.ts';
 import { load, section } from './sections.ts';
 
 const SERVICES = ['codecommit.amazonaws.com', 'cassandra.amazonaws.com', 'bedrock.amazonaws.com', 'logs.amazonaws.com'];
@@ -76,7 +78,6 @@ ${section(rq, t('ucreds.certs'), certs, (list) =>
 
 /** POST /users/NAME/credentials/(ssh|ssc|cert)/(…). */
 export async function postUserCredentialsOp(rq: Rq, params: Record<string, string>): Promise<void> {
-  const t = rq.t;
   const name = params.name ?? '';
   const base = pageOf(name);
   const f = rq.form;
@@ -115,13 +116,14 @@ export async function postUserCredentialsOp(rq: Rq, params: Record<string, strin
             ? await call(rq, 'CreateServiceSpecificCredential', { UserName: name, ServiceName: f.get('service') ?? '' })
             : await call(rq, 'ResetServiceSpecificCredential', { UserName: name, ServiceSpecificCredentialId: id });
         const c = out.ServiceSpecificCredential;
-        // The secret is in this answer and nowhere else, ever (the page is not cached).
-        const body = html`<section class="card" id="ssc-created"><p class="warning" id="ssc-once">${t('ucreds.once')}</p><dl class="facts">
-<dt>${t('ucreds.service')}</dt><dd>${c?.ServiceName ?? ''}</dd>
-<dt>${t('ucreds.login')}</dt><dd><code id="ssc-login">${c?.ServiceUserName ?? c?.ServiceCredentialAlias ?? ''}</code></dd>
-<dt>${t('ucreds.secret')}</dt><dd><code id="ssc-secret">${c?.ServicePassword ?? c?.ServiceCredentialSecret ?? ''}</code></dd></dl>
-<a class="button primary" id="ssc-close" href="${base}">${t('common.close')}</a></section>`;
-        return send(rq, 200, layout(rq, t('ucreds.ssc'), body, '/users'));
+        // The secret is in this answer and nowhere else: kept for its one page, which the browser
+        // is sent to (redirect-after-POST), so that a reload never creates or resets another.
+        const service = {
+          name: c?.ServiceName ?? '',
+          login: c?.ServiceUserName ?? c?.ServiceCredentialAlias ?? '',
+          secret: c?.ServicePassword ?? c?.ServiceCredentialSecret ?? '',
+        };
+        return redirect(rq, await keepCredentials(rq, { title: rq.t('ucreds.ssc'), rows: [], closeTo: base, notes: [], service }));
       }
     }
   } catch (error) {

@@ -69,11 +69,13 @@ export interface Issued {
 }
 
 /** What a one-time credentials page shows, kept sealed in the store until the page is left (scratch.ts). */
-interface ShownCredentials {
+export interface ShownCredentials {
   title: string;
   rows: Issued[];
   closeTo: string;
   notes: string[];
+  /** A service-specific credential created or reset (a user's credentials page): shown instead of rows. */
+  service?: { name: string; login: string; secret: string };
 }
 
 /**
@@ -103,7 +105,19 @@ export async function shownCredentialsPage(rq: Rq, params: Record<string, string
   }
   markOneTime(rq);
   const shown = JSON.parse(kept) as ShownCredentials;
+  if (shown.service) return serviceCredentialPage(rq, shown.title, shown.service, shown.closeTo);
   credentialsPage(rq, shown.title, shown.rows, shown.closeTo, shown.notes, params.token);
+}
+
+/** A new service-specific credential: its login and secret, once (there is no CSV of it). */
+function serviceCredentialPage(rq: Rq, title: string, c: NonNullable<ShownCredentials['service']>, closeTo: string): void {
+  const t = rq.t;
+  const body = html`<section class="card" id="ssc-created"><p class="warning" id="ssc-once">${t('ucreds.once')}</p><dl class="facts">
+<dt>${t('ucreds.service')}</dt><dd>${c.name}</dd>
+<dt>${t('ucreds.login')}</dt><dd><code id="ssc-login">${c.login}</code></dd>
+<dt>${t('ucreds.secret')}</dt><dd><code id="ssc-secret">${c.secret}</code></dd></dl>
+<a class="button primary" id="ssc-close" href="${closeTo}">${t('common.close')}</a></section>`;
+  send(rq, 200, layout(rq, title, body, '/users'));
 }
 
 const issuedSomething = (r: Issued) => !r.error && Boolean(r.password || r.secretAccessKey);
@@ -156,6 +170,7 @@ export async function download(rq: Rq, params: Record<string, string>): Promise<
   const kept = await rq.deps.scratch.takeCredentials(params.token, rq.session!.id_hash, rq.facts.now.getTime());
   if (!kept) return send(rq, 410, rq.t('creds.gone'), 'text/plain; charset=utf-8');
   const shown = JSON.parse(kept) as ShownCredentials;
+  if (shown.service) return send(rq, 404, rq.t('error.notFound'), 'text/plain; charset=utf-8');
   rq.res.setHeader('content-disposition', 'attachment; filename="credentials.csv"');
   send(rq, 200, credentialsCsv(rq, shown.rows.filter(issuedSomething)), 'text/csv; charset=utf-8');
 }
