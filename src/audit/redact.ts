@@ -5,7 +5,7 @@
 // can be correlated by who holds the key, nothing can be read back. Keys are camelCased as in
 // CloudTrail's requestParameters and responseElements.
 import { isoSeconds } from '../domain/time.ts';
-import { createHmac } from 'node:crypto';
+import { hmacSha256Text } from '../sigv4/hash.ts';
 
 /** Member names (lowercased) that hold a secret wherever they appear. */
 const SECRET_NAME = /secret|password|token|seed|qrcodepng|authenticationcode|samlassertion|privatekey|credentialsecret|apikey|sealed/i;
@@ -40,7 +40,7 @@ export class Redactor {
 
   /** The keyed hash that stands for a secret value. */
   hash(value: string): string {
-    return `HMAC-SHA256:${createHmac('sha256', this.hmacKey).update(value, 'utf8').digest('base64url')}`;
+    return `HMAC-SHA256:${hmacSha256Text(this.hmacKey, value, 'base64url')}`;
   }
 
   isSecret(name: string): boolean {
@@ -87,6 +87,8 @@ export class Redactor {
    * key id, the scope, the signed headers) stays, to say who signed.
    */
   private signatureFree(name: string, value: string): string {
+    // Most members are neither: their name's length says so before any lower-casing.
+    if (name.length !== 13 && name.length !== 5) return value;
     const lower = name.toLowerCase();
     if (lower === 'authorization') return value.replace(HEADER_SIGNATURE, (_, sig: string) => `Signature=${this.hash(sig)}`);
     if (lower === 'query' && QUERY_SECRET.test(value))
@@ -114,5 +116,14 @@ export function camel(key: string): string {
   if (key.length === 0) return key;
   const first = key.charCodeAt(0);
   // Already lower (or not a letter): the key itself, no new string.
-  return first >= 65 && first <= 90 ? String.fromCharCode(first + 32) + key.slice(1) : first < 128 ? key : key[0]!.toLowerCase() + key.slice(1);
+  if (first >= 97 && first <= 122) return key;
+  // Member names repeat from record to record: each is lowered once.
+  let lowered = camelCase.get(key);
+  if (lowered === undefined) {
+    lowered = first >= 65 && first <= 90 ? String.fromCharCode(first + 32) + key.slice(1) : first < 128 ? key : key[0]!.toLowerCase() + key.slice(1);
+    if (camelCase.size >= NAMES_KEPT) camelCase.clear();
+    camelCase.set(key, lowered);
+  }
+  return lowered;
 }
+const camelCase = new Map<string, string>();

@@ -3,7 +3,7 @@
 // a pruning without its signed digest is caught.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { SecretBox } from '../crypto/secret-box.ts';
 import { Store } from '../store/store.ts';
@@ -19,7 +19,10 @@ const caller: Caller = { type: 'Root', accountId: '111122223333', partition: 'aw
 const facts = (now: Date): RequestFacts => ({ sourceIp: '192.0.2.7', userAgent: 'test', secureTransport: false, region: 'us-east-1', now });
 
 test('secrets are replaced by keyed hashes, wherever they are', () => {
-  const r = new Redactor(randomBytes(32), new Set(['customsecretfield']));
+  const key = randomBytes(32);
+  const r = new Redactor(key, new Set(['customsecretfield']));
+  // HMAC-SHA256 under the trail's key, base64url: what a holder of the key recomputes to correlate.
+  assert.equal(r.hash('Canary1!'), `HMAC-SHA256:${createHmac('sha256', key).update('Canary1!').digest('base64url')}`);
   const out = r.redact({
     UserName: 'bob',
     Password: 'Canary1!',

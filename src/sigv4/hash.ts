@@ -3,7 +3,7 @@
 // times the hashing itself. Falls back to createHash/createHmac where crypto.hash is missing.
 import * as nodeCrypto from 'node:crypto';
 
-type OneShot = (algorithm: string, data: string | Uint8Array, outputEncoding: 'hex' | 'latin1') => string;
+type OneShot = (algorithm: string, data: string | Uint8Array, outputEncoding: 'hex' | 'latin1' | 'base64url') => string;
 const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 
 /** Hex SHA-256 of a string (as UTF-8) or bytes. */
@@ -40,7 +40,12 @@ const outerScratch = Buffer.alloc(BLOCK + 32);
 
 /** Hex HMAC-SHA256 of a string (as UTF-8) under `key`: H(K^opad || H(K^ipad || message)). */
 export function hmacSha256Hex(key: Buffer, message: string): string {
-  if (!oneShot || key.length > BLOCK) return nodeCrypto.createHmac('sha256', key).update(message).digest('hex');
+  return hmacSha256Text(key, message, 'hex');
+}
+
+/** HMAC-SHA256 of a string (as UTF-8) under `key`, as hex or base64url text. */
+export function hmacSha256Text(key: Buffer, message: string, encoding: 'hex' | 'base64url'): string {
+  if (!oneShot || key.length > BLOCK) return nodeCrypto.createHmac('sha256', key).update(message).digest(encoding);
   const pads = padsFor(key);
   const length = BLOCK + Buffer.byteLength(message);
   if (innerScratch.length < length) innerScratch = Buffer.alloc(length);
@@ -48,7 +53,7 @@ export function hmacSha256Hex(key: Buffer, message: string): string {
   innerScratch.write(message, BLOCK, 'utf8');
   pads.outer.copy(outerScratch, 0);
   outerScratch.write(oneShot('sha256', innerScratch.subarray(0, length), 'latin1'), BLOCK, 'latin1');
-  const mac = oneShot('sha256', outerScratch, 'hex');
+  const mac = oneShot('sha256', outerScratch, encoding);
   // The key blocks must not linger in memory beyond the call.
   innerScratch.fill(0, 0, BLOCK);
   outerScratch.fill(0);
