@@ -46,7 +46,9 @@ function decisionAnswer(output: Record<string, unknown>, onlyDenials: boolean): 
 function deniedQuestions(input: Record<string, unknown>, output: Record<string, unknown>): Record<string, unknown> {
   const results = Array.isArray(output.Results) ? (output.Results as { Decision?: unknown }[]) : [];
   const questions = Array.isArray(input.Requests) ? (input.Requests as Record<string, unknown>[]) : [];
-  return { ...input, Requests: questions.flatMap((q, index) => (results[index]?.Decision === 'Deny' ? [{ Index: index, ...q }] : [])) };
+  const refused: Record<string, unknown>[] = [];
+  for (let index = 0; index < questions.length; index++) if (results[index]?.Decision === 'Deny') refused.push({ Index: index, ...questions[index] });
+  return { ...input, Requests: refused };
 }
 
 /** Operation names that only read (CloudTrail's readOnly), by name once. */
