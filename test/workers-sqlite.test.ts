@@ -91,12 +91,12 @@ function clientOptions(url: string, credentials: Credentials) {
     requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: false }), requestTimeout: 10_000, throwOnRequestTimeout: true }),
   };
 }
-function record<C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C): C {
+function record<C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C, into: Set<string> = answeredBy): C {
   client.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
       const worker = (result.response as { headers?: Record<string, string> }).headers?.['x-iamd-worker'];
-      if (worker) answeredBy.add(worker);
+      if (worker) into.add(worker);
       return result;
     },
     { step: 'deserialize', priority: 'low', name: 'recordWorker' },
@@ -382,17 +382,8 @@ describe('iamd serve --workers 2: first start and rate limits', () => {
       IAMD_METRICS: 'on',
     });
     try {
-      const root = sts(c.url, ROOT_KEY);
       const served = new Set<string>();
-      root.middlewareStack.add(
-        (next) => async (args) => {
-          const result = await next(args);
-          const worker = (result.response as { headers?: Record<string, string> }).headers?.['x-iamd-worker'];
-          if (worker) served.add(worker);
-          return result;
-        },
-        { step: 'deserialize', priority: 'low', name: 'servedBy' },
-      );
+      const root = record(new STSClient(clientOptions(c.url, ROOT_KEY)) as never, served) as STSClient;
       for (let i = 0; i < 12; i++) await root.send(new GetCallerIdentityCommand({}));
       assert.equal(served.size, 2, 'the calls were spread over both workers');
       // Scraped with a new connection each time: both workers answer, and each gives the sum.
