@@ -155,6 +155,56 @@ export class Metrics {
   async scrape(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: this.wholeCluster ? await this.wholeCluster() : await this.registry.metrics() };
   }
+
+  /** Every sample by metric name, as a scrape would give them (the whole cluster's in a worker). */
+  async samples(): Promise<Map<string, MetricSample[]>> {
+    const out = new Map<string, MetricSample[]>();
+    if (this.wholeCluster) {
+      for (const sample of parseExposition(await this.wholeCluster())) {
+        const list = out.get(sample.name);
+        if (list) list.push(sample);
+        else out.set(sample.name, [sample]);
+      }
+      return out;
+    }
+    for (const metric of await this.registry.getMetricsAsJSON())
+      out.set(
+        metric.name,
+        metric.values.map((v) => ({
+          name: (v as { metricName?: string }).metricName ?? metric.name,
+          labels: v.labels as Record<string, string>,
+          value: v.value,
+        })),
+      );
+    return out;
+  }
+}
+
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * The samples of Prometheus' text format as prom-client writes it (`name{a="x",b="y"} value`,
+ * label values escaped with backslashes), comments skipped.
+ */
+export function parseExposition(text: string): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    const brace = line.indexOf('{');
+    const name = brace >= 0 && brace < space ? line.slice(0, brace) : line.slice(0, space);
+    const labels: Record<string, string> = {};
+    if (brace >= 0 && brace < space) {
+      for (const m of line.slice(brace + 1, line.lastIndexOf('}', space)).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+        labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    out.push({ name, labels, value: Number(line.slice(space + 1)) });
+  }
+  return out;
 }
 
 /** Seconds since `start` (from performance.now()). */

@@ -1,20 +1,19 @@
-// Metrics in brief on the dashboard: what this iamd process counted since it started (requests,
-// errors, authorization decisions, console sign-ins), from the same Prometheus registry as
-// /metrics. They are the whole server's, every account's together, so only the root user sees them,
+// Metrics in brief on the dashboard: what iamd counted since it started (requests, errors,
+// authorization decisions, console sign-ins), as /metrics gives it (with --workers, every worker's). They are the whole server's, every account's together, so only the root user sees them,
 // and only when metrics are on (--metrics).
 import { html, type SafeHtml } from './html.ts';
 import type { Rq } from './core.ts';
 
-type Sample = { value: number; labels: Record<string, string | number | undefined> };
+import type { MetricSample } from '../../metrics/metrics.ts';
 
 /** The card, or nothing (metrics off, or not the root user). */
 export async function metricsBrief(rq: Rq): Promise<SafeHtml | undefined> {
   const metrics = rq.deps.services.metrics;
   if (!metrics || rq.principal?.kind !== 'root') return undefined;
   const t = rq.t;
-  const all = (await metrics.registry.getMetricsAsJSON()) as unknown as { name: string; values: Sample[] }[];
-  const values = (name: string) => all.find((m) => m.name === name)?.values ?? [];
-  const sum = (name: string, keep: (s: Sample) => boolean = () => true) =>
+  const all = await metrics.samples();
+  const values = (name: string) => all.get(name) ?? [];
+  const sum = (name: string, keep: (s: MetricSample) => boolean = () => true) =>
     values(name)
       .filter(keep)
       .reduce((n, s) => n + s.value, 0);
