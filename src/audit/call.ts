@@ -54,7 +54,8 @@ function deniedQuestions(input: Record<string, unknown>, output: Record<string, 
 /** Operation names that only read (CloudTrail's readOnly), by name once. */
 const READ_ONLY = /^(Get|List|Simulate|Describe|Lookup|Decode)/;
 const readOnlyByAction = new Map<string, boolean>();
-function isReadOnly(action: string): boolean {
+/** CloudTrail's readOnly of an operation's event. */
+export function isReadOnly(action: string): boolean {
   let readOnly = readOnlyByAction.get(action);
   if (readOnly === undefined) {
     readOnly = READ_ONLY.test(action);

@@ -12,6 +12,7 @@ export function auditOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<AuditOption
   if (env.IAMD_AUDIT_DIGEST_EVENTS) out.digestEvents = positive(env.IAMD_AUDIT_DIGEST_EVENTS, 'IAMD_AUDIT_DIGEST_EVENTS');
   if (env.IAMD_AUDIT_DIGEST_MINUTES) out.digestMinutes = positive(env.IAMD_AUDIT_DIGEST_MINUTES, 'IAMD_AUDIT_DIGEST_MINUTES');
   if (env.IAMD_AUDIT_DECISIONS) out.decisions = parseDecisions(env.IAMD_AUDIT_DECISIONS);
+  if (env.IAMD_AUDIT_READ_WRITE_TYPE) out.readWriteType = readWriteType(env.IAMD_AUDIT_READ_WRITE_TYPE);
   return out;
 }
 
@@ -25,6 +26,15 @@ function flag(value: string, name: string): boolean {
   if (['1', 'on', 'true', 'yes'].includes(v)) return true;
   if (['0', 'off', 'false', 'no'].includes(v)) return false;
   throw new Error(`${name} must be on or off (1/0), not \`${value}\``);
+}
+
+/** CloudTrail's ReadWriteType, but for ReadOnly: a change is never left unrecorded. */
+function readWriteType(value: string): AuditOptions['readWriteType'] {
+  const v = value.trim().toLowerCase();
+  if (v === 'all') return 'All';
+  if (v === 'writeonly') return 'WriteOnly';
+  if (v === 'readonly') throw new Error('IAMD_AUDIT_READ_WRITE_TYPE: ReadOnly would leave changes unrecorded; use All or WriteOnly');
+  throw new Error(`IAMD_AUDIT_READ_WRITE_TYPE must be All or WriteOnly, not \`${value}\``);
 }
 
 function positive(value: string, name: string): number {

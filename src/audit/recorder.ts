@@ -40,6 +40,12 @@ export interface AuditOptions {
   maxEvents?: number;
   /** Protected services' decisions: the default level, and per service (IAMD_AUDIT_DECISIONS=denials,orders=all). */
   decisions: { default: DecisionLevel; services: Record<string, DecisionLevel> };
+  /**
+   * Which calls of iamd's AWS services are recorded, as a CloudTrail trail's management events
+   * (IAMD_AUDIT_READ_WRITE_TYPE): All, or WriteOnly — read-only events (Get…, List…, allowed or
+   * denied) are not, their cost goes with them. A change is always recorded.
+   */
+  readWriteType: 'All' | 'WriteOnly';
 }
 
 export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
@@ -50,6 +56,7 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   digestEvents: 1000,
   digestMinutes: 15,
   decisions: { default: { mode: 'denials' }, services: {} },
+  readWriteType: 'All',
 };
 
 /** The most records queued: beyond it, the oldest are dropped (and counted) rather than memory exhausted. */
