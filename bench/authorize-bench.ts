@@ -395,6 +395,7 @@ export function authorizeTables(r: AuthorizeResult): string {
 /** The rows of run-all's table of targets. */
 export function authorizeTargets(r: AuthorizeResult, verdict: (ok: boolean) => string): (string | number)[][] {
   const one = r.atRate.find((x) => x.name === 'Authorize')!.result;
+  const floor = r.atRate.find((x) => x.name === 'GetCallerIdentity')!.result;
   return [
     [
       'Authorize: req/s vs GetCallerIdentity, same run',
@@ -402,7 +403,15 @@ export function authorizeTargets(r: AuthorizeResult, verdict: (ok: boolean) => s
       '≥ 0.8×',
       verdict(r.authorizeOverGetCallerIdentity >= 0.8),
     ],
-    [`Authorize: p99 at ${fmt.int(one.targetRate)} req/s (ms)`, one.p99Ms.toFixed(3), '≤ 2', verdict(one.p99Ms <= 2 && one.non2xx + one.errors === 0)],
+    [
+      `Authorize: p99 at ${fmt.int(one.targetRate)} req/s (ms)`,
+      one.p99Ms.toFixed(3),
+      '≤ 2',
+      // A machine whose cheapest request's tail is already past the bound cannot say whether Authorize's is.
+      floor.p99Ms > 2
+        ? `not judgeable: GetCallerIdentity's own p99 is ${floor.p99Ms.toFixed(2)} ms here`
+        : verdict(one.p99Ms <= 2 && one.non2xx + one.errors === 0),
+    ],
     [`BatchAuthorize (${BATCH}): server CPU vs 1 decision`, fmt.ratio(r.batchOverOneCpu), '≤ 4×', verdict(r.batchOverOneCpu <= 4)],
   ];
 }
