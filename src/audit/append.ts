@@ -2,7 +2,7 @@
 // (a write's own record, PostgreSQL's pending records, the in-thread fallback) and the appender
 // thread's (appender-thread.ts) — one function, so the chain is made one way.
 import type { Repo } from '../store/repo.ts';
-import type { AuditEventTable, AuditPendingTable } from '../store/schema.ts';
+import type { AuditEventTable } from '../store/schema.ts';
 import { eventHash, GENESIS_HASH } from './chain.ts';
 import { eventBody, type PreparedEvent } from './event.ts';
 
@@ -119,38 +119,4 @@ export async function appendToChain(repo: Repo, entries: readonly ChainEntry[]):
   }
   await repo.insertAuditEvents(rows);
   await repo.setAuditChainRow({ name: 'head', seq, hash: prev });
-}
-
-/** Records of writes waiting in audit_pending chained per transaction (the appender thread's and the recorder's). */
-export const PENDING_PER_TRANSACTION = 500;
-
-/**
- * Chains the oldest records that writes committed to `audit_pending` (at most `limit`), in repo's
- * write transaction, and removes them from there; returns how many. The head is locked first (on
- * PostgreSQL): another node chaining meanwhile has finished, and its rows are gone.
- */
-export async function chainPendingRows(repo: Repo, limit = PENDING_PER_TRANSACTION): Promise<number> {
-  await repo.auditChainRow('head', true);
-  const rows = await repo.auditPending(limit);
-  if (rows.length === 0) return 0;
-  await appendToChain(repo, rows.map(pendingEntry));
-  for (const r of rows) await repo.deleteAuditPending(r.event_id);
-  return rows.length;
-}
-
-/** A committed record as the chain stores it: its JSON as written, the columns read back from it. */
-function pendingEntry(r: AuditPendingTable): ChainEntry {
-  const e = JSON.parse(r.body) as { eventTime: string; eventName: string; eventSource: string; readOnly: boolean };
-  return {
-    body: r.body,
-    eventId: r.event_id,
-    eventTime: e.eventTime,
-    accountId: r.account_id,
-    eventName: e.eventName,
-    eventSource: e.eventSource,
-    readOnly: e.readOnly,
-    username: r.username,
-    accessKeyId: r.access_key_id,
-    resources: r.resources,
-  };
 }

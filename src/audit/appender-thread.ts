@@ -1,11 +1,11 @@
 // The audit trail's appender thread (appender.ts starts it): queued records — reads, refusals —
-// and the records writes committed to audit_pending are chained (SHA-256) and inserted here, on a
-// connection of its own to the same SQLite data folder, so the request thread spends only the record's building and JSON on them.
+// are chained (SHA-256) and inserted here, on a connection of its own to the
+// same SQLite data folder, so the request thread spends only the record's building and JSON on them.
 // Each append reads the chain's head under the write lock, as a worker process's would: the chain
 // stays one whoever appends.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Store } from '../store/store.ts';
-import { appendToChain, type ChainEntry, chainPendingRows, PENDING_PER_TRANSACTION, unpackEntries } from './append.ts';
+import { appendToChain, type ChainEntry, unpackEntries } from './append.ts';
 
 /** Records per transaction: short enough that a write waiting for the lock waits little. */
 const TRANSACTION_EVENTS = 100;
@@ -14,10 +14,8 @@ export interface AppendRequest {
   id: number;
   /** The records, packed (append.ts packEntries). */
   packed: (string | null)[];
-  /** Writes committed records to audit_pending since the last request: chain them first. */
-  chainPending: boolean;
 }
-export type AppendReply = { id: number; appended: number; chained: number } | { id: number; appended: number; chained: number; error: string };
+export type AppendReply = { id: number; appended: number } | { id: number; appended: number; error: string };
 
 const { dataDir, threadLock } = workerData as { dataDir: string; threadLock: SharedArrayBuffer };
 const port = parentPort;
@@ -29,32 +27,20 @@ port.on('message', (request: AppendRequest | 'close') => {
     void store.close().finally(() => port.close());
     return;
   }
-  void appendAll(unpackEntries(request.packed), request.chainPending).then((reply) => port.postMessage({ id: request.id, ...reply } satisfies AppendReply));
+  void appendAll(unpackEntries(request.packed)).then((reply) => port.postMessage({ id: request.id, ...reply } satisfies AppendReply));
 });
 port.postMessage('ready');
 
-/**
- * Chains what writes committed to audit_pending (when asked), then appends the batch in
- * transactions of TRANSACTION_EVENTS; says how many of each joined the chain, and why not the rest.
- */
-async function appendAll(events: ChainEntry[], chainPending: boolean): Promise<{ appended: number; chained: number; error?: string }> {
+/** Appends in transactions of TRANSACTION_EVENTS; says how many joined the chain, and why not the rest. */
+async function appendAll(events: ChainEntry[]): Promise<{ appended: number; error?: string }> {
   let appended = 0;
-  let chained = 0;
   try {
-    while (chainPending) {
-      let n = 0;
-      await store.touch(async (repo) => {
-        n = await chainPendingRows(repo);
-      });
-      chained += n;
-      if (n < PENDING_PER_TRANSACTION) break;
-    }
     for (; appended < events.length; appended += TRANSACTION_EVENTS) {
       const slice = events.slice(appended, appended + TRANSACTION_EVENTS);
       await store.touch((repo) => appendToChain(repo, slice));
     }
-    return { appended: events.length, chained };
+    return { appended: events.length };
   } catch (error) {
-    return { appended, chained, error: String(error) };
+    return { appended, error: String(error) };
   }
 }

@@ -15,8 +15,6 @@ const THREAD_URL = new URL(FROM_SOURCES ? './appender-thread.ts' : './appender-t
 /** A batch's result: how many of its records (from the first) joined the chain, and an error for the rest. */
 export interface AppendResult {
   appended: number;
-  /** Records of writes chained from audit_pending first (when asked). */
-  chained: number;
   error?: string;
 }
 
@@ -30,13 +28,11 @@ export class AppenderThread {
       const done = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) worker.unref();
-      done?.(
-        'error' in reply ? { appended: reply.appended, chained: reply.chained, error: reply.error } : { appended: reply.appended, chained: reply.chained },
-      );
+      done?.('error' in reply ? { appended: reply.appended, error: reply.error } : { appended: reply.appended });
     });
     const die = (why: string) => {
       this.dead ??= why;
-      for (const done of this.waiting.values()) done({ appended: 0, chained: 0, error: this.dead });
+      for (const done of this.waiting.values()) done({ appended: 0, error: this.dead });
       this.waiting.clear();
     };
     worker.on('error', (error) => die(`appender thread failed: ${String(error)}`));
@@ -73,14 +69,13 @@ export class AppenderThread {
     return this.dead === undefined;
   }
 
-  /** Appends the records; `chainPending`: first chains what writes committed to audit_pending. */
-  append(events: PreparedEvent[], chainPending: boolean): Promise<AppendResult> {
-    if (this.dead) return Promise.resolve({ appended: 0, chained: 0, error: this.dead });
+  append(events: PreparedEvent[]): Promise<AppendResult> {
+    if (this.dead) return Promise.resolve({ appended: 0, error: this.dead });
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       this.worker.ref();
-      this.worker.postMessage({ id, packed: packEntries(events), chainPending } satisfies AppendRequest);
+      this.worker.postMessage({ id, packed: packEntries(events) } satisfies AppendRequest);
     });
   }
 

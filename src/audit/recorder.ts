@@ -10,7 +10,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Repo } from '../store/repo.ts';
 import type { Store } from '../store/store.ts';
-import { appendToChain, chainEntry, chainPendingRows, PENDING_PER_TRANSACTION } from './append.ts';
+import { appendToChain, chainEntry } from './append.ts';
 import { AppenderThread } from './appender.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { writeDigest } from './digest.ts';
@@ -79,15 +79,8 @@ export class AuditRecorder {
   readonly redactor: Redactor;
   /** PostgreSQL: writes' records wait in audit_pending and are chained just after (appendInTransaction). */
   private readonly deferred: boolean;
-  /**
-   * SQLite data folder: queued records are appended on a thread of their own (appender.ts), and
-   * writes' records, committed to audit_pending as on PostgreSQL, are chained there too.
-   */
+  /** SQLite data folder: queued records are appended on a thread of their own (appender.ts). */
   private thread?: AppenderThread;
-  /** Writes committed records to audit_pending that the appender thread has not been asked to chain. */
-  private pendingCommitted = false;
-  /** SQLite without the thread: audit_pending may hold records (an earlier run's, or the thread's before it died). */
-  private pendingLeft = true;
 
   private constructor(
     private readonly store: Store,
@@ -121,24 +114,19 @@ export class AuditRecorder {
     const recorder = new AuditRecorder(store, keys, options, logger, clock, sensitiveMembers, metrics);
     // Fail-closed records are written before the answer, on this thread: the appender would only add a hop.
     if (appendThread && !options.failClosed && !recorder.deferred) recorder.thread = await AppenderThread.start(appendThread.dataDir, appendThread.threadLock);
-    // What an earlier run committed and did not chain (killed before it could) is chained first.
-    recorder.pendingCommitted = true;
-    recorder.schedule();
     recorder.maintenanceTimer = setInterval(() => void recorder.maintain(), 30_000);
     recorder.maintenanceTimer.unref();
     return recorder;
   }
 
   /**
-   * A write's record, in the write's own transaction (the session's commit hook, call.ts).
-   * PostgreSQL: kept in `audit_pending`, committed with the write, and chained just after by
-   * `chainPending` — appending in every serializable write would make them all contend for the
-   * chain head and fail over one another. SQLite with the appender thread: the same, chained by the
-   * thread — the write's transaction then holds one INSERT, not the head's read and update, the
-   * hash and the chain's pages. SQLite otherwise: appended to the chain there.
+   * A write's record, in the write's own transaction (the session's commit hook, call.ts). SQLite:
+   * appended to the chain there. PostgreSQL: kept in `audit_pending`, committed with the write, and
+   * chained just after by `chainPending` — appending in every serializable write would make them
+   * all contend for the chain head and fail over one another.
    */
   async appendInTransaction(repo: Repo, events: readonly PreparedEvent[]): Promise<void> {
-    if (!this.deferred && !this.thread) return this.append(repo, events);
+    if (!this.deferred) return this.append(repo, events);
     for (const e of events) {
       const c = chainEntry(e);
       await repo.insertAuditPending({
@@ -155,21 +143,33 @@ export class AuditRecorder {
 
   /** A write committed a pending record: it is chained with the next batch. */
   committedPending(): void {
-    if (this.deferred || this.thread) {
-      this.pendingCommitted = true;
-      this.schedule();
-    }
+    if (this.deferred) this.schedule();
   }
 
-  /** Chains the records writes committed to audit_pending, oldest first, in batches, on this thread. */
+  /** Chains the records writes committed (PostgreSQL), oldest first, in batches. */
   async chainPending(): Promise<void> {
+    if (!this.deferred) return;
     for (;;) {
       let chained = 0;
       await this.store.touch(async (repo) => {
-        chained = await chainPendingRows(repo);
+        // The head's lock first: another node chaining meanwhile has finished, and its rows are gone.
+        await repo.auditChainRow('head', true);
+        const rows = await repo.auditPending(500);
+        await this.append(
+          repo,
+          rows.map((r) => {
+            const event = JSON.parse(r.body) as PreparedEvent['event'];
+            const resources = (r.resources ?? '')
+              .split('\n')
+              .filter((l) => l !== '')
+              .map((l) => ({ type: l.slice(0, l.indexOf(' ')), name: l.slice(l.indexOf(' ') + 1) }));
+            return { event, accountId: r.account_id, username: r.username, accessKeyId: r.access_key_id, resources };
+          }),
+        );
+        for (const r of rows) await repo.deleteAuditPending(r.event_id);
+        chained = rows.length;
       });
-      this.appended(chained);
-      if (chained < PENDING_PER_TRANSACTION) return;
+      if (chained < 500) return;
     }
   }
 
@@ -226,13 +226,8 @@ export class AuditRecorder {
   /** Appends every queued record, in one transaction; on failure they stay queued and are tried again. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    // PostgreSQL, or SQLite without the appender thread (records an earlier run or the dead thread
-    // left): writes' committed records are chained here.
-    if (this.deferred || (!this.thread && this.pendingLeft)) {
+    if (this.deferred) {
       this.flushing = this.chainPending()
-        .then(() => {
-          if (!this.deferred) this.pendingLeft = false;
-        })
         .catch((error: unknown) => {
           this.metrics?.auditFailures.inc();
           this.logger.error({ err: String(error) }, 'audit trail: could not chain committed records (tried again)');
@@ -243,7 +238,7 @@ export class AuditRecorder {
         });
       await this.flushing;
     }
-    if (this.pending.length === 0 && !(this.thread && this.pendingCommitted)) return;
+    if (this.pending.length === 0) return;
     let batch = this.pending;
     this.pending = [];
     const start = performance.now();
@@ -253,9 +248,7 @@ export class AuditRecorder {
       // In slices, each its own transaction, yielding to the event loop between them: SQLite's
       // writes are synchronous, and a batch of 200 in one go held every request for milliseconds.
       for (;;) {
-        // Writes' committed records to chain on the thread, even with no queued record to send.
-        const chainPending = this.thread !== undefined && this.pendingCommitted;
-        if (appended >= batch.length && !chainPending) {
+        if (appended >= batch.length) {
           // A full batch queued meanwhile is drained by this flush, not by one started per record.
           if (this.pending.length < this.options.flushEvents) break;
           batch = this.pending;
@@ -264,15 +257,11 @@ export class AuditRecorder {
         }
         const thread = this.thread;
         if (thread) {
-          this.pendingCommitted = false;
-          const result = await thread.append(batch.slice(appended, appended + THREAD_BATCH), chainPending);
+          const result = await thread.append(batch.slice(appended, appended + THREAD_BATCH));
           appended += result.appended;
-          this.appended(result.appended + result.chained);
+          this.appended(result.appended);
           if (result.error === undefined) continue;
-          if (chainPending) this.pendingCommitted = true;
           if (thread.alive) throw new Error(result.error);
-          // What writes committed and the thread did not chain is chained here from now on.
-          this.pendingLeft = true;
           // The thread died: this one appends from now on, starting with what it did not. It may
           // have died after a commit it could not report: what its batch left is looked up first.
           this.logger.error({ err: result.error }, 'audit trail: the appender thread stopped; appending on the request thread');
