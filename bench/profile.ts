@@ -75,7 +75,7 @@ if (mode === 'ab') {
       const clientUs = (c1.user + c1.system) / r.total;
       results[i]!.push(Math.round(r.requestsPerSecond));
       process.stderr.write(
-        `${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`,
+        `${builds[i]}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99Ms} ms, CPU per request: server ${serverUs.toFixed(1)} µs, load generator ${clientUs.toFixed(1)} µs${r.non2xx + r.errors ? ` (${r.non2xx + r.errors} failed)` : ''}\n`,
       );
     }
   }
