@@ -37,20 +37,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /**
  * Labels (AWS's path to a value, named in ValidationError's messages) as they were made before:
  * every value has one but few are ever shown, and building them afresh was a tenth of decoding an
- * Authorize's input. Paths come from the model and list positions: a bounded set, dropped if not.
+ * Authorize's input. Paths come from the model and list positions; a client's nested lists and
+ * maps could make many, so all are dropped past LABELS_KEPT (memory stays bounded whatever is sent).
  */
 const labels = new Map<string, Map<string, string>>();
+const LABELS_KEPT = 20_000;
+let labelsKept = 0;
 function childLabel(label: string, segment: string): string {
   let children = labels.get(label);
   if (children === undefined) {
-    if (labels.size >= 10_000) labels.clear();
     children = new Map();
     labels.set(label, children);
   }
   let path = children.get(segment);
   if (path === undefined) {
     path = label === '' ? segment : `${label}.${segment}`;
-    if (children.size < 2_000) children.set(segment, path);
+    if (labelsKept >= LABELS_KEPT) {
+      labels.clear();
+      labelsKept = 0;
+    } else {
+      children.set(segment, path);
+      labelsKept++;
+    }
   }
   return path;
 }
