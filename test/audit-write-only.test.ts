@@ -1,10 +1,10 @@
 // IAMD_AUDIT_READ_WRITE_TYPE=WriteOnly, as a CloudTrail trail whose management events are
 // WriteOnly: changes, refused changes and console sign-ins are recorded; read-only calls (Get…,
-// List…, allowed or refused) are not. ReadOnly is refused: a change is never left unrecorded.
+// List…, allowed or refused) are not, unless they wrote (GetSessionToken issues a session). ReadOnly is refused: a change is never left unrecorded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { auditOptionsFromEnv } from '../src/audit/options.ts';
 import { awsError, iamClient, startTestApp, stsClient } from './helpers.ts';
 
@@ -17,6 +17,8 @@ test('a WriteOnly trail records changes and refused changes, not reads', async (
     await iam.send(new GetUserCommand({ UserName: 'alice' }));
     await iam.send(new ListUsersCommand({}));
     await stsClient(app).send(new GetCallerIdentityCommand({}));
+    // Read-only by name, but it issues a session: recorded with its write, like any change.
+    await stsClient(app, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetSessionTokenCommand({}));
     // alice has no policy: a refused read and a refused write.
     const alice = iamClient(app, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
     assert.equal((await awsError(() => alice.send(new GetUserCommand({ UserName: 'alice' })))).name, 'AccessDenied');
@@ -24,7 +26,7 @@ test('a WriteOnly trail records changes and refused changes, not reads', async (
     await app.services.audit!.flush();
     const events = await app.store.read((repo) => repo.findAuditEvents({ order: 'oldest', limit: 100 }));
     const recorded = events.map((e) => `${e.event_name}${(JSON.parse(e.body) as { errorCode?: string }).errorCode ? ' (refused)' : ''}`);
-    assert.deepEqual(recorded, ['CreateUser', 'CreateAccessKey', 'CreateUser (refused)']);
+    assert.deepEqual(recorded, ['CreateUser', 'CreateAccessKey', 'GetSessionToken', 'CreateUser (refused)']);
   } finally {
     await app.close();
   }

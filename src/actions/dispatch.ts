@@ -10,7 +10,7 @@ import { checkInputArns } from './model/input-arns.ts';
 import { cloudtrailModel, iamdModel, iamModel, stsModel, type ServiceModel } from './model/service-model.ts';
 import { AwsError } from '../errors/aws-error.ts';
 import { secondsSince, type Metrics } from '../metrics/metrics.ts';
-import { AuditCall, isReadOnly } from '../audit/call.ts';
+import { AuditCall } from '../audit/call.ts';
 import type { AuditRecorder, DecisionLevel } from '../audit/recorder.ts';
 import { decidingStatements } from '../authz/matched-statements.ts';
 import type { ActionContext } from './context.ts';
@@ -90,8 +90,6 @@ export class Dispatcher {
   private async runOperation(d: Dispatch): Promise<OperationOutput> {
     const recorder = this.audit;
     if (!recorder || !Object.hasOwn(MODELS, d.service)) return this.execute(d);
-    // A WriteOnly trail, as CloudTrail's: read-only events are not recorded.
-    if (recorder.options.readWriteType === 'WriteOnly' && isReadOnly(d.action)) return this.execute(d);
     const call = new AuditCall(recorder, {
       service: d.service,
       action: d.action,

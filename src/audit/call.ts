@@ -54,8 +54,7 @@ function deniedQuestions(input: Record<string, unknown>, output: Record<string, 
 /** Operation names that only read (CloudTrail's readOnly), by name once. */
 const READ_ONLY = /^(Get|List|Simulate|Describe|Lookup|Decode)/;
 const readOnlyByAction = new Map<string, boolean>();
-/** CloudTrail's readOnly of an operation's event. */
-export function isReadOnly(action: string): boolean {
+function isReadOnly(action: string): boolean {
   let readOnly = readOnlyByAction.get(action);
   if (readOnly === undefined) {
     readOnly = READ_ONLY.test(action);
@@ -100,11 +99,19 @@ export class AuditCall {
   onlyDenials = false;
   /** A record went into a write transaction that committed. */
   private committed = false;
+  /**
+   * A WriteOnly trail (IAMD_AUDIT_READ_WRITE_TYPE), as CloudTrail's: a read-only event is not
+   * recorded when the call ends — but one that wrote (GetSessionToken issues a session) was, in
+   * its write transaction, like any change.
+   */
+  private readonly unrecordedRead: boolean;
 
   constructor(
     private readonly recorder: AuditRecorder,
     private readonly call: CallFacts,
-  ) {}
+  ) {
+    this.unrecordedRead = recorder.options.readWriteType === 'WriteOnly' && isReadOnly(call.action);
+  }
 
   /** Inside a write transaction of the call, before COMMIT: the record joins it (a retried write records again). */
   readonly beforeCommit = async (repo: Repo, result: unknown): Promise<void> => {
@@ -122,7 +129,7 @@ export class AuditCall {
 
   /** The call answered. A call whose write recorded it is done; any other is recorded now (a promise only when fail-closed). */
   succeeded(output: Record<string, unknown> | undefined): Promise<void> | undefined {
-    if (this.committed) return undefined;
+    if (this.committed || this.unrecordedRead) return undefined;
     const auth = this.authorization?.();
     // A protected service's question: its answer (the client principal, the decision and what
     // decided it) is what the record is for.
@@ -146,7 +153,7 @@ export class AuditCall {
 
   /** The call failed: AWS's error (AccessDenied with its deciding statements) or an internal one. */
   failed(error: unknown): Promise<void> | undefined {
-    if (this.committed) return undefined;
+    if (this.committed || this.unrecordedRead) return undefined;
     const aws = error instanceof AwsError ? error : undefined;
     const decision = aws?.decision;
     const authorization: AuthorizationRecord | undefined = decision

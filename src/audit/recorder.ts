@@ -43,7 +43,7 @@ export interface AuditOptions {
   /**
    * Which calls of iamd's AWS services are recorded, as a CloudTrail trail's management events
    * (IAMD_AUDIT_READ_WRITE_TYPE): All, or WriteOnly — read-only events (Get…, List…, allowed or
-   * denied) are not, their cost goes with them. A change is always recorded.
+   * denied) are not, their cost goes with them, unless the call wrote: a change is always recorded.
    */
   readWriteType: 'All' | 'WriteOnly';
 }

@@ -1,10 +1,10 @@
 // Metrics in brief on the dashboard: what iamd counted since it started (requests, errors,
-// authorization decisions, console sign-ins), as /metrics gives it (with --workers, every worker's). They are the whole server's, every account's together, so only the root user sees them,
-// and only when metrics are on (--metrics).
+// authorization decisions, console sign-ins), as /metrics gives it (with --workers, every
+// worker's). They are the whole server's, every account's together, so only the root user sees
+// them, and only when metrics are on (--metrics).
+import type { MetricSample } from '../../metrics/metrics.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { Rq } from './core.ts';
-
-import type { MetricSample } from '../../metrics/metrics.ts';
 
 /** The card, or nothing (metrics off, or not the root user). */
 export async function metricsBrief(rq: Rq): Promise<SafeHtml | undefined> {

@@ -1,8 +1,8 @@
 // A user's other credentials, as on the "Security credentials" tab of AWS's console: SSH public keys
 // (for CodeCommit), service-specific credentials (CodeCommit and Keyspaces passwords, Bedrock and
 // CloudWatch Logs API keys: the secret shown once, on the one-time page that creating or resetting
-// one redirects to) and X.509
-// signing certificates. Every read and change through call() as the signed-in principal.
+// one redirects to) and X.509 signing certificates. Every read and change through call() as the
+// signed-in principal.
 import { APP, call, csrfField, fmtDate, flash, postButton, redirect, redirectWithError, send, type Rq } from './core.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
